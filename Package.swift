@@ -1,0 +1,74 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "InsertionGateway",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "insertion-gateway", targets: ["InsertionGatewayCLI"]),
+        .executable(name: "gateway-bench", targets: ["GatewayBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // Canonical model, identifiers, validation vocabulary, status-change derivation: no I/O.
+        .target(name: "GatewayCore", swiftSettings: strict),
+        .systemLibrary(
+            name: "CLibXML2", pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]),
+        // Streaming readers and emitters: XML (libxml2), CSV, JSON.
+        .target(
+            name: "GatewayFormats",
+            dependencies: ["GatewayCore", "CLibXML2"],
+            swiftSettings: strict),
+        // Declarative mappings (Mappings/*.yaml) from raw records to canonical records.
+        .target(
+            name: "GatewayMapping",
+            dependencies: ["GatewayCore", "GatewayFormats", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
+        // The embedded store (SQLite through GRDB): ledger, households, people, rights, quarantine, history.
+        .target(
+            name: "GatewayStore",
+            dependencies: ["GatewayCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        // File pipeline: hash, read, map, validate, store, report.
+        .target(
+            name: "GatewayPipeline",
+            dependencies: [
+                "GatewayCore", "GatewayFormats", "GatewayMapping", "GatewayStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "InsertionGatewayCLI",
+            dependencies: [
+                "GatewayCore", "GatewayFormats", "GatewayMapping", "GatewayStore", "GatewayPipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "GatewayBench",
+            dependencies: [
+                "GatewayCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"]),
+        .testTarget(name: "GatewayFormatsTests", dependencies: ["GatewayFormats"]),
+        .testTarget(name: "GatewayMappingTests", dependencies: ["GatewayMapping"]),
+        .testTarget(name: "GatewayStoreTests", dependencies: ["GatewayStore"]),
+        .testTarget(
+            name: "GatewayPipelineTests",
+            dependencies: ["GatewayPipeline", "GatewayStore", "GatewayMapping"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,193 @@
+/// Why a raw value is not a valid identifier, worded in French for the partner who must fix it.
+///
+/// The message never contains a full NIR: personal identifiers only appear masked, in `maskedValue`
+/// and in the message alike, so an error can be logged and sent back as it is.
+public struct IdentifierError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// `.missingCell` for an empty value, `.typeError` for wrong characters or length,
+    /// `.constraintError` for a broken rule (key, checksum, range, agreement with other fields).
+    public var type: IssueType
+    /// A French, actionable message, free of any full personal identifier.
+    public var message: String
+    /// The offending value: masked when personal (NIR, matricule, France Travail id), plain for codes.
+    public var maskedValue: String?
+
+    /// Creates an error; `maskedValue` must already be masked when the value is personal.
+    public init(type: IssueType, message: String, maskedValue: String? = nil) {
+        self.type = type
+        self.message = message
+        self.maskedValue = maskedValue
+    }
+
+    /// The message, so that interpolating an error in a log stays readable and safe.
+    public var description: String { message }
+
+    /// This error as a `ValidationIssue` located in a file.
+    public func issue(field: String? = nil, line: Int? = nil, path: String? = nil) -> ValidationIssue {
+        ValidationIssue(
+            type: type, field: field, line: line, path: path, value: maskedValue, message: message)
+    }
+}
+
+/// An identifier that can only exist in a valid, normalised form.
+///
+/// Conforming types encode and decode as their `canonical` string (decoding validates again),
+/// so they can be stored and exchanged as plain text.
+public protocol ValidatedIdentifier: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// Validates and normalises `raw`: surrounding spaces are trimmed and letters upper-cased
+    /// (each type documents any further leniency, such as inner separators for the NIR).
+    init(validating raw: String) throws(IdentifierError)
+    /// The normalised text stored in the database.
+    var canonical: String { get }
+}
+
+extension ValidatedIdentifier {
+    /// Decodes the identifier from a single string, validating it.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let raw = try container.decode(String.self)
+        do {
+            try self.init(validating: raw)
+        } catch {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.message)
+        }
+    }
+
+    /// Encodes the identifier as its `canonical` string.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(canonical)
+    }
+
+    /// Validates `raw`, returning nil instead of an error (for lookups where the reason does not matter).
+    public init?(_ raw: String) {
+        guard let value = try? Self(validating: raw) else { return nil }
+        self = value
+    }
+}
+
+/// Byte-level helpers shared by the identifiers: they run once per identifier of every record,
+/// so they work on UTF-8 bytes, in a stack buffer, without Foundation.
+enum RawText {
+    /// ASCII `?`, the placeholder stored for any non-ASCII character: no identifier accepts it.
+    static let placeholder: UInt8 = 0x3F
+
+    /// Calls `body` with the significant characters of `raw`, upper-cased, and their full count.
+    ///
+    /// Surrounding whitespace (space, tab, CR, LF, no-break spaces) is trimmed; with
+    /// `stripSeparators`, inner whitespace and dots are dropped too. A non-ASCII character counts
+    /// as one character and is replaced by `placeholder`. At most `capacity` characters are kept;
+    /// `count` tells how many there were, so a caller can report a length error.
+    static func withNormalised<R>(
+        _ raw: String, capacity: Int, stripSeparators: Bool,
+        _ body: (_ bytes: UnsafeBufferPointer<UInt8>, _ count: Int) -> R
+    ) -> R {
+        var text = raw
+        return text.withUTF8 { input in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { output in
+                var low = 0
+                var high = input.count
+                while low < high {
+                    let width = leadingSpaceWidth(input, at: low, end: high)
+                    if width == 0 { break }
+                    low += width
+                }
+                while high > low {
+                    let width = trailingSpaceWidth(input, start: low, end: high)
+                    if width == 0 { break }
+                    high -= width
+                }
+                var count = 0
+                var index = low
+                while index < high {
+                    let byte = input[index]
+                    if stripSeparators {
+                        if byte == 0x2E {
+                            index += 1
+                            continue
+                        }
+                        let width = leadingSpaceWidth(input, at: index, end: high)
+                        if width > 0 {
+                            index += width
+                            continue
+                        }
+                    }
+                    index += 1
+                    let character: UInt8
+                    if byte < 0x80 {
+                        character = byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte
+                    } else if byte & 0xC0 == 0x80 {
+                        continue  // continuation byte of a character already counted
+                    } else {
+                        character = placeholder
+                    }
+                    if count < capacity { output[count] = character }
+                    count += 1
+                }
+                return body(UnsafeBufferPointer(rebasing: output[0..<min(count, capacity)]), count)
+            }
+        }
+    }
+
+    /// Width in bytes of the whitespace starting at `index` (0 when none).
+    @inline(__always)
+    static func leadingSpaceWidth(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, end: Int) -> Int {
+        switch bytes[index] {
+        case 0x20, 0x09, 0x0A, 0x0D: return 1
+        case 0xC2 where index + 1 < end && bytes[index + 1] == 0xA0: return 2  // U+00A0
+        case 0xE2 where index + 2 < end && bytes[index + 1] == 0x80 && bytes[index + 2] == 0xAF:
+            return 3  // U+202F
+        default: return 0
+        }
+    }
+
+    /// Width in bytes of the whitespace ending just before `end` (0 when none).
+    @inline(__always)
+    static func trailingSpaceWidth(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int) -> Int {
+        switch bytes[end - 1] {
+        case 0x20, 0x09, 0x0A, 0x0D: return 1
+        case 0xA0 where end - 2 >= start && bytes[end - 2] == 0xC2: return 2
+        case 0xAF where end - 3 >= start && bytes[end - 3] == 0xE2 && bytes[end - 2] == 0x80: return 3
+        default: return 0
+        }
+    }
+
+    /// Whether `byte` is an ASCII digit.
+    @inline(__always)
+    static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+
+    /// Whether `byte` is an upper-case ASCII letter.
+    @inline(__always)
+    static func isUpperLetter(_ byte: UInt8) -> Bool { byte >= 0x41 && byte <= 0x5A }
+
+    /// The text of `bytes[range]` (ASCII), without a heap allocation up to 15 bytes (small string).
+    @inline(__always)
+    static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+
+    /// The position of the first byte of `bytes` (1-based, as a partner counts) failing `accepts`, if any.
+    @inline(__always)
+    static func firstRefused(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ accepts: (_ byte: UInt8, _ index: Int) -> Bool
+    ) -> Int? {
+        for index in 0..<bytes.count where !accepts(bytes[index], index) { return index + 1 }
+        return nil
+    }
+
+    /// The trimmed, upper-cased text of `raw` for an error about a non-personal code, truncated to
+    /// 40 characters so a shifted column cannot flood a report. A value shaped like a NIR (13 or 15
+    /// characters, see `Masking.looksLikeNIR`) is masked instead: a shifted column must not leak one.
+    static func plain(_ raw: String) -> String {
+        if Masking.looksLikeNIR(raw, lengths: 13...13) || Masking.looksLikeNIR(raw, lengths: 15...15) {
+            return Masking.nir(raw)
+        }
+        return withNormalised(raw, capacity: 40, stripSeparators: false) { bytes, count in
+            string(bytes, 0..<bytes.count) + (count > bytes.count ? "…" : "")
+        }
+    }
+
+    /// "1 caractère reçu" / "N caractères reçus".
+    static func received(_ count: Int) -> String {
+        count == 1 ? "1 caractère reçu" : "\(count) caractères reçus"
+    }
+}

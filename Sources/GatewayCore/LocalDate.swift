@@ -1,0 +1,133 @@
+/// A calendar date with no time zone, as partners' files carry them.
+public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    public let year: Int
+    public let month: Int
+    public let day: Int
+
+    /// Creates a date, or nil when the day does not exist in the proleptic Gregorian calendar.
+    public init?(year: Int, month: Int, day: Int) {
+        guard (1...9999).contains(year), (1...12).contains(month), day >= 1,
+            day <= LocalDate.daysIn(month: month, year: year)
+        else { return nil }
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    public static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return isLeap(year) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    public static func isLeap(_ year: Int) -> Bool {
+        (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+    }
+
+    /// ISO 8601 form, `YYYY-MM-DD`.
+    public var iso: String {
+        func pad(_ value: Int, _ width: Int) -> String {
+            let text = String(value)
+            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+    }
+
+    public var description: String { iso }
+
+    /// Parses `YYYY-MM-DD` strictly.
+    public init?(iso text: some StringProtocol) {
+        guard let date = LocalDate.parse(text, pattern: .iso) else { return nil }
+        self = date
+    }
+
+    /// The date formats partners use, named by their pattern.
+    public enum Pattern: String, Sendable, CaseIterable, Codable {
+        case iso = "yyyy-MM-dd"
+        case french = "dd/MM/yyyy"
+        case compact = "yyyyMMdd"
+        case frenchDashes = "dd-MM-yyyy"
+    }
+
+    /// Parses `text` in `pattern`, without Foundation: this runs once per date field of every record.
+    /// A trailing time or time zone after an ISO date (`2024-01-31T00:00:00+01:00`) is tolerated.
+    public static func parse(_ text: some StringProtocol, pattern: Pattern) -> LocalDate? {
+        let bytes = Array(text.utf8)
+        func number(_ range: Range<Int>) -> Int? {
+            guard range.upperBound <= bytes.count else { return nil }
+            var value = 0
+            for index in range {
+                let byte = bytes[index]
+                guard byte >= 48, byte <= 57 else { return nil }
+                value = value * 10 + Int(byte - 48)
+            }
+            return value
+        }
+        func separator(_ index: Int, _ char: UInt8) -> Bool { index < bytes.count && bytes[index] == char }
+        switch pattern {
+        case .iso:
+            guard bytes.count == 10 || (bytes.count > 10 && (bytes[10] == 84 || bytes[10] == 32)),
+                separator(4, 45), separator(7, 45),
+                let year = number(0..<4), let month = number(5..<7), let day = number(8..<10)
+            else { return nil }
+            return LocalDate(year: year, month: month, day: day)
+        case .french, .frenchDashes:
+            let sep: UInt8 = pattern == .french ? 47 : 45
+            guard bytes.count == 10, separator(2, sep), separator(5, sep),
+                let day = number(0..<2), let month = number(3..<5), let year = number(6..<10)
+            else { return nil }
+            return LocalDate(year: year, month: month, day: day)
+        case .compact:
+            guard bytes.count == 8, let year = number(0..<4), let month = number(4..<6), let day = number(6..<8)
+            else { return nil }
+            return LocalDate(year: year, month: month, day: day)
+        }
+    }
+
+    /// Days since 1970-01-01 (negative before), for durations and comparisons across months.
+    public var daysSinceEpoch: Int {
+        // Howard Hinnant's days_from_civil.
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146097 + doe - 719468
+    }
+
+    public init(daysSinceEpoch days: Int) {
+        let z = days + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        self.year = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        self.month = m
+        self.day = d
+    }
+
+    public func adding(days: Int) -> LocalDate { LocalDate(daysSinceEpoch: daysSinceEpoch + days) }
+
+    public static func < (lhs: LocalDate, rhs: LocalDate) -> Bool {
+        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let date = LocalDate(iso: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a date"))
+        }
+        self = date
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(iso)
+    }
+}

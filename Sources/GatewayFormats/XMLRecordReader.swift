@@ -1,0 +1,480 @@
+import CLibXML2
+import Foundation
+import GatewayCore
+
+/// An element name compiled once for fast comparison with libxml2's interned names.
+public struct XMLName: Sendable, Hashable {
+    let bytes: [UInt8]  // NUL-terminated
+    public let text: String
+
+    public init(_ text: String) {
+        self.text = text
+        self.bytes = Array(text.utf8) + [0]
+    }
+
+    func matches(_ name: UnsafePointer<xmlChar>?) -> Bool {
+        guard let name else { return false }
+        return bytes.withUnsafeBufferPointer { buffer in
+            strcmp(
+                UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self),
+                UnsafeRawPointer(name).assumingMemoryBound(to: CChar.self)) == 0
+        }
+    }
+}
+
+/// A borrowed element of the record being read. Valid only inside the reader's callback.
+public struct XMLNodeRef {
+    let node: xmlNodePtr
+
+    /// The element's name.
+    public var name: String { String(cString: node.pointee.name) }
+
+    public func isNamed(_ name: XMLName) -> Bool { name.matches(node.pointee.name) }
+
+    /// Line of the element's start tag (exact beyond 65,535 lines too).
+    public var line: Int { Int(xmlGetLineNo(node)) }
+
+    /// Child elements, in document order.
+    public var children: XMLChildren { XMLChildren(first: node.pointee.children) }
+
+    /// The first child element with this name.
+    public func child(_ name: XMLName) -> XMLNodeRef? {
+        for child in children where child.isNamed(name) { return child }
+        return nil
+    }
+
+    /// The concatenated text of the element's text and CDATA children, decoded to UTF-8 by libxml2.
+    public var text: String {
+        var child = node.pointee.children
+        var single: UnsafeMutablePointer<xmlChar>?
+        var parts: [String] = []
+        while let current = child {
+            let type = current.pointee.type
+            if type == XML_TEXT_NODE || type == XML_CDATA_SECTION_NODE, let content = current.pointee.content {
+                if single == nil && parts.isEmpty {
+                    single = content
+                } else {
+                    if let first = single {
+                        parts.append(String(cString: first))
+                        single = nil
+                    }
+                    parts.append(String(cString: content))
+                }
+            }
+            child = current.pointee.next
+        }
+        if let single { return String(cString: single) }
+        return parts.joined()
+    }
+
+    /// Whether the element has child elements (as opposed to only text).
+    public var hasElementChildren: Bool {
+        var child = node.pointee.children
+        while let current = child {
+            if current.pointee.type == XML_ELEMENT_NODE { return true }
+            child = current.pointee.next
+        }
+        return false
+    }
+
+    /// The element serialised as XML text (UTF-8), for quarantine.
+    public func serialised() -> String {
+        guard let buffer = xmlBufferCreate() else { return "" }
+        defer { xmlBufferFree(buffer) }
+        _ = xmlNodeDump(buffer, node.pointee.doc, node, 0, 0)
+        guard let content = xmlBufferContent(buffer) else { return "" }
+        return String(cString: content)
+    }
+
+    /// Start line of the last element in this subtree: schema errors of the subtree fall within
+    /// `line...lastLine`.
+    var lastLine: Int {
+        var current = node
+        while true {
+            var last: xmlNodePtr?
+            var child = current.pointee.children
+            while let candidate = child {
+                if candidate.pointee.type == XML_ELEMENT_NODE { last = candidate }
+                child = candidate.pointee.next
+            }
+            guard let last else { break }
+            current = last
+        }
+        return Int(xmlGetLineNo(current))
+    }
+}
+
+/// Iterates the child elements of an element.
+public struct XMLChildren: Sequence, IteratorProtocol {
+    var cursor: xmlNodePtr?
+
+    init(first: xmlNodePtr?) { self.cursor = first }
+
+    public mutating func next() -> XMLNodeRef? {
+        while let current = cursor {
+            cursor = current.pointee.next
+            if current.pointee.type == XML_ELEMENT_NODE { return XMLNodeRef(node: current) }
+        }
+        return nil
+    }
+}
+
+/// Streams the records of an XML file one subtree at a time, over libxml2's `xmlTextReader`.
+///
+/// Safe by construction: no network, no external entity, no DTD loading; a document type declaration is
+/// refused outright (CNAF flows never carry one), which also rules out entity-expansion bombs. Parser
+/// errors become `FormatError`s with a line number and a French message, never stderr output.
+public final class XMLRecordReader {
+    public struct Options: Sendable {
+        /// The element repeated once per record (`InfosFoyerRSA`).
+        public var recordElement: String
+        /// An encoding that overrides the declared one (`windows-1252`), or nil to honour the declaration.
+        public var encoding: String?
+        /// An XSD to check the file against while reading, in a first streaming pass.
+        public var schemaPath: String?
+        /// Schema errors kept in detail; the rest are counted.
+        public var maxSchemaIssues: Int = 10_000
+
+        public init(recordElement: String, encoding: String? = nil, schemaPath: String? = nil) {
+            self.recordElement = recordElement
+            self.encoding = encoding
+            self.schemaPath = schemaPath
+        }
+    }
+
+    public let path: String
+    public let options: Options
+    private let recordName: XMLName
+    /// Schema errors found outside any record.
+    public private(set) var fileIssues: [ValidationIssue] = []
+    /// Parser warnings: reported, but they do not stop a file.
+    public private(set) var warnings: [ValidationIssue] = []
+    /// Schema errors beyond `maxSchemaIssues`, counted but not kept.
+    public private(set) var droppedSchemaIssues = 0
+    /// Bytes of the file consumed so far, for progress.
+    public var bytesConsumed: Int { Int(bytesRead.value) }
+    private let bytesRead = ByteCounter()
+    public let fileSize: Int?
+    private var schemaIssues: [ValidationIssue] = []
+    private var schemaCursor = 0
+
+    public init(path: String, options: Options) throws(FormatError) {
+        self.path = path
+        self.options = options
+        self.recordName = XMLName(options.recordElement)
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw FormatError(.formatError, message: "Fichier illisible ou absent.")
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue
+        self.fileSize = size
+        XMLSafety.install()
+    }
+
+    /// Reads the document: `section` is called for each top-level element that is not a record (header,
+    /// trailer), `record` for each record with its 0-based index and the schema errors that fall in it.
+    public func read(
+        section: (XMLNodeRef) throws -> Void,
+        record: (XMLNodeRef, Int, [ValidationIssue]) throws -> Void
+    ) throws {
+        if let schemaPath = options.schemaPath {
+            try validateAgainstSchema(schemaPath)
+        }
+        let collector = ErrorCollector()
+        let reader = try openReader(collector: collector, counter: bytesRead)
+        defer { xmlFreeTextReader(reader) }
+        var index = 0
+        var depthOneSeen = false
+        var status = xmlTextReaderRead(reader)
+        while status == 1 {
+            let type = xmlTextReaderNodeType(reader)
+            if type == Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue) {
+                throw FormatError(
+                    .securityError, line: Int(xmlTextReaderGetParserLineNumber(reader)),
+                    message:
+                        "Le fichier contient une déclaration DOCTYPE (DTD, entités) : elle est refusée pour raison de sécurité.")
+            }
+            if type == Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue) {
+                throw FormatError(
+                    .securityError, line: Int(xmlTextReaderGetParserLineNumber(reader)),
+                    message: "Le fichier utilise une référence d'entité : refusée pour raison de sécurité.")
+            }
+            let depth = xmlTextReaderDepth(reader)
+            if type == Int32(XML_READER_TYPE_ELEMENT.rawValue) && depth == 1 {
+                depthOneSeen = true
+                guard let expanded = xmlTextReaderExpand(reader) else { break }
+                let node = XMLNodeRef(node: expanded)
+                if node.isNamed(recordName) {
+                    let issues = takeSchemaIssues(from: node.line, to: node.lastLine)
+                    try record(node, index, issues)
+                    index += 1
+                } else {
+                    try section(node)
+                }
+                status = xmlTextReaderNext(reader)
+                continue
+            }
+            status = xmlTextReaderRead(reader)
+        }
+        if status < 0 || collector.fatal != nil {
+            throw collector.formatError(fallbackLine: Int(xmlTextReaderGetParserLineNumber(reader)))
+        }
+        if !depthOneSeen && collector.fatal == nil && index == 0 {
+            // An empty document has no element at all.
+            if xmlTextReaderReadState(reader) != Int32(XML_TEXTREADER_MODE_EOF.rawValue) {
+                throw FormatError(.formatError, message: "Le fichier XML ne contient aucun élément.")
+            }
+        }
+        warnings.append(contentsOf: collector.warnings)
+        fileIssues.append(contentsOf: schemaIssues[schemaCursor...])
+    }
+
+    private func openReader(collector: ErrorCollector, counter: ByteCounter) throws(FormatError) -> xmlTextReaderPtr {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw FormatError(.formatError, message: "Fichier illisible ou absent.") }
+        let context = ReadContext(descriptor: descriptor, counter: counter)
+        let unmanaged = Unmanaged.passRetained(context)
+        let parseOptions = Int32(
+            XML_PARSE_NONET.rawValue
+                | XML_PARSE_BIG_LINES.rawValue | XML_PARSE_NOCDATA.rawValue)
+        let reader = xmlReaderForIO(
+            { context, buffer, length in
+                guard let context, let buffer else { return -1 }
+                let reading = Unmanaged<ReadContext>.fromOpaque(context).takeUnretainedValue()
+                let count = Glibc.read(reading.descriptor, buffer, Int(length))
+                if count > 0 { reading.counter.value += Int64(count) }
+                return Int32(count)
+            },
+            { context in
+                guard let context else { return 0 }
+                let reading = Unmanaged<ReadContext>.fromOpaque(context).takeRetainedValue()
+                Glibc.close(reading.descriptor)
+                return 0
+            }, unmanaged.toOpaque(), path, options.encoding, parseOptions)
+        guard let reader else {
+            unmanaged.release()
+            Glibc.close(descriptor)
+            throw FormatError(.formatError, message: "Impossible d'ouvrir le fichier XML.")
+        }
+        xmlTextReaderSetStructuredErrorHandler(
+            reader,
+            { context, error in
+                guard let context, let error else { return }
+                Unmanaged<ErrorCollector>.fromOpaque(context).takeUnretainedValue().record(error.pointee)
+            }, Unmanaged.passUnretained(collector).toOpaque())
+        // Keep the collector alive as long as the reader.
+        retainedCollectors.append(collector)
+        return reader
+    }
+
+    private var retainedCollectors: [AnyObject] = []
+
+    /// A first streaming pass with the XSD, like `xmllint --stream --schema`; its errors are attached to the
+    /// records whose lines they fall in.
+    private func validateAgainstSchema(_ schemaPath: String) throws {
+        let schema = try XMLSchemaCache.schema(at: schemaPath)
+        let collector = ErrorCollector()
+        collector.schemaLimit = options.maxSchemaIssues
+        let reader = try openReader(collector: collector, counter: ByteCounter())
+        defer { xmlFreeTextReader(reader) }
+        guard xmlTextReaderSetSchema(reader, schema.pointer) == 0 else {
+            throw FormatError(.schemaError, message: "Le schéma XSD n'a pas pu être appliqué.")
+        }
+        var status = xmlTextReaderRead(reader)
+        while status == 1 {
+            if xmlTextReaderNodeType(reader) == Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue) {
+                throw FormatError(
+                    .securityError, line: Int(xmlTextReaderGetParserLineNumber(reader)),
+                    message:
+                        "Le fichier contient une déclaration DOCTYPE (DTD, entités) : elle est refusée pour raison de sécurité.")
+            }
+            status = xmlTextReaderRead(reader)
+        }
+        if status < 0 || collector.fatal != nil {
+            throw collector.formatError(fallbackLine: Int(xmlTextReaderGetParserLineNumber(reader)))
+        }
+        schemaIssues = collector.schema.sorted { ($0.line ?? 0) < ($1.line ?? 0) }
+        droppedSchemaIssues = collector.schemaDropped
+    }
+
+    private func takeSchemaIssues(from start: Int, to end: Int) -> [ValidationIssue] {
+        guard schemaCursor < schemaIssues.count else { return [] }
+        var taken: [ValidationIssue] = []
+        while schemaCursor < schemaIssues.count, let line = schemaIssues[schemaCursor].line, line <= end {
+            if line >= start {
+                taken.append(schemaIssues[schemaCursor])
+            } else {
+                fileIssues.append(schemaIssues[schemaCursor])
+            }
+            schemaCursor += 1
+        }
+        return taken
+    }
+}
+
+final class ByteCounter: @unchecked Sendable {
+    var value: Int64 = 0
+}
+
+private final class ReadContext {
+    let descriptor: Int32
+    let counter: ByteCounter
+
+    init(descriptor: Int32, counter: ByteCounter) {
+        self.descriptor = descriptor
+        self.counter = counter
+    }
+}
+
+/// Turns libxml2's structured errors into report entries.
+final class ErrorCollector {
+    var fatal: ValidationIssue?
+    var warnings: [ValidationIssue] = []
+    var schema: [ValidationIssue] = []
+    var schemaLimit = 10_000
+    var schemaDropped = 0
+
+    func record(_ error: xmlError) {
+        let line = error.line > 0 ? Int(error.line) : nil
+        let raw = error.message.map { String(cString: $0) }?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let detail = XMLMessages.maskValues(raw.replacingOccurrences(of: "\n", with: " "))
+        if error.domain == Int32(XML_FROM_SCHEMASV.rawValue) {
+            guard schema.count < schemaLimit else {
+                schemaDropped += 1
+                return
+            }
+            let element = error.node.map { String(cString: $0.assumingMemoryBound(to: xmlNode.self).pointee.name) }
+            schema.append(
+                ValidationIssue(
+                    type: .schemaError, field: element, line: line, path: element,
+                    message: "Non conforme au schéma XSD : " + XMLMessages.french(schemaDetail: detail)))
+            return
+        }
+        if error.level == XML_ERR_WARNING {
+            warnings.append(
+                ValidationIssue(type: .formatError, line: line, message: "Avertissement XML : \(detail)"))
+            return
+        }
+        if fatal == nil {
+            fatal = ValidationIssue(
+                type: XMLMessages.isSecurity(code: error.code) ? .securityError : .formatError, line: line,
+                message: XMLMessages.french(code: error.code, detail: detail, line: line))
+        }
+    }
+
+    func formatError(fallbackLine: Int) -> FormatError {
+        if let fatal { return FormatError(issue: fatal) }
+        return FormatError(
+            .formatError, line: fallbackLine, message: "Le fichier XML ne peut pas être lu (ligne \(fallbackLine)).")
+    }
+}
+
+/// French wording of libxml2's errors, with any quoted value masked (it may be personal data).
+enum XMLMessages {
+    static func maskValues(_ message: String) -> String {
+        // Schema messages quote the offending value: "The value '184…' has a length of 16".
+        var result = ""
+        var inValue = false
+        var previous = ""
+        for part in message.split(separator: "'", omittingEmptySubsequences: false) {
+            if inValue {
+                let lowered = previous.lowercased()
+                let isValue = lowered.hasSuffix("value ") || lowered.hasSuffix("content ")
+                result += isValue ? "'***'" : "'" + part + "'"
+            } else {
+                result += part
+                previous = String(part)
+            }
+            inValue.toggle()
+        }
+        return result
+    }
+
+    static func isSecurity(code: Int32) -> Bool {
+        [
+            XML_ERR_ENTITY_LOOP.rawValue, XML_ERR_UNDECLARED_ENTITY.rawValue,
+            XML_WAR_UNDECLARED_ENTITY.rawValue, XML_ERR_EXT_ENTITY_STANDALONE.rawValue,
+            XML_IO_LOAD_ERROR.rawValue, XML_ERR_ENTITY_BOUNDARY.rawValue,
+        ].contains(UInt32(code))
+    }
+
+    static func french(code: Int32, detail: String, line: Int?) -> String {
+        let place = line.map { " (ligne \($0))" } ?? ""
+        let what: String
+        switch UInt32(code) {
+        case XML_ERR_DOCUMENT_EMPTY.rawValue: what = "le fichier est vide"
+        case XML_ERR_TAG_NAME_MISMATCH.rawValue: what = "balise fermante ne correspondant pas à la balise ouvrante"
+        case XML_ERR_TAG_NOT_FINISHED.rawValue, XML_ERR_LTSLASH_REQUIRED.rawValue, XML_ERR_GT_REQUIRED.rawValue:
+            what = "balise non terminée"
+        case XML_ERR_DOCUMENT_END.rawValue: what = "contenu après la fin du document"
+        case XML_ERR_INVALID_CHAR.rawValue, XML_ERR_INVALID_ENCODING.rawValue:
+            what = "octets invalides pour l'encodage déclaré : déclarer l'encodage réel (windows-1252, ISO-8859-1)"
+        case XML_ERR_UNSUPPORTED_ENCODING.rawValue: what = "encodage déclaré non pris en charge"
+        case XML_ERR_UNDECLARED_ENTITY.rawValue, XML_WAR_UNDECLARED_ENTITY.rawValue:
+            what = "référence à une entité non déclarée"
+        case XML_ERR_ENTITY_LOOP.rawValue: what = "expansion d'entités refusée (boucle ou bombe d'entités)"
+        case XML_ERR_NAME_REQUIRED.rawValue:
+            what = "balise mal formée"
+        case XML_ERR_ATTRIBUTE_NOT_STARTED.rawValue, XML_ERR_ATTRIBUTE_WITHOUT_VALUE.rawValue:
+            what = "attribut mal formé"
+        case XML_ERR_EXTRA_CONTENT.rawValue: what = "contenu après l'élément racine"
+        default: what = "XML mal formé"
+        }
+        return "Fichier XML illisible\(place) : \(what). Détail libxml2 : \(detail)"
+    }
+
+    static func french(schemaDetail detail: String) -> String {
+        if detail.contains("Missing child element") { return "élément obligatoire absent. \(detail)" }
+        if detail.contains("is not expected") { return "élément inattendu à cet endroit. \(detail)" }
+        if detail.contains("facet") { return "valeur hors des limites du schéma. \(detail)" }
+        if detail.contains("is not a valid value") { return "valeur invalide pour son type. \(detail)" }
+        return detail
+    }
+}
+
+/// A compiled XSD, parsed once per path and shared by the readers.
+final class XMLSchemaCache: @unchecked Sendable {
+    let pointer: xmlSchemaPtr
+
+    private init(pointer: xmlSchemaPtr) { self.pointer = pointer }
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var cache: [String: XMLSchemaCache] = [:]
+
+    static func schema(at path: String) throws(FormatError) -> XMLSchemaCache {
+        lock.lock()
+        defer { lock.unlock() }
+        if let cached = cache[path] { return cached }
+        // Read the schema ourselves: the entity loader refuses every external load, schemas included.
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FormatError(.schemaError, message: "Schéma XSD introuvable : \(path)")
+        }
+        let parsed: xmlSchemaPtr? = data.withUnsafeBytes { buffer in
+            guard let base = buffer.baseAddress?.assumingMemoryBound(to: CChar.self),
+                let context = xmlSchemaNewMemParserCtxt(base, Int32(buffer.count))
+            else { return nil }
+            defer { xmlSchemaFreeParserCtxt(context) }
+            xmlSchemaSetParserStructuredErrors(context, { _, _ in }, nil)
+            return xmlSchemaParse(context)
+        }
+        guard let parsed else { throw FormatError(.schemaError, message: "Schéma XSD invalide : \(path)") }
+        let schema = XMLSchemaCache(pointer: parsed)
+        cache[path] = schema
+        return schema
+    }
+}
+
+/// Process-wide libxml2 settings: no external entity is ever loaded, and nothing is printed to stderr.
+enum XMLSafety {
+    private static let installed: Void = {
+        xmlInitParser()
+        xmlSetExternalEntityLoader { _, _, _ in nil }
+        xmlThrDefSetStructuredErrorFunc(nil, { _, _ in })
+        xmlThrDefSetGenericErrorFunc(nil, nil)
+    }()
+
+    static func install() {
+        _ = installed
+        // The per-thread handlers: libxml2 keeps them in thread-local state.
+        xmlSetStructuredErrorFunc(nil, { _, _ in })
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import GatewayCore
+import GatewayFormats
+import Yams
+
+/// The file formats a flow can arrive in.
+public enum FileFormat: String, Sendable, Codable {
+    case xml, csv, json
+}
+
+/// A step of a source path: an element, column or key name, optionally filtered on a child's value
+/// (`Prestations[NATPREST=RSA]`).
+public struct PathStep: Sendable, Hashable {
+    public var name: String
+    public var filter: (child: String, value: String)?
+
+    public static func == (lhs: PathStep, rhs: PathStep) -> Bool {
+        lhs.name == rhs.name && lhs.filter?.child == rhs.filter?.child && lhs.filter?.value == rhs.filter?.value
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(filter?.child)
+        hasher.combine(filter?.value)
+    }
+}
+
+/// A path from a record (or a file section) to a value: `IdentificationRSA/Organisme/MATRICULE`.
+public struct SourcePath: Sendable, Hashable, CustomStringConvertible {
+    public var steps: [PathStep]
+    public var description: String
+
+    /// Parses `a/b[c=d]/e`; a CSV column name is a one-step path and may hold any character but `/`.
+    public init(parsing text: String) throws(MappingError) {
+        description = text
+        steps = []
+        for part in text.split(separator: "/", omittingEmptySubsequences: false) {
+            guard !part.isEmpty else { throw MappingError("chemin « \(text) » : étape vide") }
+            if let open = part.firstIndex(of: "["), part.hasSuffix("]") {
+                let name = String(part[..<open])
+                let inside = part[part.index(after: open)..<part.index(before: part.endIndex)]
+                let pieces = inside.split(separator: "=", maxSplits: 1)
+                guard pieces.count == 2, !name.isEmpty else {
+                    throw MappingError("chemin « \(text) » : filtre attendu sous la forme Element[ENFANT=valeur]")
+                }
+                steps.append(PathStep(name: name, filter: (String(pieces[0]), String(pieces[1]))))
+            } else {
+                steps.append(PathStep(name: String(part), filter: nil))
+            }
+        }
+    }
+}
+
+/// A problem in a mapping file, found when it is loaded.
+public struct MappingError: Error, Sendable, CustomStringConvertible {
+    public var problems: [String]
+
+    public init(_ problem: String) { self.problems = [problem] }
+
+    public init(problems: [String]) { self.problems = problems }
+
+    public var description: String { problems.joined(separator: "\n") }
+}
+
+/// A text transform applied to a raw value before it is converted to its canonical kind.
+public enum Transform: String, Sendable, Codable, CaseIterable {
+    case trim, upper, lower
+    /// Runs of white space become one space.
+    case collapseSpaces = "collapse-spaces"
+    /// Keeps only the digits.
+    case digitsOnly = "digits-only"
+    case stripLeadingZeros = "strip-leading-zeros"
+}
+
+/// Which occurrence a single-valued field takes when the source repeats.
+public enum Occurrence: String, Sendable, Codable {
+    case first, last
+}
+
+/// How one canonical field is read from the partner's record.
+public struct FieldMapping: Sendable {
+    public var spec: FieldSpec
+    public var source: SourcePath
+    public var required: Bool
+    public var transforms: [Transform]
+    /// Source value → canonical value; when given, any other value is refused.
+    public var codes: [String: String]?
+    public var dateFormats: [LocalDate.Pattern]
+    public var trueValues: Set<String>
+    public var falseValues: Set<String>
+    public var occurrence: Occurrence
+    /// Values that mean "empty" (`00000000`, `N/A`).
+    public var nullValues: Set<String>
+}
+
+/// A nested collection (`Personne` inside `InfosFoyerRSA`): its path and the mappings of its fields.
+public struct CollectionMapping: Sendable {
+    public var name: String
+    public var source: SourcePath
+    public var min: Int
+    public var max: Int?
+    public var record: RecordMapping
+}
+
+/// The field and collection mappings of one canonical entity.
+public struct RecordMapping: Sendable {
+    public var entity: EntitySpec
+    public var fields: [FieldMapping]
+    public var collections: [CollectionMapping]
+}
+
+/// A partner flow as its mapping file declares it: format, encoding, record layout and field mappings.
+public struct FlowMapping: Sendable {
+    /// The flow id (`caf-beneficiaires`) that `--flow` names.
+    public var id: String
+    public var partner: String
+    public var title: String
+    public var version: String?
+    public var format: FileFormat
+    /// nil: as declared (XML) or detected (CSV: strict UTF-8, else Windows-1252).
+    public var encoding: String?
+    /// XML: the element repeated once per record.
+    public var recordElement: String?
+    /// CSV: the delimiter, when pinned.
+    public var delimiter: UInt8?
+    /// JSON: the key of the array inside a top-level object, when records are wrapped.
+    public var jsonArrayKey: String?
+    public var record: RecordMapping
+    /// File-level fields (header, trailer) mapped to `flux-header`.
+    public var file: RecordMapping?
+    /// Whether `declaredCount` must equal the records read.
+    public var reconcileCount: Bool
+    /// Where the mapping was loaded from.
+    public var sourceFile: String?
+
+    /// Every column a CSV file must carry: the sources of all mapped fields.
+    public var requiredColumns: [String] {
+        var seen = Set<String>()
+        return record.fields.compactMap { field in
+            guard let name = field.source.steps.first?.name, seen.insert(name).inserted else { return nil }
+            return name
+        }
+    }
+}

@@ -1,0 +1,255 @@
+import GatewayCore
+import GatewayFormats
+
+/// Applies a flow mapping to partner records, yielding canonical fields or located, French-worded issues.
+public struct MappingEngine: Sendable {
+    public let flow: FlowMapping
+
+    public init(flow: FlowMapping) { self.flow = flow }
+
+    /// Maps one record. `path` names the record in the file (`InfosFoyerRSA[3]`, `ligne 12`).
+    public func map<Node: SourceNode>(_ node: Node, path: String) -> (FieldBag, [ValidationIssue]) {
+        var issues: [ValidationIssue] = []
+        let bag = map(node, record: flow.record, path: path, issues: &issues)
+        return (bag, issues)
+    }
+
+    /// Maps the file-level fields from the file's sections (header, trailer).
+    public func mapFile<Node: SourceNode>(_ node: Node, path: String) -> (FieldBag, [ValidationIssue]) {
+        var issues: [ValidationIssue] = []
+        guard let file = flow.file else { return (FieldBag(line: nil, path: path), []) }
+        let bag = map(node, record: file, path: path, issues: &issues)
+        return (bag, issues)
+    }
+
+    func map<Node: SourceNode>(
+        _ node: Node, record: RecordMapping, path: String, issues: inout [ValidationIssue]
+    ) -> FieldBag {
+        var bag = FieldBag(line: node.sourceLine, path: path)
+        for field in record.fields {
+            let found = node.nodes(at: field.source.steps[...])
+            let chosen = field.occurrence == .first ? found.first : found.last
+            let origin = FieldOrigin(line: chosen?.sourceLine ?? node.sourceLine, path: field.source.description)
+            var text = chosen?.leafText
+            if let raw = text { text = ValueConverter.apply(field.transforms, to: raw) }
+            if let value = text, field.nullValues.contains(value) { text = nil }
+            guard let value = text, !value.isEmpty else {
+                if field.required {
+                    issues.append(
+                        ValidationIssue(
+                            type: .missingCell, field: field.spec.name, line: origin.line,
+                            path: path + "/" + origin.path,
+                            message: flow.format == .csv
+                                ? "Valeur obligatoire absente dans la colonne « \(field.source) »."
+                                : "Élément obligatoire absent ou vide : \(field.source)."))
+                }
+                continue
+            }
+            switch ValueConverter.convert(value, field: field) {
+            case .success(let converted):
+                bag.values[field.spec.name] = converted
+                bag.origins[field.spec.name] = origin
+            case .failure(let problem):
+                issues.append(
+                    ValidationIssue(
+                        type: problem.type, field: field.spec.name, line: origin.line, path: path + "/" + origin.path,
+                        value: problem.maskedValue, message: problem.message))
+            }
+        }
+        for collection in record.collections {
+            let elements = node.nodes(at: collection.source.steps[...])
+            if elements.count < collection.min {
+                issues.append(
+                    ValidationIssue(
+                        type: .missingCell, field: collection.name, line: node.sourceLine,
+                        path: path + "/" + collection.source.description,
+                        message: "Au moins \(collection.min) élément(s) \(collection.source) attendu(s), \(elements.count) trouvé(s)."))
+            }
+            if let max = collection.max, elements.count > max {
+                issues.append(
+                    ValidationIssue(
+                        type: .structureError, field: collection.name, line: node.sourceLine,
+                        path: path + "/" + collection.source.description,
+                        message: "Au plus \(max) élément(s) \(collection.source) attendu(s), \(elements.count) trouvé(s)."))
+            }
+            var children: [FieldBag] = []
+            children.reserveCapacity(elements.count)
+            for (offset, element) in elements.enumerated() {
+                let childPath = path + "/" + collection.source.description + "[\(offset + 1)]"
+                children.append(map(element, record: collection.record, path: childPath, issues: &issues))
+            }
+            bag.collections[collection.name] = children
+        }
+        return bag
+    }
+}
+
+/// Turns raw text into canonical values: transforms, code lists, kinds, limits.
+public enum ValueConverter {
+    static func apply(_ transforms: [Transform], to raw: String) -> String {
+        var value = raw
+        for transform in transforms {
+            switch transform {
+            case .trim:
+                if let first = value.utf8.first, let last = value.utf8.last, !isSpace(first) && !isSpace(last) {
+                    continue
+                }
+                value = String(value.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+            case .upper: value = value.uppercased()
+            case .lower: value = value.lowercased()
+            case .collapseSpaces:
+                value = value.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            case .digitsOnly: value = String(value.filter(\.isNumber))
+            case .stripLeadingZeros:
+                let stripped = value.drop { $0 == "0" }
+                value = stripped.isEmpty && !value.isEmpty ? "0" : String(stripped)
+            }
+        }
+        return value
+    }
+
+    private static func isSpace(_ byte: UInt8) -> Bool { byte == 32 || byte == 9 || byte == 10 || byte == 13 }
+
+    /// Converts `raw` (already transformed) to the field's canonical kind.
+    public static func convert(_ raw: String, field: FieldMapping) -> Result<CanonicalValue, IdentifierError> {
+        let spec = field.spec
+        let shown = spec.personal ? Masking.text(raw) : raw
+        var value = raw
+        if let codes = field.codes {
+            guard let mapped = codes[value] ?? codes[value.uppercased()] else {
+                let known = codes.keys.sorted().joined(separator: ", ")
+                return .failure(
+                    IdentifierError(
+                        type: .constraintError,
+                        message: "Valeur « \(shown) » inconnue pour \(field.source) : valeurs admises \(known).",
+                        maskedValue: shown))
+            }
+            value = mapped
+        }
+        if let allowed = spec.allowed, !allowed.contains(value) {
+            return .failure(
+                IdentifierError(
+                    type: .constraintError,
+                    message:
+                        "Valeur « \(shown) » non admise pour \(field.source) : valeurs admises \(allowed.joined(separator: ", ")).",
+                    maskedValue: shown))
+        }
+        if let maxLength = spec.maxLength, value.count > maxLength {
+            return .failure(
+                IdentifierError(
+                    type: .constraintError,
+                    message: "Valeur trop longue pour \(field.source) : \(value.count) caractères, \(maxLength) au plus.",
+                    maskedValue: shown))
+        }
+        do throws(IdentifierError) {
+            switch spec.kind {
+            case .text: return .success(.text(value))
+            case .date:
+                for pattern in field.dateFormats {
+                    if let date = LocalDate.parse(value, pattern: pattern) { return .success(.date(date)) }
+                }
+                let expected = field.dateFormats.map(\.french).joined(separator: " ou ")
+                return .failure(
+                    IdentifierError(
+                        type: .typeError, message: "Date invalide « \(shown) » pour \(field.source) : format attendu \(expected).",
+                        maskedValue: shown))
+            case .time:
+                let parts = value.split(separator: ":")
+                guard (2...3).contains(parts.count), parts.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isNumber) }),
+                    let hour = Int(parts[0]), hour < 24, let minute = Int(parts[1]), minute < 60
+                else {
+                    return .failure(
+                        IdentifierError(
+                            type: .typeError, message: "Heure invalide « \(shown) » pour \(field.source) : format attendu HH:MM:SS.",
+                            maskedValue: shown))
+                }
+                return .success(.text(value))
+            case .boolean:
+                let upper = value.uppercased()
+                if field.trueValues.contains(upper) { return .success(.boolean(true)) }
+                if field.falseValues.contains(upper) { return .success(.boolean(false)) }
+                return .failure(
+                    IdentifierError(
+                        type: .typeError,
+                        message: "Booléen invalide « \(shown) » pour \(field.source) : attendu \(field.trueValues.sorted().joined(separator: "/")) ou \(field.falseValues.sorted().joined(separator: "/")).",
+                        maskedValue: shown))
+            case .integer:
+                guard let number = Int(value) else {
+                    return .failure(
+                        IdentifierError(
+                            type: .typeError, message: "Nombre entier invalide « \(shown) » pour \(field.source).",
+                            maskedValue: shown))
+                }
+                return .success(.integer(number))
+            case .decimal:
+                let normalised = value.replacingOccurrences(of: ",", with: ".")
+                guard Double(normalised) != nil, !normalised.contains("e"), !normalised.contains("E") else {
+                    return .failure(
+                        IdentifierError(
+                            type: .typeError, message: "Montant invalide « \(shown) » pour \(field.source).",
+                            maskedValue: shown))
+                }
+                return .success(.decimal(normalised))
+            case .nir: return .success(.nir(try NIR(validating: value)))
+            case .matricule: return .success(.matricule(try Matricule(validating: value)))
+            case .franceTravailID: return .success(.franceTravailID(try FranceTravailID(validating: value)))
+            case .inseeCommune: return .success(.inseeCommune(try INSEECommune(validating: value)))
+            case .postalCode: return .success(.postalCode(try PostalCode(validating: value)))
+            case .rome: return .success(.rome(try ROMECode(validating: value)))
+            case .siret: return .success(.siret(try SIRET(validating: value)))
+            }
+        } catch {
+            var located = error
+            located.message = "\(field.source) : " + error.message
+            return .failure(located)
+        }
+    }
+}
+
+extension LocalDate.Pattern {
+    /// The pattern as a French partner reads it.
+    var french: String {
+        switch self {
+        case .iso: "AAAA-MM-JJ"
+        case .french: "JJ/MM/AAAA"
+        case .compact: "AAAAMMJJ"
+        case .frenchDashes: "JJ-MM-AAAA"
+        }
+    }
+}
+
+extension MappingEngine {
+    /// Maps the file-level fields whose path starts with `name` (a header or trailer section) into `bag`.
+    public func mapSection<Node: SourceNode>(_ node: Node, name: String, into bag: FieldBag) -> (
+        FieldBag, [ValidationIssue]
+    ) {
+        guard let file = flow.file else { return (bag, []) }
+        let fields = file.fields.compactMap { field -> FieldMapping? in
+            guard field.source.steps.first?.name == name else { return nil }
+            var relative = field
+            relative.source.steps.removeFirst()
+            // A missing value is checked once every section has been read.
+            relative.required = false
+            return relative
+        }
+        guard !fields.isEmpty else { return (bag, []) }
+        var issues: [ValidationIssue] = []
+        let sectionBag = map(
+            node, record: RecordMapping(entity: file.entity, fields: fields, collections: []), path: name,
+            issues: &issues)
+        var merged = bag
+        for (key, value) in sectionBag.values { merged.values[key] = value }
+        for (key, origin) in sectionBag.origins { merged.origins[key] = origin }
+        return (merged, issues)
+    }
+
+    /// Issues for required file-level fields that no section provided.
+    public func checkRequiredFileFields(_ bag: FieldBag) -> [ValidationIssue] {
+        guard let file = flow.file else { return [] }
+        return file.fields.filter { $0.required && bag.values[$0.spec.name] == nil }.map { field in
+            ValidationIssue(
+                type: .missingCell, field: field.spec.name, path: field.source.description,
+                message: "Élément de fichier obligatoire absent : \(field.source).")
+        }
+    }
+}

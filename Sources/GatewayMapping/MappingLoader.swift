@@ -1,0 +1,216 @@
+import Foundation
+import GatewayCore
+import Yams
+
+/// Loads mapping files (`Mappings/*.yaml`) and checks them against the canonical catalogue.
+public enum MappingLoader {
+    /// Loads every `*.yaml` flow mapping in `directory`, keyed by flow id.
+    public static func loadAll(directory: String) throws -> [String: FlowMapping] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        var flows: [String: FlowMapping] = [:]
+        var problems: [String] = []
+        for name in names where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
+            let path = (directory as NSString).appendingPathComponent(name)
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+            // Files that are not flow mappings (programmes) have no `flow:` key.
+            guard text.contains("\nflow:") || text.hasPrefix("flow:") else { continue }
+            switch Result(catching: { () throws(MappingError) -> FlowMapping in try load(yaml: text, sourceFile: path) }) {
+            case .success(let flow):
+                if flows[flow.id] != nil { problems.append("\(name) : le flux « \(flow.id) » est déjà déclaré") }
+                flows[flow.id] = flow
+            case .failure(let error):
+                for problem in error.problems { problems.append("\(name) : \(problem)") }
+            }
+        }
+        guard problems.isEmpty else { throw MappingError(problems: problems) }
+        return flows
+    }
+
+    /// Parses and checks one mapping; every problem is listed, not just the first.
+    public static func load(yaml: String, sourceFile: String? = nil) throws(MappingError) -> FlowMapping {
+        let document: Any?
+        do {
+            document = try Yams.load(yaml: yaml)
+        } catch {
+            throw MappingError("YAML illisible : \(error)")
+        }
+        guard let root = document as? [String: Any] else { throw MappingError("le document doit être un objet YAML") }
+        var problems: [String] = []
+        func string(_ key: String, in map: [String: Any], required: Bool = false) -> String? {
+            if let value = map[key] {
+                if let text = value as? String { return text }
+                if let number = value as? Int { return String(number) }
+                problems.append("« \(key) » doit être un texte")
+                return nil
+            }
+            if required { problems.append("« \(key) » est obligatoire") }
+            return nil
+        }
+        let id = string("flow", in: root, required: true) ?? ""
+        let partner = string("partner", in: root, required: true) ?? ""
+        let title = string("title", in: root) ?? id
+        let formatText = string("format", in: root, required: true) ?? "xml"
+        let format = FileFormat(rawValue: formatText)
+        if format == nil { problems.append("format « \(formatText) » inconnu (xml, csv, json)") }
+        let entityName = string("entity", in: root, required: true) ?? ""
+        let entity = Catalogue.entity(named: entityName)
+        if entity == nil && !entityName.isEmpty { problems.append("entité canonique « \(entityName) » inconnue") }
+        var encoding = string("encoding", in: root)
+        if encoding == "declared" || encoding == "auto" { encoding = nil }
+        let defaults = root["defaults"] as? [String: Any] ?? [:]
+        var defaultFormats: [LocalDate.Pattern] = format == .csv ? [.french, .iso] : [.iso]
+        if let given = defaults["date-format"] {
+            defaultFormats = patterns(given, problems: &problems, context: "defaults")
+        }
+        var delimiter: UInt8?
+        if let csv = root["csv"] as? [String: Any], let text = csv["delimiter"] as? String {
+            let normalised = text == "\\t" || text == "tab" ? "\t" : text
+            if normalised.utf8.count == 1 { delimiter = normalised.utf8.first } else {
+                problems.append("csv.delimiter doit être un seul caractère")
+            }
+        }
+        let recordElement = (root["xml"] as? [String: Any])?["record"] as? String
+        if format == .xml && recordElement == nil { problems.append("xml.record (élément répété par enregistrement) est obligatoire") }
+        let jsonArrayKey = (root["json"] as? [String: Any])?["array"] as? String
+
+        var record = RecordMapping(entity: entity ?? Catalogue.household, fields: [], collections: [])
+        if let entity {
+            record = compileRecord(
+                root, entity: entity, context: "", defaults: defaultFormats, format: format ?? .xml,
+                problems: &problems)
+        }
+        var file: RecordMapping?
+        if let fileSection = root["file"] as? [String: Any] {
+            file = compileRecord(
+                fileSection, entity: Catalogue.fluxHeader, context: "file.", defaults: defaultFormats,
+                format: format ?? .xml, problems: &problems)
+        }
+        let reconcile = (root["reconcile"] as? [String: Any])?["count"] as? Bool ?? false
+        if reconcile && file?.fields.contains(where: { $0.spec.name == "declaredCount" }) != true {
+            problems.append("reconcile.count demande un champ file.declaredCount")
+        }
+        guard problems.isEmpty, let format else { throw MappingError(problems: problems) }
+        return FlowMapping(
+            id: id, partner: partner, title: title, version: string("version", in: root), format: format,
+            encoding: encoding, recordElement: recordElement, delimiter: delimiter, jsonArrayKey: jsonArrayKey,
+            record: record, file: file, reconcileCount: reconcile, sourceFile: sourceFile)
+    }
+
+    private static func patterns(_ value: Any, problems: inout [String], context: String) -> [LocalDate.Pattern] {
+        let texts = (value as? [String]) ?? [(value as? String) ?? ""]
+        return texts.compactMap { text in
+            guard let pattern = LocalDate.Pattern(rawValue: text) else {
+                let known = LocalDate.Pattern.allCases.map(\.rawValue).joined(separator: ", ")
+                problems.append("\(context) : format de date « \(text) » inconnu (\(known))")
+                return nil
+            }
+            return pattern
+        }
+    }
+
+    private static func compileRecord(
+        _ map: [String: Any], entity: EntitySpec, context: String, defaults: [LocalDate.Pattern],
+        format: FileFormat, problems: inout [String]
+    ) -> RecordMapping {
+        var fields: [FieldMapping] = []
+        let declared = map["fields"] as? [String: Any] ?? [:]
+        if map["fields"] != nil && map["fields"] as? [String: Any] == nil {
+            problems.append("\(context)fields doit être un objet")
+        }
+        for name in declared.keys.sorted() {
+            let where_ = "\(context)fields.\(name)"
+            guard let spec = entity.field(name) else {
+                problems.append("\(where_) : champ inconnu de l'entité « \(entity.name) »")
+                continue
+            }
+            var body = declared[name] as? [String: Any] ?? [:]
+            if let shorthand = declared[name] as? String { body = ["path": shorthand] }
+            guard let pathText = body["path"] as? String else {
+                problems.append("\(where_) : « path » est obligatoire")
+                continue
+            }
+            let source: SourcePath
+            do { source = try SourcePath(parsing: pathText) } catch {
+                problems += error.problems.map { "\(where_) : \($0)" }
+                continue
+            }
+            if format == .csv && source.steps.count != 1 {
+                problems.append("\(where_) : en CSV, le chemin est un nom de colonne")
+            }
+            var transforms: [Transform] = [.trim]
+            if let list = body["transforms"] as? [String] {
+                transforms = list.compactMap { text in
+                    guard let transform = Transform(rawValue: text) else {
+                        let known = Transform.allCases.map(\.rawValue).joined(separator: ", ")
+                        problems.append("\(where_) : transformation « \(text) » inconnue (\(known))")
+                        return nil
+                    }
+                    return transform
+                }
+            }
+            var codes: [String: String]?
+            if let given = body["codes"] as? [AnyHashable: Any] {
+                var table: [String: String] = [:]
+                for (key, value) in given { table["\(key)"] = "\(value)" }
+                codes = table
+                if let allowed = spec.allowed {
+                    for target in Set(table.values) where !allowed.contains(target) {
+                        problems.append("\(where_) : code canonique « \(target) » hors de \(allowed.joined(separator: ", "))")
+                    }
+                }
+            }
+            let required = body["required"] as? Bool ?? false
+            if spec.mandatory && !required {
+                problems.append("\(where_) : ce champ est indispensable à l'entité, il doit être « required: true »")
+            }
+            let formats = body["format"].map { patterns($0, problems: &problems, context: where_) } ?? defaults
+            let trueValues = Set((body["true"] as? [Any])?.map { "\($0)".uppercased() } ?? ["1", "TRUE", "O", "OUI", "Y", "YES"])
+            let falseValues = Set((body["false"] as? [Any])?.map { "\($0)".uppercased() } ?? ["0", "FALSE", "N", "NON", "NO"])
+            let occurrence = (body["pick"] as? String).flatMap(Occurrence.init(rawValue:)) ?? .first
+            let nullValues = Set((body["null-values"] as? [Any])?.map { "\($0)" } ?? [])
+            for key in body.keys
+            where !["path", "required", "transforms", "codes", "format", "true", "false", "pick", "null-values", "doc"]
+                .contains(key)
+            {
+                problems.append("\(where_) : clé « \(key) » inconnue")
+            }
+            fields.append(
+                FieldMapping(
+                    spec: spec, source: source, required: required, transforms: transforms, codes: codes,
+                    dateFormats: formats, trueValues: trueValues, falseValues: falseValues, occurrence: occurrence,
+                    nullValues: nullValues))
+        }
+        let mappedNames = Set(fields.map(\.spec.name))
+        for spec in entity.fields where spec.mandatory && !mappedNames.contains(spec.name) && declared[spec.name] == nil {
+            problems.append("\(context)fields : le champ indispensable « \(spec.name) » n'est pas mappé")
+        }
+        var collections: [CollectionMapping] = []
+        let declaredCollections = map["collections"] as? [String: Any] ?? [:]
+        for name in declaredCollections.keys.sorted() {
+            let where_ = "\(context)collections.\(name)"
+            guard let childEntity = entity.collections[name] else {
+                problems.append("\(where_) : collection inconnue de l'entité « \(entity.name) »")
+                continue
+            }
+            guard let body = declaredCollections[name] as? [String: Any], let pathText = body["path"] as? String
+            else {
+                problems.append("\(where_) : « path » est obligatoire")
+                continue
+            }
+            if format == .csv { problems.append("\(where_) : un fichier CSV n'a pas de collection imbriquée") }
+            let source: SourcePath
+            do { source = try SourcePath(parsing: pathText) } catch {
+                problems += error.problems.map { "\(where_) : \($0)" }
+                continue
+            }
+            let child = compileRecord(
+                body, entity: childEntity, context: where_ + ".", defaults: defaults, format: format,
+                problems: &problems)
+            collections.append(
+                CollectionMapping(
+                    name: name, source: source, min: body["min"] as? Int ?? 0, max: body["max"] as? Int,
+                    record: child))
+        }
+        return RecordMapping(entity: entity, fields: fields, collections: collections)
+    }
+}

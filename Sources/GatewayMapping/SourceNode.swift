@@ -1,0 +1,88 @@
+import GatewayCore
+import GatewayFormats
+
+/// A node of a partner record the mapping engine can navigate: an XML element, a JSON value, a CSV row.
+public protocol SourceNode {
+    /// The nodes reached by following `steps` (several when the source repeats).
+    func nodes(at steps: ArraySlice<PathStep>) -> [Self]
+    /// The text of this node when it is a leaf.
+    var leafText: String? { get }
+    /// The line this node starts on, when known.
+    var sourceLine: Int? { get }
+}
+
+extension XMLNodeRef: SourceNode {
+    public func nodes(at steps: ArraySlice<PathStep>) -> [XMLNodeRef] {
+        guard let step = steps.first else { return [self] }
+        let name = XMLName(step.name)
+        var found: [XMLNodeRef] = []
+        for child in children where child.isNamed(name) {
+            if let filter = step.filter {
+                guard let probe = child.child(XMLName(filter.child)), probe.text == filter.value else { continue }
+            }
+            found.append(contentsOf: child.nodes(at: steps.dropFirst()))
+        }
+        return found
+    }
+
+    public var leafText: String? { hasElementChildren ? nil : text }
+
+    public var sourceLine: Int? { line }
+}
+
+/// A JSON value inside a record, with the line the record starts on.
+public struct JSONNode: SourceNode {
+    public var value: JSONValue
+    public var line: Int
+
+    public init(value: JSONValue, line: Int) {
+        self.value = value
+        self.line = line
+    }
+
+    public func nodes(at steps: ArraySlice<PathStep>) -> [JSONNode] {
+        if case .array(let items) = value {
+            return items.flatMap { JSONNode(value: $0, line: line).nodes(at: steps) }
+        }
+        guard let step = steps.first else { return [self] }
+        guard let child = value[step.name] else { return [] }
+        let candidates: [JSONValue] = if case .array(let items) = child { items } else { [child] }
+        return candidates.compactMap { candidate -> JSONNode? in
+            if let filter = step.filter, candidate[filter.child]?.stringValue != filter.value { return nil }
+            return JSONNode(value: candidate, line: line)
+        }.flatMap { $0.nodes(at: steps.dropFirst()) }
+    }
+
+    public var leafText: String? {
+        switch value {
+        case .null, .object, .array: nil
+        default: value.stringValue
+        }
+    }
+
+    public var sourceLine: Int? { line }
+}
+
+/// One CSV row seen through its header: a one-step path names a column.
+public struct CSVRowNode: SourceNode {
+    public var record: CSVRecord
+    public var columns: [String: Int]
+    var cell: String?
+
+    public init(record: CSVRecord, columns: [String: Int]) {
+        self.record = record
+        self.columns = columns
+    }
+
+    public func nodes(at steps: ArraySlice<PathStep>) -> [CSVRowNode] {
+        guard let step = steps.first else { return [self] }
+        guard let index = columns[step.name.lowercased()], index < record.fields.count else { return [] }
+        var node = self
+        node.cell = record.fields[index]
+        return [node]
+    }
+
+    public var leafText: String? { cell }
+
+    public var sourceLine: Int? { record.line }
+}

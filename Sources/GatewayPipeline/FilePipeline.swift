@@ -1,0 +1,304 @@
+import Crypto
+import Foundation
+import GatewayCore
+import GatewayFormats
+import GatewayMapping
+import GatewayStore
+import Logging
+
+/// An issue as reported to the user and the partner (values already masked).
+public struct ReportedIssue: Sendable, Codable, Equatable {
+    public var type: String
+    public var field: String?
+    public var line: Int?
+    public var path: String?
+    public var value: String?
+    public var message: String
+    /// Index of the record (0-based) the issue belongs to; nil for the file.
+    public var record: Int?
+
+    init(_ issue: ValidationIssue, record: Int?) {
+        self.type = issue.type.rawValue
+        self.field = issue.field
+        self.line = issue.line
+        self.path = issue.path
+        self.value = issue.value
+        self.message = issue.message
+        self.record = record
+    }
+}
+
+/// The result of `validate`: counts and every error.
+public struct ValidationReport: Sendable, Codable {
+    public var file: String
+    public var flow: String
+    public var records = 0
+    public var accepted = 0
+    public var rejected = 0
+    /// Records repeated identically in the file (counted as accepted).
+    public var duplicates = 0
+    /// False when the file cannot be read at all (or, for files with a declared count, does not reconcile).
+    public var readable = true
+    public var errors: [ReportedIssue] = []
+    public var warnings: [ReportedIssue] = []
+    /// Errors beyond the report's limit, counted only.
+    public var errorsNotShown = 0
+
+    /// 0: every record valid; 1: some rejected; 2: the file cannot be read or is refused as a whole.
+    public var exitCode: Int32 {
+        if !readable { return 2 }
+        return rejected > 0 || !errors.isEmpty ? 1 : 0
+    }
+}
+
+/// The result of `import`.
+public struct ImportReport: Sendable, Codable {
+    public var file: String
+    public var sha256: String
+    public var flow: String
+    public var partner: String
+    /// applied, rejected (refused as a whole), unreadable, or already-received.
+    public var outcome: String
+    public var alreadyReceived = false
+    /// For a file already received: what happened to it the first time.
+    public var previousOutcome: String?
+    public var records = 0
+    public var accepted = 0
+    public var duplicates = 0
+    public var quarantined = 0
+    public var statusChanges = 0
+    public var fileID: Int64?
+    public var errors: [ReportedIssue] = []
+    public var errorsNotShown = 0
+    public var keptPath: String?
+
+    public var exitCode: Int32 {
+        switch outcome {
+        case "applied": quarantined > 0 ? 1 : 0
+        case "already-received": previousOutcome == "applied" ? (quarantined > 0 ? 1 : 0) : 2
+        default: 2
+        }
+    }
+}
+
+/// Validates and imports partner files: hash, stream, map, validate, store — all or nothing per file.
+public struct FilePipeline {
+    public let flow: FlowMapping
+    public var logger: Logger
+    public var progress: ((Int, Int?) -> Void)?
+    /// Errors listed in a report; the store keeps all of them.
+    public var reportLimit = 1_000
+
+    public init(flow: FlowMapping, logger: Logger = Logger(label: "insertion-gateway")) {
+        self.flow = flow
+        self.logger = logger
+    }
+
+    /// Reads and checks a file without storing anything.
+    public func validate(path: String, schemaPath: String? = nil) -> ValidationReport {
+        var report = ValidationReport(file: path, flow: flow.id)
+        var stream = RecordStream(flow: flow, schemaPath: schemaPath)
+        stream.progress = progress
+        var seen: [HouseholdKey: Int] = [:]
+        do {
+            let level = try stream.read(
+                path, header: { _ in },
+                record: { outcome in
+                    report.records += 1
+                    switch outcome {
+                    case .household(let household, let index, let line, _):
+                        let fingerprint = household.hashValue
+                        if let earlier = seen[household.key] {
+                            if earlier == fingerprint {
+                                report.accepted += 1
+                                report.duplicates += 1
+                            } else {
+                                report.rejected += 1
+                                add(
+                                    [Self.conflict(household.key, line: line)], record: index, to: &report.errors,
+                                    dropped: &report.errorsNotShown)
+                            }
+                        } else {
+                            seen[household.key] = fingerprint
+                            report.accepted += 1
+                        }
+                    case .rejected(let index, _, _, _, let issues):
+                        report.rejected += 1
+                        add(issues, record: index, to: &report.errors, dropped: &report.errorsNotShown)
+                    }
+                })
+            add(level.issues, record: nil, to: &report.errors, dropped: &report.errorsNotShown)
+            report.warnings = level.warnings.map { ReportedIssue($0, record: nil) }
+            if !level.issues.isEmpty && level.issues.contains(where: { $0.type != .schemaError }) {
+                report.readable = false
+            }
+        } catch let error as FormatError {
+            report.readable = false
+            report.errors.append(ReportedIssue(error.issue, record: nil))
+        } catch {
+            report.readable = false
+            report.errors.append(
+                ReportedIssue(ValidationIssue(type: .formatError, message: "Lecture impossible : \(error)"), record: nil))
+        }
+        return report
+    }
+
+    /// Imports a file into the store: wholly or not at all. A file already received is recognised by its
+    /// hash and changes nothing; an unreadable one is kept aside and recorded in the ledger.
+    public func importFile(
+        path: String, store: GatewayStore, partner: String? = nil, keepDirectory: String? = nil,
+        schemaPath: String? = nil
+    ) throws -> ImportReport {
+        let partner = partner ?? flow.partner
+        let (sha256, size) = try Self.sha256(of: path)
+        let name = (path as NSString).lastPathComponent
+        var report = ImportReport(file: path, sha256: sha256, flow: flow.id, partner: partner, outcome: "applied")
+        let arrival = FileArrival(partner: partner, flow: flow.id, name: name, size: size, sha256: sha256)
+        var log = logger
+        log[metadataKey: "flow"] = "\(flow.id)"
+        log[metadataKey: "file"] = "\(name)"
+        log[metadataKey: "sha256"] = "\(sha256.prefix(12))"
+        if let known = try store.receivedFile(partner: partner, sha256: sha256) {
+            log.info("file already received, nothing changed", metadata: ["fileID": "\(known.id)", "outcome": "\(known.outcome)"])
+            report.outcome = "already-received"
+            report.alreadyReceived = true
+            report.previousOutcome = known.outcome
+            report.errors = known.issues.map { ReportedIssue($0, record: nil) }
+            report.fileID = known.id
+            report.records = known.records
+            report.accepted = known.accepted
+            report.duplicates = known.duplicates
+            report.quarantined = known.quarantined
+            report.statusChanges = known.statusChanges
+            report.keptPath = known.keptPath
+            return report
+        }
+        log.info("file received", metadata: ["bytes": "\(size)"])
+        var stream = RecordStream(flow: flow, schemaPath: schemaPath)
+        stream.progress = progress
+        do {
+            var level = RecordStream.FileLevel()
+            let (file, counts) = try store.apply(arrival, referenceDate: nil) { session in
+                level = try stream.read(
+                    path, header: { header in session.setReferenceDate(header.referenceDate) },
+                    record: { outcome in
+                        switch outcome {
+                        case .household(let household, let index, let line, let raw):
+                            if try session.apply(household) == .conflict {
+                                let issue = Self.conflict(household.key, line: line)
+                                try session.quarantine(
+                                    index: index, line: line, key: household.key.description, raw: raw(), issues: [issue])
+                                log.warning(
+                                    "record quarantined",
+                                    metadata: ["record": "\(index)", "line": "\(line ?? 0)", "key": "\(household.key)",
+                                        "issues": "unique-error"])
+                                add([issue], record: index, to: &report.errors, dropped: &report.errorsNotShown)
+                            }
+                        case .rejected(let index, let line, let key, let raw, let issues):
+                            try session.quarantine(index: index, line: line, key: key, raw: raw, issues: issues)
+                            log.warning(
+                                "record quarantined",
+                                metadata: ["record": "\(index)", "line": "\(line ?? 0)", "key": "\(key ?? "-")",
+                                    "issues": "\(Set(issues.map(\.type.rawValue)).sorted().joined(separator: ","))"])
+                            add(issues, record: index, to: &report.errors, dropped: &report.errorsNotShown)
+                        }
+                    })
+                guard level.issues.isEmpty else { throw FileRefused(issues: level.issues) }
+                session.fileIssues = level.warnings
+                if level.header.isMonthly { try session.recordAbsences() }
+            }
+            report.fileID = file.id
+            report.records = counts.records
+            report.accepted = counts.accepted
+            report.duplicates = counts.duplicates
+            report.quarantined = counts.quarantined
+            report.statusChanges = counts.statusChanges
+            log.info(
+                "file applied",
+                metadata: [
+                    "fileID": "\(file.id)", "records": "\(counts.records)", "accepted": "\(counts.accepted)",
+                    "duplicates": "\(counts.duplicates)", "quarantined": "\(counts.quarantined)",
+                    "statusChanges": "\(counts.statusChanges)",
+                ])
+            return report
+        } catch let refused as FileRefused {
+            report.outcome = "rejected"
+            report.errors = refused.issues.map { ReportedIssue($0, record: nil) }
+            report.errorsNotShown = 0
+            let kept = keep(path, sha256: sha256, in: keepDirectory)
+            let file = try store.recordRefusedFile(
+                arrival, outcome: "rejected", records: 0, issues: refused.issues, keptPath: kept)
+            report.fileID = file.id
+            report.keptPath = kept
+            log.error(
+                "file refused as a whole, nothing applied",
+                metadata: ["issues": "\(refused.issues.map(\.type.rawValue).joined(separator: ","))"])
+            return report
+        } catch let error as FormatError {
+            report.outcome = "unreadable"
+            report.errors = [ReportedIssue(error.issue, record: nil)]
+            report.errorsNotShown = 0
+            let kept = keep(path, sha256: sha256, in: keepDirectory)
+            let file = try store.recordRefusedFile(
+                arrival, outcome: "unreadable", records: 0, issues: [error.issue], keptPath: kept)
+            report.fileID = file.id
+            report.keptPath = kept
+            log.error(
+                "file unreadable, nothing applied",
+                metadata: ["type": "\(error.issue.type.rawValue)", "line": "\(error.issue.line ?? 0)"])
+            return report
+        }
+    }
+
+    private func add(
+        _ issues: [ValidationIssue], record: Int?, to list: inout [ReportedIssue], dropped: inout Int
+    ) {
+        for issue in issues {
+            if list.count < reportLimit { list.append(ReportedIssue(issue, record: record)) } else { dropped += 1 }
+        }
+    }
+
+    static func conflict(_ key: HouseholdKey, line: Int?) -> ValidationIssue {
+        ValidationIssue(
+            type: .uniqueError, field: "matricule", line: line, value: key.description,
+            message:
+                "Le foyer \(key) figure déjà plus haut dans le fichier avec un contenu différent : enregistrement écarté.")
+    }
+
+    /// Copies an unreadable or refused file aside, named by its hash, so it can be examined and replayed.
+    private func keep(_ path: String, sha256: String, in directory: String?) -> String? {
+        guard let directory else { return nil }
+        let manager = FileManager.default
+        let target = (directory as NSString).appendingPathComponent(
+            sha256.prefix(16) + "-" + (path as NSString).lastPathComponent)
+        do {
+            try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            if !manager.fileExists(atPath: target) { try manager.copyItem(atPath: path, toPath: target) }
+            return target
+        } catch {
+            logger.error("could not keep refused file", metadata: ["error": "\(type(of: error))"])
+            return nil
+        }
+    }
+
+    /// SHA-256 of a file, read by 1 MiB chunks.
+    public static func sha256(of path: String) throws -> (String, Int) {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw FormatError(.formatError, message: "Fichier illisible ou absent : \((path as NSString).lastPathComponent)")
+        }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        var size = 0
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            hasher.update(data: chunk)
+            size += chunk.count
+        }
+        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return (digest, size)
+    }
+}
+
+/// A file read to the end but refused as a whole (its count does not reconcile, a file-level field is missing).
+struct FileRefused: Error {
+    var issues: [ValidationIssue]
+}

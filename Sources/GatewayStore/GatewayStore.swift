@@ -1,0 +1,316 @@
+import Foundation
+import GRDB
+import GatewayCore
+
+/// A file as received, before it is applied: who sent it, its name, size and content hash.
+public struct FileArrival: Sendable {
+    public var partner: String
+    public var flow: String
+    public var name: String
+    public var size: Int
+    public var sha256: String
+
+    public init(partner: String, flow: String, name: String, size: Int, sha256: String) {
+        self.partner = partner
+        self.flow = flow
+        self.name = name
+        self.size = size
+        self.sha256 = sha256
+    }
+}
+
+/// What the ledger holds about a received file.
+public struct ReceivedFile: Sendable, Codable, Equatable {
+    public var id: Int64
+    public var partner: String
+    public var flow: String
+    public var sha256: String
+    public var name: String
+    public var size: Int
+    public var receivedAt: String
+    /// `applied`, `rejected` (read but refused as a whole) or `unreadable`.
+    public var outcome: String
+    public var referenceDate: String?
+    public var records: Int
+    public var accepted: Int
+    public var duplicates: Int
+    public var quarantined: Int
+    public var statusChanges: Int
+    public var issues: [ValidationIssue]
+    public var keptPath: String?
+}
+
+/// The counts a file's import ends with. `records == accepted + duplicates + quarantined`.
+public struct ImportCounts: Sendable, Codable, Equatable {
+    public var records = 0
+    public var accepted = 0
+    public var duplicates = 0
+    public var quarantined = 0
+    public var statusChanges = 0
+
+    public init() {}
+}
+
+/// The embedded store: ledger of received files, households, people, rights, quarantine, history.
+public struct GatewayStore: Sendable {
+    private let dbWriter: any DatabaseWriter
+
+    /// Opens (creating if needed) the SQLite store at `path` and migrates it.
+    public init(path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try Schema.migrator.migrate(pool)
+        self.dbWriter = pool
+    }
+
+    /// An in-memory store, for tests.
+    public init() throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        let queue = try DatabaseQueue(configuration: configuration)
+        try Schema.migrator.migrate(queue)
+        self.dbWriter = queue
+    }
+
+    /// The ledger entry for a file already received from `partner` with this content, if any.
+    public func receivedFile(partner: String, sha256: String) throws -> ReceivedFile? {
+        try dbWriter.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM received_file WHERE partner = ? AND sha256 = ?", arguments: [partner, sha256]
+            ).map(ReceivedFile.init(row:))
+        }
+    }
+
+    /// Every received file, oldest first.
+    public func receivedFiles() throws -> [ReceivedFile] {
+        try dbWriter.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM received_file ORDER BY id").map(ReceivedFile.init(row:))
+        }
+    }
+
+    /// Applies a file in one transaction: `work` upserts and quarantines through the session; if it throws,
+    /// nothing of the file is kept (not even its ledger entry) and the error is rethrown.
+    public func apply(
+        _ arrival: FileArrival, referenceDate: LocalDate?, _ work: (ImportSession) throws -> Void
+    ) throws -> (ReceivedFile, ImportCounts) {
+        try dbWriter.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO received_file (partner, flow, sha256, name, size, received_at, outcome, reference_date)
+                    VALUES (?, ?, ?, ?, ?, ?, 'applied', ?)
+                    """,
+                arguments: [
+                    arrival.partner, arrival.flow, arrival.sha256, arrival.name, arrival.size, Self.now(),
+                    referenceDate?.iso,
+                ])
+            let fileID = db.lastInsertedRowID
+            let session = ImportSession(db: db, fileID: fileID, referenceDate: referenceDate)
+            try work(session)
+            let counts = session.counts
+            let issues = String(decoding: try Self.encoder.encode(session.fileIssues), as: UTF8.self)
+            try db.execute(
+                sql: """
+                    UPDATE received_file SET records = ?, accepted = ?, duplicates = ?, quarantined = ?,
+                    status_changes = ?, issues = ?, reference_date = ? WHERE id = ?
+                    """,
+                arguments: [
+                    counts.records, counts.accepted, counts.duplicates, counts.quarantined, counts.statusChanges,
+                    issues, session.referenceDate?.iso, fileID,
+                ])
+            let file = try Row.fetchOne(db, sql: "SELECT * FROM received_file WHERE id = ?", arguments: [fileID])
+                .map(ReceivedFile.init(row:))!
+            return (file, counts)
+        }
+    }
+
+    /// Records a file that was not applied (unreadable, or refused as a whole) with its reasons, so it is
+    /// reported and recognised when it comes again.
+    @discardableResult
+    public func recordRefusedFile(
+        _ arrival: FileArrival, outcome: String, records: Int, issues: [ValidationIssue], keptPath: String?
+    ) throws -> ReceivedFile {
+        let encoded = String(decoding: try Self.encoder.encode(issues), as: UTF8.self)
+        return try dbWriter.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO received_file (partner, flow, sha256, name, size, received_at, outcome, records,
+                    issues, kept_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    arrival.partner, arrival.flow, arrival.sha256, arrival.name, arrival.size, Self.now(), outcome,
+                    records, encoded, keptPath,
+                ])
+            return try Row.fetchOne(
+                db, sql: "SELECT * FROM received_file WHERE id = ?", arguments: [db.lastInsertedRowID]
+            ).map(ReceivedFile.init(row:))!
+        }
+    }
+
+    /// Row counts per table, for tests and the summary.
+    public func tableCounts() throws -> [String: Int] {
+        try dbWriter.read { db in
+            var counts: [String: Int] = [:]
+            for table in ["received_file", "household", "right_status", "person", "cnaf_event", "status_change", "quarantine"] {
+                counts[table] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0
+            }
+            return counts
+        }
+    }
+
+    /// Streams the rows of an export, header first; values never leave the store as a whole table in memory.
+    public func export(_ table: ExportTable, _ row: ([String]) throws -> Void) throws {
+        try dbWriter.read { db in
+            try row(table.columns)
+            let cursor = try Row.fetchCursor(db, sql: table.sql)
+            while let next = try cursor.next() {
+                try row(
+                    (0..<next.count).map { index in
+                        let value: DatabaseValue = next[index]
+                        switch value.storage {
+                        case .null: return ""
+                        case .int64(let number): return String(number)
+                        case .double(let number): return String(number)
+                        case .string(let text): return text
+                        case .blob(let data): return data.base64EncodedString()
+                        }
+                    })
+            }
+        }
+    }
+
+    /// The status changes recorded from one file, in order, for tests and alerts.
+    public func statusChanges(fileID: Int64) throws -> [StoredStatusChange] {
+        try dbWriter.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT h.organisme, h.matricule, p.role, s.kind, s.effective_date, s.before_value, s.after_value,
+                    s.motive, s.event_code FROM status_change s JOIN household h ON h.id = s.household_id
+                    LEFT JOIN person p ON p.id = s.person_id WHERE s.file_id = ? ORDER BY s.id
+                    """, arguments: [fileID]
+            ).map { row in
+                StoredStatusChange(
+                    organisme: row[0], matricule: row[1], personRole: row[2], kind: row[3], effectiveDate: row[4],
+                    before: row[5], after: row[6], motive: row[7], eventCode: row[8])
+            }
+        }
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static func now() -> String {
+        ISO8601DateFormatter().string(from: Date())
+    }
+}
+
+/// A status change as stored, with the household's business key and the person's role.
+public struct StoredStatusChange: Sendable, Codable, Equatable {
+    public var organisme: String
+    public var matricule: String
+    public var personRole: String?
+    public var kind: String
+    public var effectiveDate: String?
+    public var before: String?
+    public var after: String?
+    public var motive: String?
+    public var eventCode: String?
+}
+
+extension ReceivedFile {
+    init(row: Row) {
+        let issuesText: String = row["issues"] ?? "[]"
+        self.init(
+            id: row["id"], partner: row["partner"], flow: row["flow"], sha256: row["sha256"], name: row["name"],
+            size: row["size"], receivedAt: row["received_at"], outcome: row["outcome"],
+            referenceDate: row["reference_date"], records: row["records"], accepted: row["accepted"],
+            duplicates: row["duplicates"], quarantined: row["quarantined"], statusChanges: row["status_changes"],
+            issues: (try? JSONDecoder().decode([ValidationIssue].self, from: Data(issuesText.utf8))) ?? [],
+            keptPath: row["kept_path"])
+    }
+}
+
+/// What `export` can write.
+public enum ExportTable: String, Sendable, CaseIterable {
+    case households, people
+    case statusChanges = "status-changes"
+    case quarantine, files
+
+    var columns: [String] {
+        switch self {
+        case .households:
+            [
+                "organisme", "matricule", "numorg", "numdemrsa", "dtdemrsa", "departement_partenaire", "commune_insee",
+                "code_postal", "commune", "departement", "sans_domicile_fixe", "soumis_droits_devoirs_foyer",
+                "etat_droit", "nature_prestation", "date_suspension_versement", "motif_suspension_versement",
+                "date_cloture", "motif_cloture", "reference_date", "absent_depuis_fichier",
+            ]
+        case .people:
+            [
+                "organisme", "matricule", "role", "nir", "civilite", "nom", "nom_naissance", "prenom",
+                "date_naissance", "sexe", "identifiant_france_travail", "soumis_droits_devoirs",
+                "entrant_droits_devoirs", "present",
+            ]
+        case .statusChanges:
+            [
+                "fichier", "organisme", "matricule", "role", "type", "date_effet", "avant", "apres", "motif",
+                "code_evenement",
+            ]
+        case .quarantine: ["fichier", "nom_fichier", "enregistrement", "ligne", "cle", "erreurs", "brut"]
+        case .files:
+            [
+                "id", "partenaire", "flux", "nom", "taille", "sha256", "recu_le", "resultat", "date_reference",
+                "lus", "acceptes", "doublons", "quarantaine", "changements", "anomalies_fichier",
+            ]
+        }
+    }
+
+    var sql: String {
+        switch self {
+        case .households:
+            """
+            SELECT h.organisme, h.matricule, h.organisme_number, h.rsa_request_number, h.rsa_request_date,
+            h.partner_departement, h.commune_insee, h.postal_code, h.commune_name, h.departement, h.homeless,
+            h.soumis_droits_devoirs, r.state, r.benefit_nature, r.payment_suspension_date,
+            r.payment_suspension_motive, COALESCE(r.closure_date, r.earlier_month_closure_date),
+            COALESCE(r.closure_motive, r.earlier_month_closure_motive), h.last_reference_date, h.absent_since_file_id
+            FROM household h LEFT JOIN right_status r ON r.household_id = h.id ORDER BY h.organisme, h.matricule
+            """
+        case .people:
+            """
+            SELECT h.organisme, h.matricule, p.role, COALESCE(p.nir13 || COALESCE(p.nir_key, ''), ''), p.civility,
+            p.surname, p.birth_name, p.first_name, p.birth_date, p.sex, p.france_travail_id,
+            p.soumis_droits_devoirs, p.entrant_droits_devoirs, p.present
+            FROM person p JOIN household h ON h.id = p.household_id ORDER BY h.organisme, h.matricule, p.id
+            """
+        case .statusChanges:
+            """
+            SELECT s.file_id, h.organisme, h.matricule, p.role, s.kind, s.effective_date, s.before_value,
+            s.after_value, s.motive, s.event_code FROM status_change s JOIN household h ON h.id = s.household_id
+            LEFT JOIN person p ON p.id = s.person_id ORDER BY s.id
+            """
+        case .quarantine:
+            """
+            SELECT q.file_id, f.name, q.record_index, q.line, q.record_key, q.issues, q.raw FROM quarantine q
+            JOIN received_file f ON f.id = q.file_id ORDER BY q.id
+            """
+        case .files:
+            """
+            SELECT id, partner, flow, name, size, sha256, received_at, outcome, reference_date, records, accepted,
+            duplicates, quarantined, status_changes, issues FROM received_file ORDER BY id
+            """
+        }
+    }
+}

@@ -1,0 +1,268 @@
+import Foundation
+import GRDB
+import GatewayCore
+
+/// What applying one record did.
+public enum ApplyOutcome: Sendable, Equatable {
+    /// Stored; `statusChanges` were derived from it.
+    case accepted(statusChanges: Int)
+    /// The same household, with the same content, already came earlier in this file.
+    case duplicate
+    /// The same household already came earlier in this file with other content: the record is refused.
+    case conflict
+    /// The store already holds a more recent state (a later reference date): kept as is.
+    case stale
+}
+
+/// Applies one file's records inside its transaction. Every statement is prepared once per file.
+public final class ImportSession {
+    let db: Database
+    public let fileID: Int64
+    public private(set) var referenceDate: LocalDate?
+    public internal(set) var counts = ImportCounts()
+    /// File-level issues kept in the ledger (reconciliation, schema errors outside records).
+    public var fileIssues: [ValidationIssue] = []
+    private var organismesSeen = Set<String>()
+    private let encoder: JSONEncoder = GatewayStore.encoder
+    private let decoder = JSONDecoder()
+
+    init(db: Database, fileID: Int64, referenceDate: LocalDate?) {
+        self.db = db
+        self.fileID = fileID
+        self.referenceDate = referenceDate
+    }
+
+    /// Sets the file's reference date once the header has been read.
+    public func setReferenceDate(_ date: LocalDate?) { referenceDate = date }
+
+    /// Upserts a household, its right and its people on their business keys, and records its status changes.
+    public func apply(_ household: Household) throws -> ApplyOutcome {
+        counts.records += 1
+        let state = String(decoding: try encoder.encode(household), as: UTF8.self)
+        let existing = try Row.fetchOne(
+            try db.cachedStatement(
+                sql: "SELECT id, last_file_id, state, last_reference_date FROM household WHERE organisme = ? AND matricule = ?"),
+            arguments: [household.organisme.rawValue, household.matricule.canonical])
+        var householdID: Int64
+        var previous: Household?
+        if let existing {
+            householdID = existing[0]
+            let lastFile: Int64 = existing[1]
+            let storedState: String = existing[2]
+            if lastFile == fileID {
+                if storedState == state {
+                    counts.duplicates += 1
+                    return .duplicate
+                }
+                counts.records -= 1  // counted again by quarantine()
+                return .conflict
+            }
+            if let stored: String = existing[3], let date = referenceDate, let storedDate = LocalDate(iso: stored),
+                date < storedDate
+            {
+                counts.accepted += 1
+                return .stale
+            }
+            if storedState == state {
+                try db.cachedStatement(
+                    sql: "UPDATE household SET last_file_id = ?, last_reference_date = ?, absent_since_file_id = NULL WHERE id = ?"
+                ).execute(arguments: [fileID, referenceDate?.iso, householdID])
+                try db.cachedStatement(sql: "UPDATE person SET last_file_id = ? WHERE household_id = ? AND present = 1")
+                    .execute(arguments: [fileID, householdID])
+                organismesSeen.insert(household.organisme.rawValue + "|" + (household.organismeNumber ?? ""))
+                counts.accepted += 1
+                return .accepted(statusChanges: 0)
+            }
+            previous = try decoder.decode(Household.self, from: Data(storedState.utf8))
+        } else {
+            householdID = 0
+        }
+        householdID = try upsertHousehold(household, state: state, existingID: existing == nil ? nil : householdID)
+        try upsertRight(household, householdID: householdID)
+        let personIDs = try upsertPeople(household, householdID: householdID)
+        var knownEvents = Set<CNAFEvent>()
+        if existing != nil && !household.events.isEmpty {
+            let rows = try Row.fetchAll(
+                try db.cachedStatement(
+                    sql: "SELECT liquidation_date, liquidation_time, code FROM cnaf_event WHERE household_id = ?"),
+                arguments: [householdID])
+            for row in rows {
+                guard let date = LocalDate(iso: row[0] as String) else { continue }
+                let time: String = row[1]
+                knownEvents.insert(CNAFEvent(liquidationDate: date, liquidationTime: time.isEmpty ? nil : time, code: row[2]))
+            }
+        }
+        for event in household.events where !knownEvents.contains(event) {
+            try db.cachedStatement(
+                sql: """
+                    INSERT OR IGNORE INTO cnaf_event (household_id, liquidation_date, liquidation_time, code, file_id)
+                    VALUES (?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [householdID, event.liquidationDate.iso, event.liquidationTime ?? "", event.code, fileID])
+        }
+        let changes = StatusChangeDerivation.changes(
+            previous: previous, current: household, referenceDate: referenceDate, knownEvents: knownEvents)
+        for change in changes {
+            try insert(change, householdID: householdID, personID: change.personKey.flatMap { personIDs[$0] })
+        }
+        organismesSeen.insert(household.organisme.rawValue + "|" + (household.organismeNumber ?? ""))
+        counts.accepted += 1
+        counts.statusChanges += changes.count
+        return .accepted(statusChanges: changes.count)
+    }
+
+    /// Keeps a refused record with its errors (values masked) and its raw text.
+    public func quarantine(index: Int, line: Int?, key: String?, raw: String, issues: [ValidationIssue]) throws {
+        counts.records += 1
+        counts.quarantined += 1
+        let encoded = String(decoding: try encoder.encode(issues), as: UTF8.self)
+        try db.cachedStatement(
+            sql: "INSERT INTO quarantine (file_id, record_index, line, record_key, raw, issues) VALUES (?, ?, ?, ?, ?, ?)"
+        ).execute(arguments: [fileID, index, line, key, raw, encoded])
+    }
+
+    /// For a monthly file: households of the same paying offices that the file no longer lists.
+    public func recordAbsences() throws {
+        for scope in organismesSeen.sorted() {
+            let parts = scope.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, organisme, matricule, right_state FROM household
+                    WHERE organisme = ? AND COALESCE(organisme_number, '') = ? AND last_file_id <> ?
+                    AND absent_since_file_id IS NULL
+                    AND (last_reference_date IS NULL OR ? IS NULL OR last_reference_date < ?)
+                    """, arguments: [parts[0], parts[1], fileID, referenceDate?.iso, referenceDate?.iso])
+            for row in rows {
+                let id: Int64 = row[0]
+                guard let organisme = Organisme(rawValue: row[1]),
+                    let matricule = try? Matricule(validating: row[2] as String)
+                else { continue }
+                let change = StatusChangeDerivation.absence(
+                    of: HouseholdKey(organisme: organisme, matricule: matricule), referenceDate: referenceDate,
+                    lastState: RightState(rawValue: row[3]))
+                try insert(change, householdID: id, personID: nil)
+                try db.execute(
+                    sql: "UPDATE household SET absent_since_file_id = ? WHERE id = ?", arguments: [fileID, id])
+                counts.statusChanges += 1
+            }
+        }
+    }
+
+    private func insert(_ change: StatusChange, householdID: Int64, personID: Int64?) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO status_change (household_id, person_id, kind, effective_date, before_value, after_value,
+                motive, event_code, file_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            householdID, personID, change.kind.rawValue, change.effectiveDate?.iso, change.before, change.after,
+            change.motive, change.eventCode, fileID,
+        ])
+    }
+
+    private func upsertHousehold(_ household: Household, state: String, existingID: Int64?) throws -> Int64 {
+        let address = household.address
+        let arguments: StatementArguments = [
+            household.organisme.rawValue, household.matricule.canonical, household.organismeNumber,
+            household.rsaRequestNumber, household.rsaRequestDate?.iso, household.partnerDepartement,
+            address?.streetNumber, address?.streetType, address?.streetName, address?.complement, address?.locality,
+            address?.commune?.canonical, address?.postalCode?.canonical, address?.communeName, address?.departement,
+            household.homeless, household.soumisDroitsDevoirs, household.right.state.rawValue, fileID, fileID,
+            referenceDate?.iso, state,
+        ]
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO household (organisme, matricule, organisme_number, rsa_request_number, rsa_request_date,
+                partner_departement, street_number, street_type, street_name, address_complement, locality,
+                commune_insee, postal_code, commune_name, departement, homeless, soumis_droits_devoirs, right_state,
+                first_file_id, last_file_id, last_reference_date, state)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (organisme, matricule) DO UPDATE SET organisme_number = excluded.organisme_number,
+                rsa_request_number = excluded.rsa_request_number, rsa_request_date = excluded.rsa_request_date,
+                partner_departement = excluded.partner_departement, street_number = excluded.street_number,
+                street_type = excluded.street_type, street_name = excluded.street_name,
+                address_complement = excluded.address_complement, locality = excluded.locality,
+                commune_insee = excluded.commune_insee, postal_code = excluded.postal_code,
+                commune_name = excluded.commune_name, departement = excluded.departement,
+                homeless = excluded.homeless, soumis_droits_devoirs = excluded.soumis_droits_devoirs,
+                right_state = excluded.right_state, last_file_id = excluded.last_file_id,
+                last_reference_date = excluded.last_reference_date, absent_since_file_id = NULL,
+                state = excluded.state
+                RETURNING id
+                """)
+        guard let id = try Int64.fetchOne(statement, arguments: arguments) else {
+            throw DatabaseError(message: "household upsert returned no id")
+        }
+        _ = existingID
+        return id
+    }
+
+    private func upsertRight(_ household: Household, householdID: Int64) throws {
+        let right = household.right
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO right_status (household_id, rsa_request_number, state, benefit_nature, refusal_date,
+                refusal_motive, right_suspension_date, right_suspension_motive, payment_suspension_date,
+                payment_suspension_motive, closure_date, closure_motive, earlier_month_closure_date,
+                earlier_month_closure_motive, last_file_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (household_id) DO UPDATE SET rsa_request_number = excluded.rsa_request_number,
+                state = excluded.state, benefit_nature = excluded.benefit_nature, refusal_date = excluded.refusal_date,
+                refusal_motive = excluded.refusal_motive, right_suspension_date = excluded.right_suspension_date,
+                right_suspension_motive = excluded.right_suspension_motive,
+                payment_suspension_date = excluded.payment_suspension_date,
+                payment_suspension_motive = excluded.payment_suspension_motive, closure_date = excluded.closure_date,
+                closure_motive = excluded.closure_motive,
+                earlier_month_closure_date = excluded.earlier_month_closure_date,
+                earlier_month_closure_motive = excluded.earlier_month_closure_motive,
+                last_file_id = excluded.last_file_id
+                """
+        ).execute(arguments: [
+            householdID, household.rsaRequestNumber, right.state.rawValue, right.benefitNature,
+            right.refusal?.date?.iso, right.refusal?.motive, right.rightSuspension?.date?.iso,
+            right.rightSuspension?.motive, right.paymentSuspension?.date?.iso, right.paymentSuspension?.motive,
+            right.closure?.date?.iso, right.closure?.motive, right.earlierMonthClosure?.date?.iso,
+            right.earlierMonthClosure?.motive, fileID,
+        ])
+    }
+
+    /// Upserts the people of a household; people no longer listed are kept, marked absent.
+    private func upsertPeople(_ household: Household, householdID: Int64) throws -> [String: Int64] {
+        var ids: [String: Int64] = [:]
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO person (household_id, person_key, nir13, nir_key, civility, surname, birth_name, first_name,
+                birth_date, sex, role, france_travail_id, soumis_droits_devoirs, entrant_droits_devoirs, present,
+                first_file_id, last_file_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+                ON CONFLICT (household_id, person_key) DO UPDATE SET nir13 = excluded.nir13,
+                nir_key = COALESCE(excluded.nir_key, person.nir_key), civility = excluded.civility,
+                surname = excluded.surname, birth_name = excluded.birth_name, first_name = excluded.first_name,
+                birth_date = excluded.birth_date, sex = excluded.sex, role = excluded.role,
+                france_travail_id = excluded.france_travail_id,
+                soumis_droits_devoirs = excluded.soumis_droits_devoirs,
+                entrant_droits_devoirs = excluded.entrant_droits_devoirs, present = 1,
+                last_file_id = excluded.last_file_id
+                RETURNING id
+                """)
+        for person in household.people {
+            let key = person.householdKey
+            let id = try Int64.fetchOne(
+                statement,
+                arguments: [
+                    householdID, key, person.nir?.base13, person.nir?.key.map { String(format: "%02d", $0) },
+                    person.civility?.rawValue, person.surname, person.birthName, person.firstName,
+                    person.birthDate?.iso, person.sex, person.role.rawValue, person.franceTravailID?.canonical,
+                    person.soumisDroitsDevoirs, person.entrantDroitsDevoirs, fileID, fileID,
+                ])
+            if let id { ids[key] = id }
+        }
+        try db.cachedStatement(sql: "UPDATE person SET present = 0 WHERE household_id = ? AND last_file_id <> ?")
+            .execute(arguments: [householdID, fileID])
+        // People who left are still referenced by their status change.
+        let left = try Row.fetchAll(
+            try db.cachedStatement(sql: "SELECT id, person_key FROM person WHERE household_id = ? AND present = 0"),
+            arguments: [householdID])
+        for row in left { ids[row[1]] = row[0] }
+        return ids
+    }
+}

@@ -1,0 +1,130 @@
+import GRDB
+
+/// The store's versioned migrations. A migration that has shipped is never edited: add a new one.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-ledger-households-quarantine") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE received_file (
+                        id INTEGER PRIMARY KEY,
+                        partner TEXT NOT NULL,
+                        flow TEXT NOT NULL,
+                        sha256 TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        size INTEGER NOT NULL,
+                        received_at TEXT NOT NULL,
+                        -- applied | rejected (read but refused as a whole) | unreadable (cannot be parsed)
+                        outcome TEXT NOT NULL,
+                        reference_date TEXT,
+                        records INTEGER NOT NULL DEFAULT 0,
+                        accepted INTEGER NOT NULL DEFAULT 0,
+                        duplicates INTEGER NOT NULL DEFAULT 0,
+                        quarantined INTEGER NOT NULL DEFAULT 0,
+                        status_changes INTEGER NOT NULL DEFAULT 0,
+                        -- file-level issues, JSON array of ValidationIssue
+                        issues TEXT NOT NULL DEFAULT '[]',
+                        kept_path TEXT,
+                        UNIQUE (partner, sha256)
+                    );
+                    CREATE TABLE household (
+                        id INTEGER PRIMARY KEY,
+                        organisme TEXT NOT NULL,
+                        matricule TEXT NOT NULL,
+                        organisme_number TEXT,
+                        rsa_request_number TEXT,
+                        rsa_request_date TEXT,
+                        partner_departement TEXT,
+                        street_number TEXT, street_type TEXT, street_name TEXT, address_complement TEXT,
+                        locality TEXT,
+                        commune_insee TEXT,
+                        postal_code TEXT,
+                        commune_name TEXT,
+                        departement TEXT,
+                        homeless INTEGER NOT NULL DEFAULT 0,
+                        soumis_droits_devoirs INTEGER,
+                        right_state TEXT NOT NULL,
+                        first_file_id INTEGER NOT NULL REFERENCES received_file(id),
+                        last_file_id INTEGER NOT NULL REFERENCES received_file(id),
+                        last_reference_date TEXT,
+                        absent_since_file_id INTEGER REFERENCES received_file(id),
+                        -- the household as last stated, canonical JSON, to derive the next changes
+                        state TEXT NOT NULL,
+                        UNIQUE (organisme, matricule)
+                    );
+                    CREATE INDEX household_last_file ON household(organisme, organisme_number, last_file_id);
+                    CREATE TABLE right_status (
+                        household_id INTEGER PRIMARY KEY REFERENCES household(id) ON DELETE CASCADE,
+                        rsa_request_number TEXT,
+                        state TEXT NOT NULL,
+                        benefit_nature TEXT,
+                        refusal_date TEXT, refusal_motive TEXT,
+                        right_suspension_date TEXT, right_suspension_motive TEXT,
+                        payment_suspension_date TEXT, payment_suspension_motive TEXT,
+                        closure_date TEXT, closure_motive TEXT,
+                        earlier_month_closure_date TEXT, earlier_month_closure_motive TEXT,
+                        last_file_id INTEGER NOT NULL REFERENCES received_file(id)
+                    );
+                    CREATE TABLE person (
+                        id INTEGER PRIMARY KEY,
+                        household_id INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,
+                        person_key TEXT NOT NULL,
+                        nir13 TEXT,
+                        nir_key TEXT,
+                        civility TEXT,
+                        surname TEXT NOT NULL,
+                        birth_name TEXT,
+                        first_name TEXT NOT NULL,
+                        birth_date TEXT,
+                        sex INTEGER,
+                        role TEXT NOT NULL,
+                        france_travail_id TEXT,
+                        soumis_droits_devoirs INTEGER,
+                        entrant_droits_devoirs INTEGER,
+                        present INTEGER NOT NULL DEFAULT 1,
+                        first_file_id INTEGER NOT NULL REFERENCES received_file(id),
+                        last_file_id INTEGER NOT NULL REFERENCES received_file(id),
+                        UNIQUE (household_id, person_key)
+                    );
+                    CREATE INDEX person_nir13 ON person(nir13);
+                    CREATE INDEX person_france_travail ON person(france_travail_id);
+                    CREATE TABLE cnaf_event (
+                        household_id INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,
+                        liquidation_date TEXT NOT NULL,
+                        liquidation_time TEXT NOT NULL DEFAULT '',
+                        code TEXT NOT NULL,
+                        file_id INTEGER NOT NULL REFERENCES received_file(id),
+                        PRIMARY KEY (household_id, liquidation_date, liquidation_time, code)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE status_change (
+                        id INTEGER PRIMARY KEY,
+                        household_id INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,
+                        person_id INTEGER REFERENCES person(id) ON DELETE CASCADE,
+                        kind TEXT NOT NULL,
+                        effective_date TEXT,
+                        before_value TEXT,
+                        after_value TEXT,
+                        motive TEXT,
+                        event_code TEXT,
+                        file_id INTEGER NOT NULL REFERENCES received_file(id)
+                    );
+                    CREATE INDEX status_change_file ON status_change(file_id);
+                    CREATE INDEX status_change_household ON status_change(household_id);
+                    CREATE TABLE quarantine (
+                        id INTEGER PRIMARY KEY,
+                        file_id INTEGER NOT NULL REFERENCES received_file(id),
+                        record_index INTEGER NOT NULL,
+                        line INTEGER,
+                        -- masked business key, safe to show to the partner
+                        record_key TEXT,
+                        raw TEXT NOT NULL,
+                        -- JSON array of ValidationIssue (values masked)
+                        issues TEXT NOT NULL
+                    );
+                    CREATE INDEX quarantine_file ON quarantine(file_id);
+                    """)
+        }
+        return migrator
+    }
+}

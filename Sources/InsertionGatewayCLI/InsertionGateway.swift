@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import GatewayCore
+import GatewayMapping
+import Logging
+
+@main
+struct InsertionGateway: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "insertion-gateway",
+        abstract: "Échanges de données de l'insertion RSA : lire, valider, importer, exporter les flux des partenaires.",
+        version: "0.1.0",
+        subcommands: [Validate.self, Import.self, Export.self, Flows.self])
+}
+
+/// Options every command shares: where the mappings and the store are, how much to say.
+struct CommonOptions: ParsableArguments {
+    @Option(help: "Dossier des fichiers de mapping (YAML).")
+    var mappings: String = ProcessInfo.processInfo.environment["GATEWAY_MAPPINGS"] ?? "Mappings"
+
+    @Flag(help: "Ni progression ni journal d'information sur la sortie d'erreur.")
+    var quiet = false
+
+    @Option(help: "Niveau du journal (trace, debug, info, notice, warning, error, critical).")
+    var logLevel: String = "info"
+
+    func bootstrapLogging() -> Logger {
+        let level = quiet ? Logger.Level.error : (Logger.Level(rawValue: logLevel) ?? .info)
+        LoggingBootstrap.once(level: level)
+        var logger = Logger(label: "insertion-gateway")
+        logger.logLevel = level
+        return logger
+    }
+
+    func flow(_ id: String) throws -> FlowMapping {
+        let flows: [String: FlowMapping]
+        do {
+            flows = try MappingLoader.loadAll(directory: mappings)
+        } catch let error as MappingError {
+            throw GatewayCLIError("Mappings invalides dans \(mappings) :\n" + error.description)
+        } catch {
+            throw GatewayCLIError("Dossier de mappings illisible : \(mappings) (\(error.localizedDescription))")
+        }
+        guard let flow = flows[id] else {
+            throw ValidationError(
+                "Flux « \(id) » inconnu. Flux disponibles : \(flows.keys.sorted().joined(separator: ", ")).")
+        }
+        return flow
+    }
+}
+
+/// Store location shared by the commands that use one.
+struct StoreOptions: ParsableArguments {
+    @Option(help: "Chemin de la base SQLite (par défaut data/gateway.sqlite dans le dossier courant).")
+    var store: String = ProcessInfo.processInfo.environment["GATEWAY_STORE"] ?? "data/gateway.sqlite"
+
+    /// Where refused and unreadable files are kept, beside the store.
+    var keepDirectory: String {
+        ((store as NSString).deletingLastPathComponent as NSString).appendingPathComponent("refused")
+    }
+}
+
+struct GatewayCLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+enum LoggingBootstrap {
+    nonisolated(unsafe) private static var done = false
+
+    static func once(level: Logger.Level) {
+        guard !done else { return }
+        done = true
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import GatewayPipeline
+
+/// Writing to standard output and standard error.
+enum Output {
+    static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    static func json(_ value: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        FileHandle.standardOutput.write(try encoder.encode(value))
+        FileHandle.standardOutput.write(Data("\n".utf8))
+    }
+
+    static func issues(_ issues: [ReportedIssue], notShown: Int, limit: Int = 50) {
+        for issue in issues.prefix(limit) {
+            var place = issue.line.map { "ligne \($0)" } ?? "fichier"
+            if let path = issue.path { place += " (\(path))" }
+            line("  [\(issue.type)] \(place) : \(issue.message)")
+        }
+        let hidden = max(0, issues.count - limit) + notShown
+        if hidden > 0 { line("  … et \(hidden) autre(s) erreur(s) (--json pour la liste, export quarantine pour tout).") }
+    }
+}
+
+/// Streams a JSON array of flat objects, one per line, without holding the rows.
+final class JSONArraySink {
+    private let handle: FileHandle
+    private var buffer = Data()
+    private var first = true
+
+    init(path: String?) throws {
+        if let path {
+            FileManager.default.createFile(atPath: path, contents: nil)
+            guard let handle = FileHandle(forWritingAtPath: path) else {
+                throw GatewayCLIError("Impossible d'écrire \(path)")
+            }
+            self.handle = handle
+        } else {
+            self.handle = FileHandle.standardOutput
+        }
+        buffer.append(contentsOf: Array("[".utf8))
+    }
+
+    func write(object: [(String, String)]) throws {
+        var text = first ? "\n{" : ",\n{"
+        first = false
+        for (index, (key, value)) in object.enumerated() {
+            if index > 0 { text += "," }
+            text += Self.quote(key) + ":" + Self.quote(value)
+        }
+        text += "}"
+        buffer.append(contentsOf: Array(text.utf8))
+        if buffer.count > 1 << 16 {
+            handle.write(buffer)
+            buffer.removeAll(keepingCapacity: true)
+        }
+    }
+
+    func finish() throws {
+        buffer.append(contentsOf: Array("\n]\n".utf8))
+        handle.write(buffer)
+        buffer.removeAll()
+    }
+
+    static func quote(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    result += String(format: "\\u%04x", scalar.value)
+                } else {
+                    result.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return result + "\""
+    }
+}
