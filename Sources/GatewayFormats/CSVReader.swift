@@ -2,45 +2,45 @@ import GatewayCore
 
 /// How to read a partner's CSV file.
 public struct CSVOptions: Sendable {
-  /// Header names that must be present (compared trimmed, case-insensitive, BOM stripped).
-  public var requiredColumns: [String]
-  /// The cell separator; nil chooses among `;`, `,` and tab by matching the header.
-  public var delimiter: UInt8?
-  /// `.auto` reads strict UTF-8 and falls back to Windows-1252; other values pin the encoding.
-  public var encoding: TextEncoding
-  /// False when the first line is already data; `requiredColumns` is then not checked.
-  public var hasHeader: Bool
+    /// Header names that must be present (compared trimmed, case-insensitive, BOM stripped).
+    public var requiredColumns: [String]
+    /// The cell separator; nil chooses among `;`, `,` and tab by matching the header.
+    public var delimiter: UInt8?
+    /// `.auto` reads strict UTF-8 and falls back to Windows-1252; other values pin the encoding.
+    public var encoding: TextEncoding
+    /// False when the first line is already data; `requiredColumns` is then not checked.
+    public var hasHeader: Bool
 
-  /// Creates options; the defaults read a UTF-8 or Windows-1252 file with a header and any usual separator.
-  public init(
-    requiredColumns: [String] = [], delimiter: UInt8? = nil, encoding: TextEncoding = .auto,
-    hasHeader: Bool = true
-  ) {
-    self.requiredColumns = requiredColumns
-    self.delimiter = delimiter
-    self.encoding = encoding
-    self.hasHeader = hasHeader
-  }
+    /// Creates options; the defaults read a UTF-8 or Windows-1252 file with a header and any usual separator.
+    public init(
+        requiredColumns: [String] = [], delimiter: UInt8? = nil, encoding: TextEncoding = .auto,
+        hasHeader: Bool = true
+    ) {
+        self.requiredColumns = requiredColumns
+        self.delimiter = delimiter
+        self.encoding = encoding
+        self.hasHeader = hasHeader
+    }
 }
 
 /// One CSV record as read, before any mapping.
 public struct CSVRecord: Sendable, Hashable {
-  /// Decoded cells, unquoted, not trimmed.
-  public let fields: [String]
-  /// Physical line (1-based) where the record starts.
-  public let line: Int
-  /// Physical line where the record ends (later than `line` when a quoted cell holds line breaks).
-  public let endLine: Int
-  /// The record's text as decoded, without its line terminator, for quarantine.
-  public let raw: String
+    /// Decoded cells, unquoted, not trimmed.
+    public let fields: [String]
+    /// Physical line (1-based) where the record starts.
+    public let line: Int
+    /// Physical line where the record ends (later than `line` when a quoted cell holds line breaks).
+    public let endLine: Int
+    /// The record's text as decoded, without its line terminator, for quarantine.
+    public let raw: String
 
-  /// Creates a record, for tests and adapters.
-  public init(fields: [String], line: Int, endLine: Int, raw: String) {
-    self.fields = fields
-    self.line = line
-    self.endLine = endLine
-    self.raw = raw
-  }
+    /// Creates a record, for tests and adapters.
+    public init(fields: [String], line: Int, endLine: Int, raw: String) {
+        self.fields = fields
+        self.line = line
+        self.endLine = endLine
+        self.raw = raw
+    }
 }
 
 /// A streaming reader of RFC 4180 CSV, with the leniencies partners' files need.
@@ -62,516 +62,595 @@ public struct CSVRecord: Sendable, Hashable {
 /// by later calls; an invalid UTF-8 record with a pinned `.utf8` encoding is consumed, so `next()` can go on.
 /// Not thread-safe: one task reads one file.
 public final class CSVReader {
-  /// Column names from the header, trimmed, BOM stripped; empty without a header.
-  public private(set) var header: [String] = []
-  /// The separator in use, pinned or detected.
-  public private(set) var delimiter: UInt8
-  /// `.utf8` until a record is not valid UTF-8 (with `.auto`), else the pinned encoding.
-  public private(set) var detectedEncoding: TextEncoding
-  /// Warnings about the file's encoding, such as a switch to Windows-1252 after UTF-8 text was read.
-  public private(set) var encodingWarnings: [ValidationIssue] = []
-  /// The options the reader was created with.
-  public let options: CSVOptions
+    /// Column names from the header, trimmed, BOM stripped; empty without a header.
+    public private(set) var header: [String] = []
+    /// The separator in use, pinned or detected.
+    public private(set) var delimiter: UInt8
+    /// `.utf8` until a record is not valid UTF-8 (with `.auto`), else the pinned encoding.
+    public private(set) var detectedEncoding: TextEncoding
+    /// Warnings about the file's encoding, such as a switch to Windows-1252 after UTF-8 text was read.
+    public private(set) var encodingWarnings: [ValidationIssue] = []
+    /// The options the reader was created with.
+    public let options: CSVOptions
 
-  private let source: ByteReader
-  private var position = 0
-  private var line = 1
-  private var afterCR = false
-  private var sawMultibyteUTF8 = false
-  private var failure: FormatError?
-  private var columnIndexes: [String: Int] = [:]
-  private var bounds: [Int] = []
-  /// Bit 0: stops an unquoted cell (separator, CR, LF, NUL); bit 1: stops a quoted cell (quote, CR, LF, NUL).
-  private let stops: UnsafeMutablePointer<UInt8>
-  private var scratch: UnsafeMutablePointer<UInt8>
-  private var scratchCapacity = 4096
+    private let source: ByteReader
+    private var position = 0
+    private var line = 1
+    private var afterCR = false
+    private var sawMultibyteUTF8 = false
+    private var failure: FormatError?
+    private var columnIndexes: [String: Int] = [:]
+    /// Per cell of the last scanned record: start, end and quoted flag, relative to the record's first byte.
+    private var cellBounds: UnsafeMutablePointer<Int>
+    private var cellBoundsCapacity = 3 * 64
+    private var cellBoundsCount = 0
+    /// Bit 0: stops an unquoted cell (separator, CR, LF, NUL); bit 1: stops a quoted cell (quote, CR, LF, NUL).
+    private let stops: UnsafeMutablePointer<UInt8>
+    private var scratch: UnsafeMutablePointer<UInt8>
+    private var scratchCapacity = 4096
 
-  private static let quote = UInt8(ascii: "\"")
-  private static let lf = UInt8(ascii: "\n")
-  private static let cr = UInt8(ascii: "\r")
-  private static let candidates: [UInt8] = [UInt8(ascii: ";"), UInt8(ascii: ","), UInt8(ascii: "\t")]
+    private static let quote = UInt8(ascii: "\"")
+    private static let lf = UInt8(ascii: "\n")
+    private static let cr = UInt8(ascii: "\r")
+    private static let candidates: [UInt8] = [UInt8(ascii: ";"), UInt8(ascii: ","), UInt8(ascii: "\t")]
 
-  /// Opens `path` and reads its header, checking the required columns.
-  public convenience init(path: String, options: CSVOptions) throws(FormatError) {
-    try self.init(source: ByteReader(path: path), options: options)
-  }
-
-  /// Reads CSV held in memory, for tests and small inputs.
-  public convenience init(bytes: [UInt8], options: CSVOptions) throws(FormatError) {
-    try self.init(source: ByteReader(bytes: bytes), options: options)
-  }
-
-  init(source: ByteReader, options: CSVOptions) throws(FormatError) {
-    self.source = source
-    self.options = options
-    delimiter = options.delimiter ?? CSVReader.candidates[0]
-    detectedEncoding = options.encoding == .auto ? .utf8 : options.encoding
-    stops = .allocate(capacity: 256)
-    scratch = .allocate(capacity: scratchCapacity)
-    setDelimiter(delimiter)
-    try skipByteOrderMark()
-    if options.hasHeader {
-      try readHeader()
-    } else if options.delimiter == nil {
-      try detectDelimiterWithoutHeader()
-    }
-  }
-
-  deinit {
-    stops.deallocate()
-    scratch.deallocate()
-  }
-
-  /// Bytes of the file read so far, for progress display.
-  public var bytesConsumed: Int { source.windowOffset + position }
-
-  /// Size of the file, when known.
-  public var fileSize: Int? { source.fileSize }
-
-  /// Index of a header column, compared trimmed and case-insensitively.
-  public func columnIndex(_ name: String) -> Int? {
-    columnIndexes[CSVReader.normalized(name)]
-  }
-
-  /// The next record, or nil at the end of the file.
-  public func next() throws(FormatError) -> CSVRecord? {
-    if let failure { throw failure }
-    let scanned: ScannedRecord
-    do {
-      guard let record = try scanRecord() else { return nil }
-      scanned = record
-    } catch {
-      failure = error
-      throw error
-    }
-    return try decode(scanned, tolerant: false)
-  }
-
-  // MARK: - Header
-
-  private func skipByteOrderMark() throws(FormatError) {
-    while source.count < 3 {
-      if try !refill(keepingFrom: 0) { break }
-    }
-    let p = source.storage
-    let n = source.count
-    if n >= 3, p[0] == 0xEF, p[1] == 0xBB, p[2] == 0xBF {
-      position = 3
-    } else if n >= 2, (p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF) {
-      throw FormatError(
-        .formatError, line: 1,
-        message: "le fichier n'est pas un fichier texte CSV (encodé en UTF-16 : enregistrez-le en UTF-8)")
-    }
-  }
-
-  private struct HeaderTrial {
-    var delimiter: UInt8
-    var names: [String]
-    var missing: [String]
-  }
-
-  private func readHeader() throws(FormatError) {
-    let required = options.requiredColumns
-    let candidates = options.delimiter.map { [$0] } ?? CSVReader.candidates
-    var trials: [HeaderTrial] = []
-    for candidate in candidates {
-      setDelimiter(candidate)
-      guard let scanned = try scanRecord() else { break }
-      let names = try decode(scanned, tolerant: true).fields.map(CSVReader.trimmed)
-      let present = Set(names.map(CSVReader.normalized))
-      let missing = required.filter { !present.contains(CSVReader.normalized($0)) }
-      trials.append(HeaderTrial(delimiter: candidate, names: names, missing: missing))
-      // Rewind to the header's first byte (blank lines before it stay skipped).
-      position = scanned.absoluteStart - source.windowOffset
-      line = scanned.line
-      afterCR = false
-    }
-    let chosen: HeaderTrial
-    if trials.isEmpty {
-      chosen = HeaderTrial(delimiter: candidates[0], names: [], missing: required)
-    } else if let complete = trials.filter({ $0.missing.isEmpty }).max(by: CSVReader.fewerColumns) {
-      chosen = complete
-    } else {
-      chosen = trials.min { left, right in
-        left.missing.count != right.missing.count
-          ? left.missing.count < right.missing.count : left.names.count > right.names.count
-      }!
-    }
-    setDelimiter(chosen.delimiter)
-    if !chosen.missing.isEmpty {
-      throw FormatError(
-        .missingLabel, line: 1,
-        message: "Colonnes obligatoires absentes de l'en-tête : "
-          + chosen.missing.joined(separator: ", ")
-          + " (séparateur attendu « \(CSVReader.delimiterName(chosen.delimiter)) »)")
-    }
-    guard let scanned = try scanRecord() else { return }
-    header = try decode(scanned, tolerant: false).fields.map(CSVReader.trimmed)
-    for (index, name) in header.enumerated() where columnIndexes[CSVReader.normalized(name)] == nil {
-      columnIndexes[CSVReader.normalized(name)] = index
-    }
-  }
-
-  /// Stable choice among candidates that all match: the most columns, the earlier candidate on a tie.
-  private static func fewerColumns(_ left: HeaderTrial, _ right: HeaderTrial) -> Bool {
-    left.names.count < right.names.count
-      || (left.names.count == right.names.count
-        && candidates.firstIndex(of: left.delimiter)! > candidates.firstIndex(of: right.delimiter)!)
-  }
-
-  private func detectDelimiterWithoutHeader() throws(FormatError) {
-    var best = (delimiter: CSVReader.candidates[0], columns: 1)
-    for candidate in CSVReader.candidates {
-      setDelimiter(candidate)
-      guard let scanned = try scanRecord() else { break }
-      let columns = bounds.count / 3
-      if columns > best.columns { best = (candidate, columns) }
-      position = scanned.absoluteStart - source.windowOffset
-      line = scanned.line
-      afterCR = false
-    }
-    setDelimiter(best.delimiter)
-  }
-
-  private func setDelimiter(_ value: UInt8) {
-    delimiter = value
-    stops.initialize(repeating: 0, count: 256)
-    stops[Int(value)] |= 1
-    for byte in [CSVReader.lf, CSVReader.cr, 0] {
-      stops[Int(byte)] |= 3
-    }
-    stops[Int(CSVReader.quote)] |= 2
-  }
-
-  static func trimmed(_ text: String) -> String {
-    let scalars = text.unicodeScalars
-    func isSpace(_ scalar: Unicode.Scalar) -> Bool {
-      scalar.properties.isWhitespace || scalar == "\u{FEFF}"
-    }
-    guard let first = scalars.firstIndex(where: { !isSpace($0) }) else { return "" }
-    let last = scalars.lastIndex(where: { !isSpace($0) })!
-    return String(scalars[first...last])
-  }
-
-  static func normalized(_ name: String) -> String { trimmed(name).lowercased() }
-
-  static func delimiterName(_ delimiter: UInt8) -> String {
-    delimiter == UInt8(ascii: "\t") ? "tabulation" : String(UnicodeScalar(delimiter))
-  }
-
-  // MARK: - Splitting records
-
-  private struct ScannedRecord {
-    /// Window indexes of the record's bytes, without the terminator; valid until the next scan.
-    var start: Int
-    var end: Int
-    /// File offset of the first byte.
-    var absoluteStart: Int
-    var line: Int
-    var endLine: Int
-  }
-
-  private func refill(keepingFrom start: Int, line: Int) throws(FormatError) -> Bool {
-    do {
-      return try source.refill(keepingFrom: start)
-    } catch {
-      var located = error
-      located.issue.line = located.issue.line ?? line
-      throw located
-    }
-  }
-
-  private func refill(keepingFrom start: Int) throws(FormatError) -> Bool {
-    try refill(keepingFrom: start, line: line)
-  }
-
-  private func notText(_ line: Int) -> FormatError {
-    FormatError(.formatError, line: line, message: "le fichier n'est pas un fichier texte CSV")
-  }
-
-  private enum ScanState { case cellStart, unquoted, quoted, quoteInQuoted }
-
-  /// Finds the next record's cells (into `bounds`: start, end, quoted flag, relative to the record's start).
-  ///
-  /// One loop over the window with all state in locals; the window is refilled in a single place.
-  private func scanRecord() throws(FormatError) -> ScannedRecord? {
-    let quote = CSVReader.quote
-    let lf = CSVReader.lf
-    let cr = CSVReader.cr
-    let delimiter = self.delimiter
-    let stops = self.stops
-    var cells = bounds
-    bounds = []
-    defer { bounds = cells }
-    cells.removeAll(keepingCapacity: true)
-
-    var p = source.storage
-    var n = source.count
-    var i = position
-    var line = self.line
-    var afterCR = self.afterCR
-    defer {
-      self.line = line
-      self.afterCR = afterCR
+    /// Opens `path` and reads its header, checking the required columns.
+    public convenience init(path: String, options: CSVOptions) throws(FormatError) {
+        try self.init(source: ByteReader(path: path), options: options)
     }
 
-    // Blank lines.
-    while true {
-      if i == n {
-        let more = try refill(keepingFrom: i, line: line)
-        i = 0
-        p = source.storage
-        n = source.count
-        if !more && n == 0 {
-          position = 0
-          return nil
+    /// Reads CSV held in memory, for tests and small inputs.
+    public convenience init(bytes: [UInt8], options: CSVOptions) throws(FormatError) {
+        try self.init(source: ByteReader(bytes: bytes), options: options)
+    }
+
+    init(source: ByteReader, options: CSVOptions) throws(FormatError) {
+        self.source = source
+        self.options = options
+        delimiter = options.delimiter ?? CSVReader.candidates[0]
+        detectedEncoding = options.encoding == .auto ? .utf8 : options.encoding
+        stops = .allocate(capacity: 256)
+        cellBounds = .allocate(capacity: cellBoundsCapacity)
+        scratch = .allocate(capacity: scratchCapacity)
+        setDelimiter(delimiter)
+        try skipByteOrderMark()
+        if options.hasHeader {
+            try readHeader()
+        } else if options.delimiter == nil {
+            try detectDelimiterWithoutHeader()
         }
-        continue
-      }
-      let byte = p[i]
-      if byte == lf {
-        if afterCR { afterCR = false } else { line += 1 }
-        i += 1
-      } else if byte == cr {
-        line += 1
-        afterCR = true
-        i += 1
-      } else {
-        afterCR = false
-        break
-      }
     }
 
-    var start = i
-    let startLine = line
-    var cellStart = i
-    var quoted = 0
-    var quoteLine = line
-    var state = ScanState.cellStart
+    deinit {
+        stops.deallocate()
+        cellBounds.deallocate()
+        scratch.deallocate()
+    }
 
-    scan: while true {
-      if i == n {
-        let shift = start
-        let more = try refill(keepingFrom: shift, line: line)
-        i -= shift
-        cellStart -= shift
-        start = 0
-        p = source.storage
-        n = source.count
-        if more { continue }
-        switch state {
-        case .quoted:
-          throw FormatError(
-            .structureError, line: quoteLine,
-            message:
-              "guillemet non fermé : la cellule entre guillemets ouverte ligne \(quoteLine) "
-              + "n'est jamais refermée")
-        case .cellStart:
-          cellStart = i
-          quoted = 0
-        case .unquoted, .quoteInQuoted:
-          break
+    /// Bytes of the file read so far, for progress display.
+    public var bytesConsumed: Int { source.windowOffset + position }
+
+    /// Size of the file, when known.
+    public var fileSize: Int? { source.fileSize }
+
+    /// Index of a header column, compared trimmed and case-insensitively.
+    public func columnIndex(_ name: String) -> Int? {
+        columnIndexes[CSVReader.normalized(name)]
+    }
+
+    /// The next record, or nil at the end of the file.
+    public func next() throws(FormatError) -> CSVRecord? {
+        if let failure { throw failure }
+        let scanned: ScannedRecord
+        do {
+            guard let record = try scanRecord() else { return nil }
+            scanned = record
+        } catch {
+            failure = error
+            throw error
         }
-        cells.append(cellStart - start)
-        cells.append(i - start)
-        cells.append(quoted)
-        break scan
-      }
-      switch state {
-      case .cellStart:
-        cellStart = i
-        if p[i] == quote {
-          quoted = 1
-          quoteLine = line
-          i += 1
-          state = .quoted
+        return try decode(scanned, tolerant: false)
+    }
+
+    // MARK: - Header
+
+    private func skipByteOrderMark() throws(FormatError) {
+        while source.count < 3 {
+            if try !refill(keepingFrom: 0) { break }
+        }
+        let p = source.storage
+        let n = source.count
+        if n >= 3, p[0] == 0xEF, p[1] == 0xBB, p[2] == 0xBF {
+            position = 3
+        } else if n >= 2, (p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF) {
+            throw FormatError(
+                .formatError, line: 1,
+                message: "le fichier n'est pas un fichier texte CSV (encodé en UTF-16 : enregistrez-le en UTF-8)")
+        }
+    }
+
+    private struct HeaderTrial {
+        var delimiter: UInt8
+        var names: [String]
+        var missing: [String]
+    }
+
+    private func readHeader() throws(FormatError) {
+        let required = options.requiredColumns
+        let candidates = options.delimiter.map { [$0] } ?? CSVReader.candidates
+        var trials: [HeaderTrial] = []
+        var headerLine = line
+        for candidate in candidates {
+            setDelimiter(candidate)
+            guard let scanned = try scanRecord() else { break }
+            let names = try decode(scanned, tolerant: true).fields.map(CSVReader.trimmed)
+            let present = Set(names.map(CSVReader.normalized))
+            let missing = required.filter { !present.contains(CSVReader.normalized($0)) }
+            trials.append(HeaderTrial(delimiter: candidate, names: names, missing: missing))
+            // Rewind to the header's first byte (blank lines before it stay skipped).
+            position = scanned.absoluteStart - source.windowOffset
+            line = scanned.line
+            headerLine = scanned.line
+            afterCR = false
+        }
+        let chosen: HeaderTrial
+        if trials.isEmpty {
+            chosen = HeaderTrial(delimiter: candidates[0], names: [], missing: required)
+        } else if let complete = trials.filter({ $0.missing.isEmpty }).max(by: CSVReader.fewerColumns) {
+            chosen = complete
         } else {
-          quoted = 0
-          state = .unquoted
+            chosen = trials.min { left, right in
+                left.missing.count != right.missing.count
+                    ? left.missing.count < right.missing.count : left.names.count > right.names.count
+            }!
         }
-      case .unquoted:
-        while i < n && stops[Int(p[i])] & 1 == 0 { i += 1 }
-        if i == n { continue }
-        cells.append(cellStart - start)
-        cells.append(i - start)
-        cells.append(quoted)
-        let byte = p[i]
-        if byte == delimiter {
-          i += 1
-          state = .cellStart
-          continue
+        setDelimiter(chosen.delimiter)
+        if !chosen.missing.isEmpty {
+            throw FormatError(
+                .missingLabel, line: headerLine,
+                message: "Colonnes obligatoires absentes de l'en-tête : "
+                    + chosen.missing.joined(separator: ", ")
+                    + " (séparateur attendu « \(CSVReader.delimiterName(chosen.delimiter)) »)")
         }
-        if byte == lf {
-          i += 1
-        } else if byte == cr {
-          i += 1
-          afterCR = true
-        } else {
-          throw notText(line)
+        guard let scanned = try scanRecord() else { return }
+        header = try decode(scanned, tolerant: false).fields.map(CSVReader.trimmed)
+        for (index, name) in header.enumerated() where columnIndexes[CSVReader.normalized(name)] == nil {
+            columnIndexes[CSVReader.normalized(name)] = index
         }
+    }
+
+    /// Stable choice among candidates that all match: the most columns, the earlier candidate on a tie.
+    private static func fewerColumns(_ left: HeaderTrial, _ right: HeaderTrial) -> Bool {
+        left.names.count < right.names.count
+            || (left.names.count == right.names.count
+                && candidates.firstIndex(of: left.delimiter)! > candidates.firstIndex(of: right.delimiter)!)
+    }
+
+    private func detectDelimiterWithoutHeader() throws(FormatError) {
+        var best = (delimiter: CSVReader.candidates[0], columns: 1)
+        for candidate in CSVReader.candidates {
+            setDelimiter(candidate)
+            guard let scanned = try scanRecord() else { break }
+            let columns = cellBoundsCount / 3
+            if columns > best.columns { best = (candidate, columns) }
+            position = scanned.absoluteStart - source.windowOffset
+            line = scanned.line
+            afterCR = false
+        }
+        setDelimiter(best.delimiter)
+    }
+
+    private func setDelimiter(_ value: UInt8) {
+        delimiter = value
+        stops.initialize(repeating: 0, count: 256)
+        stops[Int(value)] |= 1
+        for byte in [CSVReader.lf, CSVReader.cr, 0] {
+            stops[Int(byte)] |= 3
+        }
+        stops[Int(CSVReader.quote)] |= 2
+    }
+
+    static func trimmed(_ text: String) -> String {
+        let scalars = text.unicodeScalars
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.properties.isWhitespace || scalar == "\u{FEFF}"
+        }
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }) else { return "" }
+        let last = scalars.lastIndex(where: { !isSpace($0) })!
+        return String(scalars[first...last])
+    }
+
+    static func normalized(_ name: String) -> String { trimmed(name).lowercased() }
+
+    static func delimiterName(_ delimiter: UInt8) -> String {
+        delimiter == UInt8(ascii: "\t") ? "tabulation" : String(UnicodeScalar(delimiter))
+    }
+
+    // MARK: - Splitting records
+
+    private struct ScannedRecord {
+        /// Window indexes of the record's bytes, without the terminator; valid until the next scan.
+        var start: Int
+        var end: Int
+        /// File offset of the first byte.
+        var absoluteStart: Int
+        var line: Int
+        var endLine: Int
+    }
+
+    private func refill(keepingFrom start: Int, line: Int) throws(FormatError) -> Bool {
+        do {
+            return try source.refill(keepingFrom: start)
+        } catch {
+            var located = error
+            located.issue.line = located.issue.line ?? line
+            throw located
+        }
+    }
+
+    private func refill(keepingFrom start: Int) throws(FormatError) -> Bool {
+        try refill(keepingFrom: start, line: line)
+    }
+
+    private func notText(_ line: Int) -> FormatError {
+        FormatError(.formatError, line: line, message: "le fichier n'est pas un fichier texte CSV")
+    }
+
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    /// High bit set in each byte of `word` equal to the byte repeated in `pattern`; exact for the lowest one.
+    @inline(__always)
+    private static func hasByte(_ word: UInt64, _ pattern: UInt64) -> UInt64 {
+        let x = word ^ pattern
+        return (x &- ones) & ~x & highs
+    }
+
+    /// High bit set in each byte of `word` below 0x0E (NUL, tab, CR, LF …); exact for the lowest one.
+    @inline(__always)
+    private static func hasControl(_ word: UInt64) -> UInt64 {
+        (word &- 0x0E0E_0E0E_0E0E_0E0E) & ~word & highs
+    }
+
+    private enum ScanState { case cellStart, unquoted, quoted, quoteInQuoted }
+
+    private func growCellBounds() {
+        let grown = UnsafeMutablePointer<Int>.allocate(capacity: cellBoundsCapacity * 2)
+        grown.initialize(from: cellBounds, count: cellBoundsCapacity)
+        cellBounds.deallocate()
+        cellBounds = grown
+        cellBoundsCapacity *= 2
+    }
+
+    /// Finds the next record's cells (into `cellBounds`).
+    ///
+    /// One loop over the window with all state in locals; the window is refilled in a single place.
+    private func scanRecord() throws(FormatError) -> ScannedRecord? {
+        let quote = CSVReader.quote
+        let lf = CSVReader.lf
+        let cr = CSVReader.cr
+        let delimiter = self.delimiter
+        let stops = self.stops
+        let delimiterWord = UInt64(delimiter) &* CSVReader.ones
+        let quoteWord = UInt64(quote) &* CSVReader.ones
+        var cells = cellBounds
+        var cellsCapacity = cellBoundsCapacity
+        var used = 0
+
+        var p = source.storage
+        var n = source.count
+        var i = position
+        var line = self.line
+        var afterCR = self.afterCR
+        defer {
+            self.line = line
+            self.afterCR = afterCR
+            cellBoundsCount = used
+        }
+
+        // Blank lines.
+        while true {
+            if i == n {
+                let more = try refill(keepingFrom: i, line: line)
+                i = 0
+                p = source.storage
+                n = source.count
+                if !more && n == 0 {
+                    position = 0
+                    return nil
+                }
+                continue
+            }
+            let byte = p[i]
+            if byte == lf {
+                if afterCR { afterCR = false } else { line += 1 }
+                i += 1
+            } else if byte == cr {
+                line += 1
+                afterCR = true
+                i += 1
+            } else {
+                afterCR = false
+                break
+            }
+        }
+
+        var start = i
+        let startLine = line
+        var cellStart = i
+        var quoted = 0
+        var quoteLine = line
+        var state = ScanState.cellStart
+
+        scan: while true {
+            if i == n {
+                let shift = start
+                let more = try refill(keepingFrom: shift, line: line)
+                i -= shift
+                cellStart -= shift
+                start = 0
+                p = source.storage
+                n = source.count
+                if more { continue }
+                switch state {
+                case .quoted:
+                    throw FormatError(
+                        .formatError, line: quoteLine,
+                        message:
+                            "guillemet non fermé : la cellule entre guillemets ouverte ligne \(quoteLine) "
+                            + "n'est jamais refermée")
+                case .cellStart:
+                    cellStart = i
+                    quoted = 0
+                case .unquoted, .quoteInQuoted:
+                    break
+                }
+                if used + 3 > cellsCapacity {
+                    growCellBounds()
+                    cells = cellBounds
+                    cellsCapacity = cellBoundsCapacity
+                }
+                cells[used] = cellStart - start
+                cells[used + 1] = i - start
+                cells[used + 2] = quoted
+                used += 3
+                break scan
+            }
+            switch state {
+            case .cellStart:
+                cellStart = i
+                if p[i] == quote {
+                    quoted = 1
+                    quoteLine = line
+                    i += 1
+                    state = .quoted
+                } else {
+                    quoted = 0
+                    state = .unquoted
+                }
+            case .unquoted:
+                // Consecutive unquoted cells stay in this loop; the outer one handles refills and quotes.
+                while true {
+                    // Eight bytes at a time up to the first separator or byte below 0x0E (CR, LF, NUL; a tab
+                    // inside a cell is passed over by the byte loop), then byte by byte.
+                    while i + 8 <= n {
+                        let word = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+                        let found = CSVReader.hasByte(word, delimiterWord) | CSVReader.hasControl(word)
+                        if found != 0 {
+                            i += found.trailingZeroBitCount >> 3
+                            break
+                        }
+                        i += 8
+                    }
+                    while i < n && stops[Int(p[i])] & 1 == 0 { i += 1 }
+                    if i == n { continue scan }
+                    if used + 3 > cellsCapacity {
+                        growCellBounds()
+                        cells = cellBounds
+                        cellsCapacity = cellBoundsCapacity
+                    }
+                    cells[used] = cellStart - start
+                    cells[used + 1] = i - start
+                    cells[used + 2] = quoted
+                    used += 3
+                    let byte = p[i]
+                    i += 1
+                    if byte == delimiter {
+                        if i < n && p[i] != quote {
+                            cellStart = i
+                            quoted = 0
+                            continue
+                        }
+                        state = .cellStart
+                        continue scan
+                    }
+                    if byte == cr {
+                        afterCR = true
+                    } else if byte != lf {
+                        throw notText(line)
+                    }
+                    position = i
+                    line += 1
+                    return ScannedRecord(
+                        start: start, end: i - 1, absoluteStart: source.windowOffset + start, line: startLine,
+                        endLine: line - 1)
+                }
+            case .quoted:
+                while i + 8 <= n {
+                    let word = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+                    let found = CSVReader.hasByte(word, quoteWord) | CSVReader.hasControl(word)
+                    if found != 0 {
+                        i += found.trailingZeroBitCount >> 3
+                        break
+                    }
+                    i += 8
+                }
+                while i < n && stops[Int(p[i])] & 2 == 0 { i += 1 }
+                if i == n { continue }
+                let byte = p[i]
+                if byte == quote {
+                    state = .quoteInQuoted
+                } else if byte == lf {
+                    if p[i - 1] != cr { line += 1 }
+                } else if byte == cr {
+                    line += 1
+                } else {
+                    throw notText(line)
+                }
+                i += 1
+            case .quoteInQuoted:
+                if p[i] == quote {
+                    i += 1
+                    state = .quoted
+                } else {
+                    state = .unquoted
+                }
+            }
+        }
+        // End of file without a final line terminator.
         position = i
-        let offset = source.windowOffset
-        line += 1
         return ScannedRecord(
-          start: start, end: i - 1, absoluteStart: offset + start, line: startLine,
-          endLine: line - 1)
-      case .quoted:
-        while i < n && stops[Int(p[i])] & 2 == 0 { i += 1 }
-        if i == n { continue }
-        let byte = p[i]
-        if byte == quote {
-          state = .quoteInQuoted
-        } else if byte == lf {
-          if p[i - 1] != cr { line += 1 }
-        } else if byte == cr {
-          line += 1
-        } else {
-          throw notText(line)
+            start: start, end: i, absoluteStart: source.windowOffset + start, line: startLine,
+            endLine: line)
+    }
+
+    // MARK: - Decoding
+
+    private enum Mode { case utf8, windows1252, latin1 }
+
+    private var mode: Mode {
+        switch detectedEncoding {
+        case .auto, .utf8: .utf8
+        case .windows1252: .windows1252
+        case .latin1: .latin1
         }
-        i += 1
-      case .quoteInQuoted:
-        if p[i] == quote {
-          i += 1
-          state = .quoted
-        } else {
-          state = .unquoted
+    }
+
+    /// The bytes of a quoted cell without its quotes and with `""` made `"`; text after the closing quote is kept.
+    private func unquote(_ cell: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        if cell.count > scratchCapacity {
+            scratch.deallocate()
+            scratchCapacity = max(cell.count, scratchCapacity * 2)
+            scratch = .allocate(capacity: scratchCapacity)
         }
-      }
-    }
-    // End of file without a final line terminator.
-    position = i
-    return ScannedRecord(
-      start: start, end: i, absoluteStart: source.windowOffset + start, line: startLine,
-      endLine: line)
-  }
-
-  // MARK: - Decoding
-
-  private enum Mode { case utf8, windows1252, latin1 }
-
-  private var mode: Mode {
-    switch detectedEncoding {
-    case .auto, .utf8: .utf8
-    case .windows1252: .windows1252
-    case .latin1: .latin1
-    }
-  }
-
-  /// The bytes of a quoted cell without its quotes and with `""` made `"`; text after the closing quote is kept.
-  private func unquote(_ cell: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
-    if cell.count > scratchCapacity {
-      scratch.deallocate()
-      scratchCapacity = max(cell.count, scratchCapacity * 2)
-      scratch = .allocate(capacity: scratchCapacity)
-    }
-    let quote = CSVReader.quote
-    var written = 0
-    var index = 1
-    var inQuotes = true
-    while index < cell.count {
-      let byte = cell[index]
-      if inQuotes && byte == quote {
-        if index + 1 < cell.count && cell[index + 1] == quote {
-          scratch[written] = quote
-          written += 1
-          index += 2
-        } else {
-          inQuotes = false
-          index += 1
+        let quote = CSVReader.quote
+        var written = 0
+        var index = 1
+        var inQuotes = true
+        while index < cell.count {
+            let byte = cell[index]
+            if inQuotes && byte == quote {
+                if index + 1 < cell.count && cell[index + 1] == quote {
+                    scratch[written] = quote
+                    written += 1
+                    index += 2
+                } else {
+                    inQuotes = false
+                    index += 1
+                }
+                continue
+            }
+            scratch[written] = byte
+            written += 1
+            index += 1
         }
-        continue
-      }
-      scratch[written] = byte
-      written += 1
-      index += 1
+        return UnsafeBufferPointer(start: scratch, count: written)
     }
-    return UnsafeBufferPointer(start: scratch, count: written)
-  }
 
-  private static func text(_ bytes: UnsafeBufferPointer<UInt8>, _ mode: Mode) -> String? {
-    switch mode {
-    case .utf8: TextDecoding.utf8(bytes)
-    case .windows1252: TextDecoding.windows1252(bytes)
-    case .latin1: TextDecoding.latin1(bytes)
-    }
-  }
-
-  /// Decodes a scanned record; `tolerant` (header trials) never changes the reader's encoding state.
-  private func decode(_ scanned: ScannedRecord, tolerant: Bool) throws(FormatError) -> CSVRecord {
-    let cells = bounds
-    let base = UnsafePointer(source.storage + scanned.start)
-    let whole = UnsafeBufferPointer(start: base, count: scanned.end - scanned.start)
-    let cellCount = cells.count / 3
-    var mode = self.mode
-    let ascii = TextDecoding.isASCII(whole)
-    var fields: [String] = []
-    fields.reserveCapacity(max(cellCount, header.count))
-
-    decoding: while true {
-      var multibyteInRecord = false
-      for cell in 0..<cellCount {
-        let from = cells[3 * cell]
-        var bytes = UnsafeBufferPointer(start: base + from, count: cells[3 * cell + 1] - from)
-        if cells[3 * cell + 2] != 0 { bytes = unquote(bytes) }
-        if ascii {
-          fields.append(String(decoding: bytes, as: UTF8.self))
-        } else if let text = CSVReader.text(bytes, mode) {
-          fields.append(text)
-          if mode == .utf8 && !multibyteInRecord && !sawMultibyteUTF8 {
-            multibyteInRecord = !TextDecoding.isASCII(bytes)
-          }
-        } else if tolerant {
-          mode = .windows1252
-          fields.removeAll(keepingCapacity: true)
-          continue decoding
-        } else if options.encoding == .utf8 {
-          throw invalidUTF8(scanned, cell: cell, from: from)
+    /// Decodes a scanned record; `tolerant` (header trials) never changes the reader's encoding state.
+    private func decode(_ scanned: ScannedRecord, tolerant: Bool) throws(FormatError) -> CSVRecord {
+        let cells = cellBounds
+        let base = UnsafePointer(source.storage + scanned.start)
+        let whole = UnsafeBufferPointer(start: base, count: scanned.end - scanned.start)
+        let cellCount = cellBoundsCount / 3
+        var mode = self.mode
+        // Cells split at ASCII bytes, so a record that is valid UTF-8 has valid UTF-8 cells: check it once.
+        let plainUTF8: Bool
+        if mode != .utf8 {
+            plainUTF8 = TextDecoding.isASCII(whole)
+        } else if TextDecoding.isValidUTF8(whole) {
+            plainUTF8 = true
+            if !tolerant && !sawMultibyteUTF8 && !TextDecoding.isASCII(whole) { sawMultibyteUTF8 = true }
         } else {
-          switchToWindows1252(at: invalidLine(scanned, from: from), multibyteInRecord: multibyteInRecord)
-          mode = .windows1252
-          fields.removeAll(keepingCapacity: true)
-          continue decoding
+            plainUTF8 = false
+            mode = .windows1252
+            if !tolerant {
+                let invalid = firstInvalidCell(scanned)
+                if options.encoding == .utf8 {
+                    throw invalidUTF8(scanned, cell: invalid.cell, from: invalid.from)
+                }
+                switchToWindows1252(
+                    at: invalidLine(scanned, from: invalid.from), multibyteInRecord: invalid.multibyteBefore)
+            }
         }
-      }
-      if multibyteInRecord && !tolerant { sawMultibyteUTF8 = true }
-      break
+
+        var fields: [String] = []
+        fields.reserveCapacity(cellCount)
+        for cell in 0..<cellCount {
+            let from = cells[3 * cell]
+            var bytes = UnsafeBufferPointer(start: base + from, count: cells[3 * cell + 1] - from)
+            if cells[3 * cell + 2] != 0 { bytes = unquote(bytes) }
+            fields.append(
+                plainUTF8 ? TextDecoding.string(validUTF8: bytes) : CSVReader.singleByteText(bytes, mode))
+        }
+        let raw =
+            plainUTF8 ? TextDecoding.string(validUTF8: whole) : CSVReader.singleByteText(whole, mode)
+        return CSVRecord(fields: fields, line: scanned.line, endLine: scanned.endLine, raw: raw)
     }
-    let raw = ascii ? String(decoding: whole, as: UTF8.self) : (CSVReader.text(whole, mode) ?? "")
-    return CSVRecord(fields: fields, line: scanned.line, endLine: scanned.endLine, raw: raw)
-  }
 
-  /// Physical line of the byte `from` bytes into a scanned record.
-  private func invalidLine(_ scanned: ScannedRecord, from: Int) -> Int {
-    let base = source.storage + scanned.start
-    var breaks = 0
-    for index in 0..<from {
-      let byte = base[index]
-      if byte == CSVReader.cr || (byte == CSVReader.lf && (index == 0 || base[index - 1] != CSVReader.cr)) {
-        breaks += 1
-      }
+    private static func singleByteText(_ bytes: UnsafeBufferPointer<UInt8>, _ mode: Mode) -> String {
+        mode == .latin1 ? TextDecoding.latin1(bytes) : TextDecoding.windows1252(bytes)
     }
-    return scanned.line + breaks
-  }
 
-  private func invalidUTF8(_ scanned: ScannedRecord, cell: Int, from: Int) -> FormatError {
-    let line = invalidLine(scanned, from: from)
-    let column = cell < header.count ? header[cell] : "n° \(cell + 1)"
-    return FormatError(
-      issue: ValidationIssue(
-        type: .formatError, line: line, path: column,
-        message:
-          "texte invalide en UTF-8 ligne \(line) (colonne « \(column) ») : le fichier doit être encodé en UTF-8"
-      ))
-  }
+    /// The first cell of a record that is not valid UTF-8, and whether valid multi-byte UTF-8 came before it.
+    private func firstInvalidCell(_ scanned: ScannedRecord) -> (cell: Int, from: Int, multibyteBefore: Bool) {
+        let base = UnsafePointer(source.storage + scanned.start)
+        var multibyte = false
+        for cell in 0..<cellBoundsCount / 3 {
+            let from = cellBounds[3 * cell]
+            let bytes = UnsafeBufferPointer(start: base + from, count: cellBounds[3 * cell + 1] - from)
+            if !TextDecoding.isValidUTF8(bytes) { return (cell, from, multibyte) }
+            if !TextDecoding.isASCII(bytes) { multibyte = true }
+        }
+        return (0, 0, multibyte)
+    }
 
-  private func switchToWindows1252(at line: Int, multibyteInRecord: Bool) {
-    detectedEncoding = .windows1252
-    guard sawMultibyteUTF8 || multibyteInRecord else { return }
-    encodingWarnings.append(
-      ValidationIssue(
-        type: .formatError, line: line,
-        message:
-          "encodage mixte : texte UTF-8 avant la ligne \(line), puis des caractères non UTF-8 ; "
-          + "la suite du fichier est lue en Windows-1252"))
-  }
+    /// Physical line of the byte `from` bytes into a scanned record.
+    private func invalidLine(_ scanned: ScannedRecord, from: Int) -> Int {
+        let base = source.storage + scanned.start
+        var breaks = 0
+        for index in 0..<from {
+            let byte = base[index]
+            if byte == CSVReader.cr || (byte == CSVReader.lf && (index == 0 || base[index - 1] != CSVReader.cr)) {
+                breaks += 1
+            }
+        }
+        return scanned.line + breaks
+    }
+
+    private func invalidUTF8(_ scanned: ScannedRecord, cell: Int, from: Int) -> FormatError {
+        let line = invalidLine(scanned, from: from)
+        let column = cell < header.count ? header[cell] : "n° \(cell + 1)"
+        return FormatError(
+            issue: ValidationIssue(
+                type: .formatError, line: line, path: column,
+                message:
+                    "texte invalide en UTF-8 ligne \(line) (colonne « \(column) ») : le fichier doit être encodé en UTF-8"
+            ))
+    }
+
+    private func switchToWindows1252(at line: Int, multibyteInRecord: Bool) {
+        detectedEncoding = .windows1252
+        guard sawMultibyteUTF8 || multibyteInRecord else { return }
+        encodingWarnings.append(
+            ValidationIssue(
+                type: .formatError, line: line,
+                message:
+                    "encodage mixte : texte UTF-8 avant la ligne \(line), puis des caractères non UTF-8 ; "
+                    + "la suite du fichier est lue en Windows-1252"))
+    }
 }
+
+/// One task owns a CSV reader; it is not shared across tasks.
+@available(*, unavailable)
+extension CSVReader: Sendable {}

@@ -13,6 +13,16 @@ public enum FileFormat: String, Sendable, Codable {
 public struct PathStep: Sendable, Hashable {
     public var name: String
     public var filter: (child: String, value: String)?
+    /// The names compiled once for XML, so navigating a record allocates nothing.
+    let xmlName: XMLName
+    let xmlFilterName: XMLName?
+
+    public init(name: String, filter: (child: String, value: String)?) {
+        self.name = name
+        self.filter = filter
+        self.xmlName = XMLName(name)
+        self.xmlFilterName = filter.map { XMLName($0.child) }
+    }
 
     public static func == (lhs: PathStep, rhs: PathStep) -> Bool {
         lhs.name == rhs.name && lhs.filter?.child == rhs.filter?.child && lhs.filter?.value == rhs.filter?.value

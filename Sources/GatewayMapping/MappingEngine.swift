@@ -27,8 +27,9 @@ public struct MappingEngine: Sendable {
     ) -> FieldBag {
         var bag = FieldBag(line: node.sourceLine, path: path)
         for field in record.fields {
-            let found = node.nodes(at: field.source.steps[...])
-            let chosen = field.occurrence == .first ? found.first : found.last
+            let chosen =
+                field.occurrence == .first
+                ? node.firstNode(at: field.source.steps[...]) : node.nodes(at: field.source.steps[...]).last
             let origin = FieldOrigin(line: chosen?.sourceLine ?? node.sourceLine, path: field.source.description)
             var text = chosen?.leafText
             if let raw = text { text = ValueConverter.apply(field.transforms, to: raw) }

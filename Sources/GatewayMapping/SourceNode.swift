@@ -9,20 +9,36 @@ public protocol SourceNode {
     var leafText: String? { get }
     /// The line this node starts on, when known.
     var sourceLine: Int? { get }
+    /// The first node reached by following `steps`: the hot path of single-valued fields.
+    func firstNode(at steps: ArraySlice<PathStep>) -> Self?
+}
+
+extension SourceNode {
+    public func firstNode(at steps: ArraySlice<PathStep>) -> Self? { nodes(at: steps).first }
 }
 
 extension XMLNodeRef: SourceNode {
     public func nodes(at steps: ArraySlice<PathStep>) -> [XMLNodeRef] {
         guard let step = steps.first else { return [self] }
-        let name = XMLName(step.name)
         var found: [XMLNodeRef] = []
-        for child in children where child.isNamed(name) {
-            if let filter = step.filter {
-                guard let probe = child.child(XMLName(filter.child)), probe.text == filter.value else { continue }
-            }
+        for child in children where child.isNamed(step.xmlName) && child.passes(step) {
             found.append(contentsOf: child.nodes(at: steps.dropFirst()))
         }
         return found
+    }
+
+    public func firstNode(at steps: ArraySlice<PathStep>) -> XMLNodeRef? {
+        guard let step = steps.first else { return self }
+        for child in children where child.isNamed(step.xmlName) && child.passes(step) {
+            if let found = child.firstNode(at: steps.dropFirst()) { return found }
+        }
+        return nil
+    }
+
+    private func passes(_ step: PathStep) -> Bool {
+        guard let filter = step.filter, let name = step.xmlFilterName else { return true }
+        guard let probe = child(name) else { return false }
+        return probe.text == filter.value
     }
 
     public var leafText: String? { hasElementChildren ? nil : text }

@@ -24,7 +24,6 @@ public final class ImportSession {
     public var fileIssues: [ValidationIssue] = []
     private var organismesSeen = Set<String>()
     private let encoder: JSONEncoder = GatewayStore.encoder
-    private let decoder = JSONDecoder()
 
     init(db: Database, fileID: Int64, referenceDate: LocalDate?) {
         self.db = db
@@ -38,7 +37,7 @@ public final class ImportSession {
     /// Upserts a household, its right and its people on their business keys, and records its status changes.
     public func apply(_ household: Household) throws -> ApplyOutcome {
         counts.records += 1
-        let state = String(decoding: try encoder.encode(household), as: UTF8.self)
+        let state = HouseholdState.encode(household)
         let existing = try Row.fetchOne(
             try db.cachedStatement(
                 sql: "SELECT id, last_file_id, state, last_reference_date FROM household WHERE organisme = ? AND matricule = ?"),
@@ -73,7 +72,7 @@ public final class ImportSession {
                 counts.accepted += 1
                 return .accepted(statusChanges: 0)
             }
-            previous = try decoder.decode(Household.self, from: Data(storedState.utf8))
+            previous = HouseholdState.decode(storedState)
         } else {
             householdID = 0
         }

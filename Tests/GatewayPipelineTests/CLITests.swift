@@ -1,0 +1,132 @@
+import Foundation
+import GatewayStore
+import Testing
+
+/// The CLI contract other issues and users rely on, run as a separate process.
+@Suite("insertion-gateway command line", .serialized)
+struct CLITests {
+    let cli = Repo.cli
+
+    func json(_ text: String) throws -> [String: Any] {
+        let value = try JSONSerialization.jsonObject(with: Data(text.utf8))
+        return try #require(value as? [String: Any])
+    }
+
+    @Test(
+        "validate --json: contract keys and exit codes",
+        arguments: [
+            ("caf-67-2026-09.xml", Int32(0)), ("bad/wrong-nir-key.xml", 1), ("bad/malformed.xml", 2),
+            ("bad/xxe.xml", 2), ("bad/count-mismatch.xml", 2),
+        ])
+    func validateJSON(sample: String, exit: Int32) throws {
+        let result = try run(cli, ["validate", "--quiet", "--json", "--flow", "caf-beneficiaires", Repo.sample(sample)])
+        #expect(result.status == exit, "\(result.err)")
+        let report = try json(result.out)
+        for key in ["records", "accepted", "rejected", "errors"] { #expect(report[key] != nil, "missing \(key)") }
+        let errors = try #require(report["errors"] as? [[String: Any]])
+        #expect((exit == 0) == errors.isEmpty)
+        for error in errors {
+            for key in ["type", "message"] { #expect(error[key] != nil) }
+        }
+        #expect(result.err.isEmpty, "nothing on stderr with --quiet: \(result.err)")
+    }
+
+    @Test("import --json twice, then export every table in CSV and JSON")
+    func importAndExport() throws {
+        let directory = try TempDirectory()
+        let store = directory.path("g.sqlite")
+        let first = try run(
+            cli, ["import", "--quiet", "--json", "--flow", "caf-beneficiaires", "--store", store, Repo.sample("caf-67-2026-09.xml")])
+        #expect(first.status == 0, "\(first.err)")
+        let report = try json(first.out)
+        for key in ["file", "sha256", "records", "accepted", "duplicates", "quarantined", "statusChanges"] {
+            #expect(report[key] != nil, "missing \(key)")
+        }
+        #expect(report["records"] as? Int == 12)
+        let second = try run(
+            cli, ["import", "--flow", "caf-beneficiaires", "--store", store, Repo.sample("caf-67-2026-09.xml")])
+        #expect(second.status == 0)
+        #expect(second.out.contains("déjà reçu"))
+        for table in ["households", "people", "status-changes", "quarantine", "files"] {
+            let csv = try run(cli, ["export", table, "--store", store, "--format", "csv"])
+            #expect(csv.status == 0, "\(table): \(csv.err)")
+            #expect(!csv.out.isEmpty)
+            let exported = try run(cli, ["export", table, "--store", store, "--format", "json"])
+            #expect(exported.status == 0)
+            let rows = try JSONSerialization.jsonObject(with: Data(exported.out.utf8)) as? [[String: String]]
+            #expect(rows != nil, "\(table) JSON is an array of objects")
+            if table == "households" { #expect(rows?.count == 12) }
+        }
+    }
+
+    @Test("Logs never carry a full NIR, a name or an address")
+    func logsAreMasked() throws {
+        let directory = try TempDirectory()
+        let store = directory.path("g.sqlite")
+        var secrets = Set<String>()
+        var logs = ""
+        let files = try FileManager.default.contentsOfDirectory(atPath: Repo.samples.path).filter { $0.hasSuffix(".xml") }
+            + FileManager.default.contentsOfDirectory(atPath: Repo.samples.appendingPathComponent("bad").path)
+            .map { "bad/" + $0 }
+        for name in files {
+            let raw = try Data(contentsOf: URL(fileURLWithPath: Repo.sample(name)))
+            let text = String(decoding: raw, as: UTF8.self)
+            for tag in ["NIR", "NOM", "PRENOM", "NOMVOIE"] {
+                let pattern = "<\(tag)>([^<]{4,})</\(tag)>"
+                let regex = try NSRegularExpression(pattern: pattern)
+                for match in regex.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                    if let range = Range(match.range(at: 1), in: text) {
+                        secrets.insert(String(text[range]).trimmingCharacters(in: .whitespaces))
+                    }
+                }
+            }
+            let result = try run(
+                cli, ["import", "--log-level", "trace", "--flow", "caf-beneficiaires", "--store", store, Repo.sample(name)])
+            logs += result.out + result.err
+        }
+        #expect(secrets.count > 20)
+        for secret in secrets where secret.count >= 4 {
+            #expect(!logs.contains(secret), "log or report leaks a personal value (\(secret.prefix(3))…)")
+        }
+    }
+
+    @Test("The gateway killed in the middle of an import leaves no trace; the next run applies the file fully")
+    func killMidImport() throws {
+        let directory = try TempDirectory()
+        let big = directory.path("big.xml")
+        try makeLargeCNAF(households: 6_000, at: big)
+        let store = directory.path("killed.sqlite")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: cli)
+        process.arguments = ["import", "--quiet", "--flow", "caf-beneficiaires", "--store", store, big]
+        process.currentDirectoryURL = Repo.root
+        try process.run()
+        // Wait until the import has written into the database, then kill it without warning.
+        let wal = store + "-wal"
+        var waited = 0
+        while waited < 600 {
+            let size = (try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int) ?? 0
+            if size > 400_000 || !process.isRunning { break }
+            usleep(50_000)
+            waited += 1
+        }
+        #expect(process.isRunning, "the import should still be running when killed")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        let killed = try GatewayStore(path: store)
+        let countsAfterKill = try killed.tableCounts()
+        #expect(countsAfterKill.values.allSatisfy { $0 == 0 }, "\(countsAfterKill)")
+
+        let rerun = try run(cli, ["import", "--quiet", "--json", "--flow", "caf-beneficiaires", "--store", store, big])
+        #expect(rerun.status == 0, "\(rerun.err)")
+        let clean = directory.path("clean.sqlite")
+        _ = try run(cli, ["import", "--quiet", "--flow", "caf-beneficiaires", "--store", clean, big])
+        for table in ["households", "people", "status-changes"] {
+            let left = try run(cli, ["export", table, "--store", store, "--format", "csv"])
+            let right = try run(cli, ["export", table, "--store", clean, "--format", "csv"])
+            #expect(left.out == right.out, "\(table) differs after a killed run")
+            #expect(left.out.utf8.split(separator: UInt8(ascii: "\n")).count > 6_000 || table == "status-changes")
+        }
+    }
+}

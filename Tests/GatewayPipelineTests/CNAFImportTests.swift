@@ -1,0 +1,199 @@
+import Foundation
+import GatewayCore
+import GatewayPipeline
+import GatewayStore
+import Testing
+
+@Suite("CNAF flux bénéficiaires, end to end through the pipeline")
+struct CNAFImportTests {
+    let flow = try! Repo.cafFlow()
+
+    func pipeline() -> FilePipeline { FilePipeline(flow: flow, logger: silentLogger) }
+
+    @Test("September then October: exactly the expected status changes")
+    func statusChangesBetweenMonths() throws {
+        let store = try GatewayStore()
+        let september = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
+        #expect(september.outcome == "applied")
+        #expect(september.records == 12 && september.accepted == 12 && september.quarantined == 0)
+        let october = try pipeline().importFile(path: Repo.sample("caf-67-2026-10.xml"), store: store)
+        #expect(october.outcome == "applied")
+        let changes = try store.statusChanges(fileID: try #require(october.fileID))
+        let summary = Set(
+            changes.map { change in
+                [
+                    change.matricule, change.personRole ?? "", change.kind, change.effectiveDate ?? "",
+                    change.before ?? "", change.after ?? "", change.motive ?? "", change.eventCode ?? "",
+                ].joined(separator: "|")
+            })
+        let expected: Set<String> = [
+            // A: payment suspended for hospitalisation.
+            "2418736||right-state|2026-10-01|2|4|44|",
+            "2418736||payment-suspended|2026-10-01||44|44|",
+            "2418736||cnaf-event|2026-10-09||||HOSPLA",
+            // B: closed.
+            "3107452||right-state|2026-10-31|2|5|PCG|",
+            "3107452||right-closed|2026-10-31|2|5|PCG|",
+            "3107452||cnaf-event|2026-10-24||||RAD",
+            // C: moved to Moselle, closed MUT.
+            "1984552||right-state|2026-10-31|2|5|MUT|",
+            "1984552||right-closed|2026-10-31|2|5|MUT|",
+            "1984552||moved-departement|2026-10-31|67|57||",
+            // D: the spouse left.
+            "712345|CJT|person-left|2026-10-31|CJT|||",
+            // E: payment resumed.
+            "4418203||right-state|2026-10-31|4|2||",
+            // F: new household.
+            "7350026||new-household|2026-10-12||0||",
+            // G: the spouse is no longer soumis à droits et devoirs.
+            "2755301|CJT|droits-devoirs|2026-10-31|1|0||",
+            // J: absent from the monthly file.
+            "3991207||absent-from-monthly-file|2026-10-31|5|||",
+        ]
+        #expect(summary == expected, "unexpected: \(summary.subtracting(expected)), missing: \(expected.subtracting(summary))")
+        #expect(changes.count == expected.count)
+        #expect(october.statusChanges == expected.count)
+    }
+
+    @Test("Importing the same file twice changes nothing and says so")
+    func reimportIsNoOp() throws {
+        let store = try GatewayStore()
+        let first = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
+        let countsAfterFirst = try store.tableCounts()
+        let second = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
+        #expect(second.outcome == "already-received")
+        #expect(second.alreadyReceived)
+        #expect(second.fileID == first.fileID)
+        #expect(second.records == first.records && second.accepted == first.accepted)
+        #expect(second.exitCode == 0)
+        #expect(try store.tableCounts() == countsAfterFirst)
+    }
+
+    @Test("A household already known with the same state yields no change")
+    func unchangedHouseholdsYieldNoChange() throws {
+        let store = try GatewayStore()
+        _ = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
+        // Same content, different bytes (so a different hash): an extra comment line.
+        let directory = try TempDirectory()
+        var data = try Data(contentsOf: URL(fileURLWithPath: Repo.sample("caf-67-2026-09.xml")))
+        data.append(contentsOf: Array("<!-- renvoi -->\n".utf8))
+        try data.write(to: URL(fileURLWithPath: directory.path("resent.xml")))
+        let resent = try pipeline().importFile(path: directory.path("resent.xml"), store: store)
+        #expect(resent.outcome == "applied")
+        #expect(resent.accepted == 12)
+        #expect(resent.statusChanges == 0)
+    }
+
+    @Test("CAF and MSA households live side by side, keyed by organisme and matricule")
+    func msaFile() throws {
+        let store = try GatewayStore()
+        _ = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
+        let msa = try pipeline().importFile(path: Repo.sample("msa-67-2026-09.xml"), store: store)
+        #expect(msa.accepted == 3)
+        var organismes: [String: Int] = [:]
+        var nirs: [String] = []
+        try store.export(.households) { row in organismes[row[0], default: 0] += 1 }
+        try store.export(.people) { row in if row[0] == "MSA" { nirs.append(row[3]) } }
+        #expect(organismes["CAF"] == 12 && organismes["MSA"] == 3)
+        // MSA NIRs carry their key: 15 characters stored.
+        #expect(nirs.allSatisfy { $0.count == 15 })
+    }
+
+    @Test(
+        "Every bad file is accounted for: nothing lost, nothing half-applied",
+        arguments: [
+            ("malformed.xml", "unreadable", 0),
+            ("undeclared-encoding.xml", "unreadable", 0),
+            ("xxe.xml", "unreadable", 0),
+            ("billion-laughs.xml", "unreadable", 0),
+            ("count-mismatch.xml", "rejected", 0),
+            ("wrong-nir-key.xml", "applied", 1),
+            ("duplicate-household.xml", "applied", 1),
+            ("shifted-birthdate.xml", "applied", 2),
+        ])
+    func badFiles(name: String, outcome: String, quarantined: Int) throws {
+        let store = try GatewayStore()
+        let directory = try TempDirectory()
+        let report = try pipeline().importFile(
+            path: Repo.sample("bad/" + name), store: store, keepDirectory: directory.path("refused"))
+        #expect(report.outcome == outcome)
+        #expect(report.records == report.accepted + report.duplicates + report.quarantined)
+        #expect(report.quarantined == quarantined)
+        #expect(!report.errors.isEmpty)
+        let counts = try store.tableCounts()
+        #expect(counts["received_file"] == 1)
+        if outcome == "applied" {
+            #expect(report.exitCode == 1)
+            #expect(counts["quarantine"] == quarantined)
+        } else {
+            // Not half-applied: no household, no quarantine row; the file itself is kept aside.
+            #expect(report.exitCode == 2)
+            #expect(counts["household"] == 0 && counts["quarantine"] == 0 && counts["status_change"] == 0)
+            let kept = try #require(report.keptPath)
+            #expect(FileManager.default.contentsEqual(atPath: kept, andPath: Repo.sample("bad/" + name)))
+            let again = try pipeline().importFile(path: Repo.sample("bad/" + name), store: store)
+            #expect(again.alreadyReceived && again.exitCode == 2)
+        }
+        // No error meant for the partner carries a full NIR.
+        for issue in report.errors {
+            #expect(issue.message.range(of: #"[0-9]{13}"#, options: .regularExpression) == nil)
+            #expect(issue.value?.range(of: #"[0-9]{13}"#, options: .regularExpression) == nil)
+        }
+    }
+
+    @Test("Quarantined records keep their raw XML and French, located errors")
+    func quarantineContent() throws {
+        let store = try GatewayStore()
+        _ = try pipeline().importFile(path: Repo.sample("bad/wrong-nir-key.xml"), store: store)
+        var rows: [[String]] = []
+        try store.export(.quarantine) { rows.append($0) }
+        #expect(rows.count == 2)
+        let row = rows[1]
+        #expect(row[2] == "1")  // second record
+        #expect(row[6].hasPrefix("<InfosFoyerRSA>"))
+        let issues = try JSONDecoder().decode([ValidationIssue].self, from: Data(row[5].utf8))
+        let issue = try #require(issues.first)
+        #expect(issue.type == .constraintError)
+        #expect(issue.field == "nir")
+        #expect(issue.path == "InfosFoyerRSA[2]/Personne[1]/Identification/NIR")
+        #expect(issue.line != nil)
+        #expect(issue.message.contains("Clé du NIR incorrecte"))
+    }
+
+    @Test("A failure in the middle of a file leaves no trace; the next run applies it fully")
+    func failureMidFileRollsBack() throws {
+        let store = try GatewayStore()
+        let flow = self.flow
+        let (sha, size) = try FilePipeline.sha256(of: Repo.sample("caf-67-2026-09.xml"))
+        let arrival = FileArrival(partner: flow.partner, flow: flow.id, name: "x.xml", size: size, sha256: sha)
+        struct Crash: Error {}
+        #expect(throws: Crash.self) {
+            _ = try store.apply(arrival, referenceDate: nil) { session in
+                var applied = 0
+                _ = try RecordStream(flow: flow).read(
+                    Repo.sample("caf-67-2026-09.xml"), header: { _ in },
+                    record: { outcome in
+                        if case .household(let household, _, _, _) = outcome { _ = try session.apply(household) }
+                        applied += 1
+                        if applied == 5 { throw Crash() }
+                    })
+            }
+        }
+        #expect(try store.tableCounts().values.allSatisfy { $0 == 0 })
+        let report = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
+        #expect(report.outcome == "applied" && report.accepted == 12)
+    }
+
+    @Test("Validation with the XSD: the samples are valid, a missing element is a schema error")
+    func schemaValidation() throws {
+        #expect(FileManager.default.fileExists(atPath: Repo.xsd.path), "the CNAF XSD must be at \(Repo.xsd.path)")
+        for name in ["caf-67-2026-09.xml", "caf-67-2026-10.xml", "msa-67-2026-09.xml"] {
+            let report = pipeline().validate(path: Repo.sample(name), schemaPath: Repo.xsd.path)
+            #expect(report.exitCode == 0, "\(name): \(report.errors.map(\.message))")
+        }
+        let bad = pipeline().validate(path: Repo.sample("bad/missing-required.xml"), schemaPath: Repo.xsd.path)
+        #expect(bad.exitCode == 1)
+        #expect(bad.errors.contains { $0.type == "schema-error" && $0.record == 1 })
+        #expect(bad.rejected == 1 && bad.accepted == 2)
+    }
+}
