@@ -32,7 +32,23 @@ public struct XMLNodeRef {
     public func isNamed(_ name: XMLName) -> Bool { name.matches(node.pointee.name) }
 
     /// Line of the element's start tag (exact beyond 65,535 lines too).
-    public var line: Int { Int(xmlGetLineNo(node)) }
+    public var line: Int { XMLNodeRef.line(of: node) }
+
+    /// libxml2 keeps element lines on 16 bits; past 65,535 it takes them from the first text child, whose line
+    /// is where that text ends: count its newlines back.
+    static func line(of node: xmlNodePtr) -> Int {
+        let stored = Int(node.pointee.line)
+        guard stored == 65535, let first = node.pointee.children, first.pointee.type == XML_TEXT_NODE,
+            let content = first.pointee.content
+        else { return Int(xmlGetLineNo(node)) }
+        var newlines = 0
+        var cursor = content
+        while cursor.pointee != 0 {
+            if cursor.pointee == 10 { newlines += 1 }
+            cursor += 1
+        }
+        return Int(xmlGetLineNo(first)) - newlines
+    }
 
     /// Child elements, in document order.
     public var children: XMLChildren { XMLChildren(first: node.pointee.children) }
@@ -84,23 +100,6 @@ public struct XMLNodeRef {
         _ = xmlNodeDump(buffer, node.pointee.doc, node, 0, 0)
         guard let content = xmlBufferContent(buffer) else { return "" }
         return String(cString: content)
-    }
-
-    /// Start line of the last element in this subtree: schema errors of the subtree fall within
-    /// `line...lastLine`.
-    var lastLine: Int {
-        var current = node
-        while true {
-            var last: xmlNodePtr?
-            var child = current.pointee.children
-            while let candidate = child {
-                if candidate.pointee.type == XML_ELEMENT_NODE { last = candidate }
-                child = candidate.pointee.next
-            }
-            guard let last else { break }
-            current = last
-        }
-        return Int(xmlGetLineNo(current))
     }
 }
 
@@ -155,8 +154,8 @@ public final class XMLRecordReader {
     public var bytesConsumed: Int { Int(bytesRead.value) }
     private let bytesRead = ByteCounter()
     public let fileSize: Int?
-    private var schemaIssues: [ValidationIssue] = []
-    private var schemaCursor = 0
+    /// Schema errors of each record, by record index, from the schema pass.
+    private var schemaIssuesByRecord: [Int: [ValidationIssue]] = [:]
 
     public init(path: String, options: Options) throws(FormatError) {
         self.path = path
@@ -176,6 +175,7 @@ public final class XMLRecordReader {
         section: (XMLNodeRef) throws -> Void,
         record: (XMLNodeRef, Int, [ValidationIssue]) throws -> Void
     ) throws {
+        try XMLSafety.refuseDoctype(path: path)
         if let schemaPath = options.schemaPath {
             try validateAgainstSchema(schemaPath)
         }
@@ -188,10 +188,7 @@ public final class XMLRecordReader {
         while status == 1 {
             let type = xmlTextReaderNodeType(reader)
             if type == Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue) {
-                throw FormatError(
-                    .securityError, line: Int(xmlTextReaderGetParserLineNumber(reader)),
-                    message:
-                        "Le fichier contient une déclaration DOCTYPE (DTD, entités) : elle est refusée pour raison de sécurité.")
+                throw XMLSafety.doctypeRefusal(path: path)
             }
             if type == Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue) {
                 throw FormatError(
@@ -204,8 +201,7 @@ public final class XMLRecordReader {
                 guard let expanded = xmlTextReaderExpand(reader) else { break }
                 let node = XMLNodeRef(node: expanded)
                 if node.isNamed(recordName) {
-                    let issues = takeSchemaIssues(from: node.line, to: node.lastLine)
-                    try record(node, index, issues)
+                    try record(node, index, schemaIssuesByRecord.removeValue(forKey: index) ?? [])
                     index += 1
                 } else {
                     try section(node)
@@ -225,7 +221,7 @@ public final class XMLRecordReader {
             }
         }
         warnings.append(contentsOf: collector.warnings)
-        fileIssues.append(contentsOf: schemaIssues[schemaCursor...])
+        for index in schemaIssuesByRecord.keys.sorted() { fileIssues.append(contentsOf: schemaIssuesByRecord[index]!) }
     }
 
     private func openReader(collector: ErrorCollector, counter: ByteCounter) throws(FormatError) -> xmlTextReaderPtr {
@@ -279,36 +275,46 @@ public final class XMLRecordReader {
         guard xmlTextReaderSetSchema(reader, schema.pointer) == 0 else {
             throw FormatError(.schemaError, message: "Le schéma XSD n'a pas pu être appliqué.")
         }
+        // Start line of every top-level element, and the record index it is (-1 for a header or trailer):
+        // a schema error belongs to the element whose lines it falls in, up to the next one.
+        var boundaries: [(line: Int, record: Int)] = []
+        var records = 0
         var status = xmlTextReaderRead(reader)
         while status == 1 {
-            if xmlTextReaderNodeType(reader) == Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue) {
-                throw FormatError(
-                    .securityError, line: Int(xmlTextReaderGetParserLineNumber(reader)),
-                    message:
-                        "Le fichier contient une déclaration DOCTYPE (DTD, entités) : elle est refusée pour raison de sécurité.")
+            let type = xmlTextReaderNodeType(reader)
+            if type == Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue) {
+                throw XMLSafety.doctypeRefusal(path: path)
+            }
+            if type == Int32(XML_READER_TYPE_ELEMENT.rawValue) && xmlTextReaderDepth(reader) == 1,
+                let current = xmlTextReaderCurrentNode(reader)
+            {
+                let isRecord = recordName.matches(current.pointee.name)
+                boundaries.append((XMLNodeRef.line(of: current), isRecord ? records : -1))
+                if isRecord { records += 1 }
             }
             status = xmlTextReaderRead(reader)
         }
         if status < 0 || collector.fatal != nil {
             throw collector.formatError(fallbackLine: Int(xmlTextReaderGetParserLineNumber(reader)))
         }
-        schemaIssues = collector.schema.sorted { ($0.line ?? 0) < ($1.line ?? 0) }
+        for issue in collector.schema {
+            let line = issue.line ?? 0
+            // The last boundary starting at or before the error's line.
+            var low = 0
+            var high = boundaries.count
+            while low < high {
+                let middle = (low + high) / 2
+                if boundaries[middle].line <= line { low = middle + 1 } else { high = middle }
+            }
+            if low > 0 && boundaries[low - 1].record >= 0 {
+                schemaIssuesByRecord[boundaries[low - 1].record, default: []].append(issue)
+            } else {
+                fileIssues.append(issue)
+            }
+        }
         droppedSchemaIssues = collector.schemaDropped
     }
 
-    private func takeSchemaIssues(from start: Int, to end: Int) -> [ValidationIssue] {
-        guard schemaCursor < schemaIssues.count else { return [] }
-        var taken: [ValidationIssue] = []
-        while schemaCursor < schemaIssues.count, let line = schemaIssues[schemaCursor].line, line <= end {
-            if line >= start {
-                taken.append(schemaIssues[schemaCursor])
-            } else {
-                fileIssues.append(schemaIssues[schemaCursor])
-            }
-            schemaCursor += 1
-        }
-        return taken
-    }
 }
 
 final class ByteCounter: @unchecked Sendable {
@@ -377,9 +383,10 @@ enum XMLMessages {
         var previous = ""
         for part in message.split(separator: "'", omittingEmptySubsequences: false) {
             if inValue {
+                // Names of elements, attributes, facets and types stay; any other quoted text is a value.
                 let lowered = previous.lowercased()
-                let isValue = lowered.hasSuffix("value ") || lowered.hasSuffix("content ")
-                result += isValue ? "'***'" : "'" + part + "'"
+                let isName = ["element ", "attribute ", "facet ", "type ", "namespace "].contains { lowered.hasSuffix($0) }
+                result += isName ? "'" + part + "'" : "'***'"
             } else {
                 result += part
                 previous = String(part)
@@ -393,7 +400,10 @@ enum XMLMessages {
         [
             XML_ERR_ENTITY_LOOP.rawValue, XML_ERR_UNDECLARED_ENTITY.rawValue,
             XML_WAR_UNDECLARED_ENTITY.rawValue, XML_ERR_EXT_ENTITY_STANDALONE.rawValue,
-            XML_IO_LOAD_ERROR.rawValue, XML_ERR_ENTITY_BOUNDARY.rawValue,
+            XML_IO_LOAD_ERROR.rawValue, XML_ERR_ENTITY_BOUNDARY.rawValue, XML_ERR_ENTITY_IS_EXTERNAL.rawValue,
+            XML_ERR_ENTITY_IS_PARAMETER.rawValue, XML_ERR_ENTITY_PE_INTERNAL.rawValue,
+            XML_ERR_ENTITYREF_SEMICOL_MISSING.rawValue, XML_ERR_ENTITY_NOT_FINISHED.rawValue,
+            XML_WAR_ENTITY_REDEFINED.rawValue, XML_ERR_NOT_STANDALONE.rawValue,
         ].contains(UInt32(code))
     }
 
@@ -471,6 +481,46 @@ enum XMLSafety {
         xmlThrDefSetStructuredErrorFunc(nil, { _, _ in })
         xmlThrDefSetGenericErrorFunc(nil, nil)
     }()
+
+    /// CNAF flows never carry a document type declaration: one in the prolog is refused before libxml2 parses
+    /// anything of it, so no entity is ever declared, loaded or expanded.
+    static func refuseDoctype(path: String) throws(FormatError) {
+        guard let line = doctypeLine(path: path) else { return }
+        throw FormatError(
+            .securityError, line: line,
+            message: "Le fichier contient une déclaration DOCTYPE (DTD, entités) : elle est refusée pour raison de sécurité.")
+    }
+
+    static func doctypeRefusal(path: String) -> FormatError {
+        FormatError(
+            .securityError, line: doctypeLine(path: path),
+            message: "Le fichier contient une déclaration DOCTYPE (DTD, entités) : elle est refusée pour raison de sécurité.")
+    }
+
+    /// The line of `<!DOCTYPE` in the prolog (the first 64 KiB), in any ASCII-compatible encoding.
+    static func doctypeLine(path: String) -> Int? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let data = try? handle.read(upToCount: 65_536) else { return nil }
+        let needle = Array("<!DOCTYPE".utf8)
+        var line = 1
+        return data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> Int? in
+            guard bytes.count >= needle.count else { return nil }
+            for index in 0...(bytes.count - needle.count) {
+                if bytes[index] == 10 { line += 1 }
+                // The root element's start ends the prolog.
+                if bytes[index] == UInt8(ascii: "<"), index + 1 < bytes.count,
+                    bytes[index + 1] != UInt8(ascii: "?") && bytes[index + 1] != UInt8(ascii: "!")
+                {
+                    return nil
+                }
+                if bytes[index] == needle[0] && zip(needle.indices, needle).allSatisfy({ bytes[index + $0] == $1 }) {
+                    return line
+                }
+            }
+            return nil
+        }
+    }
 
     static func install() {
         _ = installed

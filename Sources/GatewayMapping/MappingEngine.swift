@@ -92,7 +92,8 @@ public enum ValueConverter {
         for transform in transforms {
             switch transform {
             case .trim:
-                if let first = value.utf8.first, let last = value.utf8.last, !isSpace(first) && !isSpace(last) {
+                // Fast path: most values have no surrounding space (no-break spaces count as space).
+                if let first = value.first, let last = value.last, !first.isWhitespace && !last.isWhitespace {
                     continue
                 }
                 value = String(value.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
@@ -100,7 +101,7 @@ public enum ValueConverter {
             case .lower: value = value.lowercased()
             case .collapseSpaces:
                 value = value.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-            case .digitsOnly: value = String(value.filter(\.isNumber))
+            case .digitsOnly: value = String(decoding: value.utf8.filter { $0 >= 48 && $0 <= 57 }, as: UTF8.self)
             case .stripLeadingZeros:
                 let stripped = value.drop { $0 == "0" }
                 value = stripped.isEmpty && !value.isEmpty ? "0" : String(stripped)
@@ -109,12 +110,12 @@ public enum ValueConverter {
         return value
     }
 
-    private static func isSpace(_ byte: UInt8) -> Bool { byte == 32 || byte == 9 || byte == 10 || byte == 13 }
 
     /// Converts `raw` (already transformed) to the field's canonical kind.
     public static func convert(_ raw: String, field: FieldMapping) -> Result<CanonicalValue, IdentifierError> {
         let spec = field.spec
-        let shown = spec.personal ? Masking.text(raw) : raw
+        // Personal fields are masked; so is a NIR found where it does not belong (shifted columns).
+        let shown = spec.personal ? Masking.text(raw) : (Masking.looksLikeNIR(raw) ? Masking.nir(raw) : raw)
         var value = raw
         if let codes = field.codes {
             guard let mapped = codes[value] ?? codes[value.uppercased()] else {

@@ -166,7 +166,14 @@ public enum MappingLoader {
             let formats = body["format"].map { patterns($0, problems: &problems, context: where_) } ?? defaults
             let trueValues = Set((body["true"] as? [Any])?.map { "\($0)".uppercased() } ?? ["1", "TRUE", "O", "OUI", "Y", "YES"])
             let falseValues = Set((body["false"] as? [Any])?.map { "\($0)".uppercased() } ?? ["0", "FALSE", "N", "NON", "NO"])
-            let occurrence = (body["pick"] as? String).flatMap(Occurrence.init(rawValue:)) ?? .first
+            var occurrence = Occurrence.first
+            if let pick = body["pick"] {
+                if let parsed = (pick as? String).flatMap(Occurrence.init(rawValue:)) {
+                    occurrence = parsed
+                } else {
+                    problems.append("\(where_) : pick « \(pick) » inconnu (first, last)")
+                }
+            }
             let nullValues = Set((body["null-values"] as? [Any])?.map { "\($0)" } ?? [])
             for key in body.keys
             where !["path", "required", "transforms", "codes", "format", "true", "false", "pick", "null-values", "doc"]
@@ -198,6 +205,9 @@ public enum MappingLoader {
                 continue
             }
             if format == .csv { problems.append("\(where_) : un fichier CSV n'a pas de collection imbriquée") }
+            for key in body.keys where !["path", "min", "max", "fields", "collections", "doc"].contains(key) {
+                problems.append("\(where_) : clé « \(key) » inconnue (path, min, max, fields, collections)")
+            }
             let source: SourcePath
             do { source = try SourcePath(parsing: pathText) } catch {
                 problems += error.problems.map { "\(where_) : \($0)" }

@@ -50,7 +50,7 @@ public enum Masking {
 
     /// Whether `raw`, once spaces and dots are removed, has a NIR's shape: a length in `lengths`,
     /// a first digit 1–8 and two more digits.
-    static func looksLikeNIR(_ raw: String, lengths: ClosedRange<Int>) -> Bool {
+    public static func looksLikeNIR(_ raw: String, lengths: ClosedRange<Int> = 12...16) -> Bool {
         RawText.withNormalised(raw, capacity: 3, stripSeparators: true) { bytes, count in
             looksLikeNIR(bytes, count: count, lengths: lengths)
         }
