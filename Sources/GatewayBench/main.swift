@@ -36,6 +36,7 @@ struct GatewayBench: ParsableCommand {
         guard households > 0 else { throw ValidationError("--households must be positive.") }
     }
 
+    /// Runs every step, then removes the work directory unless `--keep` (also when a step failed).
     func run() throws {
         // Line-buffered standard output, so that progress lines come out in order even through a pipe.
         // Output is printed once per step; Swift flushes it at exit.
@@ -544,6 +545,7 @@ final class HighWaterPoller: @unchecked Sendable {
 
     init(pid: pid_t) { self.pid = pid }
 
+    /// Starts polling on a detached thread.
     func start() {
         Thread.detachNewThread { [self] in
             let process = String(pid)
@@ -607,6 +609,7 @@ enum Files {
         return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
+    /// `path` made absolute against the current directory.
     static func absolute(_ path: String) -> String {
         if path.hasPrefix("/") { return path }
         return (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
@@ -657,6 +660,7 @@ struct WorkDirectory {
         }
     }
 
+    /// Removes the directory if the bench created it, else only the files the bench wrote in it.
     func clean() {
         if created {
             try? FileManager.default.removeItem(atPath: path)
@@ -672,6 +676,7 @@ struct WorkDirectory {
 enum Format {
     static func fixed(_ value: Double, _ decimals: Int) -> String { String(format: "%.\(decimals)f", value) }
 
+    /// `value` rounded to `decimals` decimals, for the JSON line.
     static func rounded(_ value: Double, _ decimals: Int) -> Double {
         let scale = pow(10, Double(decimals))
         return (value * scale).rounded() / scale

@@ -477,6 +477,7 @@ final class XMLSchemaCache: @unchecked Sendable {
 enum XMLSafety {
     private static let installed: Void = {
         xmlInitParser()
+        XMLWindows1252.register()
         xmlSetExternalEntityLoader { _, _, _ in nil }
         xmlThrDefSetStructuredErrorFunc(nil, { _, _ in })
         xmlThrDefSetGenericErrorFunc(nil, nil)

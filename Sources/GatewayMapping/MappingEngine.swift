@@ -92,8 +92,11 @@ public enum ValueConverter {
         for transform in transforms {
             switch transform {
             case .trim:
-                // Fast path: most values have no surrounding space (no-break spaces count as space).
-                if let first = value.first, let last = value.last, !first.isWhitespace && !last.isWhitespace {
+                // Fast path: most values start and end with an ASCII letter or digit. Anything else, no-break
+                // spaces included, goes through Unicode's white space.
+                if let first = value.utf8.first, let last = value.utf8.last, first > 0x20 && first < 0x80,
+                    last > 0x20 && last < 0x80
+                {
                     continue
                 }
                 value = String(value.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
