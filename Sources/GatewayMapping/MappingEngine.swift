@@ -25,7 +25,7 @@ public struct MappingEngine: Sendable {
     func map<Node: SourceNode>(
         _ node: Node, record: RecordMapping, path: String, issues: inout [ValidationIssue]
     ) -> FieldBag {
-        var bag = FieldBag(line: node.sourceLine, path: path)
+        var bag = FieldBag(line: node.sourceLine, path: path, capacity: record.fields.count)
         for field in record.fields {
             let chosen =
                 field.occurrence == .first
@@ -48,8 +48,7 @@ public struct MappingEngine: Sendable {
             }
             switch ValueConverter.convert(value, field: field) {
             case .success(let converted):
-                bag.values[field.spec.name] = converted
-                bag.origins[field.spec.name] = origin
+                bag.set(field.spec.name, converted, origin: origin)
             case .failure(let problem):
                 issues.append(
                     ValidationIssue(
@@ -100,10 +99,13 @@ public enum ValueConverter {
                     continue
                 }
                 value = String(value.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
-            case .upper: value = value.uppercased()
+            case .upper:
+                if value.utf8.contains(where: { $0 >= 0x80 || ($0 >= 0x61 && $0 <= 0x7A) }) { value = value.uppercased() }
             case .lower: value = value.lowercased()
             case .collapseSpaces:
-                value = value.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+                if needsCollapsing(value) {
+                    value = value.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+                }
             case .digitsOnly: value = String(decoding: value.utf8.filter { $0 >= 48 && $0 <= 57 }, as: UTF8.self)
             case .stripLeadingZeros:
                 let stripped = value.drop { $0 == "0" }
@@ -113,6 +115,19 @@ public enum ValueConverter {
         return value
     }
 
+
+    /// Whether white space in `value` is other than single ASCII spaces between words.
+    private static func needsCollapsing(_ value: String) -> Bool {
+        var previous: UInt8 = 0x20
+        for byte in value.utf8 {
+            switch byte {
+            case 0x09...0x0D, 0xC2, 0xE2, 0xE3: return true  // control spaces, and the lead bytes of Unicode spaces
+            case 0x20 where previous == 0x20: return true
+            default: previous = byte
+            }
+        }
+        return previous == 0x20
+    }
 
     /// Converts `raw` (already transformed) to the field's canonical kind.
     public static func convert(_ raw: String, field: FieldMapping) -> Result<CanonicalValue, IdentifierError> {
@@ -243,15 +258,14 @@ extension MappingEngine {
             node, record: RecordMapping(entity: file.entity, fields: fields, collections: []), path: name,
             issues: &issues)
         var merged = bag
-        for (key, value) in sectionBag.values { merged.values[key] = value }
-        for (key, origin) in sectionBag.origins { merged.origins[key] = origin }
+        for (key, entry) in sectionBag.entries { merged.set(key, entry.value, origin: entry.origin) }
         return (merged, issues)
     }
 
     /// Issues for required file-level fields that no section provided.
     public func checkRequiredFileFields(_ bag: FieldBag) -> [ValidationIssue] {
         guard let file = flow.file else { return [] }
-        return file.fields.filter { $0.required && bag.values[$0.spec.name] == nil }.map { field in
+        return file.fields.filter { $0.required && !bag.contains($0.spec.name) }.map { field in
             ValidationIssue(
                 type: .missingCell, field: field.spec.name, path: field.source.description,
                 message: "Élément de fichier obligatoire absent : \(field.source).")

@@ -85,7 +85,7 @@ public struct ImportReport: Sendable, Codable {
 public struct FilePipeline {
     public let flow: FlowMapping
     public var logger: Logger
-    public var progress: ((Int, Int?) -> Void)?
+    public var progress: (@Sendable (Int, Int?) -> Void)?
     /// Errors listed in a report; the store keeps all of them.
     public var reportLimit = 1_000
 
@@ -179,30 +179,45 @@ public struct FilePipeline {
         do {
             var level = RecordStream.FileLevel()
             let (file, counts) = try store.apply(arrival, referenceDate: nil) { session in
-                level = try stream.read(
-                    path, header: { header in session.setReferenceDate(header.referenceDate) },
-                    record: { outcome in
-                        switch outcome {
-                        case .household(let household, let index, let line, let raw):
-                            if try session.apply(household) == .conflict {
-                                let issue = Self.conflict(household.key, line: line)
-                                try session.quarantine(
-                                    index: index, line: line, key: household.key.description, raw: raw(), issues: [issue])
+                // One thread reads and maps, this one stores: both cores work, the transaction stays here.
+                let handoff = RecordHandoff()
+                _ = stream.produce(path, into: handoff)
+                var finished = false
+                do {
+                    while !finished {
+                        for message in handoff.takeAll() {
+                            switch message {
+                            case .header(let header): session.setReferenceDate(header.referenceDate)
+                            case .household(let household, let index, let line):
+                                if try session.apply(household) == .conflict {
+                                    // Only reachable if the reader's own de-duplication missed it.
+                                    let issue = Self.conflict(household.key, line: line)
+                                    try session.quarantine(
+                                        index: index, line: line, key: household.key.description, raw: "",
+                                        issues: [issue])
+                                    add([issue], record: index, to: &report.errors, dropped: &report.errorsNotShown)
+                                }
+                            case .duplicate: session.countDuplicate()
+                            case .rejected(let index, let line, let key, let raw, let issues):
+                                try session.quarantine(index: index, line: line, key: key, raw: raw, issues: issues)
                                 log.warning(
                                     "record quarantined",
-                                    metadata: ["record": "\(index)", "line": "\(line ?? 0)", "key": "\(household.key)",
-                                        "issues": "unique-error"])
-                                add([issue], record: index, to: &report.errors, dropped: &report.errorsNotShown)
+                                    metadata: [
+                                        "record": "\(index)", "line": "\(line ?? 0)", "key": "\(key ?? "-")",
+                                        "issues": "\(Set(issues.map(\.type.rawValue)).sorted().joined(separator: ","))",
+                                    ])
+                                add(issues, record: index, to: &report.errors, dropped: &report.errorsNotShown)
+                            case .finished(let result):
+                                level = result
+                                finished = true
+                            case .failed(let error): throw error
                             }
-                        case .rejected(let index, let line, let key, let raw, let issues):
-                            try session.quarantine(index: index, line: line, key: key, raw: raw, issues: issues)
-                            log.warning(
-                                "record quarantined",
-                                metadata: ["record": "\(index)", "line": "\(line ?? 0)", "key": "\(key ?? "-")",
-                                    "issues": "\(Set(issues.map(\.type.rawValue)).sorted().joined(separator: ","))"])
-                            add(issues, record: index, to: &report.errors, dropped: &report.errorsNotShown)
                         }
-                    })
+                    }
+                } catch {
+                    handoff.cancel()
+                    throw error
+                }
                 guard level.issues.isEmpty else { throw FileRefused(issues: level.issues) }
                 session.fileIssues = level.warnings
                 if level.header.isMonthly { try session.recordAbsences() }

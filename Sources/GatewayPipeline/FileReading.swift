@@ -12,12 +12,12 @@ public enum RecordOutcome {
 }
 
 /// Reads a partner file through its flow mapping, one record at a time: reader → mapping → canonical record.
-public struct RecordStream {
+public struct RecordStream: Sendable {
     public let flow: FlowMapping
     let engine: MappingEngine
     public var schemaPath: String?
     /// Called with bytes consumed and the file size, every few hundred records.
-    public var progress: ((Int, Int?) -> Void)?
+    public var progress: (@Sendable (Int, Int?) -> Void)?
 
     public init(flow: FlowMapping, schemaPath: String? = nil) {
         self.flow = flow
@@ -26,7 +26,7 @@ public struct RecordStream {
     }
 
     /// File-level results: the header fields and issues that concern the whole file.
-    public struct FileLevel {
+    public struct FileLevel: Sendable {
         public var header = FluxHeader()
         /// Issues that stop the file from being applied.
         public var issues: [ValidationIssue] = []

@@ -78,7 +78,7 @@ public final class ImportSession {
         }
         householdID = try upsertHousehold(household, state: state, existingID: existing == nil ? nil : householdID)
         try upsertRight(household, householdID: householdID)
-        let personIDs = try upsertPeople(household, householdID: householdID)
+        let personIDs = try upsertPeople(household, householdID: householdID, isNew: existing == nil)
         var knownEvents = Set<CNAFEvent>()
         if existing != nil && !household.events.isEmpty {
             let rows = try Row.fetchAll(
@@ -108,6 +108,12 @@ public final class ImportSession {
         counts.accepted += 1
         counts.statusChanges += changes.count
         return .accepted(statusChanges: changes.count)
+    }
+
+    /// Counts an identical repeat of a record already applied from this file.
+    public func countDuplicate() {
+        counts.records += 1
+        counts.duplicates += 1
     }
 
     /// Keeps a refused record with its errors (values masked) and its raw text.
@@ -170,6 +176,19 @@ public final class ImportSession {
             household.homeless, household.soumisDroitsDevoirs, household.right.state.rawValue, fileID, fileID,
             referenceDate?.iso, state,
         ]
+        if existingID == nil {
+            // A household never seen: a plain insert, cheaper than an upsert with RETURNING.
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO household (organisme, matricule, organisme_number, rsa_request_number, rsa_request_date,
+                    partner_departement, street_number, street_type, street_name, address_complement, locality,
+                    commune_insee, postal_code, commune_name, departement, homeless, soumis_droits_devoirs, right_state,
+                    first_file_id, last_file_id, last_reference_date, state)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: arguments)
+            return db.lastInsertedRowID
+        }
         let statement = try db.cachedStatement(
             sql: """
                 INSERT INTO household (organisme, matricule, organisme_number, rsa_request_number, rsa_request_date,
@@ -193,7 +212,6 @@ public final class ImportSession {
         guard let id = try Int64.fetchOne(statement, arguments: arguments) else {
             throw DatabaseError(message: "household upsert returned no id")
         }
-        _ = existingID
         return id
     }
 
@@ -226,7 +244,7 @@ public final class ImportSession {
     }
 
     /// Upserts the people of a household; people no longer listed are kept, marked absent.
-    private func upsertPeople(_ household: Household, householdID: Int64) throws -> [String: Int64] {
+    private func upsertPeople(_ household: Household, householdID: Int64, isNew: Bool) throws -> [String: Int64] {
         var ids: [String: Int64] = [:]
         let statement = try db.cachedStatement(
             sql: """
@@ -243,18 +261,28 @@ public final class ImportSession {
                 last_file_id = excluded.last_file_id
                 RETURNING id
                 """)
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO person (household_id, person_key, nir13, nir_key, civility, surname, birth_name, first_name,
+                birth_date, sex, role, france_travail_id, soumis_droits_devoirs, entrant_droits_devoirs, present,
+                first_file_id, last_file_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+                """)
         for person in household.people {
             let key = person.householdKey
-            let id = try Int64.fetchOne(
-                statement,
-                arguments: [
-                    householdID, key, person.nir?.base13, person.nir?.key.map { String(format: "%02d", $0) },
+            let arguments: StatementArguments = [
+                    householdID, key, person.nir?.base13, person.nir?.key.map { $0 < 10 ? "0\($0)" : String($0) },
                     person.civility?.rawValue, person.surname, person.birthName, person.firstName,
                     person.birthDate?.iso, person.sex, person.role.rawValue, person.franceTravailID?.canonical,
-                    person.soumisDroitsDevoirs, person.entrantDroitsDevoirs, fileID, fileID,
-                ])
-            if let id { ids[key] = id }
+                person.soumisDroitsDevoirs, person.entrantDroitsDevoirs, fileID, fileID,
+            ]
+            if isNew {
+                try insert.execute(arguments: arguments)
+                ids[key] = db.lastInsertedRowID
+            } else if let id = try Int64.fetchOne(statement, arguments: arguments) {
+                ids[key] = id
+            }
         }
+        guard !isNew else { return ids }
         try db.cachedStatement(sql: "UPDATE person SET present = 0 WHERE household_id = ? AND last_file_id <> ?")
             .execute(arguments: [householdID, fileID])
         // People who left are still referenced by their status change.

@@ -19,7 +19,7 @@ public enum RecordBuilder {
             rightSuspension: motive("right.rightSuspension"), paymentSuspension: motive("right.paymentSuspension"),
             closure: motive("right.closure"), earlierMonthClosure: motive("right.earlierMonthClosure"))
         var address: Address?
-        if bag.values.keys.contains(where: { $0.hasPrefix("address.") }) {
+        if bag.entries.keys.contains(where: { $0.hasPrefix("address.") }) {
             var commune: INSEECommune?
             if case .inseeCommune(let value)? = bag["address.commune"] { commune = value }
             var postalCode: PostalCode?

@@ -44,41 +44,60 @@ public struct FieldOrigin: Sendable, Hashable {
 
 /// The canonical fields of one mapped record, with their origins, and its nested collections.
 public struct FieldBag: Sendable {
-    public var values: [String: CanonicalValue] = [:]
-    public var origins: [String: FieldOrigin] = [:]
+    /// A value and where it came from.
+    public struct Entry: Sendable, Hashable {
+        public var value: CanonicalValue
+        public var origin: FieldOrigin
+    }
+
+    /// One dictionary for values and origins: a field costs one hash, on the hot path of every record.
+    public private(set) var entries: [String: Entry]
     public var collections: [String: [FieldBag]] = [:]
     /// Line where the record starts.
     public var line: Int?
     /// Path of the record in the file (`InfosFoyerRSA[3]`, `Personne[2]`).
     public var path: String
 
-    public init(line: Int?, path: String) {
+    public init(line: Int?, path: String, capacity: Int = 0) {
         self.line = line
         self.path = path
+        self.entries = Dictionary(minimumCapacity: capacity)
     }
 
-    public subscript(name: String) -> CanonicalValue? { values[name] }
+    public mutating func set(_ name: String, _ value: CanonicalValue, origin: FieldOrigin) {
+        entries[name] = Entry(value: value, origin: origin)
+    }
 
-    public func text(_ name: String) -> String? { values[name]?.text }
+    /// The values by canonical field name.
+    public var values: [String: CanonicalValue] { entries.mapValues(\.value) }
+
+    /// The origins by canonical field name.
+    public var origins: [String: FieldOrigin] { entries.mapValues(\.origin) }
+
+    public func contains(_ name: String) -> Bool { entries[name] != nil }
+
+    public subscript(name: String) -> CanonicalValue? { entries[name]?.value }
+
+    public func text(_ name: String) -> String? { entries[name]?.value.text }
 
     public func date(_ name: String) -> LocalDate? {
-        if case .date(let value)? = values[name] { return value }
+        if case .date(let value)? = entries[name]?.value { return value }
         return nil
     }
 
     public func bool(_ name: String) -> Bool? {
-        if case .boolean(let value)? = values[name] { return value }
+        if case .boolean(let value)? = entries[name]?.value { return value }
         return nil
     }
 
     public func integer(_ name: String) -> Int? {
-        if case .integer(let value)? = values[name] { return value }
+        if case .integer(let value)? = entries[name]?.value { return value }
         return nil
     }
 
     /// An issue located at the origin of `field` (or at the record when the field was absent).
     public func issue(_ type: IssueType, field: String, value: String? = nil, message: String) -> ValidationIssue {
-        let origin = origins[field]
+        let origin = entries[field]?.origin
         return ValidationIssue(
             type: type, field: field, line: origin?.line ?? line, path: origin.map { path + "/" + $0.path } ?? path,
             value: value, message: message)
