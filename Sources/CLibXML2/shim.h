@@ -9,4 +9,6 @@
 #include <libxml/xmlerror.h>
 #include <libxml/encoding.h>
 #include <libxml/xmlIO.h>
+#include <libxml/parserInternals.h>
+#include <libxml/SAX2.h>
 #endif

@@ -22,18 +22,8 @@ public struct XMLName: Sendable, Hashable {
     }
 }
 
-/// A borrowed element of the record being read. Valid only inside the reader's callback.
-public struct XMLNodeRef {
-    let node: xmlNodePtr
-
-    /// The element's name.
-    public var name: String { String(cString: node.pointee.name) }
-
-    public func isNamed(_ name: XMLName) -> Bool { name.matches(node.pointee.name) }
-
-    /// Line of the element's start tag (exact beyond 65,535 lines too).
-    public var line: Int { XMLNodeRef.line(of: node) }
-
+/// Line numbers of libxml2 nodes, for the schema pass.
+enum XMLLines {
     /// libxml2 keeps element lines on 16 bits; past 65,535 it takes them from the first text child, whose line
     /// is where that text ends: count its newlines back.
     static func line(of node: xmlNodePtr) -> Int {
@@ -48,73 +38,6 @@ public struct XMLNodeRef {
             cursor += 1
         }
         return Int(xmlGetLineNo(first)) - newlines
-    }
-
-    /// Child elements, in document order.
-    public var children: XMLChildren { XMLChildren(first: node.pointee.children) }
-
-    /// The first child element with this name.
-    public func child(_ name: XMLName) -> XMLNodeRef? {
-        for child in children where child.isNamed(name) { return child }
-        return nil
-    }
-
-    /// The concatenated text of the element's text and CDATA children, decoded to UTF-8 by libxml2.
-    public var text: String {
-        var child = node.pointee.children
-        var single: UnsafeMutablePointer<xmlChar>?
-        var parts: [String] = []
-        while let current = child {
-            let type = current.pointee.type
-            if type == XML_TEXT_NODE || type == XML_CDATA_SECTION_NODE, let content = current.pointee.content {
-                if single == nil && parts.isEmpty {
-                    single = content
-                } else {
-                    if let first = single {
-                        parts.append(String(cString: first))
-                        single = nil
-                    }
-                    parts.append(String(cString: content))
-                }
-            }
-            child = current.pointee.next
-        }
-        if let single { return String(cString: single) }
-        return parts.joined()
-    }
-
-    /// Whether the element has child elements (as opposed to only text).
-    public var hasElementChildren: Bool {
-        var child = node.pointee.children
-        while let current = child {
-            if current.pointee.type == XML_ELEMENT_NODE { return true }
-            child = current.pointee.next
-        }
-        return false
-    }
-
-    /// The element serialised as XML text (UTF-8), for quarantine.
-    public func serialised() -> String {
-        guard let buffer = xmlBufferCreate() else { return "" }
-        defer { xmlBufferFree(buffer) }
-        _ = xmlNodeDump(buffer, node.pointee.doc, node, 0, 0)
-        guard let content = xmlBufferContent(buffer) else { return "" }
-        return String(cString: content)
-    }
-}
-
-/// Iterates the child elements of an element.
-public struct XMLChildren: Sequence, IteratorProtocol {
-    var cursor: xmlNodePtr?
-
-    init(first: xmlNodePtr?) { self.cursor = first }
-
-    public mutating func next() -> XMLNodeRef? {
-        while let current = cursor {
-            cursor = current.pointee.next
-            if current.pointee.type == XML_ELEMENT_NODE { return XMLNodeRef(node: current) }
-        }
-        return nil
     }
 }
 
@@ -179,48 +102,17 @@ public final class XMLRecordReader {
         if let schemaPath = options.schemaPath {
             try validateAgainstSchema(schemaPath)
         }
-        let collector = ErrorCollector()
-        let reader = try openReader(collector: collector, counter: bytesRead)
-        defer { xmlFreeTextReader(reader) }
+        let parser = XMLRecordParser(path: path, encoding: options.encoding, counter: bytesRead)
         var index = 0
-        var depthOneSeen = false
-        var status = xmlTextReaderRead(reader)
-        while status == 1 {
-            let type = xmlTextReaderNodeType(reader)
-            if type == Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue) {
-                throw XMLSafety.doctypeRefusal(path: path)
-            }
-            if type == Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue) {
-                throw FormatError(
-                    .securityError, line: Int(xmlTextReaderGetParserLineNumber(reader)),
-                    message: "Le fichier utilise une référence d'entité : refusée pour raison de sécurité.")
-            }
-            let depth = xmlTextReaderDepth(reader)
-            if type == Int32(XML_READER_TYPE_ELEMENT.rawValue) && depth == 1 {
-                depthOneSeen = true
-                guard let expanded = xmlTextReaderExpand(reader) else { break }
-                let node = XMLNodeRef(node: expanded)
-                if node.isNamed(recordName) {
-                    try record(node, index, schemaIssuesByRecord.removeValue(forKey: index) ?? [])
-                    index += 1
-                } else {
-                    try section(node)
-                }
-                status = xmlTextReaderNext(reader)
-                continue
-            }
-            status = xmlTextReaderRead(reader)
-        }
-        if status < 0 || collector.fatal != nil {
-            throw collector.formatError(fallbackLine: Int(xmlTextReaderGetParserLineNumber(reader)))
-        }
-        if !depthOneSeen && collector.fatal == nil && index == 0 {
-            // An empty document has no element at all.
-            if xmlTextReaderReadState(reader) != Int32(XML_TEXTREADER_MODE_EOF.rawValue) {
-                throw FormatError(.formatError, message: "Le fichier XML ne contient aucun élément.")
+        try parser.parse { node in
+            if node.isNamed(self.recordName) {
+                try record(node, index, self.schemaIssuesByRecord.removeValue(forKey: index) ?? [])
+                index += 1
+            } else {
+                try section(node)
             }
         }
-        warnings.append(contentsOf: collector.warnings)
+        warnings.append(contentsOf: parser.collector.warnings)
         for index in schemaIssuesByRecord.keys.sorted() { fileIssues.append(contentsOf: schemaIssuesByRecord[index]!) }
     }
 
@@ -289,7 +181,7 @@ public final class XMLRecordReader {
                 let current = xmlTextReaderCurrentNode(reader)
             {
                 let isRecord = recordName.matches(current.pointee.name)
-                boundaries.append((XMLNodeRef.line(of: current), isRecord ? records : -1))
+                boundaries.append((XMLLines.line(of: current), isRecord ? records : -1))
                 if isRecord { records += 1 }
             }
             status = xmlTextReaderRead(reader)

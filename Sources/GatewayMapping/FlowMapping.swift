@@ -88,19 +88,47 @@ public enum Occurrence: String, Sendable, Codable {
 }
 
 /// How one canonical field is read from the partner's record.
-public struct FieldMapping: Sendable {
-    public var spec: FieldSpec
-    public var source: SourcePath
-    public var required: Bool
-    public var transforms: [Transform]
+///
+/// A class: the engine walks every field of every record, and a reference costs one retain where a struct of
+/// sets and arrays would cost one per member.
+public final class FieldMapping: Sendable {
+    public let spec: FieldSpec
+    public let source: SourcePath
+    public let required: Bool
+    public let transforms: [Transform]
     /// Source value → canonical value; when given, any other value is refused.
-    public var codes: [String: String]?
-    public var dateFormats: [LocalDate.Pattern]
-    public var trueValues: Set<String>
-    public var falseValues: Set<String>
-    public var occurrence: Occurrence
+    public let codes: [String: String]?
+    public let dateFormats: [LocalDate.Pattern]
+    public let trueValues: Set<String>
+    public let falseValues: Set<String>
+    public let occurrence: Occurrence
     /// Values that mean "empty" (`00000000`, `N/A`).
-    public var nullValues: Set<String>
+    public let nullValues: Set<String>
+
+    public init(
+        spec: FieldSpec, source: SourcePath, required: Bool, transforms: [Transform], codes: [String: String]?,
+        dateFormats: [LocalDate.Pattern], trueValues: Set<String>, falseValues: Set<String>, occurrence: Occurrence,
+        nullValues: Set<String>
+    ) {
+        self.spec = spec
+        self.source = source
+        self.required = required
+        self.transforms = transforms
+        self.codes = codes
+        self.dateFormats = dateFormats
+        self.trueValues = trueValues
+        self.falseValues = falseValues
+        self.occurrence = occurrence
+        self.nullValues = nullValues
+    }
+
+    /// The same mapping read from another place, optionally no longer required.
+    public func with(source: SourcePath, required: Bool) -> FieldMapping {
+        FieldMapping(
+            spec: spec, source: source, required: required, transforms: transforms, codes: codes,
+            dateFormats: dateFormats, trueValues: trueValues, falseValues: falseValues, occurrence: occurrence,
+            nullValues: nullValues)
+    }
 }
 
 /// A nested collection (`Personne` inside `InfosFoyerRSA`): its path and the mappings of its fields.

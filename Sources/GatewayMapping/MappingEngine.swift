@@ -246,11 +246,10 @@ extension MappingEngine {
         guard let file = flow.file else { return (bag, []) }
         let fields = file.fields.compactMap { field -> FieldMapping? in
             guard field.source.steps.first?.name == name else { return nil }
-            var relative = field
-            relative.source.steps.removeFirst()
+            var source = field.source
+            source.steps.removeFirst()
             // A missing value is checked once every section has been read.
-            relative.required = false
-            return relative
+            return field.with(source: source, required: false)
         }
         guard !fields.isEmpty else { return (bag, []) }
         var issues: [ValidationIssue] = []

@@ -1,0 +1,455 @@
+import CLibXML2
+import Foundation
+import GatewayCore
+
+/// A growable column of trivial values in memory the tree manages itself: reading a record touches these in
+/// tight loops, where arrays would cost a retain and a release per access.
+struct Column<Element: BitwiseCopyable> {
+    private(set) var base: UnsafeMutablePointer<Element>
+    private(set) var count = 0
+    private var capacity: Int
+
+    init(capacity: Int = 256) {
+        self.capacity = capacity
+        self.base = .allocate(capacity: capacity)
+    }
+
+    @inline(__always)
+    subscript(index: Int) -> Element {
+        get { base[index] }
+        nonmutating set { base[index] = newValue }
+    }
+
+    @inline(__always)
+    mutating func append(_ element: Element) {
+        if count == capacity { grow(to: count + 1) }
+        (base + count).initialize(to: element)
+        count += 1
+    }
+
+    mutating func append(contentsOf elements: UnsafeBufferPointer<Element>) {
+        guard let source = elements.baseAddress, elements.count > 0 else { return }
+        if count + elements.count > capacity { grow(to: count + elements.count) }
+        (base + count).initialize(from: source, count: elements.count)
+        count += elements.count
+    }
+
+    mutating func removeAll() { count = 0 }
+
+    private mutating func grow(to needed: Int) {
+        var newCapacity = capacity * 2
+        while newCapacity < needed { newCapacity *= 2 }
+        let newBase = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
+        newBase.initialize(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    func deallocate() { base.deallocate() }
+
+    func buffer(_ range: Range<Int>) -> UnsafeBufferPointer<Element> {
+        UnsafeBufferPointer(start: base + range.lowerBound, count: range.count)
+    }
+}
+
+/// One top-level element of the document (a record, a header, a trailer) as a compact tree: flat columns
+/// reused from one record to the next, so reading a record allocates almost nothing.
+final class RecordTree {
+    enum Kind: UInt8 { case element, text }
+
+    @exclusivity(unchecked) var kind = Column<Kind>()
+    @exclusivity(unchecked) var name = Column<Int32>()
+    @exclusivity(unchecked) var parent = Column<Int32>()
+    @exclusivity(unchecked) var firstChild = Column<Int32>()
+    @exclusivity(unchecked) var lastChild = Column<Int32>()
+    @exclusivity(unchecked) var nextSibling = Column<Int32>()
+    @exclusivity(unchecked) var line = Column<Int32>()
+    /// Text nodes: their bytes in `text`; elements: their attributes in `attributeName`/`attributeStart`/…
+    @exclusivity(unchecked) var start = Column<Int32>()
+    @exclusivity(unchecked) var end = Column<Int32>()
+    @exclusivity(unchecked) var text = Column<UInt8>(capacity: 8192)
+    @exclusivity(unchecked) var attributeName = Column<Int32>()
+    @exclusivity(unchecked) var attributeStart = Column<Int32>()
+    @exclusivity(unchecked) var attributeEnd = Column<Int32>()
+    /// Interned element and attribute names: the parser's dictionary pointer → id; bytes in `namePool`.
+    @exclusivity(unchecked) var nameIDs: [UnsafeRawPointer: Int32] = [:]
+    @exclusivity(unchecked) var namePool = Column<UInt8>(capacity: 1024)
+    @exclusivity(unchecked) var nameStart = Column<Int32>()
+    @exclusivity(unchecked) var nameEnd = Column<Int32>()
+
+    deinit {
+        kind.deallocate()
+        name.deallocate()
+        parent.deallocate()
+        firstChild.deallocate()
+        lastChild.deallocate()
+        nextSibling.deallocate()
+        line.deallocate()
+        start.deallocate()
+        end.deallocate()
+        text.deallocate()
+        attributeName.deallocate()
+        attributeStart.deallocate()
+        attributeEnd.deallocate()
+        namePool.deallocate()
+        nameStart.deallocate()
+        nameEnd.deallocate()
+    }
+
+    func reset() {
+        kind.removeAll()
+        name.removeAll()
+        parent.removeAll()
+        firstChild.removeAll()
+        lastChild.removeAll()
+        nextSibling.removeAll()
+        line.removeAll()
+        start.removeAll()
+        end.removeAll()
+        text.removeAll()
+        attributeName.removeAll()
+        attributeStart.removeAll()
+        attributeEnd.removeAll()
+    }
+
+    func intern(_ pointer: UnsafePointer<xmlChar>) -> Int32 {
+        let key = UnsafeRawPointer(pointer)
+        if let id = nameIDs[key] { return id }
+        let id = Int32(nameStart.count)
+        let length = strlen(UnsafeRawPointer(pointer).assumingMemoryBound(to: CChar.self))
+        nameStart.append(Int32(namePool.count))
+        namePool.append(contentsOf: UnsafeBufferPointer(start: pointer, count: length))
+        nameEnd.append(Int32(namePool.count))
+        nameIDs[key] = id
+        return id
+    }
+
+    /// The UTF-8 bytes of an interned name.
+    @inline(__always)
+    func nameBytes(_ id: Int32) -> UnsafeBufferPointer<UInt8> {
+        namePool.buffer(Int(nameStart[Int(id)])..<Int(nameEnd[Int(id)]))
+    }
+
+    @discardableResult
+    func append(_ nodeKind: Kind, name nameID: Int32, parent parentIndex: Int32, line lineNumber: Int32) -> Int32 {
+        let index = Int32(kind.count)
+        kind.append(nodeKind)
+        name.append(nameID)
+        parent.append(parentIndex)
+        firstChild.append(-1)
+        lastChild.append(-1)
+        nextSibling.append(-1)
+        line.append(lineNumber)
+        start.append(0)
+        end.append(0)
+        if parentIndex >= 0 {
+            let parentSlot = Int(parentIndex)
+            let last = lastChild[parentSlot]
+            if last >= 0 {
+                nextSibling[Int(last)] = index
+            } else {
+                firstChild[parentSlot] = index
+            }
+            lastChild[parentSlot] = index
+        }
+        return index
+    }
+
+    /// Adds character data under `element`, extending its last text child when the data is contiguous.
+    func appendText(_ bytes: UnsafePointer<xmlChar>, count: Int, under element: Int32, line lineNumber: Int32) {
+        let last = lastChild[Int(element)]
+        if last >= 0 && kind[Int(last)] == .text && end[Int(last)] == Int32(text.count) {
+            text.append(contentsOf: UnsafeBufferPointer(start: bytes, count: count))
+            end[Int(last)] = Int32(text.count)
+            return
+        }
+        let node = append(.text, name: -1, parent: element, line: lineNumber)
+        start[Int(node)] = Int32(text.count)
+        text.append(contentsOf: UnsafeBufferPointer(start: bytes, count: count))
+        end[Int(node)] = Int32(text.count)
+    }
+}
+
+/// A borrowed element of the record being read. Valid only inside the reader's callback.
+public struct XMLNodeRef {
+    unowned(unsafe) let tree: RecordTree
+    let index: Int32
+
+    /// The element's name.
+    public var name: String { String(decoding: tree.nameBytes(tree.name[Int(index)]), as: UTF8.self) }
+
+    public func isNamed(_ name: XMLName) -> Bool {
+        let own = tree.nameBytes(tree.name[Int(index)])
+        guard own.count == name.bytes.count - 1 else { return false }
+        return name.bytes.withUnsafeBufferPointer { memcmp(own.baseAddress!, $0.baseAddress!, own.count) == 0 }
+    }
+
+    /// Line of the element's start tag.
+    public var line: Int { Int(tree.line[Int(index)]) }
+
+    /// Child elements, in document order.
+    public var children: XMLChildren { XMLChildren(tree: tree, cursor: tree.firstChild[Int(index)]) }
+
+    /// The first child element with this name.
+    public func child(_ name: XMLName) -> XMLNodeRef? {
+        for child in children where child.isNamed(name) { return child }
+        return nil
+    }
+
+    /// The concatenated text of the element's own text (character data, CDATA, references resolved).
+    public var text: String {
+        var child = tree.firstChild[Int(index)]
+        var result: String?
+        while child >= 0 {
+            let slot = Int(child)
+            if tree.kind[slot] == .text {
+                let piece = String(
+                    decoding: tree.text.buffer(Int(tree.start[slot])..<Int(tree.end[slot])), as: UTF8.self)
+                result = result.map { $0 + piece } ?? piece
+            }
+            child = tree.nextSibling[slot]
+        }
+        return result ?? ""
+    }
+
+    /// Whether the element has child elements (as opposed to only text).
+    public var hasElementChildren: Bool {
+        var child = tree.firstChild[Int(index)]
+        while child >= 0 {
+            if tree.kind[Int(child)] == .element { return true }
+            child = tree.nextSibling[Int(child)]
+        }
+        return false
+    }
+
+    /// The element serialised as XML text (UTF-8), white space kept, for quarantine.
+    public func serialised() -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(4096)
+        write(index, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private func write(_ node: Int32, to out: inout [UInt8]) {
+        let slot = Int(node)
+        if tree.kind[slot] == .text {
+            escape(tree.text.buffer(Int(tree.start[slot])..<Int(tree.end[slot])), attribute: false, to: &out)
+            return
+        }
+        let nameBytes = Array(tree.nameBytes(tree.name[slot]))
+        out.append(UInt8(ascii: "<"))
+        out.append(contentsOf: nameBytes)
+        for attribute in Int(tree.start[slot])..<Int(tree.end[slot]) {
+            out.append(UInt8(ascii: " "))
+            out.append(contentsOf: tree.nameBytes(tree.attributeName[attribute]))
+            out.append(contentsOf: Array("=\"".utf8))
+            escape(
+                tree.text.buffer(Int(tree.attributeStart[attribute])..<Int(tree.attributeEnd[attribute])),
+                attribute: true, to: &out)
+            out.append(UInt8(ascii: "\""))
+        }
+        var child = tree.firstChild[slot]
+        guard child >= 0 else {
+            out.append(contentsOf: Array("/>".utf8))
+            return
+        }
+        out.append(UInt8(ascii: ">"))
+        while child >= 0 {
+            write(child, to: &out)
+            child = tree.nextSibling[Int(child)]
+        }
+        out.append(contentsOf: Array("</".utf8))
+        out.append(contentsOf: nameBytes)
+        out.append(UInt8(ascii: ">"))
+    }
+
+    private func escape(_ bytes: UnsafeBufferPointer<UInt8>, attribute: Bool, to out: inout [UInt8]) {
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "&"): out.append(contentsOf: Array("&amp;".utf8))
+            case UInt8(ascii: "<"): out.append(contentsOf: Array("&lt;".utf8))
+            case UInt8(ascii: ">"): out.append(contentsOf: Array("&gt;".utf8))
+            case UInt8(ascii: "\"") where attribute: out.append(contentsOf: Array("&quot;".utf8))
+            default: out.append(byte)
+            }
+        }
+    }
+}
+
+/// Iterates the child elements of an element.
+public struct XMLChildren: Sequence, IteratorProtocol {
+    unowned(unsafe) let tree: RecordTree
+    var cursor: Int32
+
+    public mutating func next() -> XMLNodeRef? {
+        while cursor >= 0 {
+            let current = cursor
+            cursor = tree.nextSibling[Int(current)]
+            if tree.kind[Int(current)] == .element { return XMLNodeRef(tree: tree, index: current) }
+        }
+        return nil
+    }
+}
+
+/// Drives libxml2's SAX2 push parser over a file, building each top-level element as a `RecordTree` and
+/// handing it over once complete. No DOM is built; libxml2's errors go to an `ErrorCollector`.
+final class XMLRecordParser {
+    let path: String
+    let encoding: String?
+    let counter: ByteCounter
+    let collector = ErrorCollector()
+    let tree = RecordTree()
+    @exclusivity(unchecked) private var depth = 0
+    @exclusivity(unchecked) private var current: Int32 = -1
+    @exclusivity(unchecked) private var deliver: ((XMLNodeRef) throws -> Void)?
+    @exclusivity(unchecked) private var callbackError: (any Error)?
+    @exclusivity(unchecked) private var context: xmlParserCtxtPtr?
+    @exclusivity(unchecked) private var sawRoot = false
+
+    init(path: String, encoding: String?, counter: ByteCounter) {
+        self.path = path
+        self.encoding = encoding
+        self.counter = counter
+    }
+
+    /// Parses the whole file, calling `element` with each complete top-level element.
+    func parse(_ element: (XMLNodeRef) throws -> Void) throws {
+        try withoutActuallyEscaping(element) { escapable in
+            deliver = escapable
+            defer { deliver = nil }
+            try parseFile()
+        }
+    }
+
+    private func parseFile() throws {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw FormatError(.formatError, message: "Fichier illisible ou absent.") }
+        defer { close(descriptor) }
+        var handler = xmlSAXHandler()
+        handler.initialized = XML_SAX2_MAGIC
+        handler.startElementNs = { context, localName, _, _, _, _, attributeCount, _, attributes in
+            guard let context, let localName else { return }
+            let parser = Unmanaged<XMLRecordParser>.fromOpaque(context).takeUnretainedValue()
+            parser.startElement(localName, attributeCount: Int(attributeCount), attributes: attributes)
+        }
+        handler.endElementNs = { context, _, _, _ in
+            guard let context else { return }
+            Unmanaged<XMLRecordParser>.fromOpaque(context).takeUnretainedValue().endElement()
+        }
+        handler.characters = { context, bytes, length in
+            guard let context, let bytes else { return }
+            Unmanaged<XMLRecordParser>.fromOpaque(context).takeUnretainedValue().characters(bytes, Int(length))
+        }
+        handler.cdataBlock = handler.characters
+        handler.internalSubset = { context, _, _, _ in
+            guard let context else { return }
+            Unmanaged<XMLRecordParser>.fromOpaque(context).takeUnretainedValue().refuse(
+                XMLSafety.doctypeRefusal(path: "")
+            )
+        }
+        handler.serror = { context, error in
+            guard let context, let error else { return }
+            Unmanaged<XMLRecordParser>.fromOpaque(context).takeUnretainedValue().collector.record(error.pointee)
+        }
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        let first = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, 4) }
+        guard first >= 0 else { throw FormatError(.formatError, message: "Fichier illisible.") }
+        counter.value += Int64(first)
+        let created = chunk.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: 4) { bytes in
+                xmlCreatePushParserCtxt(&handler, me, bytes, Int32(first), path)
+            }
+        }
+        guard let parserContext = created else {
+            throw FormatError(.formatError, message: "Impossible d'ouvrir le fichier XML.")
+        }
+        context = parserContext
+        defer {
+            xmlFreeParserCtxt(parserContext)
+            context = nil
+        }
+        _ = xmlCtxtUseOptions(parserContext, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue))
+        if let encoding, let encodingHandler = xmlFindCharEncodingHandler(encoding) {
+            _ = xmlSwitchToEncoding(parserContext, encodingHandler)
+        }
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            guard count >= 0 else { throw FormatError(.formatError, message: "Erreur de lecture du fichier.") }
+            counter.value += Int64(count)
+            let status = chunk.withUnsafeBufferPointer { buffer in
+                buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(count, 1)) { bytes in
+                    xmlParseChunk(parserContext, bytes, Int32(count), count == 0 ? 1 : 0)
+                }
+            }
+            if let callbackError { throw callbackError }
+            if status != 0 || collector.fatal != nil || parserContext.pointee.wellFormed == 0 {
+                throw collector.formatError(fallbackLine: Int(parserContext.pointee.input?.pointee.line ?? 0))
+            }
+            if count == 0 { break }
+        }
+        if !sawRoot { throw FormatError(.formatError, message: "Le fichier XML ne contient aucun élément.") }
+    }
+
+    private var currentLine: Int32 { Int32(truncatingIfNeeded: context?.pointee.input?.pointee.line ?? 0) }
+
+    private func refuse(_ error: FormatError) {
+        guard callbackError == nil else { return }
+        var located = error
+        located.issue.line = Int(currentLine)
+        callbackError = located
+        if let context { xmlStopParser(context) }
+    }
+
+    private func startElement(
+        _ localName: UnsafePointer<xmlChar>, attributeCount: Int,
+        attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
+    ) {
+        depth += 1
+        guard depth >= 2 else {
+            sawRoot = true
+            return
+        }
+        if depth == 2 { tree.reset() }
+        let node = tree.append(.element, name: tree.intern(localName), parent: depth == 2 ? -1 : current, line: currentLine)
+        if attributeCount > 0, let attributes {
+            let first = Int32(tree.attributeName.count)
+            for offset in 0..<attributeCount {
+                // Five pointers per attribute: local name, prefix, URI, value start, value end.
+                let base = attributes + offset * 5
+                guard let attributeName = base[0], let valueStart = base[3], let valueEnd = base[4] else { continue }
+                let valueOffset = Int32(tree.text.count)
+                tree.text.append(contentsOf: UnsafeBufferPointer(start: valueStart, count: valueEnd - valueStart))
+                tree.attributeName.append(tree.intern(attributeName))
+                tree.attributeStart.append(valueOffset)
+                tree.attributeEnd.append(Int32(tree.text.count))
+            }
+            tree.start[Int(node)] = first
+            tree.end[Int(node)] = Int32(tree.attributeName.count)
+        }
+        current = node
+    }
+
+    private func endElement() {
+        defer { depth -= 1 }
+        guard depth >= 2, current >= 0 else { return }
+        if depth == 2 {
+            guard callbackError == nil, let deliver else { return }
+            do {
+                try deliver(XMLNodeRef(tree: tree, index: 0))
+            } catch {
+                callbackError = error
+                if let context { xmlStopParser(context) }
+            }
+            current = -1
+        } else {
+            current = tree.parent[Int(current)]
+        }
+    }
+
+    private func characters(_ bytes: UnsafePointer<xmlChar>, _ length: Int) {
+        guard depth >= 2, current >= 0 else { return }
+        tree.appendText(bytes, count: length, under: current, line: currentLine)
+    }
+}
