@@ -412,7 +412,8 @@ final class XMLRecordParser {
             return
         }
         if depth == 2 { tree.reset() }
-        let node = tree.append(.element, name: tree.intern(localName), parent: depth == 2 ? -1 : current, line: currentLine)
+        let node = tree.append(
+            .element, name: tree.intern(localName), parent: depth == 2 ? -1 : current, line: currentLine)
         if attributeCount > 0, let attributes {
             let first = Int32(tree.attributeName.count)
             for offset in 0..<attributeCount {

@@ -277,7 +277,9 @@ enum XMLMessages {
             if inValue {
                 // Names of elements, attributes, facets and types stay; any other quoted text is a value.
                 let lowered = previous.lowercased()
-                let isName = ["element ", "attribute ", "facet ", "type ", "namespace "].contains { lowered.hasSuffix($0) }
+                let isName = ["element ", "attribute ", "facet ", "type ", "namespace "].contains {
+                    lowered.hasSuffix($0)
+                }
                 result += isName ? "'" + part + "'" : "'***'"
             } else {
                 result += part
@@ -381,13 +383,17 @@ enum XMLSafety {
         guard let line = doctypeLine(path: path) else { return }
         throw FormatError(
             .securityError, line: line,
-            message: "Le fichier contient une déclaration DOCTYPE (DTD, entités) : elle est refusée pour raison de sécurité.")
+            message:
+                "Le fichier contient une déclaration DOCTYPE (DTD, entités) : elle est refusée pour raison de sécurité."
+        )
     }
 
     static func doctypeRefusal(path: String) -> FormatError {
         FormatError(
             .securityError, line: doctypeLine(path: path),
-            message: "Le fichier contient une déclaration DOCTYPE (DTD, entités) : elle est refusée pour raison de sécurité.")
+            message:
+                "Le fichier contient une déclaration DOCTYPE (DTD, entités) : elle est refusée pour raison de sécurité."
+        )
     }
 
     /// The line of `<!DOCTYPE` in the prolog (the first 64 KiB), in any ASCII-compatible encoding.

@@ -63,14 +63,17 @@ public struct MappingEngine: Sendable {
                     ValidationIssue(
                         type: .missingCell, field: collection.name, line: node.sourceLine,
                         path: path + "/" + collection.source.description,
-                        message: "Au moins \(collection.min) élément(s) \(collection.source) attendu(s), \(elements.count) trouvé(s)."))
+                        message:
+                            "Au moins \(collection.min) élément(s) \(collection.source) attendu(s), \(elements.count) trouvé(s)."
+                    ))
             }
             if let max = collection.max, elements.count > max {
                 issues.append(
                     ValidationIssue(
                         type: .structureError, field: collection.name, line: node.sourceLine,
                         path: path + "/" + collection.source.description,
-                        message: "Au plus \(max) élément(s) \(collection.source) attendu(s), \(elements.count) trouvé(s)."))
+                        message:
+                            "Au plus \(max) élément(s) \(collection.source) attendu(s), \(elements.count) trouvé(s)."))
             }
             var children: [FieldBag] = []
             children.reserveCapacity(elements.count)
@@ -100,7 +103,9 @@ public enum ValueConverter {
                 }
                 value = String(value.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
             case .upper:
-                if value.utf8.contains(where: { $0 >= 0x80 || ($0 >= 0x61 && $0 <= 0x7A) }) { value = value.uppercased() }
+                if value.utf8.contains(where: { $0 >= 0x80 || ($0 >= 0x61 && $0 <= 0x7A) }) {
+                    value = value.uppercased()
+                }
             case .lower: value = value.lowercased()
             case .collapseSpaces:
                 if needsCollapsing(value) {
@@ -114,7 +119,6 @@ public enum ValueConverter {
         }
         return value
     }
-
 
     /// Whether white space in `value` is other than single ASCII spaces between words.
     private static func needsCollapsing(_ value: String) -> Bool {
@@ -158,7 +162,8 @@ public enum ValueConverter {
             return .failure(
                 IdentifierError(
                     type: .constraintError,
-                    message: "Valeur trop longue pour \(field.source) : \(value.count) caractères, \(maxLength) au plus.",
+                    message:
+                        "Valeur trop longue pour \(field.source) : \(value.count) caractères, \(maxLength) au plus.",
                     maskedValue: shown))
         }
         do throws(IdentifierError) {
@@ -171,7 +176,8 @@ public enum ValueConverter {
                 let expected = field.dateFormats.map(\.french).joined(separator: " ou ")
                 return .failure(
                     IdentifierError(
-                        type: .typeError, message: "Date invalide « \(shown) » pour \(field.source) : format attendu \(expected).",
+                        type: .typeError,
+                        message: "Date invalide « \(shown) » pour \(field.source) : format attendu \(expected).",
                         maskedValue: shown))
             case .time:
                 let parts = value.split(separator: ":")
@@ -180,7 +186,8 @@ public enum ValueConverter {
                 else {
                     return .failure(
                         IdentifierError(
-                            type: .typeError, message: "Heure invalide « \(shown) » pour \(field.source) : format attendu HH:MM:SS.",
+                            type: .typeError,
+                            message: "Heure invalide « \(shown) » pour \(field.source) : format attendu HH:MM:SS.",
                             maskedValue: shown))
                 }
                 return .success(.text(value))
@@ -191,7 +198,8 @@ public enum ValueConverter {
                 return .failure(
                     IdentifierError(
                         type: .typeError,
-                        message: "Booléen invalide « \(shown) » pour \(field.source) : attendu \(field.trueValues.sorted().joined(separator: "/")) ou \(field.falseValues.sorted().joined(separator: "/")).",
+                        message:
+                            "Booléen invalide « \(shown) » pour \(field.source) : attendu \(field.trueValues.sorted().joined(separator: "/")) ou \(field.falseValues.sorted().joined(separator: "/")).",
                         maskedValue: shown))
             case .integer:
                 guard let number = Int(value) else {

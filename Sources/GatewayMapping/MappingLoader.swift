@@ -14,7 +14,8 @@ public enum MappingLoader {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
             // Files that are not flow mappings (programmes) have no `flow:` key.
             guard text.contains("\nflow:") || text.hasPrefix("flow:") else { continue }
-            switch Result(catching: { () throws(MappingError) -> FlowMapping in try load(yaml: text, sourceFile: path) }) {
+            switch Result(catching: { () throws(MappingError) -> FlowMapping in try load(yaml: text, sourceFile: path) }
+            ) {
             case .success(let flow):
                 if flows[flow.id] != nil { problems.append("\(name) : le flux « \(flow.id) » est déjà déclaré") }
                 flows[flow.id] = flow
@@ -65,12 +66,16 @@ public enum MappingLoader {
         var delimiter: UInt8?
         if let csv = root["csv"] as? [String: Any], let text = csv["delimiter"] as? String {
             let normalised = text == "\\t" || text == "tab" ? "\t" : text
-            if normalised.utf8.count == 1 { delimiter = normalised.utf8.first } else {
+            if normalised.utf8.count == 1 {
+                delimiter = normalised.utf8.first
+            } else {
                 problems.append("csv.delimiter doit être un seul caractère")
             }
         }
         let recordElement = (root["xml"] as? [String: Any])?["record"] as? String
-        if format == .xml && recordElement == nil { problems.append("xml.record (élément répété par enregistrement) est obligatoire") }
+        if format == .xml && recordElement == nil {
+            problems.append("xml.record (élément répété par enregistrement) est obligatoire")
+        }
         let jsonArrayKey = (root["json"] as? [String: Any])?["array"] as? String
 
         var record = RecordMapping(entity: entity ?? Catalogue.household, fields: [], collections: [])
@@ -118,31 +123,31 @@ public enum MappingLoader {
             problems.append("\(context)fields doit être un objet")
         }
         for name in declared.keys.sorted() {
-            let where_ = "\(context)fields.\(name)"
+            let place = "\(context)fields.\(name)"
             guard let spec = entity.field(name) else {
-                problems.append("\(where_) : champ inconnu de l'entité « \(entity.name) »")
+                problems.append("\(place) : champ inconnu de l'entité « \(entity.name) »")
                 continue
             }
             var body = declared[name] as? [String: Any] ?? [:]
             if let shorthand = declared[name] as? String { body = ["path": shorthand] }
             guard let pathText = body["path"] as? String else {
-                problems.append("\(where_) : « path » est obligatoire")
+                problems.append("\(place) : « path » est obligatoire")
                 continue
             }
             let source: SourcePath
             do { source = try SourcePath(parsing: pathText) } catch {
-                problems += error.problems.map { "\(where_) : \($0)" }
+                problems += error.problems.map { "\(place) : \($0)" }
                 continue
             }
             if format == .csv && source.steps.count != 1 {
-                problems.append("\(where_) : en CSV, le chemin est un nom de colonne")
+                problems.append("\(place) : en CSV, le chemin est un nom de colonne")
             }
             var transforms: [Transform] = [.trim]
             if let list = body["transforms"] as? [String] {
                 transforms = list.compactMap { text in
                     guard let transform = Transform(rawValue: text) else {
                         let known = Transform.allCases.map(\.rawValue).joined(separator: ", ")
-                        problems.append("\(where_) : transformation « \(text) » inconnue (\(known))")
+                        problems.append("\(place) : transformation « \(text) » inconnue (\(known))")
                         return nil
                     }
                     return transform
@@ -155,23 +160,26 @@ public enum MappingLoader {
                 codes = table
                 if let allowed = spec.allowed {
                     for target in Set(table.values) where !allowed.contains(target) {
-                        problems.append("\(where_) : code canonique « \(target) » hors de \(allowed.joined(separator: ", "))")
+                        problems.append(
+                            "\(place) : code canonique « \(target) » hors de \(allowed.joined(separator: ", "))")
                     }
                 }
             }
             let required = body["required"] as? Bool ?? false
             if spec.mandatory && !required {
-                problems.append("\(where_) : ce champ est indispensable à l'entité, il doit être « required: true »")
+                problems.append("\(place) : ce champ est indispensable à l'entité, il doit être « required: true »")
             }
-            let formats = body["format"].map { patterns($0, problems: &problems, context: where_) } ?? defaults
-            let trueValues = Set((body["true"] as? [Any])?.map { "\($0)".uppercased() } ?? ["1", "TRUE", "O", "OUI", "Y", "YES"])
-            let falseValues = Set((body["false"] as? [Any])?.map { "\($0)".uppercased() } ?? ["0", "FALSE", "N", "NON", "NO"])
+            let formats = body["format"].map { patterns($0, problems: &problems, context: place) } ?? defaults
+            let trueValues = Set(
+                (body["true"] as? [Any])?.map { "\($0)".uppercased() } ?? ["1", "TRUE", "O", "OUI", "Y", "YES"])
+            let falseValues = Set(
+                (body["false"] as? [Any])?.map { "\($0)".uppercased() } ?? ["0", "FALSE", "N", "NON", "NO"])
             var occurrence = Occurrence.first
             if let pick = body["pick"] {
                 if let parsed = (pick as? String).flatMap(Occurrence.init(rawValue:)) {
                     occurrence = parsed
                 } else {
-                    problems.append("\(where_) : pick « \(pick) » inconnu (first, last)")
+                    problems.append("\(place) : pick « \(pick) » inconnu (first, last)")
                 }
             }
             let nullValues = Set((body["null-values"] as? [Any])?.map { "\($0)" } ?? [])
@@ -179,7 +187,7 @@ public enum MappingLoader {
             where !["path", "required", "transforms", "codes", "format", "true", "false", "pick", "null-values", "doc"]
                 .contains(key)
             {
-                problems.append("\(where_) : clé « \(key) » inconnue")
+                problems.append("\(place) : clé « \(key) » inconnue")
             }
             fields.append(
                 FieldMapping(
@@ -188,33 +196,34 @@ public enum MappingLoader {
                     nullValues: nullValues))
         }
         let mappedNames = Set(fields.map(\.spec.name))
-        for spec in entity.fields where spec.mandatory && !mappedNames.contains(spec.name) && declared[spec.name] == nil {
+        for spec in entity.fields where spec.mandatory && !mappedNames.contains(spec.name) && declared[spec.name] == nil
+        {
             problems.append("\(context)fields : le champ indispensable « \(spec.name) » n'est pas mappé")
         }
         var collections: [CollectionMapping] = []
         let declaredCollections = map["collections"] as? [String: Any] ?? [:]
         for name in declaredCollections.keys.sorted() {
-            let where_ = "\(context)collections.\(name)"
+            let place = "\(context)collections.\(name)"
             guard let childEntity = entity.collections[name] else {
-                problems.append("\(where_) : collection inconnue de l'entité « \(entity.name) »")
+                problems.append("\(place) : collection inconnue de l'entité « \(entity.name) »")
                 continue
             }
             guard let body = declaredCollections[name] as? [String: Any], let pathText = body["path"] as? String
             else {
-                problems.append("\(where_) : « path » est obligatoire")
+                problems.append("\(place) : « path » est obligatoire")
                 continue
             }
-            if format == .csv { problems.append("\(where_) : un fichier CSV n'a pas de collection imbriquée") }
+            if format == .csv { problems.append("\(place) : un fichier CSV n'a pas de collection imbriquée") }
             for key in body.keys where !["path", "min", "max", "fields", "collections", "doc"].contains(key) {
-                problems.append("\(where_) : clé « \(key) » inconnue (path, min, max, fields, collections)")
+                problems.append("\(place) : clé « \(key) » inconnue (path, min, max, fields, collections)")
             }
             let source: SourcePath
             do { source = try SourcePath(parsing: pathText) } catch {
-                problems += error.problems.map { "\(where_) : \($0)" }
+                problems += error.problems.map { "\(place) : \($0)" }
                 continue
             }
             let child = compileRecord(
-                body, entity: childEntity, context: where_ + ".", defaults: defaults, format: format,
+                body, entity: childEntity, context: place + ".", defaults: defaults, format: format,
                 problems: &problems)
             collections.append(
                 CollectionMapping(

@@ -138,7 +138,8 @@ public struct FilePipeline {
         } catch {
             report.readable = false
             report.errors.append(
-                ReportedIssue(ValidationIssue(type: .formatError, message: "Lecture impossible : \(error)"), record: nil))
+                ReportedIssue(
+                    ValidationIssue(type: .formatError, message: "Lecture impossible : \(error)"), record: nil))
         }
         return report
     }
@@ -159,7 +160,9 @@ public struct FilePipeline {
         log[metadataKey: "file"] = "\(name)"
         log[metadataKey: "sha256"] = "\(sha256.prefix(12))"
         if let known = try store.receivedFile(partner: partner, sha256: sha256) {
-            log.info("file already received, nothing changed", metadata: ["fileID": "\(known.id)", "outcome": "\(known.outcome)"])
+            log.info(
+                "file already received, nothing changed",
+                metadata: ["fileID": "\(known.id)", "outcome": "\(known.outcome)"])
             report.outcome = "already-received"
             report.alreadyReceived = true
             report.previousOutcome = known.outcome
@@ -277,7 +280,8 @@ public struct FilePipeline {
         ValidationIssue(
             type: .uniqueError, field: "matricule", line: line, value: key.description,
             message:
-                "Le foyer \(key) figure déjà plus haut dans le fichier avec un contenu différent : enregistrement écarté.")
+                "Le foyer \(key) figure déjà plus haut dans le fichier avec un contenu différent : enregistrement écarté."
+        )
     }
 
     /// Copies an unreadable or refused file aside, named by its hash, so it can be examined and replayed.
@@ -299,7 +303,8 @@ public struct FilePipeline {
     /// SHA-256 of a file, read by 1 MiB chunks.
     public static func sha256(of path: String) throws -> (String, Int) {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw FormatError(.formatError, message: "Fichier illisible ou absent : \((path as NSString).lastPathComponent)")
+            throw FormatError(
+                .formatError, message: "Fichier illisible ou absent : \((path as NSString).lastPathComponent)")
         }
         defer { try? handle.close() }
         var hasher = SHA256()

@@ -22,19 +22,23 @@ final class RecordHandoff: @unchecked Sendable {
     private let capacity: Int
     private var cancelled = false
 
-    init(capacity: Int = 512) { self.capacity = capacity }
+    init(capacity: Int = 1024) { self.capacity = capacity }
 
-    /// Adds a message, waiting while the queue is full; false when the consumer has stopped.
+    /// Adds messages, waiting while the queue is full; false when the consumer has stopped.
     @discardableResult
-    func put(_ message: ReadMessage) -> Bool {
+    func put(_ messages: [ReadMessage]) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while buffer.count >= capacity && !cancelled { condition.wait() }
         guard !cancelled else { return false }
-        buffer.append(message)
-        condition.broadcast()
+        let wasEmpty = buffer.isEmpty
+        buffer.append(contentsOf: messages)
+        if wasEmpty { condition.broadcast() }
         return true
     }
+
+    @discardableResult
+    func put(_ message: ReadMessage) -> Bool { put([message]) }
 
     /// Takes every message queued, waiting for at least one.
     func takeAll() -> [ReadMessage] {
@@ -42,8 +46,9 @@ final class RecordHandoff: @unchecked Sendable {
         defer { condition.unlock() }
         while buffer.isEmpty { condition.wait() }
         let taken = buffer
+        let wasFull = buffer.count >= capacity
         buffer.removeAll(keepingCapacity: true)
-        condition.broadcast()
+        if wasFull { condition.broadcast() }
         return taken
     }
 
@@ -67,11 +72,14 @@ extension RecordStream {
         let stream = self
         let thread = Thread {
             var seen: [HouseholdKey: Int] = [:]
+            // Messages go over in batches: one lock and at most one wake-up per batch, not per record.
+            var batch: [ReadMessage] = []
+            batch.reserveCapacity(64)
             do {
                 let level = try stream.read(
                     path,
                     header: { header in
-                        guard handoff.put(.header(header)) else { throw ReadingCancelled() }
+                        batch.append(.header(header))
                     },
                     record: { outcome in
                         let message: ReadMessage
@@ -92,11 +100,17 @@ extension RecordStream {
                         case .rejected(let index, let line, let key, let raw, let issues):
                             message = .rejected(index: index, line: line, key: key, raw: raw, issues: issues)
                         }
-                        guard handoff.put(message) else { throw ReadingCancelled() }
+                        batch.append(message)
+                        if batch.count >= 64 {
+                            guard handoff.put(batch) else { throw ReadingCancelled() }
+                            batch.removeAll(keepingCapacity: true)
+                        }
                     })
-                handoff.put(.finished(level))
+                batch.append(.finished(level))
+                handoff.put(batch)
             } catch {
-                handoff.put(.failed(error))
+                batch.append(.failed(error))
+                handoff.put(batch)
             }
         }
         thread.stackSize = 8 << 20

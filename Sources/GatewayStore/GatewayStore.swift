@@ -159,7 +159,9 @@ public struct GatewayStore: Sendable {
     public func tableCounts() throws -> [String: Int] {
         try dbWriter.read { db in
             var counts: [String: Int] = [:]
-            for table in ["received_file", "household", "right_status", "person", "cnaf_event", "status_change", "quarantine"] {
+            for table in [
+                "received_file", "household", "right_status", "person", "cnaf_event", "status_change", "quarantine",
+            ] {
                 counts[table] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0
             }
             return counts

@@ -142,7 +142,8 @@ enum HouseholdState {
                 people.append(
                     Person(
                         nir: nir, civility: civility, surname: surname, birthName: birthName, firstName: firstName,
-                        birthDate: birthDate, sex: sex, role: role, franceTravailID: next().flatMap { FranceTravailID($0) },
+                        birthDate: birthDate, sex: sex, role: role,
+                        franceTravailID: next().flatMap { FranceTravailID($0) },
                         soumisDroitsDevoirs: bool(), entrantDroitsDevoirs: bool()))
             case "E":
                 guard let day = date() else { return nil }

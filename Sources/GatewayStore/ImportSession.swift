@@ -40,7 +40,9 @@ public final class ImportSession {
         let state = HouseholdState.encode(household)
         let existing = try Row.fetchOne(
             try db.cachedStatement(
-                sql: "SELECT id, last_file_id, state, last_reference_date FROM household WHERE organisme = ? AND matricule = ?"),
+                sql:
+                    "SELECT id, last_file_id, state, last_reference_date FROM household WHERE organisme = ? AND matricule = ?"
+            ),
             arguments: [household.organisme.rawValue, household.matricule.canonical])
         var householdID: Int64
         var previous: Household?
@@ -64,7 +66,8 @@ public final class ImportSession {
             }
             if storedState == state {
                 try db.cachedStatement(
-                    sql: "UPDATE household SET last_file_id = ?, last_reference_date = ?, absent_since_file_id = NULL WHERE id = ?"
+                    sql:
+                        "UPDATE household SET last_file_id = ?, last_reference_date = ?, absent_since_file_id = NULL WHERE id = ?"
                 ).execute(arguments: [fileID, referenceDate?.iso, householdID])
                 try db.cachedStatement(sql: "UPDATE person SET last_file_id = ? WHERE household_id = ? AND present = 1")
                     .execute(arguments: [fileID, householdID])
@@ -88,7 +91,8 @@ public final class ImportSession {
             for row in rows {
                 guard let date = LocalDate(iso: row[0] as String) else { continue }
                 let time: String = row[1]
-                knownEvents.insert(CNAFEvent(liquidationDate: date, liquidationTime: time.isEmpty ? nil : time, code: row[2]))
+                knownEvents.insert(
+                    CNAFEvent(liquidationDate: date, liquidationTime: time.isEmpty ? nil : time, code: row[2]))
             }
         }
         for event in household.events where !knownEvents.contains(event) {
@@ -97,7 +101,9 @@ public final class ImportSession {
                     INSERT OR IGNORE INTO cnaf_event (household_id, liquidation_date, liquidation_time, code, file_id)
                     VALUES (?, ?, ?, ?, ?)
                     """
-            ).execute(arguments: [householdID, event.liquidationDate.iso, event.liquidationTime ?? "", event.code, fileID])
+            ).execute(arguments: [
+                householdID, event.liquidationDate.iso, event.liquidationTime ?? "", event.code, fileID,
+            ])
         }
         let changes = StatusChangeDerivation.changes(
             previous: previous, current: household, referenceDate: referenceDate, knownEvents: knownEvents)
@@ -122,7 +128,8 @@ public final class ImportSession {
         counts.quarantined += 1
         let encoded = String(decoding: try encoder.encode(issues), as: UTF8.self)
         try db.cachedStatement(
-            sql: "INSERT INTO quarantine (file_id, record_index, line, record_key, raw, issues) VALUES (?, ?, ?, ?, ?, ?)"
+            sql:
+                "INSERT INTO quarantine (file_id, record_index, line, record_key, raw, issues) VALUES (?, ?, ?, ?, ?, ?)"
         ).execute(arguments: [fileID, index, line, key, raw, encoded])
     }
 
@@ -270,9 +277,9 @@ public final class ImportSession {
         for person in household.people {
             let key = person.householdKey
             let arguments: StatementArguments = [
-                    householdID, key, person.nir?.base13, person.nir?.key.map { $0 < 10 ? "0\($0)" : String($0) },
-                    person.civility?.rawValue, person.surname, person.birthName, person.firstName,
-                    person.birthDate?.iso, person.sex, person.role.rawValue, person.franceTravailID?.canonical,
+                householdID, key, person.nir?.base13, person.nir?.key.map { $0 < 10 ? "0\($0)" : String($0) },
+                person.civility?.rawValue, person.surname, person.birthName, person.firstName,
+                person.birthDate?.iso, person.sex, person.role.rawValue, person.franceTravailID?.canonical,
                 person.soumisDroitsDevoirs, person.entrantDroitsDevoirs, fileID, fileID,
             ]
             if isNew {

@@ -8,7 +8,8 @@ import Logging
 struct InsertionGateway: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "insertion-gateway",
-        abstract: "Échanges de données de l'insertion RSA : lire, valider, importer, exporter les flux des partenaires.",
+        abstract:
+            "Échanges de données de l'insertion RSA : lire, valider, importer, exporter les flux des partenaires.",
         version: "0.1.0",
         subcommands: [Validate.self, Import.self, Export.self, Flows.self])
 }

@@ -25,7 +25,9 @@ enum Output {
             line("  [\(issue.type)] \(place) : \(issue.message)")
         }
         let hidden = max(0, issues.count - limit) + notShown
-        if hidden > 0 { line("  … et \(hidden) autre(s) erreur(s) (--json pour la liste, export quarantine pour tout).") }
+        if hidden > 0 {
+            line("  … et \(hidden) autre(s) erreur(s) (--json pour la liste, export quarantine pour tout).")
+        }
     }
 }
 
@@ -37,7 +39,7 @@ final class JSONArraySink {
 
     init(path: String?) throws {
         if let path {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             guard let handle = FileHandle(forWritingAtPath: path) else {
                 throw GatewayCLIError("Impossible d'écrire \(path)")
             }

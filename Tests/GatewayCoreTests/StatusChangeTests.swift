@@ -55,7 +55,8 @@ struct StatusChangeTests {
     @Test("People joining, leaving, and changing droits et devoirs")
     func people() {
         let applicant = household().people[0]
-        var spouse = Person(surname: "C", firstName: "D", birthDate: LocalDate(year: 1990, month: 1, day: 1), role: .spouse)
+        var spouse = Person(
+            surname: "C", firstName: "D", birthDate: LocalDate(year: 1990, month: 1, day: 1), role: .spouse)
         spouse.soumisDroitsDevoirs = true
         let before = household(people: [applicant, spouse])
         var changedApplicant = applicant

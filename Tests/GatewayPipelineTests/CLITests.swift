@@ -19,7 +19,8 @@ struct CLITests {
             ("bad/xxe.xml", 2), ("bad/count-mismatch.xml", 2),
         ])
     func validateJSON(sample: String, exit: Int32) throws {
-        let result = try run(cli, ["validate", "--quiet", "--json", "--flow", "caf-beneficiaires", Repo.sample(sample)])
+        let result = try run(
+            cli, ["validate", "--quiet", "--json", "--flow", "caf-beneficiaires", Repo.sample(sample)])
         #expect(result.status == exit, "\(result.err)")
         let report = try json(result.out)
         for key in ["records", "accepted", "rejected", "errors"] { #expect(report[key] != nil, "missing \(key)") }
@@ -36,7 +37,11 @@ struct CLITests {
         let directory = try TempDirectory()
         let store = directory.path("g.sqlite")
         let first = try run(
-            cli, ["import", "--quiet", "--json", "--flow", "caf-beneficiaires", "--store", store, Repo.sample("caf-67-2026-09.xml")])
+            cli,
+            [
+                "import", "--quiet", "--json", "--flow", "caf-beneficiaires", "--store", store,
+                Repo.sample("caf-67-2026-09.xml"),
+            ])
         #expect(first.status == 0, "\(first.err)")
         let report = try json(first.out)
         for key in ["file", "sha256", "records", "accepted", "duplicates", "quarantined", "statusChanges"] {
@@ -65,7 +70,8 @@ struct CLITests {
         let store = directory.path("g.sqlite")
         var secrets = Set<String>()
         var logs = ""
-        let files = try FileManager.default.contentsOfDirectory(atPath: Repo.samples.path).filter { $0.hasSuffix(".xml") }
+        let files =
+            try FileManager.default.contentsOfDirectory(atPath: Repo.samples.path).filter { $0.hasSuffix(".xml") }
             + FileManager.default.contentsOfDirectory(atPath: Repo.samples.appendingPathComponent("bad").path)
             .map { "bad/" + $0 }
         for name in files {
@@ -81,7 +87,8 @@ struct CLITests {
                 }
             }
             let result = try run(
-                cli, ["import", "--log-level", "trace", "--flow", "caf-beneficiaires", "--store", store, Repo.sample(name)])
+                cli,
+                ["import", "--log-level", "trace", "--flow", "caf-beneficiaires", "--store", store, Repo.sample(name)])
             logs += result.out + result.err
         }
         #expect(secrets.count > 20)

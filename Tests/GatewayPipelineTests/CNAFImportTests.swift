@@ -50,7 +50,9 @@ struct CNAFImportTests {
             // J: absent from the monthly file.
             "3991207||absent-from-monthly-file|2026-10-31|5|||",
         ]
-        #expect(summary == expected, "unexpected: \(summary.subtracting(expected)), missing: \(expected.subtracting(summary))")
+        #expect(
+            summary == expected,
+            "unexpected: \(summary.subtracting(expected)), missing: \(expected.subtracting(summary))")
         #expect(changes.count == expected.count)
         #expect(october.statusChanges == expected.count)
     }

@@ -77,7 +77,9 @@ func run(_ executable: String, _ arguments: [String], cwd: URL = Repo.root) thro
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    return (
+        process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self)
+    )
 }
 
 /// Builds a CNAF file of `count` households by repeating the September sample's households with new matricules.

@@ -73,7 +73,8 @@ struct GatewayStoreTests {
     @Test("CNAF events already recorded are not new changes when a later file repeats them")
     func eventsOnce() throws {
         let store = try GatewayStore()
-        let event = CNAFEvent(liquidationDate: LocalDate(year: 2026, month: 9, day: 2)!, liquidationTime: "10:00:00", code: "ADR")
+        let event = CNAFEvent(
+            liquidationDate: LocalDate(year: 2026, month: 9, day: 2)!, liquidationTime: "10:00:00", code: "ADR")
         _ = try store.apply(Self.arrival("1"), referenceDate: LocalDate(year: 2026, month: 9, day: 30)) { session in
             let outcome = try session.apply(Self.household(events: [event]))
             #expect(outcome == .accepted(statusChanges: 2))
@@ -93,7 +94,9 @@ struct GatewayStoreTests {
         let path = directory.appendingPathComponent("data/g.sqlite").path
         do {
             let store = try GatewayStore(path: path)
-            _ = try store.apply(Self.arrival("1"), referenceDate: nil) { session in _ = try session.apply(Self.household()) }
+            _ = try store.apply(Self.arrival("1"), referenceDate: nil) { session in
+                _ = try session.apply(Self.household())
+            }
         }
         let reopened = try GatewayStore(path: path)
         #expect(try reopened.tableCounts()["household"] == 1)

@@ -88,7 +88,8 @@ public enum RecordBuilder {
             franceTravailID: franceTravailID, soumisDroitsDevoirs: bag.bool("soumisDroitsDevoirs"),
             entrantDroitsDevoirs: bag.bool("entrantDroitsDevoirs"))
         if let nir {
-            let problems = nir.agreementIssues(sex: person.sex, civility: civility?.rawValue, birthDate: person.birthDate)
+            let problems = nir.agreementIssues(
+                sex: person.sex, civility: civility?.rawValue, birthDate: person.birthDate)
             if !problems.isEmpty {
                 return .failure(
                     IssueList(

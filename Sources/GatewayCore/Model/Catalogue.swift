@@ -77,7 +77,8 @@ public enum Catalogue {
         fields: [
             FieldSpec("application", .text, maxLength: 3, doc: "Application émettrice (CRI, AGO, NRA…)"),
             FieldSpec("applicationVersion", .text, doc: "Version de l'application émettrice"),
-            FieldSpec("kind", .text, allowed: ["M", "I", "R"], doc: "Type de flux : M mensuel, I quotidien, R rattrapage"),
+            FieldSpec(
+                "kind", .text, allowed: ["M", "I", "R"], doc: "Type de flux : M mensuel, I quotidien, R rattrapage"),
             FieldSpec("nature", .text, doc: "Nature du flux"),
             FieldSpec("createdOn", .date, doc: "Date de création du flux"),
             FieldSpec("referenceDate", .date, doc: "Date de référence du flux"),

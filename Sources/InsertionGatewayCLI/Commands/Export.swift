@@ -7,7 +7,8 @@ extension ExportTable: ExpressibleByArgument {}
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Exporte une table de la base (households, people, status-changes, quarantine, files) en CSV ou JSON.")
+        abstract: "Exporte une table de la base (households, people, status-changes, quarantine, files) en CSV ou JSON."
+    )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case json, csv

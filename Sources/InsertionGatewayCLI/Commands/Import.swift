@@ -45,10 +45,12 @@ struct Import: ParsableCommand {
             switch report.outcome {
             case "already-received":
                 Output.line(
-                    "\(report.file) : déjà reçu (fichier n° \(report.fileID ?? 0), \(report.previousOutcome ?? "?")) — rien n'a changé.")
+                    "\(report.file) : déjà reçu (fichier n° \(report.fileID ?? 0), \(report.previousOutcome ?? "?")) — rien n'a changé."
+                )
             case "applied":
                 Output.line(
-                    "\(report.file) : \(report.records) lu(s), \(report.accepted) accepté(s), \(report.duplicates) doublon(s), \(report.quarantined) en quarantaine, \(report.statusChanges) changement(s) de situation.")
+                    "\(report.file) : \(report.records) lu(s), \(report.accepted) accepté(s), \(report.duplicates) doublon(s), \(report.quarantined) en quarantaine, \(report.statusChanges) changement(s) de situation."
+                )
             default:
                 Output.line(
                     "\(report.file) : \(report.outcome == "unreadable" ? "illisible" : "refusé") — rien n'a été appliqué"
