@@ -191,16 +191,20 @@ public struct FilePipeline {
                         for message in handoff.takeAll() {
                             switch message {
                             case .header(let header): session.setReferenceDate(header.referenceDate)
-                            case .household(let household, let index, let line):
+                            case .household(let household, let index, let line, let raw):
                                 if try session.apply(household) == .conflict {
-                                    // Only reachable if the reader's own de-duplication missed it.
                                     let issue = Self.conflict(household.key, line: line)
                                     try session.quarantine(
-                                        index: index, line: line, key: household.key.description, raw: "",
+                                        index: index, line: line, key: household.key.description, raw: raw ?? "",
                                         issues: [issue])
+                                    log.warning(
+                                        "record quarantined",
+                                        metadata: [
+                                            "record": "\(index)", "line": "\(line ?? 0)", "key": "\(household.key)",
+                                            "issues": "unique-error",
+                                        ])
                                     add([issue], record: index, to: &report.errors, dropped: &report.errorsNotShown)
                                 }
-                            case .duplicate: session.countDuplicate()
                             case .rejected(let index, let line, let key, let raw, let issues):
                                 try session.quarantine(index: index, line: line, key: key, raw: raw, issues: issues)
                                 log.warning(

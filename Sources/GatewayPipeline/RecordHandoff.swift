@@ -6,9 +6,9 @@ import GatewayFormats
 /// parser's memory.
 enum ReadMessage: Sendable {
     case header(FluxHeader)
-    case household(Household, index: Int, line: Int?)
-    /// An identical repeat of a household already read in this file.
-    case duplicate(index: Int)
+    /// A valid household; `raw` is its text when its key already came earlier in the file, so that the store
+    /// can keep it in quarantine if the content differs.
+    case household(Household, index: Int, line: Int?, raw: String?)
     case rejected(index: Int, line: Int?, key: String?, raw: String, issues: [ValidationIssue])
     case finished(RecordStream.FileLevel)
     case failed(any Error)
@@ -71,7 +71,8 @@ extension RecordStream {
     func produce(_ path: String, into handoff: RecordHandoff) -> Thread {
         let stream = self
         let thread = Thread {
-            var seen: [HouseholdKey: Int] = [:]
+            // Keys only: whether a repeat is identical is decided by the store, which compares states anyway.
+            var seen = Set<HouseholdKey>()
             // Messages go over in batches: one lock and at most one wake-up per batch, not per record.
             var batch: [ReadMessage] = []
             batch.reserveCapacity(64)
@@ -85,18 +86,8 @@ extension RecordStream {
                         let message: ReadMessage
                         switch outcome {
                         case .household(let household, let index, let line, let raw):
-                            let fingerprint = household.hashValue
-                            if let earlier = seen[household.key] {
-                                message =
-                                    earlier == fingerprint
-                                    ? .duplicate(index: index)
-                                    : .rejected(
-                                        index: index, line: line, key: household.key.description, raw: raw(),
-                                        issues: [FilePipeline.conflict(household.key, line: line)])
-                            } else {
-                                seen[household.key] = fingerprint
-                                message = .household(household, index: index, line: line)
-                            }
+                            let repeated = !seen.insert(household.key).inserted
+                            message = .household(household, index: index, line: line, raw: repeated ? raw() : nil)
                         case .rejected(let index, let line, let key, let raw, let issues):
                             message = .rejected(index: index, line: line, key: key, raw: raw, issues: issues)
                         }

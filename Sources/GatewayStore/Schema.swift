@@ -53,7 +53,6 @@ enum Schema {
                         state TEXT NOT NULL,
                         UNIQUE (organisme, matricule)
                     );
-                    CREATE INDEX household_last_file ON household(organisme, organisme_number, last_file_id);
                     CREATE TABLE right_status (
                         household_id INTEGER PRIMARY KEY REFERENCES household(id) ON DELETE CASCADE,
                         rsa_request_number TEXT,
