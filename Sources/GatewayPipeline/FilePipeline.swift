@@ -85,7 +85,7 @@ public struct ImportReport: Sendable, Codable {
 public struct FilePipeline {
     public let flow: FlowMapping
     public var logger: Logger
-    public var progress: (@Sendable (Int, Int?) -> Void)?
+    public var progress: (@Sendable (_ records: Int, _ bytes: Int, _ size: Int?) -> Void)?
     /// Errors listed in a report; the store keeps all of them.
     public var reportLimit = 1_000
 

@@ -16,8 +16,8 @@ public struct RecordStream: Sendable {
     public let flow: FlowMapping
     let engine: MappingEngine
     public var schemaPath: String?
-    /// Called with bytes consumed and the file size, every few hundred records.
-    public var progress: (@Sendable (Int, Int?) -> Void)?
+    /// Called with the records read, the bytes consumed and the file size, every few hundred records.
+    public var progress: (@Sendable (_ records: Int, _ bytes: Int, _ size: Int?) -> Void)?
 
     public init(flow: FlowMapping, schemaPath: String? = nil) {
         self.flow = flow
@@ -77,7 +77,7 @@ public struct RecordStream: Sendable {
                     raw: { node.serialised() })
                 try record(outcome)
                 level.records += 1
-                if index % 512 == 0 { progress?(reader.bytesConsumed, reader.fileSize) }
+                if index % 512 == 0 { progress?(index, reader.bytesConsumed, reader.fileSize) }
             })
         try sendHeader()
         level.header = RecordBuilder.fluxHeader(from: fileBag)
@@ -100,7 +100,7 @@ public struct RecordStream: Sendable {
                         "Le fichier annonce \(declared) enregistrement(s) mais en contient \(level.records) : fichier incomplet ou mal constitué, il n'est pas appliqué."
                 ))
         }
-        progress?(reader.bytesConsumed, reader.fileSize)
+        progress?(level.records, reader.bytesConsumed, reader.fileSize)
         return level
     }
 
@@ -136,7 +136,7 @@ public struct RecordStream: Sendable {
                     engine.map(node, path: "ligne \(row.line)"), extraIssues: extra, index: index, line: row.line,
                     raw: { row.raw }))
             index += 1
-            if index % 1024 == 0 { progress?(reader.bytesConsumed, reader.fileSize) }
+            if index % 1024 == 0 { progress?(index, reader.bytesConsumed, reader.fileSize) }
         }
         level.records = index
         level.warnings.append(contentsOf: reader.encodingWarnings)
@@ -157,7 +157,7 @@ public struct RecordStream: Sendable {
                     engine.map(node, path: "enregistrement \(index + 1)"), extraIssues: [], index: index,
                     line: item.line, raw: { item.raw }))
             index += 1
-            if index % 1024 == 0 { progress?(reader.bytesConsumed, reader.fileSize) }
+            if index % 1024 == 0 { progress?(index, reader.bytesConsumed, reader.fileSize) }
         }
         level.records = index
         return level

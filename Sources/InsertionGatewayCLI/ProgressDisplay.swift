@@ -1,6 +1,6 @@
 import Foundation
 
-/// Progress on standard error for long commands: bytes, MB/s and time left. Silent when standard error is not
+/// Progress on standard error for long commands: records, MB read, MB/s and time left. Silent when standard error is not
 /// a terminal, or with `--quiet`.
 final class ProgressDisplay: @unchecked Sendable {
     private let enabled: Bool
@@ -12,14 +12,15 @@ final class ProgressDisplay: @unchecked Sendable {
         self.enabled = enabled && isatty(STDERR_FILENO) == 1
     }
 
-    func update(_ bytes: Int, _ total: Int?) {
+    func update(_ records: Int, _ bytes: Int, _ total: Int?) {
         guard enabled else { return }
         let now = Date()
         guard now.timeIntervalSince(lastDraw) >= 0.25 else { return }
         lastDraw = now
         let elapsed = max(now.timeIntervalSince(start), 0.001)
         let rate = Double(bytes) / elapsed / 1_000_000
-        var text = String(format: "\r%.1f Mo lus · %.1f Mo/s", Double(bytes) / 1_000_000, rate)
+        var text = String(
+            format: "\r%d enregistrements · %.1f Mo lus · %.1f Mo/s", records, Double(bytes) / 1_000_000, rate)
         if let total, total > 0, bytes > 0 {
             let left = Double(total - bytes) / (Double(bytes) / elapsed)
             text += String(format: " · %d %% · reste %d s   ", Int(100 * Double(bytes) / Double(total)), Int(left))
