@@ -192,7 +192,7 @@ public struct FilePipeline {
                             switch message {
                             case .header(let header): session.setReferenceDate(header.referenceDate)
                             case .household(let household, let index, let line, let raw):
-                                if try session.apply(household) == .conflict {
+                                if try session.apply(household, repeated: raw != nil) == .conflict {
                                     let issue = Self.conflict(household.key, line: line)
                                     try session.quarantine(
                                         index: index, line: line, key: household.key.description, raw: raw ?? "",

@@ -35,15 +35,22 @@ public final class ImportSession {
     public func setReferenceDate(_ date: LocalDate?) { referenceDate = date }
 
     /// Upserts a household, its right and its people on their business keys, and records its status changes.
-    public func apply(_ household: Household) throws -> ApplyOutcome {
+    /// - Parameter repeated: whether the same key came earlier in this file (the reader knows); when not, and
+    ///   the store held no household of this organisme when the file began (a first load), there is nothing
+    ///   to look up.
+    public func apply(_ household: Household, repeated: Bool = true) throws -> ApplyOutcome {
         counts.records += 1
         let state = HouseholdState.encode(household)
-        let existing = try Row.fetchOne(
-            try db.cachedStatement(
-                sql:
-                    "SELECT id, last_file_id, state, last_reference_date FROM household WHERE organisme = ? AND matricule = ?"
-            ),
-            arguments: [household.organisme.rawValue, household.matricule.canonical])
+        let firstLoad = try !repeated && isFirstLoad(of: household.organisme)
+        let existing =
+            firstLoad
+            ? nil
+            : try Row.fetchOne(
+                try db.cachedStatement(
+                    sql:
+                        "SELECT id, last_file_id, state, last_reference_date FROM household WHERE organisme = ? AND matricule = ?"
+                ),
+                arguments: [household.organisme.rawValue, household.matricule.canonical])
         var householdID: Int64
         var previous: Household?
         if let existing {
@@ -120,6 +127,19 @@ public final class ImportSession {
     public func countDuplicate() {
         counts.records += 1
         counts.duplicates += 1
+    }
+
+    private var firstLoads: [Organisme: Bool] = [:]
+
+    /// Whether the store held no household of `organisme` before this file.
+    private func isFirstLoad(of organisme: Organisme) throws -> Bool {
+        if let known = firstLoads[organisme] { return known }
+        let any =
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM household WHERE organisme = ? AND last_file_id <> ?)",
+                arguments: [organisme.rawValue, fileID]) ?? true
+        firstLoads[organisme] = !any
+        return !any
     }
 
     /// Keeps a refused record with its errors (values masked) and its raw text.

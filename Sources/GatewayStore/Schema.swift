@@ -86,8 +86,8 @@ enum Schema {
                         last_file_id INTEGER NOT NULL REFERENCES received_file(id),
                         UNIQUE (household_id, person_key)
                     );
-                    CREATE INDEX person_nir13 ON person(nir13);
-                    CREATE INDEX person_france_travail ON person(france_travail_id);
+                    CREATE INDEX person_nir13 ON person(nir13) WHERE nir13 IS NOT NULL;
+                    CREATE INDEX person_france_travail ON person(france_travail_id) WHERE france_travail_id IS NOT NULL;
                     CREATE TABLE cnaf_event (
                         household_id INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,
                         liquidation_date TEXT NOT NULL,
