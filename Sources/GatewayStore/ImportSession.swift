@@ -114,9 +114,7 @@ public final class ImportSession {
         }
         let changes = StatusChangeDerivation.changes(
             previous: previous, current: household, referenceDate: referenceDate, knownEvents: knownEvents)
-        for change in changes {
-            try insert(change, householdID: householdID, personID: change.personKey.flatMap { personIDs[$0] })
-        }
+        try insert(changes, householdID: householdID, personIDs: personIDs)
         organismesSeen.insert(household.organisme.rawValue + "|" + (household.organismeNumber ?? ""))
         counts.accepted += 1
         counts.statusChanges += changes.count
@@ -179,6 +177,41 @@ public final class ImportSession {
                 counts.statusChanges += 1
             }
         }
+    }
+
+    /// Statements inserting several rows at once, by table and row count: one statement per household
+    /// instead of one per row.
+    private var multiRow: [String: Statement] = [:]
+
+    private func multiRowInsert(into table: String, columns: [String], rows: Int) throws -> Statement {
+        let key = table + "|" + String(rows)
+        if let statement = multiRow[key] { return statement }
+        let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+        let statement = try db.makeStatement(
+            sql: "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
+                + Array(repeating: row, count: rows).joined(separator: ", "))
+        multiRow[key] = statement
+        return statement
+    }
+
+    private static let statusChangeColumns = [
+        "household_id", "person_id", "kind", "effective_date", "before_value", "after_value", "motive", "event_code",
+        "file_id",
+    ]
+
+    private func insert(_ changes: [StatusChange], householdID: Int64, personIDs: [String: Int64]) throws {
+        guard !changes.isEmpty else { return }
+        var values: [(any DatabaseValueConvertible)?] = []
+        values.reserveCapacity(changes.count * Self.statusChangeColumns.count)
+        for change in changes {
+            values +=
+                [
+                    householdID, change.personKey.flatMap { personIDs[$0] }, change.kind.rawValue,
+                    change.effectiveDate?.iso, change.before, change.after, change.motive, change.eventCode, fileID,
+                ] as [(any DatabaseValueConvertible)?]
+        }
+        try multiRowInsert(into: "status_change", columns: Self.statusChangeColumns, rows: changes.count)
+            .execute(arguments: StatementArguments(values))
     }
 
     private func insert(_ change: StatusChange, householdID: Int64, personID: Int64?) throws {
@@ -271,8 +304,34 @@ public final class ImportSession {
     }
 
     /// Upserts the people of a household; people no longer listed are kept, marked absent.
+    private static let personColumns = [
+        "household_id", "person_key", "nir13", "nir_key", "civility", "surname", "birth_name", "first_name",
+        "birth_date", "sex", "role", "france_travail_id", "soumis_droits_devoirs", "entrant_droits_devoirs",
+        "first_file_id", "last_file_id",
+    ]
+
+    private func personValues(_ person: Person, householdID: Int64) -> [(any DatabaseValueConvertible)?] {
+        [
+            householdID, person.householdKey, person.nir?.base13,
+            person.nir?.key.map { $0 < 10 ? "0\($0)" : String($0) },
+            person.civility?.rawValue, person.surname, person.birthName, person.firstName, person.birthDate?.iso,
+            person.sex, person.role.rawValue, person.franceTravailID?.canonical, person.soumisDroitsDevoirs,
+            person.entrantDroitsDevoirs, fileID, fileID,
+        ]
+    }
+
     private func upsertPeople(_ household: Household, householdID: Int64, isNew: Bool) throws -> [String: Int64] {
         var ids: [String: Int64] = [:]
+        if isNew {
+            // A new household's people are new too, and no change of a new household names a person.
+            guard !household.people.isEmpty else { return ids }
+            var values: [(any DatabaseValueConvertible)?] = []
+            values.reserveCapacity(household.people.count * Self.personColumns.count)
+            for person in household.people { values += personValues(person, householdID: householdID) }
+            try multiRowInsert(into: "person", columns: Self.personColumns, rows: household.people.count)
+                .execute(arguments: StatementArguments(values))
+            return ids
+        }
         let statement = try db.cachedStatement(
             sql: """
                 INSERT INTO person (household_id, person_key, nir13, nir_key, civility, surname, birth_name, first_name,
@@ -288,28 +347,14 @@ public final class ImportSession {
                 last_file_id = excluded.last_file_id
                 RETURNING id
                 """)
-        let insert = try db.cachedStatement(
-            sql: """
-                INSERT INTO person (household_id, person_key, nir13, nir_key, civility, surname, birth_name, first_name,
-                birth_date, sex, role, france_travail_id, soumis_droits_devoirs, entrant_droits_devoirs, present,
-                first_file_id, last_file_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
-                """)
         for person in household.people {
             let key = person.householdKey
-            let arguments: StatementArguments = [
-                householdID, key, person.nir?.base13, person.nir?.key.map { $0 < 10 ? "0\($0)" : String($0) },
-                person.civility?.rawValue, person.surname, person.birthName, person.firstName,
-                person.birthDate?.iso, person.sex, person.role.rawValue, person.franceTravailID?.canonical,
-                person.soumisDroitsDevoirs, person.entrantDroitsDevoirs, fileID, fileID,
-            ]
-            if isNew {
-                try insert.execute(arguments: arguments)
-                ids[key] = db.lastInsertedRowID
-            } else if let id = try Int64.fetchOne(statement, arguments: arguments) {
+            if let id = try Int64.fetchOne(
+                statement, arguments: StatementArguments(personValues(person, householdID: householdID)))
+            {
                 ids[key] = id
             }
         }
-        guard !isNew else { return ids }
         try db.cachedStatement(sql: "UPDATE person SET present = 0 WHERE household_id = ? AND last_file_id <> ?")
             .execute(arguments: [householdID, fileID])
         // People who left are still referenced by their status change.
