@@ -58,16 +58,20 @@ struct Column<Element: BitwiseCopyable> {
 final class RecordTree {
     enum Kind: UInt8 { case element, text }
 
-    @exclusivity(unchecked) var kind = Column<Kind>()
-    @exclusivity(unchecked) var name = Column<Int32>()
-    @exclusivity(unchecked) var parent = Column<Int32>()
-    @exclusivity(unchecked) var firstChild = Column<Int32>()
-    @exclusivity(unchecked) var lastChild = Column<Int32>()
-    @exclusivity(unchecked) var nextSibling = Column<Int32>()
-    @exclusivity(unchecked) var line = Column<Int32>()
-    /// Text nodes: their bytes in `text`; elements: their attributes in `attributeName`/`attributeStart`/…
-    @exclusivity(unchecked) var start = Column<Int32>()
-    @exclusivity(unchecked) var end = Column<Int32>()
+    /// One node: element or text, its links, line, and its bytes (text) or attributes (element).
+    struct Node: BitwiseCopyable {
+        var kind: Kind
+        var name: Int32
+        var parent: Int32
+        var firstChild: Int32 = -1
+        var lastChild: Int32 = -1
+        var nextSibling: Int32 = -1
+        var line: Int32
+        var start: Int32 = 0
+        var end: Int32 = 0
+    }
+
+    @exclusivity(unchecked) var nodes = Column<Node>()
     @exclusivity(unchecked) var text = Column<UInt8>(capacity: 8192)
     @exclusivity(unchecked) var attributeName = Column<Int32>()
     @exclusivity(unchecked) var attributeStart = Column<Int32>()
@@ -79,15 +83,7 @@ final class RecordTree {
     @exclusivity(unchecked) var nameEnd = Column<Int32>()
 
     deinit {
-        kind.deallocate()
-        name.deallocate()
-        parent.deallocate()
-        firstChild.deallocate()
-        lastChild.deallocate()
-        nextSibling.deallocate()
-        line.deallocate()
-        start.deallocate()
-        end.deallocate()
+        nodes.deallocate()
         text.deallocate()
         attributeName.deallocate()
         attributeStart.deallocate()
@@ -98,15 +94,7 @@ final class RecordTree {
     }
 
     func reset() {
-        kind.removeAll()
-        name.removeAll()
-        parent.removeAll()
-        firstChild.removeAll()
-        lastChild.removeAll()
-        nextSibling.removeAll()
-        line.removeAll()
-        start.removeAll()
-        end.removeAll()
+        nodes.removeAll()
         text.removeAll()
         attributeName.removeAll()
         attributeStart.removeAll()
@@ -133,41 +121,33 @@ final class RecordTree {
 
     @discardableResult
     func append(_ nodeKind: Kind, name nameID: Int32, parent parentIndex: Int32, line lineNumber: Int32) -> Int32 {
-        let index = Int32(kind.count)
-        kind.append(nodeKind)
-        name.append(nameID)
-        parent.append(parentIndex)
-        firstChild.append(-1)
-        lastChild.append(-1)
-        nextSibling.append(-1)
-        line.append(lineNumber)
-        start.append(0)
-        end.append(0)
+        let index = Int32(nodes.count)
+        nodes.append(Node(kind: nodeKind, name: nameID, parent: parentIndex, line: lineNumber))
         if parentIndex >= 0 {
             let parentSlot = Int(parentIndex)
-            let last = lastChild[parentSlot]
+            let last = nodes[parentSlot].lastChild
             if last >= 0 {
-                nextSibling[Int(last)] = index
+                nodes[Int(last)].nextSibling = index
             } else {
-                firstChild[parentSlot] = index
+                nodes[parentSlot].firstChild = index
             }
-            lastChild[parentSlot] = index
+            nodes[parentSlot].lastChild = index
         }
         return index
     }
 
     /// Adds character data under `element`, extending its last text child when the data is contiguous.
     func appendText(_ bytes: UnsafePointer<xmlChar>, count: Int, under element: Int32, line lineNumber: Int32) {
-        let last = lastChild[Int(element)]
-        if last >= 0 && kind[Int(last)] == .text && end[Int(last)] == Int32(text.count) {
+        let last = nodes[Int(element)].lastChild
+        if last >= 0 && nodes[Int(last)].kind == .text && nodes[Int(last)].end == Int32(text.count) {
             text.append(contentsOf: UnsafeBufferPointer(start: bytes, count: count))
-            end[Int(last)] = Int32(text.count)
+            nodes[Int(last)].end = Int32(text.count)
             return
         }
         let node = append(.text, name: -1, parent: element, line: lineNumber)
-        start[Int(node)] = Int32(text.count)
+        nodes[Int(node)].start = Int32(text.count)
         text.append(contentsOf: UnsafeBufferPointer(start: bytes, count: count))
-        end[Int(node)] = Int32(text.count)
+        nodes[Int(node)].end = Int32(text.count)
     }
 }
 
@@ -177,19 +157,19 @@ public struct XMLNodeRef {
     let index: Int32
 
     /// The element's name.
-    public var name: String { String(decoding: tree.nameBytes(tree.name[Int(index)]), as: UTF8.self) }
+    public var name: String { String(decoding: tree.nameBytes(tree.nodes[Int(index)].name), as: UTF8.self) }
 
     public func isNamed(_ name: XMLName) -> Bool {
-        let own = tree.nameBytes(tree.name[Int(index)])
+        let own = tree.nameBytes(tree.nodes[Int(index)].name)
         guard own.count == name.bytes.count - 1 else { return false }
         return name.bytes.withUnsafeBufferPointer { memcmp(own.baseAddress!, $0.baseAddress!, own.count) == 0 }
     }
 
     /// Line of the element's start tag.
-    public var line: Int { Int(tree.line[Int(index)]) }
+    public var line: Int { Int(tree.nodes[Int(index)].line) }
 
     /// Child elements, in document order.
-    public var children: XMLChildren { XMLChildren(tree: tree, cursor: tree.firstChild[Int(index)]) }
+    public var children: XMLChildren { XMLChildren(tree: tree, cursor: tree.nodes[Int(index)].firstChild) }
 
     /// The first child element with this name.
     public func child(_ name: XMLName) -> XMLNodeRef? {
@@ -199,26 +179,26 @@ public struct XMLNodeRef {
 
     /// The concatenated text of the element's own text (character data, CDATA, references resolved).
     public var text: String {
-        var child = tree.firstChild[Int(index)]
+        var child = tree.nodes[Int(index)].firstChild
         var result: String?
         while child >= 0 {
             let slot = Int(child)
-            if tree.kind[slot] == .text {
+            if tree.nodes[slot].kind == .text {
                 let piece = String(
-                    decoding: tree.text.buffer(Int(tree.start[slot])..<Int(tree.end[slot])), as: UTF8.self)
+                    decoding: tree.text.buffer(Int(tree.nodes[slot].start)..<Int(tree.nodes[slot].end)), as: UTF8.self)
                 result = result.map { $0 + piece } ?? piece
             }
-            child = tree.nextSibling[slot]
+            child = tree.nodes[slot].nextSibling
         }
         return result ?? ""
     }
 
     /// Whether the element has child elements (as opposed to only text).
     public var hasElementChildren: Bool {
-        var child = tree.firstChild[Int(index)]
+        var child = tree.nodes[Int(index)].firstChild
         while child >= 0 {
-            if tree.kind[Int(child)] == .element { return true }
-            child = tree.nextSibling[Int(child)]
+            if tree.nodes[Int(child)].kind == .element { return true }
+            child = tree.nodes[Int(child)].nextSibling
         }
         return false
     }
@@ -233,14 +213,15 @@ public struct XMLNodeRef {
 
     private func write(_ node: Int32, to out: inout [UInt8]) {
         let slot = Int(node)
-        if tree.kind[slot] == .text {
-            escape(tree.text.buffer(Int(tree.start[slot])..<Int(tree.end[slot])), attribute: false, to: &out)
+        if tree.nodes[slot].kind == .text {
+            escape(
+                tree.text.buffer(Int(tree.nodes[slot].start)..<Int(tree.nodes[slot].end)), attribute: false, to: &out)
             return
         }
-        let nameBytes = Array(tree.nameBytes(tree.name[slot]))
+        let nameBytes = Array(tree.nameBytes(tree.nodes[slot].name))
         out.append(UInt8(ascii: "<"))
         out.append(contentsOf: nameBytes)
-        for attribute in Int(tree.start[slot])..<Int(tree.end[slot]) {
+        for attribute in Int(tree.nodes[slot].start)..<Int(tree.nodes[slot].end) {
             out.append(UInt8(ascii: " "))
             out.append(contentsOf: tree.nameBytes(tree.attributeName[attribute]))
             out.append(contentsOf: Array("=\"".utf8))
@@ -249,7 +230,7 @@ public struct XMLNodeRef {
                 attribute: true, to: &out)
             out.append(UInt8(ascii: "\""))
         }
-        var child = tree.firstChild[slot]
+        var child = tree.nodes[slot].firstChild
         guard child >= 0 else {
             out.append(contentsOf: Array("/>".utf8))
             return
@@ -257,7 +238,7 @@ public struct XMLNodeRef {
         out.append(UInt8(ascii: ">"))
         while child >= 0 {
             write(child, to: &out)
-            child = tree.nextSibling[Int(child)]
+            child = tree.nodes[Int(child)].nextSibling
         }
         out.append(contentsOf: Array("</".utf8))
         out.append(contentsOf: nameBytes)
@@ -285,8 +266,8 @@ public struct XMLChildren: Sequence, IteratorProtocol {
     public mutating func next() -> XMLNodeRef? {
         while cursor >= 0 {
             let current = cursor
-            cursor = tree.nextSibling[Int(current)]
-            if tree.kind[Int(current)] == .element { return XMLNodeRef(tree: tree, index: current) }
+            cursor = tree.nodes[Int(current)].nextSibling
+            if tree.nodes[Int(current)].kind == .element { return XMLNodeRef(tree: tree, index: current) }
         }
         return nil
     }
@@ -426,8 +407,8 @@ final class XMLRecordParser {
                 tree.attributeStart.append(valueOffset)
                 tree.attributeEnd.append(Int32(tree.text.count))
             }
-            tree.start[Int(node)] = first
-            tree.end[Int(node)] = Int32(tree.attributeName.count)
+            tree.nodes[Int(node)].start = first
+            tree.nodes[Int(node)].end = Int32(tree.attributeName.count)
         }
         current = node
     }
@@ -445,7 +426,7 @@ final class XMLRecordParser {
             }
             current = -1
         } else {
-            current = tree.parent[Int(current)]
+            current = tree.nodes[Int(current)].parent
         }
     }
 

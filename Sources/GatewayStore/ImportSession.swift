@@ -102,15 +102,19 @@ public final class ImportSession {
                     CNAFEvent(liquidationDate: date, liquidationTime: time.isEmpty ? nil : time, code: row[2]))
             }
         }
-        for event in household.events where !knownEvents.contains(event) {
-            try db.cachedStatement(
-                sql: """
-                    INSERT OR IGNORE INTO cnaf_event (household_id, liquidation_date, liquidation_time, code, file_id)
-                    VALUES (?, ?, ?, ?, ?)
-                    """
-            ).execute(arguments: [
-                householdID, event.liquidationDate.iso, event.liquidationTime ?? "", event.code, fileID,
-            ])
+        let newEvents = household.events.filter { !knownEvents.contains($0) }
+        if !newEvents.isEmpty {
+            var values: [(any DatabaseValueConvertible)?] = []
+            for event in newEvents {
+                values +=
+                    [householdID, event.liquidationDate.iso, event.liquidationTime ?? "", event.code, fileID]
+                    as [(any DatabaseValueConvertible)?]
+            }
+            try multiRowInsert(
+                into: "cnaf_event",
+                columns: ["household_id", "liquidation_date", "liquidation_time", "code", "file_id"],
+                rows: newEvents.count, orIgnore: true
+            ).execute(arguments: StatementArguments(values))
         }
         let changes = StatusChangeDerivation.changes(
             previous: previous, current: household, referenceDate: referenceDate, knownEvents: knownEvents)
@@ -183,12 +187,14 @@ public final class ImportSession {
     /// instead of one per row.
     private var multiRow: [String: Statement] = [:]
 
-    private func multiRowInsert(into table: String, columns: [String], rows: Int) throws -> Statement {
+    private func multiRowInsert(into table: String, columns: [String], rows: Int, orIgnore: Bool = false) throws
+        -> Statement
+    {
         let key = table + "|" + String(rows)
         if let statement = multiRow[key] { return statement }
         let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
         let statement = try db.makeStatement(
-            sql: "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
+            sql: "INSERT \(orIgnore ? "OR IGNORE " : "")INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
                 + Array(repeating: row, count: rows).joined(separator: ", "))
         multiRow[key] = statement
         return statement
@@ -226,6 +232,31 @@ public final class ImportSession {
         ])
     }
 
+    private static let householdInsert = """
+        INSERT INTO household (organisme, matricule, organisme_number, rsa_request_number, rsa_request_date,
+        partner_departement, street_number, street_type, street_name, address_complement, locality,
+        commune_insee, postal_code, commune_name, departement, homeless, soumis_droits_devoirs, right_state,
+        first_file_id, last_file_id, last_reference_date, state)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    private static let householdUpsert =
+        householdInsert + """
+
+            ON CONFLICT (organisme, matricule) DO UPDATE SET organisme_number = excluded.organisme_number,
+            rsa_request_number = excluded.rsa_request_number, rsa_request_date = excluded.rsa_request_date,
+            partner_departement = excluded.partner_departement, street_number = excluded.street_number,
+            street_type = excluded.street_type, street_name = excluded.street_name,
+            address_complement = excluded.address_complement, locality = excluded.locality,
+            commune_insee = excluded.commune_insee, postal_code = excluded.postal_code,
+            commune_name = excluded.commune_name, departement = excluded.departement,
+            homeless = excluded.homeless, soumis_droits_devoirs = excluded.soumis_droits_devoirs,
+            right_state = excluded.right_state, last_file_id = excluded.last_file_id,
+            last_reference_date = excluded.last_reference_date, absent_since_file_id = NULL,
+            state = excluded.state
+            RETURNING id
+            """
+
     private func upsertHousehold(_ household: Household, state: String, existingID: Int64?) throws -> Int64 {
         let address = household.address
         let arguments: StatementArguments = [
@@ -238,37 +269,10 @@ public final class ImportSession {
         ]
         if existingID == nil {
             // A household never seen: a plain insert, cheaper than an upsert with RETURNING.
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO household (organisme, matricule, organisme_number, rsa_request_number, rsa_request_date,
-                    partner_departement, street_number, street_type, street_name, address_complement, locality,
-                    commune_insee, postal_code, commune_name, departement, homeless, soumis_droits_devoirs, right_state,
-                    first_file_id, last_file_id, last_reference_date, state)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(arguments: arguments)
+            try db.cachedStatement(sql: Self.householdInsert).execute(arguments: arguments)
             return db.lastInsertedRowID
         }
-        let statement = try db.cachedStatement(
-            sql: """
-                INSERT INTO household (organisme, matricule, organisme_number, rsa_request_number, rsa_request_date,
-                partner_departement, street_number, street_type, street_name, address_complement, locality,
-                commune_insee, postal_code, commune_name, departement, homeless, soumis_droits_devoirs, right_state,
-                first_file_id, last_file_id, last_reference_date, state)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (organisme, matricule) DO UPDATE SET organisme_number = excluded.organisme_number,
-                rsa_request_number = excluded.rsa_request_number, rsa_request_date = excluded.rsa_request_date,
-                partner_departement = excluded.partner_departement, street_number = excluded.street_number,
-                street_type = excluded.street_type, street_name = excluded.street_name,
-                address_complement = excluded.address_complement, locality = excluded.locality,
-                commune_insee = excluded.commune_insee, postal_code = excluded.postal_code,
-                commune_name = excluded.commune_name, departement = excluded.departement,
-                homeless = excluded.homeless, soumis_droits_devoirs = excluded.soumis_droits_devoirs,
-                right_state = excluded.right_state, last_file_id = excluded.last_file_id,
-                last_reference_date = excluded.last_reference_date, absent_since_file_id = NULL,
-                state = excluded.state
-                RETURNING id
-                """)
+        let statement = try db.cachedStatement(sql: Self.householdUpsert)
         guard let id = try Int64.fetchOne(statement, arguments: arguments) else {
             throw DatabaseError(message: "household upsert returned no id")
         }

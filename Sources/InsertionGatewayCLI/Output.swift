@@ -1,4 +1,5 @@
 import Foundation
+import GatewayFormats
 import GatewayPipeline
 
 /// Writing to standard output and standard error.
@@ -71,23 +72,5 @@ final class JSONArraySink {
         buffer.removeAll()
     }
 
-    static func quote(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    result += String(format: "\\u%04x", scalar.value)
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
-    }
+    static func quote(_ text: String) -> String { JSONValue.quoted(text) }
 }
