@@ -2,7 +2,7 @@
 ///
 /// Digits only, up to 15, surrounding spaces trimmed. Normalisation, applied in this order:
 /// 1. when longer than 7 digits and every digit after the 7th is 0, only the first 7 are kept
-///    (files right-pad a 7-digit number with zeros: `205599000000000` is `2055990`);
+///    (files right-pad a 7-digit number with zeros to 15 digits: `2055990` then eight zeros is `2055990`);
 /// 2. leading zeros are stripped (`0012345` is `12345`).
 ///
 /// Rule 1 cannot tell a padded number from a longer one that happens to end in zeros (`20559900`
