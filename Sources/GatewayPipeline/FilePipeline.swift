@@ -223,8 +223,10 @@ public struct FilePipeline {
                     }
                 } catch {
                     handoff.cancel()
+                    handoff.waitForProducer()
                     throw error
                 }
+                handoff.waitForProducer()
                 guard level.issues.isEmpty else { throw FileRefused(issues: level.issues) }
                 session.fileIssues = level.warnings
                 if level.header.isMonthly { try session.recordAbsences() }

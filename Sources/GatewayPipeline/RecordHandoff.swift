@@ -21,6 +21,13 @@ final class RecordHandoff: @unchecked Sendable {
     private var buffer: [ReadMessage] = []
     private let capacity: Int
     private var cancelled = false
+    private let producerDone = DispatchSemaphore(value: 0)
+
+    /// Called by the producer as its very last step.
+    func producerFinished() { producerDone.signal() }
+
+    /// Waits until the producer thread has let go of the file and the parser.
+    func waitForProducer() { producerDone.wait() }
 
     init(capacity: Int = 1024) { self.capacity = capacity }
 
@@ -71,6 +78,7 @@ extension RecordStream {
     func produce(_ path: String, into handoff: RecordHandoff) -> Thread {
         let stream = self
         let thread = Thread {
+            defer { handoff.producerFinished() }
             // Keys only: whether a repeat is identical is decided by the store, which compares states anyway.
             var seen = Set<HouseholdKey>()
             // Messages go over in batches: one lock and at most one wake-up per batch, not per record.
