@@ -68,7 +68,9 @@ let package = Package(
         .testTarget(name: "GatewayStoreTests", dependencies: ["GatewayStore"]),
         .testTarget(
             name: "GatewayPipelineTests",
-            dependencies: ["GatewayPipeline", "GatewayStore", "GatewayMapping"]),
+            dependencies: [
+                "GatewayPipeline", "GatewayStore", "GatewayMapping", .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import GatewayCore
 import GatewayPipeline
 import GatewayStore
@@ -197,5 +198,31 @@ struct CNAFImportTests {
         #expect(bad.exitCode == 1)
         #expect(bad.errors.contains { $0.type == "schema-error" && $0.record == 1 })
         #expect(bad.rejected == 1 && bad.accepted == 2)
+    }
+}
+
+@Suite("Two-thread import when the store fails")
+struct StoreFailureTests {
+    @Test("A database error in the middle of a file stops the reading thread and leaves no trace")
+    func databaseErrorMidFile() throws {
+        let directory = try TempDirectory()
+        let path = directory.path("failing.sqlite")
+        let store = try GatewayStore(path: path)
+        // A trigger makes the sixth household fail, as a full disk or a broken constraint would.
+        let raw = try DatabaseQueue(path: path)
+        try raw.write { db in
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER fail_after_five AFTER INSERT ON household
+                    WHEN (SELECT COUNT(*) FROM household) > 5
+                    BEGIN SELECT RAISE(FAIL, 'disque plein'); END
+                    """)
+        }
+        try raw.close()
+        let pipeline = FilePipeline(flow: try Repo.cafFlow(), logger: silentLogger)
+        #expect(throws: (any Error).self) {
+            _ = try pipeline.importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
+        }
+        #expect(try store.tableCounts().values.allSatisfy { $0 == 0 })
     }
 }
