@@ -181,8 +181,22 @@ public struct FilePipeline {
         stream.progress = progress
         do {
             var level = RecordStream.FileLevel()
+            var recordErrors: [ReportedIssue] = []
+            var recordErrorsNotShown = 0
             let (file, counts) = try store.apply(arrival, referenceDate: nil) { session in
                 // One thread reads and maps, this one stores: both cores work, the transaction stays here.
+                func quarantine(index: Int, line: Int?, key: String?, raw: String, issues: [ValidationIssue]) throws {
+                    try session.quarantine(index: index, line: line, key: key, raw: raw, issues: issues)
+                    log.warning(
+                        "record quarantined",
+                        metadata: [
+                            "record": "\(index)", "line": "\(line ?? 0)", "key": "\(key ?? "-")",
+                            "issues": "\(Set(issues.map(\.type.rawValue)).sorted().joined(separator: ","))",
+                        ])
+                    // Two variables, not two members of `report`: a local function's captures are checked for
+                    // exclusive access at run time, and one variable passed twice `inout` would overlap.
+                    add(issues, record: index, to: &recordErrors, dropped: &recordErrorsNotShown)
+                }
                 let handoff = RecordHandoff()
                 _ = stream.produce(path, into: handoff)
                 var finished = false
@@ -193,27 +207,12 @@ public struct FilePipeline {
                             case .header(let header): session.setReferenceDate(header.referenceDate)
                             case .household(let household, let index, let line, let raw):
                                 if try session.apply(household, repeated: raw != nil) == .conflict {
-                                    let issue = Self.conflict(household.key, line: line)
-                                    try session.quarantine(
+                                    try quarantine(
                                         index: index, line: line, key: household.key.description, raw: raw ?? "",
-                                        issues: [issue])
-                                    log.warning(
-                                        "record quarantined",
-                                        metadata: [
-                                            "record": "\(index)", "line": "\(line ?? 0)", "key": "\(household.key)",
-                                            "issues": "unique-error",
-                                        ])
-                                    add([issue], record: index, to: &report.errors, dropped: &report.errorsNotShown)
+                                        issues: [Self.conflict(household.key, line: line)])
                                 }
                             case .rejected(let index, let line, let key, let raw, let issues):
-                                try session.quarantine(index: index, line: line, key: key, raw: raw, issues: issues)
-                                log.warning(
-                                    "record quarantined",
-                                    metadata: [
-                                        "record": "\(index)", "line": "\(line ?? 0)", "key": "\(key ?? "-")",
-                                        "issues": "\(Set(issues.map(\.type.rawValue)).sorted().joined(separator: ","))",
-                                    ])
-                                add(issues, record: index, to: &report.errors, dropped: &report.errorsNotShown)
+                                try quarantine(index: index, line: line, key: key, raw: raw, issues: issues)
                             case .finished(let result):
                                 level = result
                                 finished = true
@@ -231,6 +230,8 @@ public struct FilePipeline {
                 session.fileIssues = level.warnings
                 if level.header.isMonthly { try session.recordAbsences() }
             }
+            report.errors = recordErrors
+            report.errorsNotShown = recordErrorsNotShown
             report.fileID = file.id
             report.records = counts.records
             report.accepted = counts.accepted

@@ -44,9 +44,6 @@ final class RecordHandoff: @unchecked Sendable {
         return true
     }
 
-    @discardableResult
-    func put(_ message: ReadMessage) -> Bool { put([message]) }
-
     /// Takes every message queued, waiting for at least one.
     func takeAll() -> [ReadMessage] {
         condition.lock()

@@ -22,7 +22,22 @@ public final class ImportSession {
     public internal(set) var counts = ImportCounts()
     /// File-level issues kept in the ledger (reconciliation, schema errors outside records).
     public var fileIssues: [ValidationIssue] = []
-    private var organismesSeen = Set<String>()
+    /// The paying offices (organisme, office number) this file lists, for the monthly absences.
+    private var payingOffices = Set<PayingOffice>()
+
+    private struct PayingOffice: Hashable, Comparable {
+        var organisme: String
+        var number: String
+
+        init(_ household: Household) {
+            organisme = household.organisme.rawValue
+            number = household.organismeNumber ?? ""
+        }
+
+        static func < (lhs: PayingOffice, rhs: PayingOffice) -> Bool {
+            (lhs.organisme, lhs.number) < (rhs.organisme, rhs.number)
+        }
+    }
     private let encoder: JSONEncoder = GatewayStore.encoder
 
     init(db: Database, fileID: Int64, referenceDate: LocalDate?) {
@@ -78,7 +93,7 @@ public final class ImportSession {
                 ).execute(arguments: [fileID, referenceDate?.iso, householdID])
                 try db.cachedStatement(sql: "UPDATE person SET last_file_id = ? WHERE household_id = ? AND present = 1")
                     .execute(arguments: [fileID, householdID])
-                organismesSeen.insert(household.organisme.rawValue + "|" + (household.organismeNumber ?? ""))
+                payingOffices.insert(PayingOffice(household))
                 counts.accepted += 1
                 return .accepted(statusChanges: 0)
             }
@@ -119,16 +134,10 @@ public final class ImportSession {
         let changes = StatusChangeDerivation.changes(
             previous: previous, current: household, referenceDate: referenceDate, knownEvents: knownEvents)
         try insert(changes, householdID: householdID, personIDs: personIDs)
-        organismesSeen.insert(household.organisme.rawValue + "|" + (household.organismeNumber ?? ""))
+        payingOffices.insert(PayingOffice(household))
         counts.accepted += 1
         counts.statusChanges += changes.count
         return .accepted(statusChanges: changes.count)
-    }
-
-    /// Counts an identical repeat of a record already applied from this file.
-    public func countDuplicate() {
-        counts.records += 1
-        counts.duplicates += 1
     }
 
     private var firstLoads: [Organisme: Bool] = [:]
@@ -157,8 +166,7 @@ public final class ImportSession {
 
     /// For a monthly file: households of the same paying offices that the file no longer lists.
     public func recordAbsences() throws {
-        for scope in organismesSeen.sorted() {
-            let parts = scope.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+        for office in payingOffices.sorted() {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
@@ -166,7 +174,7 @@ public final class ImportSession {
                     WHERE organisme = ? AND COALESCE(organisme_number, '') = ? AND last_file_id <> ?
                     AND absent_since_file_id IS NULL
                     AND (last_reference_date IS NULL OR ? IS NULL OR last_reference_date < ?)
-                    """, arguments: [parts[0], parts[1], fileID, referenceDate?.iso, referenceDate?.iso])
+                    """, arguments: [office.organisme, office.number, fileID, referenceDate?.iso, referenceDate?.iso])
             for row in rows {
                 let id: Int64 = row[0]
                 guard let organisme = Organisme(rawValue: row[1]),
@@ -175,7 +183,7 @@ public final class ImportSession {
                 let change = StatusChangeDerivation.absence(
                     of: HouseholdKey(organisme: organisme, matricule: matricule), referenceDate: referenceDate,
                     lastState: RightState(rawValue: row[3]))
-                try insert(change, householdID: id, personID: nil)
+                try insert([change], householdID: id, personIDs: [:])
                 try db.execute(
                     sql: "UPDATE household SET absent_since_file_id = ? WHERE id = ?", arguments: [fileID, id])
                 counts.statusChanges += 1
@@ -185,12 +193,17 @@ public final class ImportSession {
 
     /// Statements inserting several rows at once, by table and row count: one statement per household
     /// instead of one per row.
-    private var multiRow: [String: Statement] = [:]
+    private var multiRow: [MultiRowKey: Statement] = [:]
+
+    private struct MultiRowKey: Hashable {
+        var table: String
+        var rows: Int
+    }
 
     private func multiRowInsert(into table: String, columns: [String], rows: Int, orIgnore: Bool = false) throws
         -> Statement
     {
-        let key = table + "|" + String(rows)
+        let key = MultiRowKey(table: table, rows: rows)
         if let statement = multiRow[key] { return statement }
         let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
         let statement = try db.makeStatement(
@@ -218,18 +231,6 @@ public final class ImportSession {
         }
         try multiRowInsert(into: "status_change", columns: Self.statusChangeColumns, rows: changes.count)
             .execute(arguments: StatementArguments(values))
-    }
-
-    private func insert(_ change: StatusChange, householdID: Int64, personID: Int64?) throws {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO status_change (household_id, person_id, kind, effective_date, before_value, after_value,
-                motive, event_code, file_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [
-            householdID, personID, change.kind.rawValue, change.effectiveDate?.iso, change.before, change.after,
-            change.motive, change.eventCode, fileID,
-        ])
     }
 
     private static let householdInsert = """
