@@ -54,7 +54,14 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
     /// Parses `text` in `pattern`, without Foundation: this runs once per date field of every record.
     /// A trailing time or time zone after an ISO date (`2024-01-31T00:00:00+01:00`) is tolerated.
     public static func parse(_ text: some StringProtocol, pattern: Pattern) -> LocalDate? {
-        let bytes = Array(text.utf8)
+        // Native strings are contiguous UTF-8: read them in place rather than copying into an array.
+        if let parsed = text.utf8.withContiguousStorageIfAvailable({ parse(bytes: $0, pattern: pattern) }) {
+            return parsed
+        }
+        return Array(text.utf8).withUnsafeBufferPointer { parse(bytes: $0, pattern: pattern) }
+    }
+
+    private static func parse(bytes: UnsafeBufferPointer<UInt8>, pattern: Pattern) -> LocalDate? {
         func number(_ range: Range<Int>) -> Int? {
             guard range.upperBound <= bytes.count else { return nil }
             var value = 0

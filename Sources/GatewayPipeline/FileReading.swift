@@ -170,7 +170,6 @@ public struct RecordStream: Sendable {
     ) -> RecordOutcome {
         let (bag, mappingIssues) = mapped
         var issues = extraIssues + mappingIssues
-        let key = maskedKey(bag)
         switch flow.record.entity.name {
         case Catalogue.household.name:
             switch RecordBuilder.household(from: bag) {
@@ -189,11 +188,15 @@ public struct RecordStream: Sendable {
             issues.append(
                 ValidationIssue(type: .structureError, line: line, message: "Enregistrement incomplet."))
         }
-        return .rejected(index: index, line: line, key: key, raw: raw(), issues: issues)
+        return .rejected(index: index, line: line, key: maskedKey(bag), raw: raw(), issues: issues)
     }
 
+    /// The masked business key of a refused record, as far as it could be read.
     private func maskedKey(_ bag: FieldBag) -> String? {
         guard case .matricule(let matricule)? = bag["matricule"] else { return nil }
-        return (bag.text("organisme") ?? "?") + " " + Masking.identifier(matricule.canonical)
+        if let organisme = bag.text("organisme").flatMap(Organisme.init(rawValue:)) {
+            return HouseholdKey(organisme: organisme, matricule: matricule).description
+        }
+        return "? " + Masking.identifier(matricule.canonical)
     }
 }
