@@ -137,7 +137,8 @@ public enum ValueConverter {
     public static func convert(_ raw: String, field: FieldMapping) -> Result<CanonicalValue, IdentifierError> {
         let spec = field.spec
         // Personal fields are masked; so is a NIR found where it does not belong (shifted columns).
-        let shown = spec.personal ? Masking.text(raw) : (Masking.looksLikeNIR(raw) ? Masking.nir(raw) : raw)
+        // Only a refused value is shown, so it is masked only then.
+        var shown: String { spec.personal ? Masking.text(raw) : (Masking.looksLikeNIR(raw) ? Masking.nir(raw) : raw) }
         var value = raw
         if let codes = field.codes {
             guard let mapped = codes[value] ?? codes[value.uppercased()] else {
