@@ -85,6 +85,24 @@ public enum Transform: String, Sendable, Codable, CaseIterable {
 /// Which occurrence a single-valued field takes when the source repeats.
 public enum Occurrence: String, Sendable, Codable {
     case first, last
+    /// Every occurrence, joined with a space (a list of codes: JSON arrays, repeated elements).
+    case all
+}
+
+/// A field whose value comes from the file's name, not its content (France Travail sends one file per kind:
+/// `inscriptions`, `cessations`, … with the same columns).
+public struct FileNameField: Sendable {
+    public var spec: FieldSpec
+    public var required: Bool
+    /// Lower-case fragments of the file name and the canonical value each one gives, the longest tried first;
+    /// an empty fragment matches every name (a constant).
+    public var patterns: [(fragment: String, value: String)]
+
+    /// The value for a file, if a fragment appears in its name (case-insensitive).
+    public func value(forFileNamed name: String) -> String? {
+        let lowered = name.lowercased()
+        return patterns.first { lowered.contains($0.fragment) }?.value
+    }
 }
 
 /// How one canonical field is read from the partner's record.
@@ -138,6 +156,9 @@ public struct CollectionMapping: Sendable {
     public var min: Int
     public var max: Int?
     public var record: RecordMapping
+    /// CSV only: the collection's elements are the rows of a group (`path: "*"`), one per row whose collection
+    /// columns are not all empty.
+    public var isRowGroup: Bool { source.steps.count == 1 && source.steps[0].name == "*" }
 }
 
 /// The field and collection mappings of one canonical entity.
@@ -170,13 +191,24 @@ public struct FlowMapping: Sendable {
     public var reconcileCount: Bool
     /// Where the mapping was loaded from.
     public var sourceFile: String?
+    /// The layout's name when a flow comes in several layouts (`csv-2019`, `extract`, `xml`).
+    public var variant: String?
+    /// The flow's other layouts; `resolve(forFile:)` picks the one a file is in.
+    public var variants: [FlowMapping] = []
+    /// CSV: consecutive rows with the same values in these columns form one record (a row per meeting, the
+    /// accompaniment's columns repeated).
+    public var groupBy: [String] = []
+    /// Fields read from the file name.
+    public var fileNameFields: [FileNameField] = []
+    /// CSV columns that some files of the flow lack (`motif` is only in cessations and radiations), lower-cased.
+    public var optionalColumns: Set<String> = []
 
     /// Every column a CSV file must carry: the sources of all mapped fields.
     public var requiredColumns: [String] {
         var seen = Set<String>()
-        return record.fields.compactMap { field in
-            guard let name = field.source.steps.first?.name, seen.insert(name).inserted else { return nil }
-            return name
+        let fields = record.fields + record.collections.filter(\.isRowGroup).flatMap(\.record.fields)
+        return (groupBy + fields.map { $0.source.steps.first?.name ?? "" }).filter { name in
+            !name.isEmpty && !optionalColumns.contains(name.lowercased()) && seen.insert(name.lowercased()).inserted
         }
     }
 }

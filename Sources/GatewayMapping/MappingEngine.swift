@@ -27,11 +27,22 @@ public struct MappingEngine: Sendable {
     ) -> FieldBag {
         var bag = FieldBag(line: node.sourceLine, path: path, capacity: record.fields.count)
         for field in record.fields {
-            let chosen =
-                field.occurrence == .first
-                ? node.firstNode(at: field.source.steps[...]) : node.nodes(at: field.source.steps[...]).last
+            let chosen: Node?
+            var text: String?
+            switch field.occurrence {
+            case .first:
+                chosen = node.firstNode(at: field.source.steps[...])
+                text = chosen?.leafText
+            case .last:
+                chosen = node.nodes(at: field.source.steps[...]).last
+                text = chosen?.leafText
+            case .all:
+                let all = node.nodes(at: field.source.steps[...])
+                chosen = all.first
+                let texts = all.compactMap(\.leafText).filter { !$0.isEmpty }
+                text = texts.isEmpty ? nil : texts.joined(separator: " ")
+            }
             let origin = FieldOrigin(line: chosen?.sourceLine ?? node.sourceLine, path: field.source.description)
-            var text = chosen?.leafText
             if let raw = text { text = ValueConverter.apply(field.transforms, to: raw) }
             if let value = text, field.nullValues.contains(value) { text = nil }
             guard let value = text, !value.isEmpty else {
@@ -57,7 +68,15 @@ public struct MappingEngine: Sendable {
             }
         }
         for collection in record.collections {
-            let elements = node.nodes(at: collection.source.steps[...])
+            var elements = node.nodes(at: collection.source.steps[...])
+            if collection.isRowGroup {
+                // One element per row of the group whose collection columns are not all empty.
+                elements = elements.filter { row in
+                    collection.record.fields.contains { field in
+                        row.firstNode(at: field.source.steps[...])?.leafText?.contains { !$0.isWhitespace } == true
+                    }
+                }
+            }
             if elements.count < collection.min {
                 issues.append(
                     ValidationIssue(

@@ -17,8 +17,26 @@ public enum MappingLoader {
             switch Result(catching: { () throws(MappingError) -> FlowMapping in try load(yaml: text, sourceFile: path) }
             ) {
             case .success(let flow):
-                if flows[flow.id] != nil { problems.append("\(name) : le flux « \(flow.id) » est déjà déclaré") }
-                flows[flow.id] = flow
+                if var first = flows[flow.id] {
+                    guard first.variant != nil, let variant = flow.variant,
+                        first.variant != variant, !first.variants.contains(where: { $0.variant == variant })
+                    else {
+                        problems.append(
+                            "\(name) : le flux « \(flow.id) » est déjà déclaré (plusieurs présentations d'un même flux se distinguent par « variant »)"
+                        )
+                        continue
+                    }
+                    guard first.record.entity.name == flow.record.entity.name, first.partner == flow.partner else {
+                        problems.append(
+                            "\(name) : la variante « \(variant) » du flux « \(flow.id) » doit avoir la même entité et le même partenaire"
+                        )
+                        continue
+                    }
+                    first.variants.append(flow)
+                    flows[flow.id] = first
+                } else {
+                    flows[flow.id] = flow
+                }
             case .failure(let error):
                 for problem in error.problems { problems.append("\(name) : \(problem)") }
             }
@@ -64,6 +82,13 @@ public enum MappingLoader {
             defaultFormats = patterns(given, problems: &problems, context: "defaults")
         }
         var delimiter: UInt8?
+        var groupBy: [String] = []
+        var optionalColumns: Set<String> = []
+        if let csv = root["csv"] as? [String: Any] {
+            groupBy = (csv["group-by"] as? [String]) ?? (csv["group-by"] as? String).map { [$0] } ?? []
+            optionalColumns = Set(((csv["optional-columns"] as? [String]) ?? []).map { $0.lowercased() })
+            if format != .csv { problems.append("la section csv ne vaut que pour format: csv") }
+        }
         if let csv = root["csv"] as? [String: Any], let text = csv["delimiter"] as? String {
             let normalised = text == "\\t" || text == "tab" ? "\t" : text
             if normalised.utf8.count == 1 {
@@ -79,26 +104,36 @@ public enum MappingLoader {
         let jsonArrayKey = (root["json"] as? [String: Any])?["array"] as? String
 
         var record = RecordMapping(entity: entity ?? Catalogue.household, fields: [], collections: [])
+        var fileNameFields: [FileNameField] = []
         if let entity {
             record = compileRecord(
                 root, entity: entity, context: "", defaults: defaultFormats, format: format ?? .xml,
-                problems: &problems)
+                fileNameFields: &fileNameFields, problems: &problems)
+        }
+        if record.collections.contains(where: \.isRowGroup) && groupBy.isEmpty {
+            problems.append("une collection « path: \"*\" » (une ligne par élément) demande csv.group-by")
         }
         var file: RecordMapping?
         if let fileSection = root["file"] as? [String: Any] {
+            var ignored: [FileNameField] = []
             file = compileRecord(
                 fileSection, entity: Catalogue.fluxHeader, context: "file.", defaults: defaultFormats,
-                format: format ?? .xml, problems: &problems)
+                format: format ?? .xml, fileNameFields: &ignored, problems: &problems)
         }
         let reconcile = (root["reconcile"] as? [String: Any])?["count"] as? Bool ?? false
         if reconcile && file?.fields.contains(where: { $0.spec.name == "declaredCount" }) != true {
             problems.append("reconcile.count demande un champ file.declaredCount")
         }
         guard problems.isEmpty, let format else { throw MappingError(problems: problems) }
-        return FlowMapping(
+        var flow = FlowMapping(
             id: id, partner: partner, title: title, version: string("version", in: root), format: format,
             encoding: encoding, recordElement: recordElement, delimiter: delimiter, jsonArrayKey: jsonArrayKey,
             record: record, file: file, reconcileCount: reconcile, sourceFile: sourceFile)
+        flow.variant = string("variant", in: root)
+        flow.groupBy = groupBy
+        flow.optionalColumns = optionalColumns
+        flow.fileNameFields = fileNameFields
+        return flow
     }
 
     private static func patterns(_ value: Any, problems: inout [String], context: String) -> [LocalDate.Pattern] {
@@ -115,7 +150,7 @@ public enum MappingLoader {
 
     private static func compileRecord(
         _ map: [String: Any], entity: EntitySpec, context: String, defaults: [LocalDate.Pattern],
-        format: FileFormat, problems: inout [String]
+        format: FileFormat, fileNameFields: inout [FileNameField], problems: inout [String]
     ) -> RecordMapping {
         var fields: [FieldMapping] = []
         let declared = map["fields"] as? [String: Any] ?? [:]
@@ -130,6 +165,25 @@ public enum MappingLoader {
             }
             var body = declared[name] as? [String: Any] ?? [:]
             if let shorthand = declared[name] as? String { body = ["path": shorthand] }
+            if let fromName = body["file-name"] {
+                guard context.isEmpty, let table = fromName as? [AnyHashable: Any], !table.isEmpty else {
+                    problems.append(
+                        "\(place) : « file-name » attend une table fragment du nom → valeur, au niveau de l'enregistrement"
+                    )
+                    continue
+                }
+                let patterns = table.map { ("\($0.key)".lowercased(), "\($0.value)") }.sorted {
+                    ($0.0.count, $1.0) > ($1.0.count, $0.0)
+                }
+                if let allowed = spec.allowed {
+                    for (_, value) in patterns where !allowed.contains(value) {
+                        problems.append("\(place) : valeur « \(value) » hors de \(allowed.joined(separator: ", "))")
+                    }
+                }
+                fileNameFields.append(
+                    FileNameField(spec: spec, required: body["required"] as? Bool ?? false, patterns: patterns))
+                continue
+            }
             guard let pathText = body["path"] as? String else {
                 problems.append("\(place) : « path » est obligatoire")
                 continue
@@ -179,7 +233,7 @@ public enum MappingLoader {
                 if let parsed = (pick as? String).flatMap(Occurrence.init(rawValue:)) {
                     occurrence = parsed
                 } else {
-                    problems.append("\(place) : pick « \(pick) » inconnu (first, last)")
+                    problems.append("\(place) : pick « \(pick) » inconnu (first, last, all)")
                 }
             }
             let nullValues = Set((body["null-values"] as? [Any])?.map { "\($0)" } ?? [])
@@ -195,7 +249,7 @@ public enum MappingLoader {
                     dateFormats: formats, trueValues: trueValues, falseValues: falseValues, occurrence: occurrence,
                     nullValues: nullValues))
         }
-        let mappedNames = Set(fields.map(\.spec.name))
+        let mappedNames = Set(fields.map(\.spec.name) + fileNameFields.map(\.spec.name))
         for spec in entity.fields where spec.mandatory && !mappedNames.contains(spec.name) && declared[spec.name] == nil
         {
             problems.append("\(context)fields : le champ indispensable « \(spec.name) » n'est pas mappé")
@@ -213,7 +267,10 @@ public enum MappingLoader {
                 problems.append("\(place) : « path » est obligatoire")
                 continue
             }
-            if format == .csv { problems.append("\(place) : un fichier CSV n'a pas de collection imbriquée") }
+            if format == .csv && pathText != "*" {
+                problems.append(
+                    "\(place) : en CSV, une collection se lit ligne à ligne (path: \"*\" avec csv.group-by)")
+            }
             for key in body.keys where !["path", "min", "max", "fields", "collections", "doc"].contains(key) {
                 problems.append("\(place) : clé « \(key) » inconnue (path, min, max, fields, collections)")
             }
@@ -224,7 +281,7 @@ public enum MappingLoader {
             }
             let child = compileRecord(
                 body, entity: childEntity, context: place + ".", defaults: defaults, format: format,
-                problems: &problems)
+                fileNameFields: &fileNameFields, problems: &problems)
             collections.append(
                 CollectionMapping(
                     name: name, source: source, min: body["min"] as? Int ?? 0, max: body["max"] as? Int,

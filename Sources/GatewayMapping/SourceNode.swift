@@ -79,19 +79,28 @@ public struct JSONNode: SourceNode {
     public var sourceLine: Int? { line }
 }
 
-/// One CSV row seen through its header: a one-step path names a column.
+/// One CSV row seen through its header: a one-step path names a column. A record grouped over several rows
+/// (`csv.group-by`) reads its fields from its first row; the path `*` gives each of its rows.
 public struct CSVRowNode: SourceNode {
     public var record: CSVRecord
     public var columns: [String: Int]
+    /// The following rows of the group, when the record spans several.
+    public var others: [CSVRecord]
     var cell: String?
 
-    public init(record: CSVRecord, columns: [String: Int]) {
+    public init(record: CSVRecord, columns: [String: Int], others: [CSVRecord] = []) {
         self.record = record
         self.columns = columns
+        self.others = others
     }
 
     public func nodes(at steps: ArraySlice<PathStep>) -> [CSVRowNode] {
         guard let step = steps.first else { return [self] }
+        if step.name == "*" {
+            return ([record] + others).flatMap {
+                CSVRowNode(record: $0, columns: columns).nodes(at: steps.dropFirst())
+            }
+        }
         guard let index = columns[step.name.lowercased()], index < record.fields.count else { return [] }
         var node = self
         node.cell = record.fields[index]

@@ -67,6 +67,8 @@ public struct ImportReport: Sendable, Codable {
     public var duplicates = 0
     public var quarantined = 0
     public var statusChanges = 0
+    /// Partner records kept but matched to no known person.
+    public var unmatched = 0
     public var fileID: Int64?
     public var errors: [ReportedIssue] = []
     public var errorsNotShown = 0
@@ -100,6 +102,7 @@ public struct FilePipeline {
         var stream = RecordStream(flow: flow, schemaPath: schemaPath)
         stream.progress = progress
         var seen: [HouseholdKey: Int] = [:]
+        var seenKeys: [String: Int] = [:]
         do {
             let level = try stream.read(
                 path, header: { _ in },
@@ -120,6 +123,22 @@ public struct FilePipeline {
                             }
                         } else {
                             seen[household.key] = fingerprint
+                            report.accepted += 1
+                        }
+                    case .partner(let partnerRecord, let index, let line, _):
+                        let fingerprint = partnerRecord.hashValue
+                        if let earlier = seenKeys[partnerRecord.businessKey] {
+                            if earlier == fingerprint {
+                                report.accepted += 1
+                                report.duplicates += 1
+                            } else {
+                                report.rejected += 1
+                                add(
+                                    [Self.conflict(partnerRecord, line: line)], record: index, to: &report.errors,
+                                    dropped: &report.errorsNotShown)
+                            }
+                        } else {
+                            seenKeys[partnerRecord.businessKey] = fingerprint
                             report.accepted += 1
                         }
                     case .rejected(let index, _, _, _, let issues):
@@ -211,6 +230,26 @@ public struct FilePipeline {
                                         index: index, line: line, key: household.key.description, raw: raw ?? "",
                                         issues: [Self.conflict(household.key, line: line)])
                                 }
+                            case .partner(let partnerRecord, let index, let line, let raw):
+                                let issue: ValidationIssue
+                                switch try session.applyPartner(partnerRecord, partner: partner) {
+                                case .accepted, .duplicate: continue
+                                case .conflict: issue = Self.conflict(partnerRecord, line: line)
+                                case .identityConflict(let message):
+                                    issue = ValidationIssue(
+                                        type: .uniqueError, field: "person", line: line, value: partnerRecord.maskedKey,
+                                        message: "Rapprochement impossible sans ambiguïté : " + message)
+                                case .unknownProposal:
+                                    issue = ValidationIssue(
+                                        type: .constraintError, field: "proposalID", line: line,
+                                        value: partnerRecord.maskedKey,
+                                        message:
+                                            "Cette proposition n'a pas été envoyée par la passerelle pour cette offre : référence à vérifier."
+                                    )
+                                }
+                                try quarantine(
+                                    index: index, line: line, key: partnerRecord.maskedKey,
+                                    raw: raw ?? "", issues: [issue])
                             case .rejected(let index, let line, let key, let raw, let issues):
                                 try quarantine(index: index, line: line, key: key, raw: raw, issues: issues)
                             case .finished(let result):
@@ -238,6 +277,7 @@ public struct FilePipeline {
             report.duplicates = counts.duplicates
             report.quarantined = counts.quarantined
             report.statusChanges = counts.statusChanges
+            report.unmatched = counts.unmatched
             log.info(
                 "file applied",
                 metadata: [
@@ -281,6 +321,14 @@ public struct FilePipeline {
         for issue in issues {
             if list.count < reportLimit { list.append(ReportedIssue(issue, record: record)) } else { dropped += 1 }
         }
+    }
+
+    static func conflict(_ record: PartnerRecord, line: Int?) -> ValidationIssue {
+        ValidationIssue(
+            type: .uniqueError, field: "businessKey", line: line, value: record.maskedKey,
+            message:
+                "L'enregistrement \(record.maskedKey) figure déjà plus haut dans le fichier avec un contenu différent : enregistrement écarté."
+        )
     }
 
     static func conflict(_ key: HouseholdKey, line: Int?) -> ValidationIssue {

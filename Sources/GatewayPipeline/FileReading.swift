@@ -7,6 +7,8 @@ import GatewayMapping
 public enum RecordOutcome {
     /// A valid household.
     case household(Household, index: Int, line: Int?, raw: () -> String)
+    /// A valid record of another partner flow.
+    case partner(PartnerRecord, index: Int, line: Int?, raw: () -> String)
     /// A record refused with its issues; `key` is the masked business key when it could be read.
     case rejected(index: Int, line: Int?, key: String?, raw: String, issues: [ValidationIssue])
 }
@@ -18,6 +20,8 @@ public struct RecordStream: Sendable {
     public var schemaPath: String?
     /// Called with the records read, the bytes consumed and the file size, every few hundred records.
     public var progress: (@Sendable (_ records: Int, _ bytes: Int, _ size: Int?) -> Void)?
+    /// The values of the fields read from the file's name, once known.
+    var fileNameValues: [(FieldSpec, String)]?
 
     public init(flow: FlowMapping, schemaPath: String? = nil) {
         self.flow = flow
@@ -40,6 +44,18 @@ public struct RecordStream: Sendable {
     public func read(
         _ path: String, header: (FluxHeader) throws -> Void, record: (RecordOutcome) throws -> Void
     ) throws -> FileLevel {
+        let chosen = try flow.resolve(forFile: path)
+        if chosen.variant != flow.variant || chosen.format != flow.format {
+            var stream = RecordStream(flow: chosen, schemaPath: schemaPath)
+            stream.progress = progress
+            stream.fileNameValues = fileNameValues
+            return try stream.read(path, header: header, record: record)
+        }
+        if !flow.fileNameFields.isEmpty && fileNameValues == nil {
+            var stream = self
+            stream.fileNameValues = try flow.fileNameValues(forFile: path)
+            return try stream.read(path, header: header, record: record)
+        }
         switch flow.format {
         case .xml: return try readXML(path, header: header, record: record)
         case .csv: return try readCSV(path, header: header, record: record)
@@ -120,9 +136,16 @@ public struct RecordStream: Sendable {
         try header(FluxHeader())
         var level = FileLevel()
         var index = 0
-        while let row = try reader.next() {
+        let groupColumns = flow.groupBy.compactMap { columns[$0.lowercased()] }
+        func groupKey(_ row: CSVRecord) -> [String] {
+            groupColumns.map { $0 < row.fields.count ? row.fields[$0].trimmingCharacters(in: .whitespaces) : "" }
+        }
+        // Rows of the record being gathered (`csv.group-by`): one row, or a few for one accompaniment.
+        var group: [CSVRecord] = []
+        func emit() throws {
+            guard let first = group.first else { return }
             var extra: [ValidationIssue] = []
-            if row.fields.count != reader.header.count {
+            for row in group where row.fields.count != reader.header.count {
                 extra.append(
                     ValidationIssue(
                         type: .structureError, line: row.line,
@@ -130,14 +153,26 @@ public struct RecordStream: Sendable {
                             "La ligne compte \(row.fields.count) colonnes au lieu de \(reader.header.count) : séparateur ou guillemets à vérifier."
                     ))
             }
-            let node = CSVRowNode(record: row, columns: columns)
+            let node = CSVRowNode(record: first, columns: columns, others: Array(group.dropFirst()))
+            let rows = group
             try record(
                 classify(
-                    engine.map(node, path: "ligne \(row.line)"), extraIssues: extra, index: index, line: row.line,
-                    raw: { row.raw }))
+                    engine.map(node, path: "ligne \(first.line)"), extraIssues: extra, index: index, line: first.line,
+                    raw: { rows.map(\.raw).joined(separator: "\n") }))
             index += 1
             if index % 1024 == 0 { progress?(index, reader.bytesConsumed, reader.fileSize) }
+            group.removeAll(keepingCapacity: true)
         }
+        while let row = try reader.next() {
+            if let first = group.first,
+                groupColumns.isEmpty || groupKey(first) != groupKey(row)
+                    || group.count >= Self.maxRowsPerGroup
+            {
+                try emit()
+            }
+            group.append(row)
+        }
+        try emit()
         level.records = index
         level.warnings.append(contentsOf: reader.encodingWarnings)
         return level
@@ -163,13 +198,20 @@ public struct RecordStream: Sendable {
         return level
     }
 
+    /// A record spanning more rows than this is cut: a group key repeated over a whole file is a mistake, and
+    /// memory must stay bounded.
+    static let maxRowsPerGroup = 1000
+
     /// Mapping issues and canonical checks decide whether a record is kept.
     func classify(
         _ mapped: (FieldBag, [ValidationIssue]), extraIssues: [ValidationIssue], index: Int, line: Int?,
         raw: @escaping () -> String
     ) -> RecordOutcome {
-        let (bag, mappingIssues) = mapped
+        var (bag, mappingIssues) = mapped
         var issues = extraIssues + mappingIssues
+        for (spec, value) in fileNameValues ?? [] where !bag.contains(spec.name) {
+            bag.set(spec.name, .text(value), origin: FieldOrigin(line: nil, path: "nom du fichier"))
+        }
         switch flow.record.entity.name {
         case Catalogue.household.name:
             switch RecordBuilder.household(from: bag) {
@@ -179,10 +221,12 @@ public struct RecordStream: Sendable {
             case .failure(let list): issues.append(contentsOf: list.issues)
             }
         default:
-            issues.append(
-                ValidationIssue(
-                    type: .structureError, line: line,
-                    message: "Entité « \(flow.record.entity.name) » non prise en charge par cette version."))
+            switch RecordBuilder.partnerRecord(entity: flow.record.entity.name, from: bag) {
+            case .success(let partnerRecord) where issues.isEmpty:
+                return .partner(partnerRecord, index: index, line: line, raw: raw)
+            case .success: break
+            case .failure(let list): issues.append(contentsOf: list.issues)
+            }
         }
         if issues.isEmpty {
             issues.append(
@@ -193,10 +237,91 @@ public struct RecordStream: Sendable {
 
     /// The masked business key of a refused record, as far as it could be read.
     private func maskedKey(_ bag: FieldBag) -> String? {
+        if flow.record.entity.name != Catalogue.household.name {
+            if case .franceTravailID(let id)? = bag["person.franceTravailID"] { return "FT " + id.masked }
+            if case .nir(let nir)? = bag["person.nir"] { return nir.masked }
+            for name in ["id", "profileID", "proposalID"] {
+                if let value = bag.text(name) { return Masking.looksLikeNIR(value) ? Masking.nir(value) : value }
+            }
+            return nil
+        }
         guard case .matricule(let matricule)? = bag["matricule"] else { return nil }
         if let organisme = bag.text("organisme").flatMap(Organisme.init(rawValue:)) {
             return HouseholdKey(organisme: organisme, matricule: matricule).description
         }
         return "? " + Masking.identifier(matricule.canonical)
+    }
+}
+
+extension FlowMapping {
+    /// The layout of this flow a file is in: XML, JSON or CSV by its first bytes, then among CSV layouts the
+    /// first whose required columns the header holds. With one layout, that layout.
+    public func resolve(forFile path: String) throws -> FlowMapping {
+        guard !variants.isEmpty else { return self }
+        let layouts = [self] + variants
+        let sniffed = try Self.sniffFormat(path)
+        let candidates = layouts.filter { $0.format == sniffed }
+        guard let first = candidates.first else {
+            throw FormatError(
+                issue: ValidationIssue(
+                    type: .formatError, line: 1,
+                    message:
+                        "Le fichier ressemble à du \(sniffed.rawValue.uppercased()) ; le flux « \(id) » attend : \(Set(layouts.map { $0.format.rawValue.uppercased() }).sorted().joined(separator: ", "))."
+                ))
+        }
+        guard sniffed == .csv, candidates.count > 1 else { return first }
+        var firstError: (any Error)?
+        for candidate in candidates {
+            var options = CSVOptions(requiredColumns: candidate.requiredColumns)
+            options.delimiter = candidate.delimiter
+            if let encoding = candidate.encoding {
+                options.encoding = TextEncoding(rawValue: encoding.lowercased()) ?? .auto
+            }
+            do {
+                _ = try CSVReader(path: path, options: options)
+                return candidate
+            } catch {
+                if firstError == nil { firstError = error }
+            }
+        }
+        throw firstError ?? FormatError(message: "Fichier illisible.")
+    }
+
+    /// XML when the first significant byte is `<`, JSON when `[` or `{`, CSV otherwise.
+    static func sniffFormat(_ path: String) throws -> FileFormat {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw FormatError(issue: ValidationIssue(type: .formatError, message: "Fichier illisible : \(path)."))
+        }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 512)) ?? Data()
+        var bytes = head[...]
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        guard let first = bytes.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) else { return .csv }
+        switch first {
+        case UInt8(ascii: "<"): return .xml
+        case UInt8(ascii: "["), UInt8(ascii: "{"): return .json
+        default: return .csv
+        }
+    }
+
+    /// The values of the fields read from the file's name; a required one that no fragment gives makes the
+    /// file unusable.
+    func fileNameValues(forFile path: String) throws -> [(FieldSpec, String)] {
+        let name = (path as NSString).lastPathComponent
+        var values: [(FieldSpec, String)] = []
+        for field in fileNameFields {
+            if let value = field.value(forFileNamed: name) {
+                values.append((field.spec, value))
+            } else if field.required {
+                let fragments = field.patterns.map(\.fragment).joined(separator: ", ")
+                throw FormatError(
+                    issue: ValidationIssue(
+                        type: .formatError, field: field.spec.name,
+                        message:
+                            "Le nom du fichier « \(name) » ne dit pas sa nature (\(field.spec.name)) : il doit contenir l'un de : \(fragments)."
+                    ))
+            }
+        }
+        return values
     }
 }

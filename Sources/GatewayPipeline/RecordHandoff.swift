@@ -9,6 +9,8 @@ enum ReadMessage: Sendable {
     /// A valid household; `raw` is its text when its key already came earlier in the file, so that the store
     /// can keep it in quarantine if the content differs.
     case household(Household, index: Int, line: Int?, raw: String?)
+    /// A valid record of another partner flow; `raw` as for households.
+    case partner(PartnerRecord, index: Int, line: Int?, raw: String?)
     case rejected(index: Int, line: Int?, key: String?, raw: String, issues: [ValidationIssue])
     case finished(RecordStream.FileLevel)
     case failed(any Error)
@@ -93,6 +95,9 @@ extension RecordStream {
                         case .household(let household, let index, let line, let raw):
                             let repeated = !seen.insert(household.key).inserted
                             message = .household(household, index: index, line: line, raw: repeated ? raw() : nil)
+                        case .partner(let partnerRecord, let index, let line, let raw):
+                            // Partner records keep their raw text: the store may refuse them on an identity conflict.
+                            message = .partner(partnerRecord, index: index, line: line, raw: raw())
                         case .rejected(let index, let line, let key, let raw, let issues):
                             message = .rejected(index: index, line: line, key: key, raw: raw, issues: issues)
                         }

@@ -47,6 +47,8 @@ public struct ImportCounts: Sendable, Codable, Equatable {
     public var duplicates = 0
     public var quarantined = 0
     public var statusChanges = 0
+    /// Partner records accepted but matched to no known person (kept, linked when they can be).
+    public var unmatched = 0
 
     public init() {}
 }

@@ -124,6 +124,54 @@ enum Schema {
                     CREATE INDEX quarantine_file ON quarantine(file_id);
                     """)
         }
+        migrator.registerMigration("v2-partner-records-identity-links") { db in
+            try db.execute(
+                sql: """
+                    -- One row per canonical record of the partner flows (enrolment, cv-deposit, job-post,
+                    -- accompaniment, sourcing-feedback), upserted on its business key; `state` is its canonical JSON.
+                    CREATE TABLE partner_record (
+                        id INTEGER PRIMARY KEY,
+                        entity TEXT NOT NULL,
+                        business_key TEXT NOT NULL,
+                        partner TEXT NOT NULL,
+                        -- operator code (accompaniment), département (job post), post id (feedback)
+                        scope TEXT,
+                        person_id INTEGER REFERENCES person(id) ON DELETE SET NULL,
+                        -- how the person was found: nir | matricule | france-travail | name; NULL when unmatched
+                        matched_by TEXT,
+                        state TEXT NOT NULL,
+                        first_file_id INTEGER NOT NULL REFERENCES received_file(id),
+                        last_file_id INTEGER NOT NULL REFERENCES received_file(id),
+                        UNIQUE (entity, business_key)
+                    );
+                    CREATE INDEX partner_record_person ON partner_record(person_id) WHERE person_id IS NOT NULL;
+                    CREATE INDEX partner_record_scope ON partner_record(entity, scope);
+                    -- Identifiers of a person learnt from partners (a France Travail id from an enrolment matched
+                    -- on the NIR), with their source: the next flow that only knows that identifier finds the person.
+                    CREATE TABLE person_identifier (
+                        person_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE,
+                        kind TEXT NOT NULL,
+                        value TEXT NOT NULL,
+                        partner TEXT NOT NULL,
+                        file_id INTEGER NOT NULL REFERENCES received_file(id),
+                        PRIMARY KEY (kind, value, person_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX person_birth_date ON person(birth_date);
+                    -- Candidates proposed for a job post; the employer teams' feedback refers to them.
+                    CREATE TABLE proposal (
+                        id TEXT PRIMARY KEY,
+                        post_id TEXT NOT NULL,
+                        person_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE,
+                        accompaniment_id INTEGER REFERENCES partner_record(id) ON DELETE SET NULL,
+                        team TEXT NOT NULL,
+                        rank INTEGER NOT NULL,
+                        score INTEGER NOT NULL,
+                        proposed_at TEXT NOT NULL,
+                        outcome TEXT,
+                        UNIQUE (post_id, person_id)
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -49,7 +49,8 @@ struct Import: ParsableCommand {
                 )
             case "applied":
                 Output.line(
-                    "\(report.file) : \(report.records) lu(s), \(report.accepted) accepté(s), \(report.duplicates) doublon(s), \(report.quarantined) en quarantaine, \(report.statusChanges) changement(s) de situation."
+                    "\(report.file) : \(report.records) lu(s), \(report.accepted) accepté(s), \(report.duplicates) doublon(s), \(report.quarantined) en quarantaine, \(report.statusChanges) changement(s) de situation"
+                        + (report.unmatched > 0 ? ", \(report.unmatched) sans personne connue." : ".")
                 )
             default:
                 Output.line(
@@ -71,6 +72,8 @@ struct ImportJSON: Encodable {
     var duplicates: Int
     var quarantined: Int
     var statusChanges: Int
+    /// Partner records kept but matched to no known person.
+    var unmatched: Int
     var outcome: String
     var alreadyReceived: Bool
     var previousOutcome: String?
@@ -87,6 +90,7 @@ struct ImportJSON: Encodable {
         duplicates = report.duplicates
         quarantined = report.quarantined
         statusChanges = report.statusChanges
+        unmatched = report.unmatched
         outcome = report.outcome
         alreadyReceived = report.alreadyReceived
         previousOutcome = report.previousOutcome

@@ -1,0 +1,289 @@
+/// The kinds of France Travail enrolment lines: one file per kind in the old CSV, a column in the newer extracts.
+public enum EnrolmentKind: String, Sendable, Codable, CaseIterable {
+    case inscription, cessation, radiation, stock
+}
+
+/// The state of a Job Connexion profile.
+public enum CVProfileStatus: String, Sendable, Codable, CaseIterable {
+    case active, incomplete, archived
+}
+
+/// Contract types of job posts and hires (France Travail's `typeContrat` codes, plus IAE and apprenticeships).
+public enum ContractType: String, Sendable, Codable, CaseIterable {
+    case cdi = "CDI"
+    case cdd = "CDD"
+    /// Mission d'intérim.
+    case temporary = "MIS"
+    case seasonal = "SAI"
+    case workStudy = "ALT"
+    /// Insertion par l'activité économique.
+    case iae = "IAE"
+}
+
+/// An individual or collective meeting.
+public enum MeetingMode: String, Sendable, Codable, CaseIterable {
+    case individual, collective
+}
+
+/// The fiches action of the programmes (see the seeds).
+public enum Fiche: String, Sendable, Codable, CaseIterable, Comparable {
+    case socialSupport = "1"
+    case redynamisation = "4"
+    case socioprofessional = "5"
+    case jobCoaching = "9"
+    /// Isère's parcours emploi renforcé.
+    case parcoursEmploiRenforce = "PER"
+
+    public static func < (lhs: Fiche, rhs: Fiche) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// How an accompaniment ended in work or training.
+public enum ExitType: String, Sendable, Codable, CaseIterable {
+    case cdi = "CDI"
+    case longFixedTerm = "CDD6+"
+    case shortFixedTerm = "CDD6-"
+    case temporaryWork = "INTERIM"
+    case iae = "IAE"
+    case qualifyingTraining = "FORMATION"
+    case businessCreation = "CREATION"
+}
+
+/// What became of a proposed candidate.
+public enum SourcingOutcome: String, Sendable, Codable, CaseIterable {
+    case interview
+    case hired
+    case notRetained = "not-retained"
+}
+
+/// The identifiers a partner record gives for a person; the matching cascade reads them in order:
+/// NIR (13 first chars) → (organisme, matricule, role) → France Travail id → normalised names and birth date.
+public struct PersonIdentity: Sendable, Hashable, Codable {
+    public var nir: NIR?
+    public var franceTravailID: FranceTravailID?
+    public var organisme: Organisme?
+    public var matricule: Matricule?
+    public var role: PersonRole?
+    public var surname: String?
+    public var firstName: String?
+    public var birthDate: LocalDate?
+
+    public init(
+        nir: NIR? = nil, franceTravailID: FranceTravailID? = nil, organisme: Organisme? = nil,
+        matricule: Matricule? = nil, role: PersonRole? = nil, surname: String? = nil, firstName: String? = nil,
+        birthDate: LocalDate? = nil
+    ) {
+        self.nir = nir
+        self.franceTravailID = franceTravailID
+        self.organisme = organisme
+        self.matricule = matricule
+        self.role = role
+        self.surname = surname
+        self.firstName = firstName
+        self.birthDate = birthDate
+    }
+
+    /// Whether anything can be matched on.
+    public var isEmpty: Bool {
+        nir == nil && franceTravailID == nil && matricule == nil && nameKey == nil
+    }
+
+    /// Normalised surname, first name and birth date, when all three are given.
+    public var nameKey: String? {
+        guard let surname, let firstName, let birthDate else { return nil }
+        return NameNormalisation.key(surname) + "|" + NameNormalisation.key(firstName) + "|" + birthDate.iso
+    }
+
+    /// A masked label safe for logs and partner notices: the strongest identifier given, masked.
+    public var maskedLabel: String {
+        if let nir { return nir.masked }
+        if let franceTravailID { return "FT " + franceTravailID.masked }
+        if let matricule { return (organisme?.rawValue ?? "?") + " " + Masking.identifier(matricule.canonical) }
+        if let surname { return Masking.name(surname) }
+        return "?"
+    }
+}
+
+/// A France Travail enrolment line, normalised: whatever the file's layout, the dates land in their own fields.
+public struct Enrolment: Sendable, Hashable, Codable {
+    public var person: PersonIdentity
+    public var franceTravailID: FranceTravailID
+    public var kind: EnrolmentKind
+    public var category: Int?
+    public var startDate: LocalDate?
+    public var cessationDate: LocalDate?
+    public var cessationReason: String?
+    public var radiationDate: LocalDate?
+    public var radiationReason: String?
+    public var ppaeSignedOn: LocalDate?
+    public var lastInterviewOn: LocalDate?
+    public var adviser: String?
+    public var rome: ROMECode?
+    public var commune: INSEECommune?
+    public var locality: String?
+    public var agency: String?
+
+    /// The date the line speaks of: the radiation, the cessation, else the enrolment.
+    public var effectiveDate: LocalDate? { radiationDate ?? cessationDate ?? startDate }
+
+    /// Whether the person is still enrolled according to this line.
+    public var isEnrolled: Bool {
+        cessationDate == nil && radiationDate == nil && kind != .cessation && kind != .radiation
+    }
+}
+
+/// A CV deposit on Job Connexion.
+public struct CVDeposit: Sendable, Hashable, Codable {
+    public var person: PersonIdentity
+    public var profileID: String
+    public var depositedOn: LocalDate?
+    public var updatedOn: LocalDate?
+    public var profileStatus: CVProfileStatus
+    public var visibleToEmployers: Bool?
+
+    /// A CV counts as deposited when there is one, on a profile that is not archived.
+    public var isDeposited: Bool { depositedOn != nil && profileStatus != .archived }
+}
+
+/// The employer relations team a post belongs to, from its département.
+public enum EmployerTeam: String, Sendable, Codable, CaseIterable {
+    /// Bas-Rhin.
+    case developpeursEmploi = "developpeurs-emploi"
+    /// Haut-Rhin.
+    case conseillersRelaisEntreprises = "cre"
+
+    public init?(departement: String) {
+        switch departement {
+        case "67": self = .developpeursEmploi
+        case "68": self = .conseillersRelaisEntreprises
+        default: return nil
+        }
+    }
+
+    public var departement: String { self == .developpeursEmploi ? "67" : "68" }
+
+    public var label: String {
+        self == .developpeursEmploi ? "Développeurs Emploi (Bas-Rhin)" : "Conseillers Relais Entreprises (Haut-Rhin)"
+    }
+}
+
+/// A job post.
+public struct JobPost: Sendable, Hashable, Codable {
+    public var id: String
+    public var title: String
+    public var rome: ROMECode
+    public var romeLabel: String?
+    public var commune: INSEECommune?
+    public var postalCode: PostalCode?
+    public var communeName: String?
+    public var contractType: ContractType
+    public var workingTime: String?
+    public var employer: String?
+    public var siret: SIRET?
+    public var createdOn: LocalDate?
+    public var positions: Int?
+    public var qualification: String?
+    /// The département: given, else from the commune, else from the postal code.
+    public var territory: String
+
+    public var team: EmployerTeam? { EmployerTeam(departement: territory) }
+}
+
+/// One meeting of an accompaniment.
+public struct Meeting: Sendable, Hashable, Codable {
+    public var date: LocalDate
+    public var mode: MeetingMode?
+    public var employerRelated: Bool?
+
+    public init(date: LocalDate, mode: MeetingMode?, employerRelated: Bool?) {
+        self.date = date
+        self.mode = mode
+        self.employerRelated = employerRelated
+    }
+}
+
+/// How and when an accompaniment ended in work or training.
+public struct AccompanimentExit: Sendable, Hashable, Codable {
+    public var type: ExitType
+    public var date: LocalDate?
+}
+
+/// An operator's accompaniment of a person under a fiche action.
+public struct Accompaniment: Sendable, Hashable, Codable {
+    public var person: PersonIdentity
+    public var id: String
+    public var operatorCode: String
+    public var fiche: Fiche
+    public var referent: String?
+    public var startDate: LocalDate
+    public var endDate: LocalDate?
+    public var cerStart: LocalDate?
+    public var cerEnd: LocalDate?
+    public var jobReady: Bool?
+    public var targetROME: ROMECode?
+    /// INSEE commune codes (5 chars) and département codes (2 or 3 chars) the person accepts to work in.
+    public var mobility: [String]
+    public var exit: AccompanimentExit?
+    public var reorientation: String?
+    public var reorientationDate: LocalDate?
+    public var meetings: [Meeting]
+
+    /// Whether a place (commune and its département) is within the declared mobility.
+    public func accepts(commune: INSEECommune?, departement: String) -> Bool {
+        mobility.contains { $0 == departement || $0 == commune?.canonical }
+    }
+}
+
+/// What became of a proposed candidate.
+public struct SourcingFeedback: Sendable, Hashable, Codable {
+    public var proposalID: String
+    public var postID: String
+    public var outcome: SourcingOutcome
+    public var date: LocalDate?
+    public var contractType: ContractType?
+    public var startDate: LocalDate?
+    public var reason: String?
+}
+
+/// A canonical record of any partner flow.
+public enum PartnerRecord: Sendable, Hashable {
+    case enrolment(Enrolment)
+    case cvDeposit(CVDeposit)
+    case jobPost(JobPost)
+    case accompaniment(Accompaniment)
+    case sourcingFeedback(SourcingFeedback)
+
+    /// The identity to match, for records about a person.
+    public var person: PersonIdentity? {
+        switch self {
+        case .enrolment(let value): value.person
+        case .cvDeposit(let value): value.person
+        case .accompaniment(let value): value.person
+        case .jobPost, .sourcingFeedback: nil
+        }
+    }
+
+    /// The record's business key inside its flow: a second record with the same key in one file is a duplicate
+    /// (same content) or a conflict (other content).
+    public var businessKey: String {
+        switch self {
+        case .enrolment(let value):
+            "\(value.franceTravailID.canonical)|\(value.kind.rawValue)|\(value.effectiveDate?.iso ?? "")"
+        case .cvDeposit(let value): value.profileID
+        case .jobPost(let value): value.id
+        case .accompaniment(let value): value.operatorCode + "|" + value.id
+        case .sourcingFeedback(let value): value.proposalID + "|" + value.outcome.rawValue
+        }
+    }
+
+    /// The business key with personal identifiers masked, for reports.
+    public var maskedKey: String {
+        switch self {
+        case .enrolment(let value):
+            "FT \(value.franceTravailID.masked) \(value.kind.rawValue) \(value.effectiveDate?.iso ?? "")"
+        case .cvDeposit(let value): "profil " + value.profileID
+        case .jobPost(let value): "offre " + value.id
+        case .accompaniment(let value): "accompagnement \(value.operatorCode) \(value.id)"
+        case .sourcingFeedback(let value): "proposition \(value.proposalID) \(value.outcome.rawValue)"
+        }
+    }
+}
