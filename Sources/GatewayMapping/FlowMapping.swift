@@ -180,6 +180,8 @@ public struct FlowMapping: Sendable {
     public var encoding: String?
     /// XML: the element repeated once per record.
     public var recordElement: String?
+    /// XML: the root element, for the emitters (`Racine` when not given).
+    public var xmlRoot: String?
     /// CSV: the delimiter, when pinned.
     public var delimiter: UInt8?
     /// JSON: the key of the array inside a top-level object, when records are wrapped.

@@ -130,6 +130,7 @@ public enum MappingLoader {
             encoding: encoding, recordElement: recordElement, delimiter: delimiter, jsonArrayKey: jsonArrayKey,
             record: record, file: file, reconcileCount: reconcile, sourceFile: sourceFile)
         flow.variant = string("variant", in: root)
+        flow.xmlRoot = (root["xml"] as? [String: Any])?["root"] as? String
         flow.groupBy = groupBy
         flow.optionalColumns = optionalColumns
         flow.fileNameFields = fileNameFields

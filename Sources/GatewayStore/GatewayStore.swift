@@ -55,7 +55,7 @@ public struct ImportCounts: Sendable, Codable, Equatable {
 
 /// The embedded store: ledger of received files, households, people, rights, quarantine, history.
 public struct GatewayStore: Sendable {
-    private let dbWriter: any DatabaseWriter
+    let dbWriter: any DatabaseWriter
 
     /// Opens (creating if needed) the SQLite store at `path` and migrates it.
     public init(path: String) throws {
@@ -165,6 +165,7 @@ public struct GatewayStore: Sendable {
             var counts: [String: Int] = [:]
             for table in [
                 "received_file", "household", "right_status", "person", "cnaf_event", "status_change", "quarantine",
+                "partner_record", "person_identifier", "proposal",
             ] {
                 counts[table] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0
             }

@@ -11,7 +11,9 @@ struct InsertionGateway: ParsableCommand {
         abstract:
             "Échanges de données de l'insertion RSA : lire, valider, importer, exporter les flux des partenaires.",
         version: "0.1.0",
-        subcommands: [Validate.self, Import.self, Export.self, Flows.self])
+        subcommands: [
+            Validate.self, Import.self, Export.self, Flows.self, People.self, Source.self, Alerts.self, Notice.self,
+        ])
 }
 
 /// Options every command shares: where the mappings and the store are, how much to say.
@@ -34,6 +36,15 @@ struct CommonOptions: ParsableArguments {
     }
 
     func flow(_ id: String) throws -> FlowMapping {
+        let flows = try allFlows()
+        guard let flow = flows[id] else {
+            throw ValidationError(
+                "Flux « \(id) » inconnu. Flux disponibles : \(flows.keys.sorted().joined(separator: ", ")).")
+        }
+        return flow
+    }
+
+    func allFlows() throws -> [String: FlowMapping] {
         let flows: [String: FlowMapping]
         do {
             flows = try MappingLoader.loadAll(directory: mappings)
@@ -42,11 +53,7 @@ struct CommonOptions: ParsableArguments {
         } catch {
             throw GatewayCLIError("Dossier de mappings illisible : \(mappings) (\(error.localizedDescription))")
         }
-        guard let flow = flows[id] else {
-            throw ValidationError(
-                "Flux « \(id) » inconnu. Flux disponibles : \(flows.keys.sorted().joined(separator: ", ")).")
-        }
-        return flow
+        return flows
     }
 }
 

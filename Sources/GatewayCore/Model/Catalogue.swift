@@ -67,7 +67,7 @@ public enum Catalogue {
         switch name {
         case household.name: household
         case fluxHeader.name: fluxHeader
-        default: partnerEntities[name]
+        default: partnerEntities[name] ?? outboundEntities[name]
         }
     }
 

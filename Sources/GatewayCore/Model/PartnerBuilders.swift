@@ -17,7 +17,9 @@ extension RecordBuilder {
             issues.append(
                 ValidationIssue(
                     type: .structureError, line: bag.line, path: bag.path,
-                    message: "Entité « \(entity) » inconnue de la passerelle."))
+                    message: Catalogue.outboundEntities[entity] != nil
+                        ? "Entité « \(entity) » : flux sortant, écrit par la passerelle, il ne s'importe pas."
+                        : "Entité « \(entity) » inconnue de la passerelle."))
         }
         guard let record, issues.isEmpty else { return .failure(IssueList(issues)) }
         return .success(record)

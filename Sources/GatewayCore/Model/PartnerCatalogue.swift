@@ -150,3 +150,72 @@ extension Catalogue {
         accompaniment.name: accompaniment, sourcingFeedback.name: sourcingFeedback,
     ]
 }
+
+/// The outbound entities: what the gateway writes to partners. Their mapping files list the only fields each
+/// partner receives.
+extension Catalogue {
+    /// A candidate proposed for a job post, as an employer relations adviser sees it: no NIR, no benefit data.
+    public static let candidate = EntitySpec(
+        name: "candidate",
+        fields: [
+            FieldSpec(
+                "proposalID", .text, mandatory: true, doc: "Référence de la proposition, à rappeler dans le retour"),
+            FieldSpec("postID", .text, mandatory: true, doc: "Identifiant de l'offre"),
+            FieldSpec("rank", .integer, mandatory: true, doc: "Rang du candidat pour l'offre"),
+            FieldSpec("score", .integer, doc: "Proximité (métier × 10 + lieu)"),
+            FieldSpec(
+                "romeMatch", .text, allowed: ["same-code", "same-family"], doc: "Code ROME identique ou de même famille"
+            ),
+            FieldSpec(
+                "placeMatch", .text, allowed: ["commune", "departement"],
+                doc: "Mobilité couvrant la commune ou le département"),
+            FieldSpec("firstName", .text, personal: true, doc: "Prénom"),
+            FieldSpec("surnameInitial", .text, doc: "Initiale du nom"),
+            FieldSpec("targetROME", .rome, doc: "Métier visé"),
+            FieldSpec("mobility", .text, doc: "Mobilité déclarée"),
+            FieldSpec("fiche", .text, doc: "Fiche action de l'accompagnement"),
+            FieldSpec("operator", .text, doc: "Structure qui accompagne la personne"),
+            FieldSpec("referent", .text, doc: "Référent à contacter"),
+            FieldSpec("cvProfileID", .text, doc: "Profil Job Connexion"),
+            FieldSpec("cvDeposited", .boolean, doc: "CV déposé sur Job Connexion"),
+        ])
+
+    /// An alert for the operator following a person whose situation changed.
+    public static let statusAlert = EntitySpec(
+        name: "status-alert",
+        fields: [
+            FieldSpec("operator", .text, mandatory: true, doc: "Structure destinataire"),
+            FieldSpec("accompanimentID", .text, mandatory: true, doc: "Accompagnement concerné"),
+            FieldSpec("referent", .text, doc: "Référent"),
+            FieldSpec(
+                "kind", .text, mandatory: true,
+                allowed: [
+                    "right-closed", "right-suspended", "payment-suspended", "moved-departement",
+                    "france-travail-radiation",
+                ],
+                doc: "Nature du changement"),
+            FieldSpec("label", .text, doc: "Libellé du changement"),
+            FieldSpec("effectiveDate", .date, doc: "Date d'effet"),
+            FieldSpec("motive", .text, doc: "Motif transmis par le partenaire"),
+            FieldSpec("source", .text, doc: "Partenaire à l'origine de l'information"),
+        ])
+
+    /// One line of a rejection notice sent back to the partner that sent a file.
+    public static let rejectionNotice = EntitySpec(
+        name: "rejection-notice",
+        fields: [
+            FieldSpec("file", .text, mandatory: true, doc: "Fichier reçu"),
+            FieldSpec("record", .integer, doc: "Numéro de l'enregistrement"),
+            FieldSpec("line", .integer, doc: "Ligne"),
+            FieldSpec("column", .text, doc: "Colonne ou chemin de l'élément"),
+            FieldSpec("field", .text, doc: "Champ"),
+            FieldSpec("type", .text, mandatory: true, doc: "Type d'erreur"),
+            FieldSpec("value", .text, doc: "Valeur (masquée si personnelle)"),
+            FieldSpec("message", .text, mandatory: true, doc: "Erreur"),
+            FieldSpec("hint", .text, doc: "Comment corriger"),
+        ])
+
+    static let outboundEntities: [String: EntitySpec] = [
+        candidate.name: candidate, statusAlert.name: statusAlert, rejectionNotice.name: rejectionNotice,
+    ]
+}

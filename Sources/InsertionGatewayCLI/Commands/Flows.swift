@@ -18,8 +18,11 @@ struct Flows: ParsableCommand {
             throw ExitCode(2)
         }
         for flow in flows.values.sorted(by: { $0.id < $1.id }) {
-            Output.line(
-                "\(flow.id)\t\(flow.partner)\t\(flow.format.rawValue)\t\(flow.record.entity.name)\t\(flow.title)")
+            for layout in [flow] + flow.variants {
+                Output.line(
+                    "\(layout.id)\t\(layout.variant ?? "-")\t\(layout.partner)\t\(layout.format.rawValue)\t\(layout.record.entity.name)\t\(layout.title)"
+                )
+            }
         }
     }
 }

@@ -1,0 +1,304 @@
+import Foundation
+import GRDB
+import GatewayCore
+
+/// A fact about a person, with the partner and the file it came from.
+public struct PersonFact: Sendable, Codable, Equatable {
+    public var partner: String
+    public var flow: String
+    public var file: String
+    public var fileID: Int64
+    public var kind: String
+    /// How the record was matched to the person (nir, matricule, france-travail, name); nil for CNAF facts.
+    public var matchedBy: String?
+    public var detail: [String: String]
+}
+
+/// One person across partners.
+public struct PersonView: Sendable, Codable, Equatable {
+    public var personID: Int64
+    public var maskedNIR: String?
+    public var surname: String
+    public var firstName: String
+    public var birthDate: String?
+    public var facts: [PersonFact]
+}
+
+/// An alert to write for an operator.
+public struct OperatorAlert: Sendable, Equatable {
+    public var operatorCode: String
+    public var fields: CanonicalFields
+}
+
+extension GatewayStore {
+    private static let decoder = JSONDecoder()
+
+    static func record(_ state: String) -> PartnerRecord? {
+        try? decoder.decode(PartnerRecord.self, from: Data(state.utf8))
+    }
+
+    /// A stored job post.
+    public func jobPost(id: String) throws -> JobPost? {
+        try dbWriter.read { db in
+            guard
+                let state = try String.fetchOne(
+                    db, sql: "SELECT state FROM partner_record WHERE entity = 'job-post' AND business_key = ?",
+                    arguments: [id]), case .jobPost(let post)? = Self.record(state)
+            else { return nil }
+            return post
+        }
+    }
+
+    /// Every accompaniment linked to a known person, with what the sourcing needs from the CNAF and Job Connexion.
+    public func sourcingCandidates() throws -> [Sourcing.Candidate] {
+        try dbWriter.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT r.id, r.person_id, r.state, p.first_name, p.surname, p.soumis_droits_devoirs, h.right_state,
+                    (SELECT c.state FROM partner_record c WHERE c.entity = 'cv-deposit' AND c.person_id = r.person_id
+                     ORDER BY c.last_file_id DESC, c.id DESC LIMIT 1) AS cv
+                    FROM partner_record r JOIN person p ON p.id = r.person_id JOIN household h ON h.id = p.household_id
+                    WHERE r.entity = 'accompaniment' ORDER BY r.id
+                    """)
+            return rows.compactMap { row -> Sourcing.Candidate? in
+                guard case .accompaniment(let accompaniment)? = Self.record(row["state"]) else { return nil }
+                var cv: CVDeposit?
+                if let text: String = row["cv"], case .cvDeposit(let deposit)? = Self.record(text) { cv = deposit }
+                return Sourcing.Candidate(
+                    personID: row["person_id"], accompanimentRecordID: row["id"], accompaniment: accompaniment,
+                    soumisDroitsDevoirs: (row["soumis_droits_devoirs"] as Int?) == 1,
+                    rightState: (row["right_state"] as String?).flatMap(RightState.init(rawValue:)),
+                    firstName: row["first_name"], surname: row["surname"], cv: cv)
+            }
+        }
+    }
+
+    /// Records the candidates proposed for a post; proposing the same person again keeps the first proposal.
+    public func recordProposals(
+        _ proposals: [(id: String, post: JobPost, candidate: Sourcing.Candidate, rank: Int, score: Int)]
+    ) throws {
+        let now = Self.now()
+        try dbWriter.write { db in
+            for proposal in proposals {
+                try db.execute(
+                    sql: """
+                        INSERT INTO proposal (id, post_id, person_id, accompaniment_id, team, rank, score, proposed_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (post_id, person_id) DO UPDATE SET rank = excluded.rank, score = excluded.score
+                        """,
+                    arguments: [
+                        proposal.id, proposal.post.id, proposal.candidate.personID,
+                        proposal.candidate.accompanimentRecordID, proposal.post.team?.rawValue ?? "",
+                        proposal.rank, proposal.score, now,
+                    ])
+            }
+        }
+    }
+
+    /// Alerts for the operators following people whose situation changed: right closed or suspended, payment
+    /// suspended, moved to another département (CAF, MSA), radiation (France Travail). Only changes recorded
+    /// from files after `afterFileID` (all when nil), for accompaniments still open.
+    public func operatorAlerts(afterFileID: Int64? = nil) throws -> [OperatorAlert] {
+        try dbWriter.read { db in
+            var alerts: [OperatorAlert] = []
+            let accompaniments = try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT person_id, state FROM partner_record WHERE entity = 'accompaniment' AND person_id IS NOT NULL"
+            ).compactMap { row -> (Int64, Accompaniment)? in
+                guard case .accompaniment(let value)? = Self.record(row["state"]), value.exit == nil,
+                    value.endDate == nil
+                else { return nil }
+                return (row["person_id"], value)
+            }
+            var byPerson: [Int64: [Accompaniment]] = [:]
+            for (person, accompaniment) in accompaniments { byPerson[person, default: []].append(accompaniment) }
+            // The accompaniment may be linked to another row of the same individual (same NIR, other household).
+            func followed(_ personID: Int64) throws -> [Accompaniment] {
+                let nir = try String.fetchOne(db, sql: "SELECT nir13 FROM person WHERE id = ?", arguments: [personID])
+                var ids: [Int64] = [personID]
+                if let nir {
+                    ids = try Int64.fetchAll(db, sql: "SELECT id FROM person WHERE nir13 = ?", arguments: [nir])
+                }
+                return ids.flatMap { byPerson[$0] ?? [] }
+            }
+            let changes = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT s.household_id, s.person_id, s.kind, s.effective_date, s.motive, f.partner, f.id AS file_id
+                    FROM status_change s JOIN received_file f ON f.id = s.file_id
+                    WHERE s.kind IN ('right-closed', 'right-suspended', 'payment-suspended', 'moved-departement')
+                    AND (? IS NULL OR s.file_id > ?) ORDER BY s.id
+                    """, arguments: [afterFileID, afterFileID])
+            for change in changes {
+                var people: [Int64] = []
+                if let person: Int64 = change["person_id"] {
+                    people = [person]
+                } else {
+                    people = try Int64.fetchAll(
+                        db, sql: "SELECT id FROM person WHERE household_id = ? AND present = 1",
+                        arguments: [change["household_id"] as Int64])
+                }
+                let kind: String = change["kind"]
+                for person in people {
+                    for accompaniment in try followed(person) {
+                        alerts.append(
+                            alert(
+                                accompaniment, kind: kind, label: StatusChangeKind(rawValue: kind)?.label ?? kind,
+                                date: change["effective_date"], motive: change["motive"], source: change["partner"]))
+                    }
+                }
+            }
+            let radiations = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT r.person_id, r.state, f.partner FROM partner_record r
+                    JOIN received_file f ON f.id = r.last_file_id
+                    WHERE r.entity = 'enrolment' AND r.person_id IS NOT NULL AND (? IS NULL OR r.last_file_id > ?)
+                    ORDER BY r.id
+                    """, arguments: [afterFileID, afterFileID])
+            for row in radiations {
+                guard case .enrolment(let enrolment)? = Self.record(row["state"]), enrolment.kind == .radiation
+                else { continue }
+                for accompaniment in try followed(row["person_id"]) {
+                    alerts.append(
+                        alert(
+                            accompaniment, kind: "france-travail-radiation", label: "radiation de France Travail",
+                            date: enrolment.radiationDate?.iso, motive: enrolment.radiationReason,
+                            source: row["partner"]))
+                }
+            }
+            return alerts
+        }
+    }
+
+    private func alert(
+        _ accompaniment: Accompaniment, kind: String, label: String, date: String?, motive: String?, source: String
+    ) -> OperatorAlert {
+        var fields = CanonicalFields()
+        fields["operator"] = accompaniment.operatorCode
+        fields["accompanimentID"] = accompaniment.id
+        fields["referent"] = accompaniment.referent
+        fields["kind"] = kind
+        fields["label"] = label
+        fields["effectiveDate"] = date
+        fields["motive"] = motive
+        fields["source"] = source
+        return OperatorAlert(operatorCode: accompaniment.operatorCode, fields: fields)
+    }
+
+    /// The people an identifier names: an internal person number, a NIR (13 or 15 chars), a France Travail id, or
+    /// `ORGANISME:matricule`.
+    public func findPeople(_ identifier: String) throws -> [Int64] {
+        try dbWriter.read { db in
+            let text = identifier.trimmingCharacters(in: .whitespaces).uppercased()
+            if let number = Int64(text), text.count < 8 {
+                return try Int64.fetchAll(db, sql: "SELECT id FROM person WHERE id = ?", arguments: [number])
+            }
+            if let nir = try? NIR(validating: text) {
+                return try Int64.fetchAll(
+                    db, sql: "SELECT MAX(id) FROM person WHERE nir13 = ? GROUP BY nir13", arguments: [nir.base13])
+            }
+            if let id = try? FranceTravailID(validating: text) {
+                return try Int64.fetchAll(
+                    db,
+                    sql: """
+                        SELECT DISTINCT id FROM (SELECT id FROM person WHERE substr(france_travail_id, 1, 8) = ?
+                        UNION SELECT person_id AS id FROM person_identifier WHERE kind = 'france-travail' AND value = ?)
+                        ORDER BY id
+                        """, arguments: [id.matchingKey, id.matchingKey])
+            }
+            let parts = text.split(separator: ":")
+            if parts.count == 2, let matricule = try? Matricule(validating: String(parts[1])) {
+                return try Int64.fetchAll(
+                    db,
+                    sql: """
+                        SELECT p.id FROM person p JOIN household h ON h.id = p.household_id
+                        WHERE h.organisme = ? AND h.matricule = ? ORDER BY p.id
+                        """, arguments: [String(parts[0]), matricule.canonical])
+            }
+            return []
+        }
+    }
+
+    /// One person across partners: the CNAF facts of every household row of the same individual, then every
+    /// partner record linked to them, each with its partner and file.
+    public func person(_ id: Int64) throws -> PersonView? {
+        try dbWriter.read { db in
+            guard
+                let person = try Row.fetchOne(
+                    db, sql: "SELECT id, nir13, surname, first_name, birth_date FROM person WHERE id = ?",
+                    arguments: [id])
+            else { return nil }
+            let nir13: String? = person["nir13"]
+            let rowIDs =
+                try nir13.map {
+                    try Int64.fetchAll(db, sql: "SELECT id FROM person WHERE nir13 = ? ORDER BY id", arguments: [$0])
+                } ?? [id]
+            var facts: [PersonFact] = []
+            let placeholders = rowIDs.map { _ in "?" }.joined(separator: ",")
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT p.role, p.france_travail_id, p.soumis_droits_devoirs, h.organisme, h.matricule, h.right_state,
+                    h.departement, f.partner, f.flow, f.name, f.id AS file_id FROM person p
+                    JOIN household h ON h.id = p.household_id JOIN received_file f ON f.id = p.last_file_id
+                    WHERE p.id IN (\(placeholders)) ORDER BY p.id
+                    """, arguments: StatementArguments(rowIDs))
+            {
+                var detail: [String: String] = [:]
+                detail["role"] = row["role"]
+                detail["organisme"] = row["organisme"]
+                detail["matricule"] = (row["matricule"] as String?).map(Masking.identifier)
+                detail["rightState"] = row["right_state"]
+                detail["departement"] = row["departement"]
+                detail["franceTravailID"] = (row["france_travail_id"] as String?).map(Masking.identifier)
+                detail["soumisDroitsDevoirs"] = (row["soumis_droits_devoirs"] as Int?).map(String.init)
+                facts.append(
+                    PersonFact(
+                        partner: row["partner"], flow: row["flow"], file: row["name"], fileID: row["file_id"],
+                        kind: "household-member", matchedBy: nil, detail: detail.compactMapValues { $0 }))
+            }
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT r.entity, r.state, r.matched_by, f.partner, f.flow, f.name, f.id AS file_id
+                    FROM partner_record r JOIN received_file f ON f.id = r.last_file_id
+                    WHERE r.person_id IN (\(placeholders)) ORDER BY r.last_file_id, r.id
+                    """, arguments: StatementArguments(rowIDs))
+            {
+                guard let record = Self.record(row["state"]) else { continue }
+                var detail = record.fields.values
+                for name in detail.keys where name.hasPrefix("person.") { detail[name] = nil }
+                facts.append(
+                    PersonFact(
+                        partner: row["partner"], flow: row["flow"], file: row["name"], fileID: row["file_id"],
+                        kind: row["entity"], matchedBy: row["matched_by"], detail: detail))
+            }
+            return PersonView(
+                personID: rowIDs.max() ?? id, maskedNIR: nir13.map(Masking.nir), surname: person["surname"],
+                firstName: person["first_name"], birthDate: person["birth_date"], facts: facts)
+        }
+    }
+
+    /// The quarantined records and file-level issues of a received file, for its rejection notice.
+    public func rejections(fileID: Int64) throws -> (file: ReceivedFile, records: [(Int, Int?, [ValidationIssue])])? {
+        try dbWriter.read { db in
+            guard
+                let file = try Row.fetchOne(db, sql: "SELECT * FROM received_file WHERE id = ?", arguments: [fileID])
+                    .map(ReceivedFile.init(row:))
+            else { return nil }
+            let decoder = JSONDecoder()
+            let records = try Row.fetchAll(
+                db, sql: "SELECT record_index, line, issues FROM quarantine WHERE file_id = ? ORDER BY record_index",
+                arguments: [fileID]
+            ).map { row -> (Int, Int?, [ValidationIssue]) in
+                let issues =
+                    (try? decoder.decode([ValidationIssue].self, from: Data((row["issues"] as String).utf8))) ?? []
+                return (row["record_index"], row["line"], issues)
+            }
+            return (file, records)
+        }
+    }
+}

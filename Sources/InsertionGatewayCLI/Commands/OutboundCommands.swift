@@ -1,0 +1,185 @@
+import ArgumentParser
+import Foundation
+import GatewayCore
+import GatewayMapping
+import GatewayPipeline
+import GatewayStore
+
+/// Where emitted files go, beside the store unless told otherwise.
+struct OutboxOptions: ParsableArguments {
+    @Option(help: "Dossier de sortie (par défaut data/outbox à côté de la base).")
+    var out: String?
+
+    func directory(store: StoreOptions) -> String {
+        out ?? ((store.store as NSString).deletingLastPathComponent as NSString).appendingPathComponent("outbox")
+    }
+}
+
+/// The day the command runs for: `--date` for reproducible runs, else today.
+func runDay(_ given: String?) throws -> LocalDate {
+    if let given {
+        guard let day = LocalDate(iso: given) else { throw ValidationError("--date attend AAAA-MM-JJ : \(given)") }
+        return day
+    }
+    let parts = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "Europe/Paris")!, from: Date())
+    return LocalDate(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1) ?? LocalDate(
+        iso: "1970-01-01")!
+}
+
+struct Source: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract:
+            "Propose des candidats pour une offre et les écrit pour l'équipe entreprises du territoire (67 : Développeurs Emploi, 68 : Conseillers Relais Entreprises)."
+    )
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var outbox: OutboxOptions
+
+    @Option(help: "Format du fichier : csv, json ou xml.")
+    var format: String = "csv"
+
+    @Option(help: "Nombre maximal de candidats.")
+    var limit: Int = 20
+
+    @Option(help: "Jour de la sélection (AAAA-MM-JJ), par défaut aujourd'hui.")
+    var date: String?
+
+    @Flag(help: "Résumé JSON sur la sortie standard.")
+    var json = false
+
+    @Argument(help: "Identifiant de l'offre.")
+    var postID: String
+
+    func run() throws {
+        _ = common.bootstrapLogging()
+        guard let fileFormat = FileFormat(rawValue: format) else {
+            throw ValidationError("--format : csv, json ou xml")
+        }
+        let outbound = Outbound(flows: try common.allFlows(), store: try GatewayStore(path: storeOptions.store))
+        do {
+            let written = try outbound.source(
+                postID: postID, format: fileFormat, directory: outbox.directory(store: storeOptions),
+                on: try runDay(date), limit: limit)
+            if json {
+                try Output.json(written)
+            } else {
+                Output.line(
+                    "\(written.records) candidat(s) pour l'offre \(postID) → \(written.partner) : \(written.path)")
+            }
+        } catch let error as Outbound.OutboundError {
+            Output.error(error.description)
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct Alerts: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract:
+            "Écrit, pour chaque structure, les alertes de changement de situation des personnes qu'elle accompagne.")
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var outbox: OutboxOptions
+
+    @Option(help: "Seulement les changements des fichiers reçus après ce numéro de fichier.")
+    var afterFile: Int64?
+
+    @Option(help: "Jour de l'envoi (AAAA-MM-JJ), par défaut aujourd'hui.")
+    var date: String?
+
+    @Flag(help: "Résumé JSON sur la sortie standard.")
+    var json = false
+
+    func run() throws {
+        _ = common.bootstrapLogging()
+        let outbound = Outbound(flows: try common.allFlows(), store: try GatewayStore(path: storeOptions.store))
+        let written = try outbound.alerts(
+            directory: outbox.directory(store: storeOptions), afterFileID: afterFile, on: try runDay(date))
+        if json {
+            try Output.json(written)
+        } else {
+            if written.isEmpty { Output.line("Aucune alerte.") }
+            for file in written { Output.line("\(file.partner) : \(file.records) alerte(s) → \(file.path)") }
+        }
+    }
+}
+
+struct Notice: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Écrit l'avis de rejet d'un fichier reçu, pour le partenaire qui l'a envoyé.")
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var outbox: OutboxOptions
+
+    @Flag(help: "Résumé JSON sur la sortie standard.")
+    var json = false
+
+    @Argument(help: "Numéro du fichier dans le registre (voir export files).")
+    var fileID: Int64
+
+    func run() throws {
+        _ = common.bootstrapLogging()
+        let outbound = Outbound(flows: try common.allFlows(), store: try GatewayStore(path: storeOptions.store))
+        do {
+            let written = try outbound.notice(fileID: fileID, directory: outbox.directory(store: storeOptions))
+            if json {
+                try Output.json(written)
+            } else {
+                Output.line("\(written.records) erreur(s) pour \(written.partner) → \(written.path)")
+            }
+        } catch let error as Outbound.OutboundError {
+            Output.error(error.description)
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct People: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Les personnes vues par les partenaires.", subcommands: [Show.self])
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Une personne à travers les partenaires : chaque fait avec le partenaire et le fichier d'où il vient.")
+
+        @OptionGroup var common: CommonOptions
+        @OptionGroup var storeOptions: StoreOptions
+
+        @Flag(help: "Sortie JSON.")
+        var json = false
+
+        @Argument(
+            help: "Numéro de personne, NIR (13 ou 15 caractères), identifiant France Travail, ou ORGANISME:matricule.")
+        var id: String
+
+        func run() throws {
+            _ = common.bootstrapLogging()
+            let store = try GatewayStore(path: storeOptions.store)
+            let found = try store.findPeople(id)
+            guard !found.isEmpty else {
+                Output.error("Aucune personne connue sous cet identifiant.")
+                throw ExitCode(1)
+            }
+            let views = try found.compactMap { try store.person($0) }
+            if json {
+                try Output.json(views)
+                return
+            }
+            for view in views {
+                Output.line(
+                    "Personne n° \(view.personID) — \(view.firstName) \(view.surname), naissance \(view.birthDate ?? "?"), NIR \(view.maskedNIR ?? "inconnu")"
+                )
+                for fact in view.facts {
+                    let detail = fact.detail.keys.sorted().map { "\($0)=\(fact.detail[$0]!)" }.joined(separator: " ")
+                    Output.line(
+                        "  [\(fact.partner) · \(fact.file) (n° \(fact.fileID))] \(fact.kind)"
+                            + (fact.matchedBy.map { " (rapproché par \($0))" } ?? "") + " : " + detail)
+                }
+            }
+        }
+    }
+}
