@@ -122,6 +122,31 @@ public struct Enrolment: Sendable, Hashable, Codable {
     public var locality: String?
     public var agency: String?
 
+    public init(
+        person: PersonIdentity, franceTravailID: FranceTravailID, kind: EnrolmentKind, category: Int? = nil,
+        startDate: LocalDate? = nil, cessationDate: LocalDate? = nil, cessationReason: String? = nil,
+        radiationDate: LocalDate? = nil, radiationReason: String? = nil, ppaeSignedOn: LocalDate? = nil,
+        lastInterviewOn: LocalDate? = nil, adviser: String? = nil, rome: ROMECode? = nil, commune: INSEECommune? = nil,
+        locality: String? = nil, agency: String? = nil
+    ) {
+        self.person = person
+        self.franceTravailID = franceTravailID
+        self.kind = kind
+        self.category = category
+        self.startDate = startDate
+        self.cessationDate = cessationDate
+        self.cessationReason = cessationReason
+        self.radiationDate = radiationDate
+        self.radiationReason = radiationReason
+        self.ppaeSignedOn = ppaeSignedOn
+        self.lastInterviewOn = lastInterviewOn
+        self.adviser = adviser
+        self.rome = rome
+        self.commune = commune
+        self.locality = locality
+        self.agency = agency
+    }
+
     /// The date the line speaks of: the radiation, the cessation, else the enrolment.
     public var effectiveDate: LocalDate? { radiationDate ?? cessationDate ?? startDate }
 
@@ -139,6 +164,18 @@ public struct CVDeposit: Sendable, Hashable, Codable {
     public var updatedOn: LocalDate?
     public var profileStatus: CVProfileStatus
     public var visibleToEmployers: Bool?
+
+    public init(
+        person: PersonIdentity, profileID: String, depositedOn: LocalDate? = nil, updatedOn: LocalDate? = nil,
+        profileStatus: CVProfileStatus, visibleToEmployers: Bool? = nil
+    ) {
+        self.person = person
+        self.profileID = profileID
+        self.depositedOn = depositedOn
+        self.updatedOn = updatedOn
+        self.profileStatus = profileStatus
+        self.visibleToEmployers = visibleToEmployers
+    }
 
     /// A CV counts as deposited when there is one, on a profile that is not archived.
     public var isDeposited: Bool { depositedOn != nil && profileStatus != .archived }
@@ -185,6 +222,29 @@ public struct JobPost: Sendable, Hashable, Codable {
     /// The département: given, else from the commune, else from the postal code.
     public var territory: String
 
+    public init(
+        id: String, title: String, rome: ROMECode, romeLabel: String? = nil, commune: INSEECommune? = nil,
+        postalCode: PostalCode? = nil, communeName: String? = nil, contractType: ContractType,
+        workingTime: String? = nil, employer: String? = nil, siret: SIRET? = nil, createdOn: LocalDate? = nil,
+        positions: Int? = nil, qualification: String? = nil, territory: String
+    ) {
+        self.id = id
+        self.title = title
+        self.rome = rome
+        self.romeLabel = romeLabel
+        self.commune = commune
+        self.postalCode = postalCode
+        self.communeName = communeName
+        self.contractType = contractType
+        self.workingTime = workingTime
+        self.employer = employer
+        self.siret = siret
+        self.createdOn = createdOn
+        self.positions = positions
+        self.qualification = qualification
+        self.territory = territory
+    }
+
     public var team: EmployerTeam? { EmployerTeam(departement: territory) }
 }
 
@@ -205,6 +265,14 @@ public struct Meeting: Sendable, Hashable, Codable {
 public struct AccompanimentExit: Sendable, Hashable, Codable {
     public var type: ExitType
     public var date: LocalDate?
+
+    public init(
+        type: ExitType, date: LocalDate? = nil
+    ) {
+        self.type = type
+        self.date = date
+    }
+
 }
 
 /// An operator's accompaniment of a person under a fiche action.
@@ -227,6 +295,30 @@ public struct Accompaniment: Sendable, Hashable, Codable {
     public var reorientationDate: LocalDate?
     public var meetings: [Meeting]
 
+    public init(
+        person: PersonIdentity, id: String, operatorCode: String, fiche: Fiche, referent: String? = nil,
+        startDate: LocalDate, endDate: LocalDate? = nil, cerStart: LocalDate? = nil, cerEnd: LocalDate? = nil,
+        jobReady: Bool? = nil, targetROME: ROMECode? = nil, mobility: [String] = [], exit: AccompanimentExit? = nil,
+        reorientation: String? = nil, reorientationDate: LocalDate? = nil, meetings: [Meeting] = []
+    ) {
+        self.person = person
+        self.id = id
+        self.operatorCode = operatorCode
+        self.fiche = fiche
+        self.referent = referent
+        self.startDate = startDate
+        self.endDate = endDate
+        self.cerStart = cerStart
+        self.cerEnd = cerEnd
+        self.jobReady = jobReady
+        self.targetROME = targetROME
+        self.mobility = mobility
+        self.exit = exit
+        self.reorientation = reorientation
+        self.reorientationDate = reorientationDate
+        self.meetings = meetings
+    }
+
     /// Whether a place (commune and its département) is within the declared mobility.
     public func accepts(commune: INSEECommune?, departement: String) -> Bool {
         mobility.contains { $0 == departement || $0 == commune?.canonical }
@@ -242,6 +334,20 @@ public struct SourcingFeedback: Sendable, Hashable, Codable {
     public var contractType: ContractType?
     public var startDate: LocalDate?
     public var reason: String?
+
+    public init(
+        proposalID: String, postID: String, outcome: SourcingOutcome, date: LocalDate? = nil,
+        contractType: ContractType? = nil, startDate: LocalDate? = nil, reason: String? = nil
+    ) {
+        self.proposalID = proposalID
+        self.postID = postID
+        self.outcome = outcome
+        self.date = date
+        self.contractType = contractType
+        self.startDate = startDate
+        self.reason = reason
+    }
+
 }
 
 /// A canonical record of any partner flow.

@@ -36,6 +36,11 @@ public enum Sourcing {
 
         public var score: Int { rome * 10 + place }
 
+        public init(rome: Int, place: Int) {
+            self.rome = rome
+            self.place = place
+        }
+
         public static func < (lhs: Closeness, rhs: Closeness) -> Bool { lhs.score < rhs.score }
     }
 

@@ -1,0 +1,128 @@
+import Foundation
+import GatewayCore
+import GatewayPipeline
+import GatewayStore
+import Testing
+
+/// The matching cascade against the people of the September CNAF sample (households A–M, invented data).
+@Suite("Identity matching: NIR → matricule and role → France Travail id → names and birth date")
+struct IdentityMatchingTests {
+    /// A store holding the September CAF sample.
+    static func store() throws -> GatewayStore {
+        let store = try GatewayStore()
+        let report = try FilePipeline(flow: try Repo.cafFlow(), logger: silentLogger)
+            .importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
+        guard report.outcome == "applied" else { throw TestFailure("September sample not applied") }
+        return store
+    }
+
+    static func match(_ identity: PersonIdentity, in store: GatewayStore) throws -> IdentityMatch {
+        var result = IdentityMatch.unmatched
+        let arrival = FileArrival(
+            partner: "test", flow: "test", name: "match", size: 0, sha256: UUID().uuidString)
+        _ = try store.apply(arrival, referenceDate: nil) { session in result = try session.match(identity) }
+        return result
+    }
+
+    static func nir(_ text: String) throws -> NIR { try NIR(validating: text) }
+
+    @Test("Each level of the cascade finds the person it names")
+    func levels() throws {
+        let store = try Self.store()
+        // A's applicant (François BŒUF): NIR, France Travail id 0457812K, CAF 2418736 DEM.
+        guard case .matched(let byNIR, .nir) = try Self.match(PersonIdentity(nir: try Self.nir("1840367482123")), in: store)
+        else { Issue.record("no NIR match"); return }
+        let byFT = try Self.match(
+            PersonIdentity(franceTravailID: try FranceTravailID(validating: "0457812K")), in: store)
+        #expect(byFT == .matched(personID: byNIR, via: .franceTravail))
+        // The 11-character form of the same job seeker matches on its first 8 characters.
+        let byLongFT = try Self.match(
+            PersonIdentity(franceTravailID: try FranceTravailID(validating: "0457812K001")), in: store)
+        #expect(byLongFT == .matched(personID: byNIR, via: .franceTravail))
+        let byMatricule = try Self.match(
+            PersonIdentity(
+                organisme: .caf, matricule: try Matricule(validating: "241873600000000"), role: .applicant),
+            in: store)
+        #expect(byMatricule == .matched(personID: byNIR, via: .matricule))
+        // Names are compared normalised: case, accents, ligatures and hyphens do not matter.
+        let byName = try Self.match(
+            PersonIdentity(surname: "boeuf", firstName: "FRANCOIS", birthDate: LocalDate(iso: "1984-03-12")),
+            in: store)
+        #expect(byName == .matched(personID: byNIR, via: .name))
+        let corsican = try Self.match(PersonIdentity(nir: try Self.nir("177092A004052")), in: store)
+        guard case .matched(_, .nir) = corsican else { Issue.record("2A NIR not matched: \(corsican)"); return }
+    }
+
+    @Test("Nobody known: unmatched, not guessed from a partial identity")
+    func unmatched() throws {
+        let store = try Self.store()
+        #expect(try Self.match(PersonIdentity(nir: try Self.nir("1850567482999")), in: store) == .unmatched)
+        // Same names, another birth date: no match on names.
+        let otherBirth = try Self.match(
+            PersonIdentity(surname: "BŒUF", firstName: "François", birthDate: LocalDate(iso: "1984-03-13")),
+            in: store)
+        #expect(otherBirth == .unmatched)
+        // A matricule without a role is not enough.
+        let noRole = try Self.match(
+            PersonIdentity(organisme: .caf, matricule: try Matricule(validating: "2418736")), in: store)
+        #expect(noRole == .unmatched)
+    }
+
+    @Test("Two identifiers naming two people: a conflict naming both by masked ids, nothing merged")
+    func conflicts() throws {
+        let store = try Self.store()
+        // B's NIR with A's France Travail id.
+        let crossed = try Self.match(
+            PersonIdentity(
+                nir: try Self.nir("2790767462208"), franceTravailID: try FranceTravailID(validating: "0457812K")),
+            in: store)
+        guard case .conflict(let message) = crossed else { Issue.record("no conflict: \(crossed)"); return }
+        #expect(message.contains("nir") && message.contains("france-travail"))
+        #expect(!message.contains("2790767462208") && !message.contains("1840367482123"), "NIRs must be masked")
+        // An unknown NIR with A's France Travail id: the FT id names someone whose NIR differs.
+        let otherNIR = try Self.match(
+            PersonIdentity(
+                nir: try Self.nir("1850567482999"), franceTravailID: try FranceTravailID(validating: "0457812K")),
+            in: store)
+        guard case .conflict(let second) = otherNIR else { Issue.record("no conflict: \(otherNIR)"); return }
+        #expect(!second.contains("1850567482999"))
+        // A's NIR with another France Travail id than the one the CAF knows.
+        let otherFT = try Self.match(
+            PersonIdentity(
+                nir: try Self.nir("1840367482123"), franceTravailID: try FranceTravailID(validating: "9999999Z")),
+            in: store)
+        guard case .conflict = otherFT else { Issue.record("no conflict: \(otherFT)"); return }
+        // A's matricule with the applicant role but B's NIR.
+        let otherHousehold = try Self.match(
+            PersonIdentity(
+                nir: try Self.nir("2790767462208"), organisme: .caf, matricule: try Matricule(validating: "2418736"),
+                role: .applicant), in: store)
+        guard case .conflict = otherHousehold else { Issue.record("no conflict: \(otherHousehold)"); return }
+    }
+
+    @Test("A France Travail id learnt from a matched enrolment finds the person next time")
+    func learntIdentifiers() throws {
+        let store = try Self.store()
+        // B (Mélanie KIEFFER) has no France Travail id in the CAF file.
+        let enrolment = Enrolment(
+            person: PersonIdentity(
+                nir: try Self.nir("2790767462208"), franceTravailID: try FranceTravailID(validating: "5512345A")),
+            franceTravailID: try FranceTravailID(validating: "5512345A"), kind: .inscription, category: 1,
+            startDate: LocalDate(iso: "2026-09-02"))
+        let arrival = FileArrival(partner: "france-travail", flow: "ft-inscriptions", name: "x", size: 0, sha256: "1")
+        var outcome: PartnerApplyOutcome?
+        _ = try store.apply(arrival, referenceDate: nil) { session in
+            outcome = try session.applyPartner(.enrolment(enrolment), partner: "france-travail")
+        }
+        guard case .accepted(.matched(let personID, .nir))? = outcome else {
+            Issue.record("enrolment not matched: \(String(describing: outcome))")
+            return
+        }
+        let later = try Self.match(
+            PersonIdentity(franceTravailID: try FranceTravailID(validating: "5512345A")), in: store)
+        #expect(later == .matched(personID: personID, via: .franceTravail))
+        let view = try #require(try store.person(personID))
+        #expect(view.facts.contains { $0.kind == "enrolment" && $0.partner == "france-travail" && $0.matchedBy == "nir" })
+        #expect(view.facts.contains { $0.kind == "household-member" && $0.partner == "caf-msa" })
+    }
+}
