@@ -568,6 +568,11 @@ public final class CSVReader {
         let plainUTF8: Bool
         if mode != .utf8 {
             plainUTF8 = TextDecoding.isASCII(whole)
+            // A pinned single-byte encoding decodes any byte: UTF-8 text would be stored as « Ã© » silently.
+            // French text in Latin-1 or Windows-1252 is practically never valid multi-byte UTF-8.
+            if !plainUTF8 && !tolerant && options.encoding != .auto && TextDecoding.isValidUTF8(whole) {
+                throw utf8UnderSingleByte(scanned)
+            }
         } else if TextDecoding.isValidUTF8(whole) {
             plainUTF8 = true
             if !tolerant && !sawMultibyteUTF8 && !TextDecoding.isASCII(whole) { sawMultibyteUTF8 = true }
@@ -637,6 +642,29 @@ public final class CSVReader {
                 message:
                     "texte invalide en UTF-8 ligne \(line) (colonne « \(column) ») : le fichier doit être encodé en UTF-8"
             ))
+    }
+
+    private func utf8UnderSingleByte(_ scanned: ScannedRecord) -> FormatError {
+        let base = UnsafePointer(source.storage + scanned.start)
+        var cell = 0
+        var from = 0
+        for index in 0..<cellBoundsCount / 3 {
+            let start = cellBounds[3 * index]
+            let bytes = UnsafeBufferPointer(start: base + start, count: cellBounds[3 * index + 1] - start)
+            if !TextDecoding.isASCII(bytes) {
+                (cell, from) = (index, start)
+                break
+            }
+        }
+        let line = invalidLine(scanned, from: from)
+        let column = cell < header.count ? header[cell] : "n° \(cell + 1)"
+        let expected = options.encoding.displayName
+        return FormatError(
+            issue: ValidationIssue(
+                type: .formatError, line: line, path: column,
+                message:
+                    "texte encodé en UTF-8 ligne \(line) (colonne « \(column) ») alors que le flux est en \(expected) : "
+                    + "le fichier doit être enregistré en \(expected)"))
     }
 
     private func switchToWindows1252(at line: Int, multibyteInRecord: Bool) {

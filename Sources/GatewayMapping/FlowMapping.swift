@@ -101,7 +101,8 @@ public struct FileNameField: Sendable {
     /// The value for a file, if a fragment appears in its name (case-insensitive).
     public func value(forFileNamed name: String) -> String? {
         let lowered = name.lowercased()
-        return patterns.first { lowered.contains($0.fragment) }?.value
+        // `"x".contains("")` is false with Foundation loaded: the empty fragment is tested apart.
+        return patterns.first { $0.fragment.isEmpty || lowered.contains($0.fragment) }?.value
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GatewayCore
+import GatewayFormats
 import Yams
 
 /// Loads mapping files (`Mappings/*.yaml`) and checks them against the canonical catalogue.
@@ -76,6 +77,10 @@ public enum MappingLoader {
         if entity == nil && !entityName.isEmpty { problems.append("entité canonique « \(entityName) » inconnue") }
         var encoding = string("encoding", in: root)
         if encoding == "declared" || encoding == "auto" { encoding = nil }
+        if let label = encoding, format == .csv, TextEncoding(label: label) == nil {
+            let known = TextEncoding.allCases.map(\.rawValue).joined(separator: ", ")
+            problems.append("encodage « \(label) » inconnu (\(known), latin-1, cp1252)")
+        }
         let defaults = root["defaults"] as? [String: Any] ?? [:]
         var defaultFormats: [LocalDate.Pattern] = format == .csv ? [.french, .iso] : [.iso]
         if let given = defaults["date-format"] {

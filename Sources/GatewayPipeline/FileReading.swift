@@ -126,7 +126,7 @@ public struct RecordStream: Sendable {
         var options = CSVOptions(requiredColumns: flow.requiredColumns)
         options.delimiter = flow.delimiter
         if let encoding = flow.encoding {
-            options.encoding = TextEncoding(rawValue: encoding.lowercased()) ?? .auto
+            options.encoding = TextEncoding(label: encoding) ?? .auto
         }
         let reader = try CSVReader(path: path, options: options)
         var columns: [String: Int] = [:]
@@ -225,7 +225,11 @@ public struct RecordStream: Sendable {
             case .success(let partnerRecord) where issues.isEmpty:
                 return .partner(partnerRecord, index: index, line: line, raw: raw)
             case .success: break
-            case .failure(let list): issues.append(contentsOf: list.issues)
+            case .failure(let list):
+                // A field the mapping refused (invalid or missing) is absent from the bag: the builder's
+                // « absent » for it would report the same cell twice.
+                let reported = Set(mappingIssues.compactMap(\.field))
+                issues.append(contentsOf: list.issues.filter { $0.field.map { !reported.contains($0) } ?? true })
             }
         }
         if issues.isEmpty {
@@ -275,7 +279,7 @@ extension FlowMapping {
             var options = CSVOptions(requiredColumns: candidate.requiredColumns)
             options.delimiter = candidate.delimiter
             if let encoding = candidate.encoding {
-                options.encoding = TextEncoding(rawValue: encoding.lowercased()) ?? .auto
+                options.encoding = TextEncoding(label: encoding) ?? .auto
             }
             do {
                 _ = try CSVReader(path: path, options: options)

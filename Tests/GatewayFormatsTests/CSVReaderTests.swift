@@ -224,6 +224,19 @@ struct CSVReaderTests {
         #expect(reader.detectedEncoding == encoding)
     }
 
+    @Test(
+        "UTF-8 text under a pinned single-byte encoding is refused, not mis-decoded",
+        arguments: [
+            TextEncoding.windows1252, .latin1,
+        ])
+    func utf8UnderPinnedSingleByte(encoding: TextEncoding) throws {
+        let bytes = Array("nom;prenom\nKIEFFER;Mélanie\n".utf8)
+        let error = try #require(throws: FormatError.self) { try readAll(bytes, CSVOptions(encoding: encoding)) }
+        #expect(error.issue.type == .formatError)
+        #expect(error.issue.line == 2)
+        #expect(error.issue.path == "prenom")
+    }
+
     @Test("records straddling the 64 KiB chunk boundary, CRLF split included", arguments: 65_530...65_540)
     func chunkBoundary(crOffset: Int) throws {
         // The first data record is padded so that its CR lands at `crOffset`.
