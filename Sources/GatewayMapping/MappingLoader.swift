@@ -55,6 +55,8 @@ public enum MappingLoader {
             throw MappingError("YAML illisible : \(error)")
         }
         guard let root = document as? [String: Any] else { throw MappingError("le document doit être un objet YAML") }
+        // Key order, which a dictionary loses: emitters write columns and elements in the file's order.
+        let order = (try? Yams.compose(yaml: yaml)).flatMap { $0 }.map { keyOrder($0) } ?? [:]
         var problems: [String] = []
         func string(_ key: String, in map: [String: Any], required: Bool = false) -> String? {
             if let value = map[key] {
@@ -113,7 +115,7 @@ public enum MappingLoader {
         if let entity {
             record = compileRecord(
                 root, entity: entity, context: "", defaults: defaultFormats, format: format ?? .xml,
-                fileNameFields: &fileNameFields, problems: &problems)
+                fileNameFields: &fileNameFields, order: order, problems: &problems)
         }
         if record.collections.contains(where: \.isRowGroup) && groupBy.isEmpty {
             problems.append("une collection « path: \"*\" » (une ligne par élément) demande csv.group-by")
@@ -123,7 +125,7 @@ public enum MappingLoader {
             var ignored: [FileNameField] = []
             file = compileRecord(
                 fileSection, entity: Catalogue.fluxHeader, context: "file.", defaults: defaultFormats,
-                format: format ?? .xml, fileNameFields: &ignored, problems: &problems)
+                format: format ?? .xml, fileNameFields: &ignored, order: order, problems: &problems)
         }
         let reconcile = (root["reconcile"] as? [String: Any])?["count"] as? Bool ?? false
         if reconcile && file?.fields.contains(where: { $0.spec.name == "declaredCount" }) != true {
@@ -142,6 +144,18 @@ public enum MappingLoader {
         return flow
     }
 
+    /// The keys of every mapping of a YAML document in their written order, by dotted path (`fields`,
+    /// `collections.meetings.fields`).
+    static func keyOrder(_ node: Node, path: String = "") -> [String: [String]] {
+        guard let mapping = node.mapping else { return [:] }
+        var result: [String: [String]] = [path: mapping.compactMap { $0.key.string }]
+        for (key, value) in mapping {
+            guard let name = key.string else { continue }
+            result.merge(keyOrder(value, path: path.isEmpty ? name : path + "." + name)) { first, _ in first }
+        }
+        return result
+    }
+
     private static func patterns(_ value: Any, problems: inout [String], context: String) -> [LocalDate.Pattern] {
         let texts = (value as? [String]) ?? [(value as? String) ?? ""]
         return texts.compactMap { text in
@@ -156,14 +170,19 @@ public enum MappingLoader {
 
     private static func compileRecord(
         _ map: [String: Any], entity: EntitySpec, context: String, defaults: [LocalDate.Pattern],
-        format: FileFormat, fileNameFields: inout [FileNameField], problems: inout [String]
+        format: FileFormat, fileNameFields: inout [FileNameField], order: [String: [String]],
+        problems: inout [String]
     ) -> RecordMapping {
         var fields: [FieldMapping] = []
         let declared = map["fields"] as? [String: Any] ?? [:]
         if map["fields"] != nil && map["fields"] as? [String: Any] == nil {
             problems.append("\(context)fields doit être un objet")
         }
-        for name in declared.keys.sorted() {
+        let ordered = order[context + "fields"] ?? []
+        let names = declared.keys.sorted {
+            (ordered.firstIndex(of: $0) ?? Int.max, $0) < (ordered.firstIndex(of: $1) ?? Int.max, $1)
+        }
+        for name in names {
             let place = "\(context)fields.\(name)"
             guard let spec = entity.field(name) else {
                 problems.append("\(place) : champ inconnu de l'entité « \(entity.name) »")
@@ -287,7 +306,7 @@ public enum MappingLoader {
             }
             let child = compileRecord(
                 body, entity: childEntity, context: place + ".", defaults: defaults, format: format,
-                fileNameFields: &fileNameFields, problems: &problems)
+                fileNameFields: &fileNameFields, order: order, problems: &problems)
             collections.append(
                 CollectionMapping(
                     name: name, source: source, min: body["min"] as? Int ?? 0, max: body["max"] as? Int,

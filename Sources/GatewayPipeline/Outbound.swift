@@ -108,7 +108,8 @@ public struct Outbound {
         let folder = ((directory as NSString).appendingPathComponent("notices") as NSString)
             .appendingPathComponent(Self.safe(file.partner))
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let path = (folder as NSString).appendingPathComponent("rejets-\(file.id)-\(Self.safe(file.name)).csv")
+        let path = (folder as NSString).appendingPathComponent(
+            "rejets-\(file.id)-\(Self.safe((file.name as NSString).deletingPathExtension)).csv")
         let emitter = try MappingEmitter(flow: flow, path: path)
         func line(_ issue: ValidationIssue, record: Int?) throws {
             var fields = CanonicalFields()
@@ -120,7 +121,10 @@ public struct Outbound {
             fields["type"] = issue.type.rawValue
             fields["value"] = issue.value
             fields["message"] = issue.message
-            fields["hint"] = Self.hint(for: issue.type)
+            fields["hint"] =
+                issue.field == "person"
+                ? "Vérifier les identifiants de la personne (NIR, identifiant France Travail, matricule) : ils désignent deux personnes différentes."
+                : Self.hint(for: issue.type)
             try emitter.write(fields)
         }
         for issue in file.issues { try line(issue, record: nil) }

@@ -30,7 +30,9 @@ struct IdentityMatchingTests {
     func levels() throws {
         let store = try Self.store()
         // A's applicant (François BŒUF): NIR, France Travail id 0457812K, CAF 2418736 DEM.
-        guard case .matched(let byNIR, .nir) = try Self.match(PersonIdentity(nir: try Self.nir("1840367482123")), in: store)
+        guard
+            case .matched(let byNIR, .nir) = try Self.match(
+                PersonIdentity(nir: try Self.nir("1840367482123")), in: store)
         else { Issue.record("no NIR match"); return }
         let byFT = try Self.match(
             PersonIdentity(franceTravailID: try FranceTravailID(validating: "0457812K")), in: store)
@@ -122,7 +124,8 @@ struct IdentityMatchingTests {
             PersonIdentity(franceTravailID: try FranceTravailID(validating: "5512345A")), in: store)
         #expect(later == .matched(personID: personID, via: .franceTravail))
         let view = try #require(try store.person(personID))
-        #expect(view.facts.contains { $0.kind == "enrolment" && $0.partner == "france-travail" && $0.matchedBy == "nir" })
+        #expect(
+            view.facts.contains { $0.kind == "enrolment" && $0.partner == "france-travail" && $0.matchedBy == "nir" })
         #expect(view.facts.contains { $0.kind == "household-member" && $0.partner == "caf-msa" })
     }
 }

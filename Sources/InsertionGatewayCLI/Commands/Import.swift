@@ -48,9 +48,12 @@ struct Import: ParsableCommand {
                     "\(report.file) : déjà reçu (fichier n° \(report.fileID ?? 0), \(report.previousOutcome ?? "?")) — rien n'a changé."
                 )
             case "applied":
+                let changes =
+                    mapping.record.entity.name == "household"
+                    ? ", \(report.statusChanges) changement(s) de situation" : ""
                 Output.line(
-                    "\(report.file) : \(report.records) lu(s), \(report.accepted) accepté(s), \(report.duplicates) doublon(s), \(report.quarantined) en quarantaine, \(report.statusChanges) changement(s) de situation"
-                        + (report.unmatched > 0 ? ", \(report.unmatched) sans personne connue." : ".")
+                    "\(report.file) : \(report.records) lu(s), \(report.accepted) accepté(s), \(report.duplicates) doublon(s), \(report.quarantined) en quarantaine"
+                        + changes + (report.unmatched > 0 ? ", \(report.unmatched) sans personne connue." : ".")
                 )
             default:
                 Output.line(
