@@ -152,12 +152,11 @@ extension ImportSession {
             try Row.fetchAll(
                 try db.cachedStatement(
                     sql: """
-                        SELECT id, nir13, france_travail_id FROM person
-                        WHERE france_travail_id = ? OR substr(france_travail_id, 1, 8) = ?
+                        SELECT id, nir13, france_travail_id FROM person WHERE substr(france_travail_id, 1, 8) = ?
                         UNION SELECT p.id, p.nir13, p.france_travail_id FROM person_identifier i
                         JOIN person p ON p.id = i.person_id WHERE i.kind = 'france-travail' AND i.value = ?
                         ORDER BY id
-                        """), arguments: [key, key, key]))
+                        """), arguments: [key, key]))
     }
 
     private func people(surname: String, firstName: String, birthDate: LocalDate) throws -> [KnownPerson] {

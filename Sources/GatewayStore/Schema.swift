@@ -157,6 +157,8 @@ enum Schema {
                         PRIMARY KEY (kind, value, person_id)
                     ) WITHOUT ROWID;
                     CREATE INDEX person_birth_date ON person(birth_date);
+                    -- France Travail ids are matched on their first 8 characters (the CNAF form).
+                    CREATE INDEX person_france_travail8 ON person(substr(france_travail_id, 1, 8));
                     -- Candidates proposed for a job post; the employer teams' feedback refers to them.
                     CREATE TABLE proposal (
                         id TEXT PRIMARY KEY,
