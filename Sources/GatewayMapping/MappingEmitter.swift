@@ -40,7 +40,7 @@ public final class MappingEmitter {
         self.flow = flow
         self.fields = flow.record.fields
         self.rowCollection = flow.record.collections.first(where: \.isRowGroup)
-        let encoding = flow.encoding.flatMap { TextEncoding(rawValue: $0.lowercased()) } ?? .utf8
+        let encoding = flow.encoding.flatMap { TextEncoding(label: $0) } ?? .utf8
         switch flow.format {
         case .csv:
             var options = CSVWriterOptions(
@@ -222,7 +222,9 @@ public final class MappingEmitter {
             if field.occurrence == .all {
                 let items = value.split(separator: " ").map(String.init)
                 Self.insert(&tree, path: path, value: .list(items))
-            } else if field.codes != nil || field.spec.kind == .date {
+            } else if field.codes != nil || field.spec.kind == .date
+                || (field.spec.kind == .boolean && !field.trueValues.contains("TRUE"))
+            {
                 Self.insert(&tree, path: path, value: .value(Self.text(value, for: field), .text))
             } else {
                 Self.insert(&tree, path: path, value: .value(value, field.spec.kind))
@@ -338,7 +340,7 @@ public final class MappingEmitter {
     // MARK: output
 
     private func append(_ text: String) {
-        let encoding = flow.encoding.flatMap { TextEncoding(rawValue: $0.lowercased()) } ?? .utf8
+        let encoding = flow.encoding.flatMap { TextEncoding(label: $0) } ?? .utf8
         if flow.format == .xml && (encoding == .latin1 || encoding == .windows1252) {
             buffer.append(
                 text.data(using: encoding == .latin1 ? .isoLatin1 : .windowsCP1252, allowLossyConversion: true)

@@ -45,8 +45,10 @@ struct PartnerSamplesTests {
         Good(flow: "job-posts", file: "offres-67-68-2026-10.csv", records: 4),
         Good(flow: "operator-followup", file: "suivi-operateurs-2026-09.csv", records: 8),
         Good(flow: "operator-followup", file: "suivi-operateurs-2026-10.json", records: 4),
+        Good(flow: "operator-followup", file: "suivi-operateurs-2026-11.csv", records: 6),
         Good(flow: "sourcing-feedback", file: "retours-equipes-entreprises-2026-10.csv", records: 4),
         Good(flow: "sourcing-feedback", file: "retours-equipes-entreprises-2026-11.json", records: 3),
+        Good(flow: "sourcing-feedback", file: "retours-equipes-entreprises-2026-11-10.csv", records: 3),
     ]
 
     /// An issue a bad sample must produce; nil members are not checked.
