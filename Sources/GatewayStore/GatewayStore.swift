@@ -254,9 +254,22 @@ public enum ExportTable: String, Sendable, CaseIterable {
     case households, people
     case statusChanges = "status-changes"
     case quarantine, files
+    /// Records of the partner flows (enrolments, CV deposits, job posts, accompaniments, feedback), canonical JSON.
+    case partnerRecords = "partner-records"
+    /// Identifiers learnt from partners, with their source.
+    case links
+    case proposals
 
     var columns: [String] {
         switch self {
+        case .partnerRecords:
+            [
+                "entite", "cle", "partenaire", "perimetre", "personne", "rapproche_par", "premier_fichier",
+                "dernier_fichier", "enregistrement",
+            ]
+        case .links: ["personne", "type", "valeur", "partenaire", "fichier"]
+        case .proposals:
+            ["reference", "offre", "personne", "equipe", "rang", "score", "propose_le", "resultat"]
         case .households:
             [
                 "organisme", "matricule", "numorg", "numdemrsa", "dtdemrsa", "departement_partenaire", "commune_insee",
@@ -286,6 +299,17 @@ public enum ExportTable: String, Sendable, CaseIterable {
 
     var sql: String {
         switch self {
+        case .partnerRecords:
+            """
+            SELECT entity, business_key, partner, scope, person_id, matched_by, first_file_id, last_file_id,
+            json_extract(state, '$.record') FROM partner_record ORDER BY entity, business_key
+            """
+        case .links: "SELECT person_id, kind, value, partner, file_id FROM person_identifier ORDER BY person_id, kind"
+        case .proposals:
+            """
+            SELECT id, post_id, person_id, team, rank, score, proposed_at, outcome FROM proposal
+            ORDER BY post_id, rank
+            """
         case .households:
             """
             SELECT h.organisme, h.matricule, h.organisme_number, h.rsa_request_number, h.rsa_request_date,

@@ -7,7 +7,8 @@ extension ExportTable: ExpressibleByArgument {}
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Exporte une table de la base (households, people, status-changes, quarantine, files) en CSV ou JSON."
+        abstract:
+            "Exporte une table de la base (foyers, personnes, changements, quarantaine, registre, enregistrements des partenaires, liens, propositions) en CSV ou JSON."
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -17,7 +18,10 @@ struct Export: ParsableCommand {
     @OptionGroup var common: CommonOptions
     @OptionGroup var storeOptions: StoreOptions
 
-    @Argument(help: "Ce qu'il faut exporter : households, people, status-changes, quarantine, files.")
+    @Argument(
+        help:
+            "Ce qu'il faut exporter : households, people, status-changes, quarantine, files, partner-records, links, proposals."
+    )
     var table: ExportTable
 
     @Option(help: "Format : json ou csv.")
