@@ -1,3 +1,5 @@
+import GatewayCore
+
 /// A JSON value as read, numbers kept as their literal text so no digit is lost.
 public enum JSONValue: Sendable, Hashable {
     case null
@@ -75,7 +77,7 @@ public enum JSONValue: Sendable, Hashable {
         case .null: output += "null"
         case .bool(let flag): output += flag ? "true" : "false"
         case .number(let literal): output += literal
-        case .string(let text): JSONValue.writeString(text, to: &output)
+        case .string(let text): output += JSONText.quoted(text)
         case .array(let elements):
             output += "["
             for (index, element) in elements.enumerated() {
@@ -87,7 +89,7 @@ public enum JSONValue: Sendable, Hashable {
             output += "{"
             for index in 0..<object.count {
                 if index > 0 { output += "," }
-                JSONValue.writeString(object.keys[index], to: &output)
+                output += JSONText.quoted(object.keys[index])
                 output += ":"
                 object.values[index].write(to: &output)
             }
@@ -96,29 +98,7 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     /// `text` as a JSON string literal, quotes included.
-    public static func quoted(_ text: String) -> String {
-        var output = ""
-        writeString(text, to: &output)
-        return output
-    }
-
-    private static func writeString(_ text: String, to output: inout String) {
-        output += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case "\u{0}"..."\u{1F}":
-                let hex = String(scalar.value, radix: 16)
-                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: output.unicodeScalars.append(scalar)
-            }
-        }
-        output += "\""
-    }
+    public static func quoted(_ text: String) -> String { JSONText.quoted(text) }
 }
 
 /// A JSON object's members in file order; keys are unique (the reader refuses duplicates).

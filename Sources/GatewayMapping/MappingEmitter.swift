@@ -55,7 +55,7 @@ public final class MappingEmitter {
             else { throw FormatError(message: "Impossible d'écrire \(path).") }
             handle = opened
             if flow.format == .json {
-                append(flow.jsonArrayKey.map { "{\"\(Self.jsonEscaped($0))\":[" } ?? "[")
+                append(flow.jsonArrayKey.map { "{" + JSONText.quoted($0) + ":[" } ?? "[")
             } else {
                 let root = Self.rootElement(flow)
                 let declared = encoding == .latin1 ? "ISO-8859-1" : encoding == .windows1252 ? "windows-1252" : "UTF-8"
@@ -187,15 +187,15 @@ public final class MappingEmitter {
                 switch kind {
                 case .integer where Int(text) != nil: return text
                 case .boolean: return text == "1" || text == "true" || text == "O" || text == "OUI" ? "true" : "false"
-                default: return "\"" + MappingEmitter.jsonEscaped(text) + "\""
+                default: return JSONText.quoted(text)
                 }
             case .list(let items):
-                return "[" + items.map { "\"" + MappingEmitter.jsonEscaped($0) + "\"" }.joined(separator: ",") + "]"
+                return "[" + items.map(JSONText.quoted).joined(separator: ",") + "]"
             case .array(let items): return "[" + items.map { $0.rendered() }.joined(separator: ",") + "]"
             case .object(let members):
                 return "{"
                     + members.keys.sorted().map {
-                        "\"" + MappingEmitter.jsonEscaped($0) + "\":" + members[$0]!.rendered()
+                        JSONText.quoted($0) + ":" + members[$0]!.rendered()
                     }
                     .joined(separator: ",") + "}"
             }
@@ -241,23 +241,6 @@ public final class MappingEmitter {
     private func writeJSON(_ record: CanonicalFields) throws {
         append((recordsWritten > 1 ? ",\n" : "\n") + JSONTree.object(jsonObject(record, flow.record)).rendered())
         try flush(force: false)
-    }
-
-    static func jsonEscaped(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20: out += String(format: "\\u%04x", c.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
     }
 
     // MARK: XML

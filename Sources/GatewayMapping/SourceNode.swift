@@ -101,7 +101,9 @@ public struct CSVRowNode: SourceNode {
                 CSVRowNode(record: $0, columns: columns).nodes(at: steps.dropFirst())
             }
         }
-        guard let index = columns[step.name.lowercased()], index < record.fields.count else { return [] }
+        guard let index = columns[step.name] ?? columns[step.name.lowercased()], index < record.fields.count else {
+            return []
+        }
         var node = self
         node.cell = record.fields[index]
         return [node]

@@ -133,6 +133,11 @@ public struct RecordStream: Sendable {
         for (index, name) in reader.header.enumerated() where columns[name.lowercased()] == nil {
             columns[name.lowercased()] = index
         }
+        // The mapping's own spellings too, so that a row's lookups need no lower-casing.
+        let mapped = flow.record.fields + flow.record.collections.flatMap(\.record.fields)
+        for name in mapped.compactMap(\.source.steps.first?.name) where columns[name] == nil {
+            columns[name] = columns[name.lowercased()]
+        }
         try header(FluxHeader())
         var level = FileLevel()
         var index = 0

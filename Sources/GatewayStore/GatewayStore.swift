@@ -302,7 +302,7 @@ public enum ExportTable: String, Sendable, CaseIterable {
         case .partnerRecords:
             """
             SELECT entity, business_key, partner, scope, person_id, matched_by, first_file_id, last_file_id,
-            json_extract(state, '$.record') FROM partner_record ORDER BY entity, business_key
+            state FROM partner_record ORDER BY entity, business_key
             """
         case .links: "SELECT person_id, kind, value, partner, file_id FROM person_identifier ORDER BY person_id, kind"
         case .proposals:

@@ -181,7 +181,8 @@ extension ImportSession {
         counts.records += 1
         let entity = record.entityName
         let key = record.businessKey
-        let state = String(decoding: try Self.stateEncoder.encode(record), as: UTF8.self)
+        // The canonical fields as compact JSON: what a mapping reads back into the same record.
+        let state = record.fields.jsonText
         let existing = try Row.fetchOne(
             try db.cachedStatement(
                 sql: "SELECT id, last_file_id, state FROM partner_record WHERE entity = ? AND business_key = ?"),
@@ -256,16 +257,9 @@ extension ImportSession {
             ).execute(arguments: [personID, kind, value, partner, fileID])
         }
     }
-
-    static let stateEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
 }
 
-extension PartnerRecord: Codable {
-    private enum CodingKeys: String, CodingKey { case entity, record }
+extension PartnerRecord {
 
     /// The catalogue's name of the record's entity.
     public var entityName: String {
@@ -286,34 +280,6 @@ extension PartnerRecord: Codable {
         case .jobPost(let value): value.territory
         case .sourcingFeedback(let value): value.postID
         case .enrolment, .cvDeposit: nil
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(entityName, forKey: .entity)
-        switch self {
-        case .enrolment(let value): try container.encode(value, forKey: .record)
-        case .cvDeposit(let value): try container.encode(value, forKey: .record)
-        case .jobPost(let value): try container.encode(value, forKey: .record)
-        case .accompaniment(let value): try container.encode(value, forKey: .record)
-        case .sourcingFeedback(let value): try container.encode(value, forKey: .record)
-        }
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        switch try container.decode(String.self, forKey: .entity) {
-        case Catalogue.enrolment.name: self = .enrolment(try container.decode(Enrolment.self, forKey: .record))
-        case Catalogue.cvDeposit.name: self = .cvDeposit(try container.decode(CVDeposit.self, forKey: .record))
-        case Catalogue.jobPost.name: self = .jobPost(try container.decode(JobPost.self, forKey: .record))
-        case Catalogue.accompaniment.name:
-            self = .accompaniment(try container.decode(Accompaniment.self, forKey: .record))
-        case Catalogue.sourcingFeedback.name:
-            self = .sourcingFeedback(try container.decode(SourcingFeedback.self, forKey: .record))
-        case let other:
-            throw DecodingError.dataCorruptedError(
-                forKey: .entity, in: container, debugDescription: "unknown entity \(other)")
         }
     }
 }

@@ -31,10 +31,24 @@ public struct OperatorAlert: Sendable, Equatable {
 }
 
 extension GatewayStore {
-    private static let decoder = JSONDecoder()
+    /// A stored record: its canonical fields (JSON) read back through the builder of its entity.
+    static func record(_ entity: String, _ state: String) -> PartnerRecord? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(state.utf8)) as? [String: Any] else {
+            return nil
+        }
+        return PartnerRecord(entity: entity, canonical: canonicalFields(object))
+    }
 
-    static func record(_ state: String) -> PartnerRecord? {
-        try? decoder.decode(PartnerRecord.self, from: Data(state.utf8))
+    private static func canonicalFields(_ object: [String: Any]) -> CanonicalFields {
+        var fields = CanonicalFields()
+        for (key, value) in object {
+            if let text = value as? String {
+                fields[key] = text
+            } else if let list = value as? [[String: Any]] {
+                fields.collections[key] = list.map(canonicalFields)
+            }
+        }
+        return fields
     }
 
     /// A stored job post.
@@ -43,7 +57,7 @@ extension GatewayStore {
             guard
                 let state = try String.fetchOne(
                     db, sql: "SELECT state FROM partner_record WHERE entity = 'job-post' AND business_key = ?",
-                    arguments: [id]), case .jobPost(let post)? = Self.record(state)
+                    arguments: [id]), case .jobPost(let post)? = Self.record("job-post", state)
             else { return nil }
             return post
         }
@@ -62,9 +76,13 @@ extension GatewayStore {
                     WHERE r.entity = 'accompaniment' ORDER BY r.id
                     """)
             return rows.compactMap { row -> Sourcing.Candidate? in
-                guard case .accompaniment(let accompaniment)? = Self.record(row["state"]) else { return nil }
+                guard case .accompaniment(let accompaniment)? = Self.record("accompaniment", row["state"]) else {
+                    return nil
+                }
                 var cv: CVDeposit?
-                if let text: String = row["cv"], case .cvDeposit(let deposit)? = Self.record(text) { cv = deposit }
+                if let text: String = row["cv"], case .cvDeposit(let deposit)? = Self.record("cv-deposit", text) {
+                    cv = deposit
+                }
                 return Sourcing.Candidate(
                     personID: row["person_id"], accompanimentRecordID: row["id"], accompaniment: accompaniment,
                     soumisDroitsDevoirs: (row["soumis_droits_devoirs"] as Int?) == 1,
@@ -107,7 +125,7 @@ extension GatewayStore {
                 sql:
                     "SELECT person_id, state FROM partner_record WHERE entity = 'accompaniment' AND person_id IS NOT NULL"
             ).compactMap { row -> (Int64, Accompaniment)? in
-                guard case .accompaniment(let value)? = Self.record(row["state"]), value.exit == nil,
+                guard case .accompaniment(let value)? = Self.record("accompaniment", row["state"]), value.exit == nil,
                     value.endDate == nil
                 else { return nil }
                 return (row["person_id"], value)
@@ -159,7 +177,8 @@ extension GatewayStore {
                     ORDER BY r.id
                     """, arguments: [afterFileID, afterFileID])
             for row in radiations {
-                guard case .enrolment(let enrolment)? = Self.record(row["state"]), enrolment.kind == .radiation
+                guard case .enrolment(let enrolment)? = Self.record("enrolment", row["state"]),
+                    enrolment.kind == .radiation
                 else { continue }
                 for accompaniment in try followed(row["person_id"]) {
                     alerts.append(
@@ -268,7 +287,7 @@ extension GatewayStore {
                     WHERE r.person_id IN (\(placeholders)) ORDER BY r.last_file_id, r.id
                     """, arguments: StatementArguments(rowIDs))
             {
-                guard let record = Self.record(row["state"]) else { continue }
+                guard let record = Self.record(row["entity"], row["state"]) else { continue }
                 var detail = record.fields.values
                 for name in detail.keys where name.hasPrefix("person.") { detail[name] = nil }
                 facts.append(
