@@ -145,4 +145,57 @@ struct CLITests {
             #expect(left.out.utf8.split(separator: UInt8(ascii: "\n")).count > 8_000 || table == "status-changes")
         }
     }
+
+    @Test("Partner flows through the CLI: import, people show, source, alerts, notice")
+    func partnerCommands() throws {
+        let directory = try TempDirectory()
+        let store = directory.path("g.sqlite")
+        let samples = Repo.root.appendingPathComponent("Samples")
+        func importFile(_ flow: String, _ file: String) throws -> [String: Any] {
+            let result = try run(
+                cli,
+                [
+                    "import", "--quiet", "--json", "--flow", flow, "--store", store,
+                    samples.appendingPathComponent(file).path,
+                ])
+            #expect(result.status <= 1, "\(file): \(result.err)")
+            return try json(result.out)
+        }
+        _ = try importFile("caf-beneficiaires", "cnaf/caf-67-2026-09.xml")
+        _ = try importFile("job-posts", "job-posts/offres-67-68-2026-09.json")
+        let followup = try importFile("operator-followup", "operator-followup/suivi-operateurs-2026-09.csv")
+        #expect(followup["quarantined"] as? Int == 1 && followup["unmatched"] as? Int == 1)
+        _ = try importFile("operator-followup", "operator-followup/suivi-operateurs-2026-11.csv")
+        _ = try importFile("caf-beneficiaires", "cnaf/caf-67-2026-10.xml")
+
+        let person = try run(cli, ["people", "show", "--quiet", "--json", "--store", store, "1840367482123"])
+        #expect(person.status == 0, "\(person.err)")
+        #expect(person.out.contains("\"accompaniment\"") && person.out.contains("\"matchedBy\" : \"nir\""))
+        #expect(!person.out.contains("1840367482123"), "people show masks the NIR")
+        let nobody = try run(cli, ["people", "show", "--quiet", "--store", store, "1850567482999"])
+        #expect(nobody.status == 1)
+
+        let source = try run(
+            cli,
+            [
+                "source", "--quiet", "--json", "--store", store, "--out", directory.path("out"), "--date", "2026-11-02",
+                "--format", "xml", "DE67-2026-0412",
+            ])
+        #expect(source.status == 0, "\(source.err)")
+        let written = try json(source.out)
+        #expect(written["partner"] as? String == "developpeurs-emploi" && written["records"] as? Int == 2)
+        let unknown = try run(cli, ["source", "--quiet", "--store", store, "NOPE"])
+        #expect(unknown.status == 1 && unknown.err.contains("inconnue"))
+
+        let alerts = try run(
+            cli,
+            ["alerts", "--quiet", "--json", "--store", store, "--out", directory.path("out"), "--date", "2026-11-02"])
+        #expect(alerts.status == 0, "\(alerts.err)")
+        #expect(alerts.out.contains("OP67-SOCIOPRO") && alerts.out.contains("OP67-COACHING"))
+
+        let notice = try run(
+            cli, ["notice", "--quiet", "--json", "--store", store, "--out", directory.path("out"), "3"])
+        #expect(notice.status == 0, "\(notice.err)")
+        #expect(try json(notice.out)["records"] as? Int == 1)
+    }
 }
