@@ -59,6 +59,17 @@ extension RecordBuilder {
         return identity
     }
 
+    /// A record about a person must name them somehow.
+    private static func requireIdentity(_ person: PersonIdentity, _ bag: FieldBag, _ issues: inout [ValidationIssue]) {
+        guard person.isEmpty else { return }
+        issues.append(
+            ValidationIssue(
+                type: .missingCell, field: "person.nir", line: bag.line, path: bag.path,
+                message:
+                    "Aucun identifiant de la personne (NIR, identifiant France Travail, matricule, ou nom, prénom et date de naissance)."
+            ))
+    }
+
     private static func ordered(
         _ bag: FieldBag, _ first: String, _ second: String, _ issues: inout [ValidationIssue], message: String
     ) {
@@ -129,14 +140,7 @@ extension RecordBuilder {
         guard let profileID = bag.text("profileID"),
             let status = bag.text("profileStatus").flatMap(CVProfileStatus.init(rawValue:))
         else { return nil }
-        if person.isEmpty {
-            issues.append(
-                ValidationIssue(
-                    type: .missingCell, field: "person.nir", line: bag.line, path: bag.path,
-                    message:
-                        "Aucun identifiant de la personne (NIR, identifiant France Travail, matricule, ou nom, prénom et date de naissance)."
-                ))
-        }
+        requireIdentity(person, bag, &issues)
         ordered(
             bag, "depositedOn", "updatedOn", &issues, message: "La date de mise à jour précède la date de dépôt du CV.")
         return CVDeposit(
@@ -224,14 +228,7 @@ extension RecordBuilder {
         guard let id = bag.text("id"), let operatorCode = bag.text("operator"),
             let fiche = bag.text("fiche").flatMap(Fiche.init(rawValue:)), let start = bag.date("startDate")
         else { return nil }
-        if person.isEmpty {
-            issues.append(
-                ValidationIssue(
-                    type: .missingCell, field: "person.nir", line: bag.line, path: bag.path,
-                    message:
-                        "Aucun identifiant de la personne accompagnée (NIR, identifiant France Travail, matricule, ou nom, prénom et date de naissance)."
-                ))
-        }
+        requireIdentity(person, bag, &issues)
         ordered(bag, "startDate", "endDate", &issues, message: "La fin de l'accompagnement précède son début.")
         ordered(bag, "cerStart", "cerEnd", &issues, message: "La fin du CER précède son début.")
         let (codes, invalid) = mobility(bag.text("mobility"))
