@@ -82,34 +82,59 @@ public struct JSONNode: SourceNode {
 /// One CSV row seen through its header: a one-step path names a column. A record grouped over several rows
 /// (`csv.group-by`) reads its fields from its first row; the path `*` gives each of its rows.
 public struct CSVRowNode: SourceNode {
-    public var record: CSVRecord
-    public var columns: [String: Int]
-    /// The following rows of the group, when the record spans several.
-    public var others: [CSVRecord]
+    /// What every node of one record shares: one reference to copy, not three.
+    final class Shared: Sendable {
+        let columns: [String: Int]
+        let rows: [CSVRecord]
+
+        init(columns: [String: Int], rows: [CSVRecord]) {
+            self.columns = columns
+            self.rows = rows
+        }
+    }
+
+    let shared: Shared
+    /// The row this node reads (index in `shared.rows`).
+    let row: Int
     var cell: String?
 
     public init(record: CSVRecord, columns: [String: Int], others: [CSVRecord] = []) {
-        self.record = record
-        self.columns = columns
-        self.others = others
+        shared = Shared(columns: columns, rows: [record] + others)
+        row = 0
+    }
+
+    init(shared: Shared, row: Int) {
+        self.shared = shared
+        self.row = row
+    }
+
+    public var record: CSVRecord { shared.rows[row] }
+
+    private func cell(_ step: PathStep) -> CSVRowNode? {
+        let fields = shared.rows[row].fields
+        guard let index = shared.columns[step.name] ?? shared.columns[step.name.lowercased()], index < fields.count
+        else { return nil }
+        var node = self
+        node.cell = fields[index]
+        return node
     }
 
     public func nodes(at steps: ArraySlice<PathStep>) -> [CSVRowNode] {
         guard let step = steps.first else { return [self] }
         if step.name == "*" {
-            return ([record] + others).flatMap {
-                CSVRowNode(record: $0, columns: columns).nodes(at: steps.dropFirst())
-            }
+            return shared.rows.indices.flatMap { CSVRowNode(shared: shared, row: $0).nodes(at: steps.dropFirst()) }
         }
-        guard let index = columns[step.name] ?? columns[step.name.lowercased()], index < record.fields.count else {
-            return []
-        }
-        var node = self
-        node.cell = record.fields[index]
-        return [node]
+        return cell(step).map { [$0] } ?? []
+    }
+
+    /// A column's cell without building an array: this runs for every field of every row.
+    public func firstNode(at steps: ArraySlice<PathStep>) -> CSVRowNode? {
+        guard let step = steps.first else { return self }
+        guard step.name != "*" else { return nodes(at: steps).first }
+        return cell(step)
     }
 
     public var leafText: String? { cell }
 
-    public var sourceLine: Int? { record.line }
+    public var sourceLine: Int? { shared.rows[row].line }
 }
