@@ -128,4 +128,36 @@ struct IdentityMatchingTests {
             view.facts.contains { $0.kind == "enrolment" && $0.partner == "france-travail" && $0.matchedBy == "nir" })
         #expect(view.facts.contains { $0.kind == "household-member" && $0.partner == "caf-msa" })
     }
+
+    @Test("A France Travail radiation of a followed person is an alert for the operator; a closed accompaniment is not")
+    func radiationAlert() throws {
+        let store = try Self.store()
+        let nir = try Self.nir("1840367482123")
+        let open = Accompaniment(
+            person: PersonIdentity(nir: nir), id: "ACC-1", operatorCode: "OP-A", fiche: .jobCoaching,
+            referent: "Réf. 1", startDate: LocalDate(iso: "2026-09-01")!)
+        var ended = open
+        ended.id = "ACC-0"
+        ended.operatorCode = "OP-B"
+        ended.endDate = LocalDate(iso: "2026-09-15")
+        let radiation = Enrolment(
+            person: PersonIdentity(nir: nir, franceTravailID: try FranceTravailID(validating: "0457812K")),
+            franceTravailID: try FranceTravailID(validating: "0457812K"), kind: .radiation,
+            radiationDate: LocalDate(iso: "2026-10-03"), radiationReason: "Absence à convocation")
+        for (index, record) in [PartnerRecord.accompaniment(open), .accompaniment(ended), .enrolment(radiation)]
+            .enumerated()
+        {
+            let partner = index == 2 ? "france-travail" : "operators"
+            let arrival = FileArrival(partner: partner, flow: "f", name: "n", size: 0, sha256: "r\(index)")
+            _ = try store.apply(arrival, referenceDate: nil) { session in
+                _ = try session.applyPartner(record, partner: partner)
+            }
+        }
+        let alerts = try store.operatorAlerts()
+        #expect(alerts.count == 1)
+        let alert = try #require(alerts.first)
+        #expect(alert.operatorCode == "OP-A" && alert.fields["kind"] == "france-travail-radiation")
+        #expect(alert.fields["effectiveDate"] == "2026-10-03" && alert.fields["source"] == "france-travail")
+        #expect(alert.fields.values.values.allSatisfy { !$0.contains("1840367482123") })
+    }
 }
