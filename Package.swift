@@ -47,6 +47,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        // The insertion dashboard as one self-contained HTML page (inline CSS and SVG, no script): no I/O.
+        .target(name: "GatewayReports", dependencies: ["GatewayCore"], swiftSettings: strict),
         .executableTarget(
             name: "InsertionGatewayCLI",
             dependencies: [
