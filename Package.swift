@@ -68,6 +68,7 @@ let package = Package(
         .testTarget(name: "GatewayFormatsTests", dependencies: ["GatewayFormats"]),
         .testTarget(name: "GatewayMappingTests", dependencies: ["GatewayMapping"]),
         .testTarget(name: "GatewayStoreTests", dependencies: ["GatewayStore"]),
+        .testTarget(name: "GatewayReportsTests", dependencies: ["GatewayReports"]),
         .testTarget(
             name: "GatewayPipelineTests",
             dependencies: [
