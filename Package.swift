@@ -47,6 +47,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        // The insertion dashboard as one self-contained HTML page (inline CSS and SVG, no script): no I/O.
+        .target(name: "GatewayReports", dependencies: ["GatewayCore"], swiftSettings: strict),
         .executableTarget(
             name: "InsertionGatewayCLI",
             dependencies: [
@@ -66,6 +68,7 @@ let package = Package(
         .testTarget(name: "GatewayFormatsTests", dependencies: ["GatewayFormats"]),
         .testTarget(name: "GatewayMappingTests", dependencies: ["GatewayMapping"]),
         .testTarget(name: "GatewayStoreTests", dependencies: ["GatewayStore"]),
+        .testTarget(name: "GatewayReportsTests", dependencies: ["GatewayReports"]),
         .testTarget(
             name: "GatewayPipelineTests",
             dependencies: [

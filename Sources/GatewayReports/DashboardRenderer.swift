@@ -1,0 +1,201 @@
+/// Turns `DashboardData` into one self-contained HTML5 page, in French: inline CSS, inline SVG charts, no
+/// JavaScript, no external resource (it opens offline and prints as it shows). Every chart is a `<figure>`
+/// followed by a `<table>` of its figures; every text from the data is escaped.
+public enum DashboardRenderer {
+    public static func render(_ data: DashboardData) -> String {
+        var page = "<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\"/>\n"
+        page += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
+        page += "<title>\(e(data.title))</title>\n<style>\n\(stylesheet)</style>\n</head>\n<body>\n"
+        page += header(data)
+        page += "<main>\n"
+        page += programmesSection(data.programmes)
+        page += cvDepositSection(data.cvDeposit)
+        page += monthlySection(data.monthly)
+        page += findingsSection(data.findings)
+        page += notesSection(data.notes)
+        page += "</main>\n"
+        page += "<footer><p>Page produite par InsertionGateway le \(time(data.generatedOn)). Elle ne charge aucune "
+        page += "ressource extérieure et peut être imprimée telle quelle.</p></footer>\n"
+        page += "</body>\n</html>\n"
+        return page
+    }
+
+    // MARK: - Sections
+
+    static func header(_ data: DashboardData) -> String {
+        "<header>\n<h1>\(e(data.title))</h1>\n<p class=\"meta\">Période du \(time(data.period.from)) au "
+            + "\(time(data.period.to)) · édité le \(time(data.generatedOn))</p>\n</header>\n"
+    }
+
+    static func programmesSection(_ rows: [ProgrammeRow]) -> String {
+        var html = sectionStart("programmes", "Programmes et objectifs")
+        guard !rows.isEmpty else {
+            return html + empty("Aucun programme n’a de résultats sur la période.") + "</section>\n"
+        }
+        html += figure(
+            caption: "Taux de reprise d’activité et de sortie emploi par programme, comparés à leur cible "
+                + "(trait noir vertical).",
+            SVGCharts.programmes(rows, id: "chart-programmes"))
+        html += table(
+            caption: "Données du graphique : résultats des programmes",
+            columns: [
+                ("Fiche", false), ("Programme", false), ("Structure", false), ("Personnes accompagnées", true),
+                ("Reprise d’activité", true), ("Cible reprise d’activité", true), ("Sortie emploi", true),
+                ("Cible sortie emploi", true),
+            ],
+            rows: rows.map { row in
+                [
+                    row.ficheCode, row.label, row.structure, FrenchText.integer(row.accompanied),
+                    FrenchText.percent(row.repriseRate), FrenchText.percent(row.repriseTarget),
+                    FrenchText.percent(row.sortieEmploiRate), FrenchText.percent(row.sortieEmploiTarget),
+                ]
+            })
+        return html + "</section>\n"
+    }
+
+    static func cvDepositSection(_ rows: [CVDepositRow]) -> String {
+        var html = sectionStart("depot-cv", "Dépôt des CV")
+        guard !rows.isEmpty else {
+            return html + empty("Aucune structure n’a de personne prête à l’emploi sur la période.") + "</section>\n"
+        }
+        html += figure(
+            caption: "Part des personnes prêtes à l’emploi dont le CV est déposé, par structure (pointillé : 100 %).",
+            SVGCharts.cvDeposit(rows, id: "chart-cv"))
+        html += table(
+            caption: "Données du graphique : dépôt des CV",
+            columns: [
+                ("Structure", false), ("Programme", false), ("Prêtes à l’emploi", true), ("CV déposés", true),
+                ("Taux de dépôt", true),
+            ],
+            rows: rows.map { row in
+                [
+                    row.structure, row.programme, FrenchText.integer(row.jobReady), FrenchText.integer(row.deposited),
+                    FrenchText.percent(row.rate),
+                ]
+            })
+        return html + "</section>\n"
+    }
+
+    static func monthlySection(_ rows: [MonthRow]) -> String {
+        var html = sectionStart("mouvements", "Entrées et sorties par mois")
+        guard !rows.isEmpty else {
+            return html + empty("Aucun mois à montrer : pas d’entrée ni de sortie sur la période.") + "</section>\n"
+        }
+        html += figure(
+            caption: "Entrées (barres pleines) et sorties (barres hachurées) du dispositif, mois par mois.",
+            SVGCharts.monthly(rows, id: "chart-mouvements"))
+        html += table(
+            caption: "Données du graphique : entrées et sorties par mois",
+            columns: [("Mois", false), ("Entrées", true), ("Sorties", true), ("Solde", true)],
+            rows: rows.map { row in
+                [
+                    FrenchText.longMonth(row.month), FrenchText.integer(row.entries), FrenchText.integer(row.exits),
+                    FrenchText.integer(row.entries - row.exits),
+                ]
+            })
+        return html + "</section>\n"
+    }
+
+    static func findingsSection(_ rows: [SeverityCount]) -> String {
+        var html = sectionStart("constats", "Constats des règles")
+        guard !rows.isEmpty else {
+            return html + empty("Aucun constat des règles sur la période.") + "</section>\n"
+        }
+        html += figure(
+            caption: "Nombre de constats des règles de contrôle, par gravité.",
+            SVGCharts.findings(rows, id: "chart-constats"))
+        html += table(
+            caption: "Données du graphique : constats par gravité",
+            columns: [("Gravité", false), ("Constats", true)],
+            rows: rows.map { [$0.severity, FrenchText.integer($0.count)] })
+        return html + "</section>\n"
+    }
+
+    static func notesSection(_ notes: [String]) -> String {
+        var html = sectionStart("notes", "Notes")
+        guard !notes.isEmpty else { return html + empty("Aucune note.") + "</section>\n" }
+        html += "<ul>\n"
+        for note in notes { html += "<li>\(e(note))</li>\n" }
+        return html + "</ul>\n</section>\n"
+    }
+
+    // MARK: - Building blocks
+
+    static func sectionStart(_ id: String, _ heading: String) -> String {
+        "<section id=\"\(id)\" aria-labelledby=\"\(id)-heading\">\n<h2 id=\"\(id)-heading\">\(e(heading))</h2>\n"
+    }
+
+    static func empty(_ sentence: String) -> String { "<p class=\"empty\">\(e(sentence))</p>\n" }
+
+    static func figure(caption: String, _ svg: String) -> String {
+        "<figure>\n<figcaption>\(e(caption))</figcaption>\n\(svg)\n</figure>\n"
+    }
+
+    /// A table: the first column's cells are row headers; numeric columns are aligned right.
+    static func table(caption: String, columns: [(title: String, numeric: Bool)], rows: [[String]]) -> String {
+        var html = "<div class=\"table-wrap\">\n<table>\n<caption>\(e(caption))</caption>\n<thead>\n<tr>"
+        for column in columns {
+            html += "<th scope=\"col\"\(column.numeric ? " class=\"num\"" : "")>\(e(column.title))</th>"
+        }
+        html += "</tr>\n</thead>\n<tbody>\n"
+        for row in rows {
+            html += "<tr>"
+            for (index, cell) in row.enumerated() {
+                let numeric = index < columns.count && columns[index].numeric
+                let attributes = numeric ? " class=\"num\"" : ""
+                html +=
+                    index == 0 ? "<th scope=\"row\"\(attributes)>\(e(cell))</th>" : "<td\(attributes)>\(e(cell))</td>"
+            }
+            html += "</tr>\n"
+        }
+        return html + "</tbody>\n</table>\n</div>\n"
+    }
+
+    /// `<time datetime="2026-11-02">2 novembre 2026</time>`.
+    static func time(_ iso: String) -> String {
+        "<time datetime=\"\(e(iso))\">\(e(FrenchText.longDate(iso)))</time>"
+    }
+
+    static func e(_ text: String) -> String { FrenchText.escape(text) }
+
+    // The page's only style sheet. No `<` or `&` in it, so the page stays well-formed XML as well.
+    static let stylesheet = """
+        :root { color-scheme: light; }
+        * { box-sizing: border-box; }
+        body { margin: 0; color: #1a1a1a; background: #ffffff; line-height: 1.5; font-size: 16px;
+          font-family: system-ui, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", "Liberation Sans", Arial, sans-serif; }
+        header, main, footer { max-width: 62rem; margin: 0 auto; padding: 0 1.5rem; }
+        header { padding-top: 1.5rem; border-bottom: 3px solid #1f4e79; }
+        h1 { font-size: 1.75rem; line-height: 1.25; margin: 0 0 0.25rem; color: #12355b; }
+        h2 { font-size: 1.3rem; margin: 2rem 0 0.75rem; padding-bottom: 0.25rem; color: #12355b;
+          border-bottom: 1px solid #c9d3de; }
+        .meta { margin: 0 0 1rem; color: #3d4852; }
+        figure { margin: 0 0 1rem; }
+        figcaption { font-weight: 600; margin-bottom: 0.5rem; }
+        svg.chart { display: block; width: 100%; height: auto; }
+        svg.chart text { font-family: inherit; }
+        .table-wrap { overflow-x: auto; }
+        table { border-collapse: collapse; width: 100%; margin: 0 0 1.5rem; font-size: 0.92rem;
+          font-variant-numeric: tabular-nums; }
+        caption { text-align: left; font-weight: 600; padding: 0.25rem 0; color: #3d4852; }
+        th, td { border: 1px solid #c9d3de; padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
+        thead th { background: #eef2f6; }
+        tbody th { font-weight: 600; }
+        .num { text-align: right; }
+        td.num, tbody th { white-space: nowrap; }
+        .empty { font-style: italic; color: #3d4852; }
+        footer { margin-top: 2rem; padding-top: 1rem; padding-bottom: 2rem; color: #3d4852; font-size: 0.9rem;
+          border-top: 1px solid #c9d3de; }
+        @page { size: A4; margin: 14mm; }
+        @media print {
+          body { font-size: 10.5pt; }
+          header, main, footer { max-width: none; padding-left: 0; padding-right: 0; }
+          h2 { break-after: avoid; }
+          figure, tr { break-inside: avoid; }
+          thead { display: table-header-group; }
+          .table-wrap { overflow: visible; }
+          * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+        }
+
+        """
+}
