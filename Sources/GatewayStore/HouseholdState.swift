@@ -12,19 +12,29 @@ enum HouseholdState {
     private static let absent = "\u{18}"
 
     static func encode(_ household: Household) -> String {
-        var out = version
-        out.reserveCapacity(512)
+        // Built as UTF-8 bytes: the control characters are single bytes (and single characters: a control
+        // character never joins a grapheme), so replacing them byte by byte is replacing them character by
+        // character.
+        var out: [UInt8] = []
+        out.reserveCapacity(640)
+        out.append(contentsOf: version.utf8)
         func put(_ value: String?) {
-            out.append(field)
-            guard let value else {
-                out += absent
+            out.append(0x1F)
+            guard var value else {
+                out.append(0x18)
                 return
             }
-            if value.utf8.contains(where: { $0 == 0x1F || $0 == 0x1E || $0 == 0x18 }) {
-                out += String(value.map { $0 == "\u{1F}" || $0 == "\u{1E}" || $0 == "\u{18}" ? " " : $0 })
-            } else {
-                out += value
+            value.withUTF8 { bytes in
+                let start = out.count
+                out.append(contentsOf: bytes)
+                for index in start..<out.count where out[index] == 0x1F || out[index] == 0x1E || out[index] == 0x18 {
+                    out[index] = 0x20
+                }
             }
+        }
+        func mark(_ kind: UInt8) {
+            out.append(0x1E)
+            out.append(kind)
         }
         func put(_ value: Bool?) { put(value.map { $0 ? "1" : "0" }) }
         func put(_ motive: DatedMotive?) {
@@ -59,8 +69,7 @@ enum HouseholdState {
         put(right.closure)
         put(right.earlierMonthClosure)
         for person in household.people {
-            out.append(section)
-            out += "P"
+            mark(UInt8(ascii: "P"))
             put(person.nir?.canonical)
             put(person.civility?.rawValue)
             put(person.surname)
@@ -74,18 +83,16 @@ enum HouseholdState {
             put(person.entrantDroitsDevoirs)
         }
         for event in household.events {
-            out.append(section)
-            out += "E"
+            mark(UInt8(ascii: "E"))
             put(event.liquidationDate.iso)
             put(event.liquidationTime)
             put(event.code)
         }
         for anomaly in household.anomalies {
-            out.append(section)
-            out += "N"
+            mark(UInt8(ascii: "N"))
             put(anomaly)
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Reads a state back; nil when it is not in this version's form (the household then counts as new).
