@@ -11,10 +11,82 @@ public protocol SourceNode {
     var sourceLine: Int? { get }
     /// The first node reached by following `steps`: the hot path of single-valued fields.
     func firstNode(at steps: ArraySlice<PathStep>) -> Self?
+    /// The node each field of `plan` takes (its first or last occurrence), by field position.
+    func resolve(_ plan: SourcePlan) -> [Self?]
 }
 
 extension SourceNode {
     public func firstNode(at steps: ArraySlice<PathStep>) -> Self? { nodes(at: steps).first }
+
+    /// One look-up per field.
+    public func resolve(_ plan: SourcePlan) -> [Self?] {
+        plan.fields.map { field in
+            field.occurrence == .first
+                ? firstNode(at: field.source.steps[...]) : nodes(at: field.source.steps[...]).last
+        }
+    }
+}
+
+/// The fields of a record mapping arranged for one pass over a record: a tree of their path steps, so that
+/// fields sharing a path prefix (`IdentificationRSA/Organisme/…`) walk it once.
+public final class SourcePlan: Sendable {
+    let fields: [FieldMapping]
+    let branches: [Branch]
+    /// Fields with an empty path: the record node itself.
+    let selfFields: [Int]
+
+    /// A path step shared by some fields: those whose path ends here, and the steps further down.
+    final class Branch: Sendable {
+        let step: PathStep
+        /// Fields taking the first occurrence, and those taking the last, whose path ends at this step.
+        let firstFields: [Int]
+        let lastFields: [Int]
+        let children: [Branch]
+
+        init(step: PathStep, firstFields: [Int], lastFields: [Int], children: [Branch]) {
+            self.step = step
+            self.firstFields = firstFields
+            self.lastFields = lastFields
+            self.children = children
+        }
+    }
+
+    public init(fields: [FieldMapping]) {
+        self.fields = fields
+        // Build with plain values, in the fields' order (sibling branches keep first-seen order).
+        struct Draft {
+            var step: PathStep
+            var firstFields: [Int] = []
+            var lastFields: [Int] = []
+            var children: [Draft] = []
+
+            mutating func insert(_ field: Int, steps: ArraySlice<PathStep>, last: Bool) {
+                guard let step = steps.first else {
+                    if last { lastFields.append(field) } else { firstFields.append(field) }
+                    return
+                }
+                if let index = children.firstIndex(where: { $0.step == step }) {
+                    children[index].insert(field, steps: steps.dropFirst(), last: last)
+                } else {
+                    var child = Draft(step: step)
+                    child.insert(field, steps: steps.dropFirst(), last: last)
+                    children.append(child)
+                }
+            }
+
+            func frozen() -> Branch {
+                Branch(
+                    step: step, firstFields: firstFields, lastFields: lastFields, children: children.map { $0.frozen() }
+                )
+            }
+        }
+        var root = Draft(step: PathStep(name: "", filter: nil))
+        for (index, field) in fields.enumerated() {
+            root.insert(index, steps: field.source.steps[...], last: field.occurrence == .last)
+        }
+        branches = root.children.map { $0.frozen() }
+        selfFields = root.firstFields + root.lastFields
+    }
 }
 
 extension XMLNodeRef: SourceNode {
@@ -33,6 +105,25 @@ extension XMLNodeRef: SourceNode {
             if let found = child.firstNode(at: steps.dropFirst()) { return found }
         }
         return nil
+    }
+
+    /// One walk of the record for all the fields: in document order, as `firstNode(at:)` and
+    /// `nodes(at:)` would find them field by field.
+    public func resolve(_ plan: SourcePlan) -> [XMLNodeRef?] {
+        var found = [XMLNodeRef?](repeating: nil, count: plan.fields.count)
+        for field in plan.selfFields { found[field] = self }
+        collect(plan.branches, into: &found)
+        return found
+    }
+
+    private func collect(_ branches: [SourcePlan.Branch], into found: inout [XMLNodeRef?]) {
+        for child in children {
+            for branch in branches where child.isNamed(branch.step.xmlName) && child.passes(branch.step) {
+                for field in branch.firstFields where found[field] == nil { found[field] = child }
+                for field in branch.lastFields { found[field] = child }
+                if !branch.children.isEmpty { child.collect(branch.children, into: &found) }
+            }
+        }
     }
 
     private func passes(_ step: PathStep) -> Bool {
