@@ -36,8 +36,13 @@ public final class SourcePlan: Sendable {
     let selfFields: [Int]
 
     /// A path step shared by some fields: those whose path ends here, and the steps further down.
-    final class Branch: Sendable {
+    /// Immutable once built; `name` is owned by the branch.
+    final class Branch: @unchecked Sendable {
         let step: PathStep
+        /// The step's element name as UTF-8 bytes, compared without copying the step (no reference counting
+        /// in the walk's inner loop).
+        let name: UnsafeMutableBufferPointer<UInt8>
+        let hasFilter: Bool
         /// Fields taking the first occurrence, and those taking the last, whose path ends at this step.
         let firstFields: [Int]
         let lastFields: [Int]
@@ -45,10 +50,15 @@ public final class SourcePlan: Sendable {
 
         init(step: PathStep, firstFields: [Int], lastFields: [Int], children: [Branch]) {
             self.step = step
+            name = .allocate(capacity: step.name.utf8.count)
+            _ = name.initialize(from: step.name.utf8)
+            hasFilter = step.filter != nil
             self.firstFields = firstFields
             self.lastFields = lastFields
             self.children = children
         }
+
+        deinit { name.deallocate() }
     }
 
     public init(fields: [FieldMapping]) {
@@ -117,11 +127,17 @@ extension XMLNodeRef: SourceNode {
     }
 
     private func collect(_ branches: [SourcePlan.Branch], into found: inout [XMLNodeRef?]) {
-        for child in children {
-            for branch in branches where child.isNamed(branch.step.xmlName) && child.passes(branch.step) {
-                for field in branch.firstFields where found[field] == nil { found[field] = child }
-                for field in branch.lastFields { found[field] = child }
-                if !branch.children.isEmpty { child.collect(branch.children, into: &found) }
+        // The plan outlives the walk: its branches are borrowed without reference counting.
+        branches.withUnsafeBufferPointer { branches in
+            for child in children {
+                for position in branches.indices {
+                    unowned(unsafe) let branch = branches[position]
+                    guard child.isNamed(bytes: UnsafeBufferPointer(branch.name)) else { continue }
+                    if branch.hasFilter && !child.passes(branch.step) { continue }
+                    for field in branch.firstFields where found[field] == nil { found[field] = child }
+                    for field in branch.lastFields { found[field] = child }
+                    if !branch.children.isEmpty { child.collect(branch.children, into: &found) }
+                }
             }
         }
     }
