@@ -36,7 +36,10 @@ let package = Package(
         // The embedded store (SQLite through GRDB): ledger, households, people, rights, quarantine, history.
         .target(
             name: "GatewayStore",
-            dependencies: ["GatewayCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "GatewayCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: strict),
         // File pipeline: hash, read, map, validate, store, report.
         .target(

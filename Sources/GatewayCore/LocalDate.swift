@@ -28,6 +28,24 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
     /// ISO 8601 form, `YYYY-MM-DD`.
     public var iso: String {
+        // Years 1...9999, months and days below 100 (all a valid date holds): ten ASCII digits and dashes
+        // written in place, a small string with no allocation.
+        if (0...9999).contains(year), (0...99).contains(month), (0...99).contains(day) {
+            return String(unsafeUninitializedCapacity: 10) { buffer in
+                func digit(_ value: Int) -> UInt8 { UInt8(truncatingIfNeeded: 0x30 + value) }
+                buffer[0] = digit(year / 1000)
+                buffer[1] = digit(year / 100 % 10)
+                buffer[2] = digit(year / 10 % 10)
+                buffer[3] = digit(year % 10)
+                buffer[4] = 0x2D
+                buffer[5] = digit(month / 10)
+                buffer[6] = digit(month % 10)
+                buffer[7] = 0x2D
+                buffer[8] = digit(day / 10)
+                buffer[9] = digit(day % 10)
+                return 10
+            }
+        }
         func pad(_ value: Int, _ width: Int) -> String {
             let text = String(value)
             return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text

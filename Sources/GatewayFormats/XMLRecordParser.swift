@@ -165,6 +165,14 @@ public struct XMLNodeRef {
         return name.bytes.withUnsafeBufferPointer { memcmp(own.baseAddress!, $0.baseAddress!, own.count) == 0 }
     }
 
+    /// Whether the element's name is exactly these UTF-8 bytes (no terminating NUL).
+    @inline(__always)
+    public func isNamed(bytes name: UnsafeBufferPointer<UInt8>) -> Bool {
+        let own = tree.nameBytes(tree.nodes[Int(index)].name)
+        guard own.count == name.count else { return false }
+        return own.isEmpty || memcmp(own.baseAddress!, name.baseAddress!, own.count) == 0
+    }
+
     /// Line of the element's start tag.
     public var line: Int { Int(tree.nodes[Int(index)].line) }
 

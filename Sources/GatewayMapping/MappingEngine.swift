@@ -4,39 +4,57 @@ import GatewayFormats
 /// Applies a flow mapping to partner records, yielding canonical fields or located, French-worded issues.
 public struct MappingEngine: Sendable {
     public let flow: FlowMapping
+    /// The source plans of the record mapping and of the file mapping, built once.
+    private let recordPlans: RecordPlans
+    private let filePlans: RecordPlans?
 
-    public init(flow: FlowMapping) { self.flow = flow }
+    public init(flow: FlowMapping) {
+        self.flow = flow
+        recordPlans = RecordPlans(flow.record)
+        filePlans = flow.file.map(RecordPlans.init)
+    }
+
+    /// A record mapping's source plan and, by position, those of its collections.
+    struct RecordPlans: Sendable {
+        let fields: SourcePlan
+        let collections: [RecordPlans]
+        /// Per collection, the start of its elements' paths (`…/Personne[`).
+        let collectionPrefixes: [String]
+
+        init(_ record: RecordMapping) {
+            fields = SourcePlan(fields: record.fields)
+            collections = record.collections.map { RecordPlans($0.record) }
+            collectionPrefixes = record.collections.map { "/" + $0.source.description + "[" }
+        }
+    }
 
     /// Maps one record. `path` names the record in the file (`InfosFoyerRSA[3]`, `ligne 12`).
     public func map<Node: SourceNode>(_ node: Node, path: String) -> (FieldBag, [ValidationIssue]) {
         var issues: [ValidationIssue] = []
-        let bag = map(node, record: flow.record, path: path, issues: &issues)
+        let bag = map(node, record: flow.record, plans: recordPlans, path: path, issues: &issues)
         return (bag, issues)
     }
 
     /// Maps the file-level fields from the file's sections (header, trailer).
     public func mapFile<Node: SourceNode>(_ node: Node, path: String) -> (FieldBag, [ValidationIssue]) {
         var issues: [ValidationIssue] = []
-        guard let file = flow.file else { return (FieldBag(line: nil, path: path), []) }
-        let bag = map(node, record: file, path: path, issues: &issues)
+        guard let file = flow.file, let filePlans else { return (FieldBag(line: nil, path: path), []) }
+        let bag = map(node, record: file, plans: filePlans, path: path, issues: &issues)
         return (bag, issues)
     }
 
     func map<Node: SourceNode>(
-        _ node: Node, record: RecordMapping, path: String, issues: inout [ValidationIssue]
+        _ node: Node, record: RecordMapping, plans: RecordPlans, path: String, issues: inout [ValidationIssue]
     ) -> FieldBag {
         var bag = FieldBag(line: node.sourceLine, path: path, capacity: record.fields.count)
-        for field in record.fields {
-            let chosen: Node?
-            var text: String?
-            switch field.occurrence {
-            case .first:
-                chosen = node.firstNode(at: field.source.steps[...])
-                text = chosen?.leafText
-            case .last:
-                chosen = node.nodes(at: field.source.steps[...]).last
-                text = chosen?.leafText
-            case .all:
+        let chosenNodes = node.resolve(plans.fields)
+        // Index loops: `zip` and `enumerated` over `Node` values are not specialised here.
+        for position in record.fields.indices {
+            let field = record.fields[position]
+            var chosen = chosenNodes[position]
+            var text = chosen?.leafText
+            if field.occurrence == .all {
+                // Every occurrence, joined: a list of codes.
                 let all = node.nodes(at: field.source.steps[...])
                 chosen = all.first
                 let texts = all.compactMap(\.leafText).filter { !$0.isEmpty }
@@ -44,7 +62,7 @@ public struct MappingEngine: Sendable {
             }
             let origin = FieldOrigin(line: chosen?.sourceLine ?? node.sourceLine, path: field.source.description)
             if let raw = text { text = ValueConverter.apply(field.transforms, to: raw) }
-            if let value = text, field.nullValues.contains(value) { text = nil }
+            if let value = text, !field.nullValues.isEmpty, field.nullValues.contains(value) { text = nil }
             guard let value = text, !value.isEmpty else {
                 if field.required {
                     issues.append(
@@ -67,7 +85,8 @@ public struct MappingEngine: Sendable {
                         value: problem.maskedValue, message: problem.message))
             }
         }
-        for collection in record.collections {
+        for position in record.collections.indices {
+            let collection = record.collections[position]
             var elements = node.nodes(at: collection.source.steps[...])
             if collection.isRowGroup {
                 // One element per row of the group whose collection columns are not all empty.
@@ -96,9 +115,14 @@ public struct MappingEngine: Sendable {
             }
             var children: [FieldBag] = []
             children.reserveCapacity(elements.count)
-            for (offset, element) in elements.enumerated() {
-                let childPath = path + "/" + collection.source.description + "[\(offset + 1)]"
-                children.append(map(element, record: collection.record, path: childPath, issues: &issues))
+            let childPrefix = path + plans.collectionPrefixes[position]
+            for offset in elements.indices {
+                let element = elements[offset]
+                let childPath = childPrefix + String(offset + 1) + "]"
+                children.append(
+                    map(
+                        element, record: collection.record, plans: plans.collections[position], path: childPath,
+                        issues: &issues))
             }
             bag.collections[collection.name] = children
         }
@@ -109,17 +133,15 @@ public struct MappingEngine: Sendable {
 /// Turns raw text into canonical values: transforms, code lists, kinds, limits.
 public enum ValueConverter {
     static func apply(_ transforms: [Transform], to raw: String) -> String {
+        // Every transform leaves an empty value empty.
+        guard !raw.isEmpty else { return raw }
         var value = raw
         for transform in transforms {
             switch transform {
             case .trim:
                 // Fast path: most values start and end with an ASCII letter or digit. Anything else, no-break
                 // spaces included, goes through Unicode's white space.
-                if let first = value.utf8.first, let last = value.utf8.last, first > 0x20 && first < 0x80,
-                    last > 0x20 && last < 0x80
-                {
-                    continue
-                }
+                if !mayHaveEdgeSpace(value) { continue }
                 value = String(value.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
             case .upper:
                 if value.utf8.contains(where: { $0 >= 0x80 || ($0 >= 0x61 && $0 <= 0x7A) }) {
@@ -137,6 +159,18 @@ public enum ValueConverter {
             }
         }
         return value
+    }
+
+    /// False when `value` certainly neither starts nor ends with white space: its first and last characters
+    /// start with an ASCII letter, digit or sign, or with a scalar U+00C0…U+00FF (`É`, `é`: UTF-8 C3 xx),
+    /// none of which is white space or extends a preceding character.
+    private static func mayHaveEdgeSpace(_ value: String) -> Bool {
+        let utf8 = value.utf8
+        guard let first = utf8.first, let last = utf8.last else { return true }
+        guard (first > 0x20 && first < 0x80) || first == 0xC3 else { return true }
+        if last > 0x20 && last < 0x80 { return false }
+        guard last >= 0x80 && last < 0xC0, utf8.count >= 2 else { return true }
+        return utf8[utf8.index(utf8.endIndex, offsetBy: -2)] != 0xC3
     }
 
     /// Whether white space in `value` is other than single ASCII spaces between words.
@@ -281,9 +315,8 @@ extension MappingEngine {
         }
         guard !fields.isEmpty else { return (bag, []) }
         var issues: [ValidationIssue] = []
-        let sectionBag = map(
-            node, record: RecordMapping(entity: file.entity, fields: fields, collections: []), path: name,
-            issues: &issues)
+        let section = RecordMapping(entity: file.entity, fields: fields, collections: [])
+        let sectionBag = map(node, record: section, plans: RecordPlans(section), path: name, issues: &issues)
         var merged = bag
         for (key, entry) in sectionBag.entries { merged.set(key, entry.value, origin: entry.origin) }
         return (merged, issues)

@@ -11,10 +11,92 @@ public protocol SourceNode {
     var sourceLine: Int? { get }
     /// The first node reached by following `steps`: the hot path of single-valued fields.
     func firstNode(at steps: ArraySlice<PathStep>) -> Self?
+    /// The node each field of `plan` takes (its first or last occurrence), by field position.
+    func resolve(_ plan: SourcePlan) -> [Self?]
 }
 
 extension SourceNode {
     public func firstNode(at steps: ArraySlice<PathStep>) -> Self? { nodes(at: steps).first }
+
+    /// One look-up per field.
+    public func resolve(_ plan: SourcePlan) -> [Self?] {
+        plan.fields.map { field in
+            field.occurrence == .first
+                ? firstNode(at: field.source.steps[...]) : nodes(at: field.source.steps[...]).last
+        }
+    }
+}
+
+/// The fields of a record mapping arranged for one pass over a record: a tree of their path steps, so that
+/// fields sharing a path prefix (`IdentificationRSA/Organisme/…`) walk it once.
+public final class SourcePlan: Sendable {
+    let fields: [FieldMapping]
+    let branches: [Branch]
+    /// Fields with an empty path: the record node itself.
+    let selfFields: [Int]
+
+    /// A path step shared by some fields: those whose path ends here, and the steps further down.
+    /// Immutable once built; `name` is owned by the branch.
+    final class Branch: @unchecked Sendable {
+        let step: PathStep
+        /// The step's element name as UTF-8 bytes, compared without copying the step (no reference counting
+        /// in the walk's inner loop).
+        let name: UnsafeMutableBufferPointer<UInt8>
+        let hasFilter: Bool
+        /// Fields taking the first occurrence, and those taking the last, whose path ends at this step.
+        let firstFields: [Int]
+        let lastFields: [Int]
+        let children: [Branch]
+
+        init(step: PathStep, firstFields: [Int], lastFields: [Int], children: [Branch]) {
+            self.step = step
+            name = .allocate(capacity: step.name.utf8.count)
+            _ = name.initialize(from: step.name.utf8)
+            hasFilter = step.filter != nil
+            self.firstFields = firstFields
+            self.lastFields = lastFields
+            self.children = children
+        }
+
+        deinit { name.deallocate() }
+    }
+
+    public init(fields: [FieldMapping]) {
+        self.fields = fields
+        // Build with plain values, in the fields' order (sibling branches keep first-seen order).
+        struct Draft {
+            var step: PathStep
+            var firstFields: [Int] = []
+            var lastFields: [Int] = []
+            var children: [Draft] = []
+
+            mutating func insert(_ field: Int, steps: ArraySlice<PathStep>, last: Bool) {
+                guard let step = steps.first else {
+                    if last { lastFields.append(field) } else { firstFields.append(field) }
+                    return
+                }
+                if let index = children.firstIndex(where: { $0.step == step }) {
+                    children[index].insert(field, steps: steps.dropFirst(), last: last)
+                } else {
+                    var child = Draft(step: step)
+                    child.insert(field, steps: steps.dropFirst(), last: last)
+                    children.append(child)
+                }
+            }
+
+            func frozen() -> Branch {
+                Branch(
+                    step: step, firstFields: firstFields, lastFields: lastFields, children: children.map { $0.frozen() }
+                )
+            }
+        }
+        var root = Draft(step: PathStep(name: "", filter: nil))
+        for (index, field) in fields.enumerated() {
+            root.insert(index, steps: field.source.steps[...], last: field.occurrence == .last)
+        }
+        branches = root.children.map { $0.frozen() }
+        selfFields = root.firstFields + root.lastFields
+    }
 }
 
 extension XMLNodeRef: SourceNode {
@@ -33,6 +115,31 @@ extension XMLNodeRef: SourceNode {
             if let found = child.firstNode(at: steps.dropFirst()) { return found }
         }
         return nil
+    }
+
+    /// One walk of the record for all the fields: in document order, as `firstNode(at:)` and
+    /// `nodes(at:)` would find them field by field.
+    public func resolve(_ plan: SourcePlan) -> [XMLNodeRef?] {
+        var found = [XMLNodeRef?](repeating: nil, count: plan.fields.count)
+        for field in plan.selfFields { found[field] = self }
+        collect(plan.branches, into: &found)
+        return found
+    }
+
+    private func collect(_ branches: [SourcePlan.Branch], into found: inout [XMLNodeRef?]) {
+        // The plan outlives the walk: its branches are borrowed without reference counting.
+        branches.withUnsafeBufferPointer { branches in
+            for child in children {
+                for position in branches.indices {
+                    unowned(unsafe) let branch = branches[position]
+                    guard child.isNamed(bytes: UnsafeBufferPointer(branch.name)) else { continue }
+                    if branch.hasFilter && !child.passes(branch.step) { continue }
+                    for field in branch.firstFields where found[field] == nil { found[field] = child }
+                    for field in branch.lastFields { found[field] = child }
+                    if !branch.children.isEmpty { child.collect(branch.children, into: &found) }
+                }
+            }
+        }
     }
 
     private func passes(_ step: PathStep) -> Bool {

@@ -11,81 +11,97 @@ enum HouseholdState {
     private static let section: Character = "\u{1E}"
     private static let absent = "\u{18}"
 
-    static func encode(_ household: Household) -> String {
-        var out = version
-        out.reserveCapacity(512)
-        func put(_ value: String?) {
-            out.append(field)
-            guard let value else {
-                out += absent
+    /// The encoded bytes, appended field by field (a value type with mutating methods: no captured, boxed
+    /// buffer, no exclusivity checks per byte).
+    private struct Writer {
+        var out: [UInt8] = []
+
+        /// A field; the separators found in `value` are replaced by spaces (byte by byte: the control characters
+        /// are single bytes, and single characters, since a control character never joins a grapheme).
+        mutating func put(_ value: String?) {
+            out.append(0x1F)
+            guard var value else {
+                out.append(0x18)
                 return
             }
-            if value.utf8.contains(where: { $0 == 0x1F || $0 == 0x1E || $0 == 0x18 }) {
-                out += String(value.map { $0 == "\u{1F}" || $0 == "\u{1E}" || $0 == "\u{18}" ? " " : $0 })
-            } else {
-                out += value
+            value.withUTF8 { bytes in
+                if bytes.contains(where: { $0 == 0x1F || $0 == 0x1E || $0 == 0x18 }) {
+                    for byte in bytes { out.append(byte == 0x1F || byte == 0x1E || byte == 0x18 ? 0x20 : byte) }
+                } else {
+                    out.append(contentsOf: bytes)
+                }
             }
         }
-        func put(_ value: Bool?) { put(value.map { $0 ? "1" : "0" }) }
-        func put(_ motive: DatedMotive?) {
+
+        mutating func put(_ value: Bool?) { put(value.map { $0 ? "1" : "0" }) }
+
+        mutating func put(_ motive: DatedMotive?) {
             put(motive?.motive)
             put(motive?.date?.iso)
         }
-        put(household.organisme.rawValue)
-        put(household.organismeNumber)
-        put(household.matricule.canonical)
-        put(household.rsaRequestNumber)
-        put(household.rsaRequestDate?.iso)
-        put(household.partnerDepartement)
+
+        mutating func mark(_ kind: UInt8) {
+            out.append(0x1E)
+            out.append(kind)
+        }
+    }
+
+    static func encode(_ household: Household) -> String {
+        var writer = Writer()
+        writer.out.reserveCapacity(640)
+        writer.out.append(contentsOf: version.utf8)
+        writer.put(household.organisme.rawValue)
+        writer.put(household.organismeNumber)
+        writer.put(household.matricule.canonical)
+        writer.put(household.rsaRequestNumber)
+        writer.put(household.rsaRequestDate?.iso)
+        writer.put(household.partnerDepartement)
         let address = household.address
-        put(address == nil ? nil : "A")
-        put(address?.streetNumber)
-        put(address?.streetType)
-        put(address?.streetName)
-        put(address?.complement)
-        put(address?.locality)
-        put(address?.commune?.canonical)
-        put(address?.postalCode?.canonical)
-        put(address?.communeName)
-        put(address?.country)
-        put(household.homeless)
-        put(household.soumisDroitsDevoirs)
+        writer.put(address == nil ? nil : "A")
+        writer.put(address?.streetNumber)
+        writer.put(address?.streetType)
+        writer.put(address?.streetName)
+        writer.put(address?.complement)
+        writer.put(address?.locality)
+        writer.put(address?.commune?.canonical)
+        writer.put(address?.postalCode?.canonical)
+        writer.put(address?.communeName)
+        writer.put(address?.country)
+        writer.put(household.homeless)
+        writer.put(household.soumisDroitsDevoirs)
         let right = household.right
-        put(right.state.rawValue)
-        put(right.benefitNature)
-        put(right.refusal)
-        put(right.rightSuspension)
-        put(right.paymentSuspension)
-        put(right.closure)
-        put(right.earlierMonthClosure)
+        writer.put(right.state.rawValue)
+        writer.put(right.benefitNature)
+        writer.put(right.refusal)
+        writer.put(right.rightSuspension)
+        writer.put(right.paymentSuspension)
+        writer.put(right.closure)
+        writer.put(right.earlierMonthClosure)
         for person in household.people {
-            out.append(section)
-            out += "P"
-            put(person.nir?.canonical)
-            put(person.civility?.rawValue)
-            put(person.surname)
-            put(person.birthName)
-            put(person.firstName)
-            put(person.birthDate?.iso)
-            put(person.sex.map(String.init))
-            put(person.role.rawValue)
-            put(person.franceTravailID?.canonical)
-            put(person.soumisDroitsDevoirs)
-            put(person.entrantDroitsDevoirs)
+            writer.mark(UInt8(ascii: "P"))
+            writer.put(person.nir?.canonical)
+            writer.put(person.civility?.rawValue)
+            writer.put(person.surname)
+            writer.put(person.birthName)
+            writer.put(person.firstName)
+            writer.put(person.birthDate?.iso)
+            writer.put(person.sex.map(String.init))
+            writer.put(person.role.rawValue)
+            writer.put(person.franceTravailID?.canonical)
+            writer.put(person.soumisDroitsDevoirs)
+            writer.put(person.entrantDroitsDevoirs)
         }
         for event in household.events {
-            out.append(section)
-            out += "E"
-            put(event.liquidationDate.iso)
-            put(event.liquidationTime)
-            put(event.code)
+            writer.mark(UInt8(ascii: "E"))
+            writer.put(event.liquidationDate.iso)
+            writer.put(event.liquidationTime)
+            writer.put(event.code)
         }
         for anomaly in household.anomalies {
-            out.append(section)
-            out += "N"
-            put(anomaly)
+            writer.mark(UInt8(ascii: "N"))
+            writer.put(anomaly)
         }
-        return out
+        return String(decoding: writer.out, as: UTF8.self)
     }
 
     /// Reads a state back; nil when it is not in this version's form (the household then counts as new).

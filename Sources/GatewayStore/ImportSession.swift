@@ -57,15 +57,17 @@ public final class ImportSession {
         counts.records += 1
         let state = HouseholdState.encode(household)
         let firstLoad = try !repeated && isFirstLoad(of: household.organisme)
-        let existing =
-            firstLoad
-            ? nil
-            : try Row.fetchOne(
+        var existing: Row?
+        if !firstLoad {
+            var lookup = RawBindings(
                 try db.cachedStatement(
                     sql:
                         "SELECT id, last_file_id, state, last_reference_date FROM household WHERE organisme = ? AND matricule = ?"
-                ),
-                arguments: [household.organisme.rawValue, household.matricule.canonical])
+                ))
+            lookup.bind(household.organisme.rawValue)
+            lookup.bind(household.matricule.canonical)
+            existing = try Row.fetchOne(lookup.finish())
+        }
         var householdID: Int64
         var previous: Household?
         if let existing {
@@ -119,17 +121,19 @@ public final class ImportSession {
         }
         let newEvents = household.events.filter { !knownEvents.contains($0) }
         if !newEvents.isEmpty {
-            var values: [(any DatabaseValueConvertible)?] = []
+            var values = RawBindings(
+                try multiRowInsert(
+                    into: "cnaf_event",
+                    columns: ["household_id", "liquidation_date", "liquidation_time", "code", "file_id"],
+                    rows: newEvents.count, orIgnore: true))
             for event in newEvents {
-                values +=
-                    [householdID, event.liquidationDate.iso, event.liquidationTime ?? "", event.code, fileID]
-                    as [(any DatabaseValueConvertible)?]
+                values.bind(householdID)
+                values.bind(event.liquidationDate.iso)
+                values.bind(event.liquidationTime ?? "")
+                values.bind(event.code)
+                values.bind(fileID)
             }
-            try multiRowInsert(
-                into: "cnaf_event",
-                columns: ["household_id", "liquidation_date", "liquidation_time", "code", "file_id"],
-                rows: newEvents.count, orIgnore: true
-            ).execute(arguments: StatementArguments(values))
+            try values.finish().execute()
         }
         let changes = StatusChangeDerivation.changes(
             previous: previous, current: household, referenceDate: referenceDate, knownEvents: knownEvents)
@@ -220,17 +224,20 @@ public final class ImportSession {
 
     private func insert(_ changes: [StatusChange], householdID: Int64, personIDs: [String: Int64]) throws {
         guard !changes.isEmpty else { return }
-        var values: [(any DatabaseValueConvertible)?] = []
-        values.reserveCapacity(changes.count * Self.statusChangeColumns.count)
+        var values = RawBindings(
+            try multiRowInsert(into: "status_change", columns: Self.statusChangeColumns, rows: changes.count))
         for change in changes {
-            values +=
-                [
-                    householdID, change.personKey.flatMap { personIDs[$0] }, change.kind.rawValue,
-                    change.effectiveDate?.iso, change.before, change.after, change.motive, change.eventCode, fileID,
-                ] as [(any DatabaseValueConvertible)?]
+            values.bind(householdID)
+            values.bind(change.personKey.flatMap { personIDs[$0] })
+            values.bind(change.kind.rawValue)
+            values.bind(change.effectiveDate?.iso)
+            values.bind(change.before)
+            values.bind(change.after)
+            values.bind(change.motive)
+            values.bind(change.eventCode)
+            values.bind(fileID)
         }
-        try multiRowInsert(into: "status_change", columns: Self.statusChangeColumns, rows: changes.count)
-            .execute(arguments: StatementArguments(values))
+        try values.finish().execute()
     }
 
     private static let householdInsert = """
@@ -259,22 +266,37 @@ public final class ImportSession {
             """
 
     private func upsertHousehold(_ household: Household, state: String, existingID: Int64?) throws -> Int64 {
+        // A household never seen: a plain insert, cheaper than an upsert with RETURNING.
+        var values = RawBindings(
+            try db.cachedStatement(sql: existingID == nil ? Self.householdInsert : Self.householdUpsert))
         let address = household.address
-        let arguments: StatementArguments = [
-            household.organisme.rawValue, household.matricule.canonical, household.organismeNumber,
-            household.rsaRequestNumber, household.rsaRequestDate?.iso, household.partnerDepartement,
-            address?.streetNumber, address?.streetType, address?.streetName, address?.complement, address?.locality,
-            address?.commune?.canonical, address?.postalCode?.canonical, address?.communeName, address?.departement,
-            household.homeless, household.soumisDroitsDevoirs, household.right.state.rawValue, fileID, fileID,
-            referenceDate?.iso, state,
-        ]
+        values.bind(household.organisme.rawValue)
+        values.bind(household.matricule.canonical)
+        values.bind(household.organismeNumber)
+        values.bind(household.rsaRequestNumber)
+        values.bind(household.rsaRequestDate?.iso)
+        values.bind(household.partnerDepartement)
+        values.bind(address?.streetNumber)
+        values.bind(address?.streetType)
+        values.bind(address?.streetName)
+        values.bind(address?.complement)
+        values.bind(address?.locality)
+        values.bind(address?.commune?.canonical)
+        values.bind(address?.postalCode?.canonical)
+        values.bind(address?.communeName)
+        values.bind(address?.departement)
+        values.bind(household.homeless)
+        values.bind(household.soumisDroitsDevoirs)
+        values.bind(household.right.state.rawValue)
+        values.bind(fileID)
+        values.bind(fileID)
+        values.bind(referenceDate?.iso)
+        values.bind(state)
         if existingID == nil {
-            // A household never seen: a plain insert, cheaper than an upsert with RETURNING.
-            try db.cachedStatement(sql: Self.householdInsert).execute(arguments: arguments)
+            try values.finish().execute()
             return db.lastInsertedRowID
         }
-        let statement = try db.cachedStatement(sql: Self.householdUpsert)
-        guard let id = try Int64.fetchOne(statement, arguments: arguments) else {
+        guard let id = try Int64.fetchOne(values.finish()) else {
             throw DatabaseError(message: "household upsert returned no id")
         }
         return id
@@ -282,30 +304,39 @@ public final class ImportSession {
 
     private func upsertRight(_ household: Household, householdID: Int64) throws {
         let right = household.right
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO right_status (household_id, rsa_request_number, state, benefit_nature, refusal_date,
-                refusal_motive, right_suspension_date, right_suspension_motive, payment_suspension_date,
-                payment_suspension_motive, closure_date, closure_motive, earlier_month_closure_date,
-                earlier_month_closure_motive, last_file_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (household_id) DO UPDATE SET rsa_request_number = excluded.rsa_request_number,
-                state = excluded.state, benefit_nature = excluded.benefit_nature, refusal_date = excluded.refusal_date,
-                refusal_motive = excluded.refusal_motive, right_suspension_date = excluded.right_suspension_date,
-                right_suspension_motive = excluded.right_suspension_motive,
-                payment_suspension_date = excluded.payment_suspension_date,
-                payment_suspension_motive = excluded.payment_suspension_motive, closure_date = excluded.closure_date,
-                closure_motive = excluded.closure_motive,
-                earlier_month_closure_date = excluded.earlier_month_closure_date,
-                earlier_month_closure_motive = excluded.earlier_month_closure_motive,
-                last_file_id = excluded.last_file_id
-                """
-        ).execute(arguments: [
-            householdID, household.rsaRequestNumber, right.state.rawValue, right.benefitNature,
-            right.refusal?.date?.iso, right.refusal?.motive, right.rightSuspension?.date?.iso,
-            right.rightSuspension?.motive, right.paymentSuspension?.date?.iso, right.paymentSuspension?.motive,
-            right.closure?.date?.iso, right.closure?.motive, right.earlierMonthClosure?.date?.iso,
-            right.earlierMonthClosure?.motive, fileID,
-        ])
+        var values = RawBindings(
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO right_status (household_id, rsa_request_number, state, benefit_nature, refusal_date,
+                    refusal_motive, right_suspension_date, right_suspension_motive, payment_suspension_date,
+                    payment_suspension_motive, closure_date, closure_motive, earlier_month_closure_date,
+                    earlier_month_closure_motive, last_file_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (household_id) DO UPDATE SET rsa_request_number = excluded.rsa_request_number,
+                    state = excluded.state, benefit_nature = excluded.benefit_nature, refusal_date = excluded.refusal_date,
+                    refusal_motive = excluded.refusal_motive, right_suspension_date = excluded.right_suspension_date,
+                    right_suspension_motive = excluded.right_suspension_motive,
+                    payment_suspension_date = excluded.payment_suspension_date,
+                    payment_suspension_motive = excluded.payment_suspension_motive, closure_date = excluded.closure_date,
+                    closure_motive = excluded.closure_motive,
+                    earlier_month_closure_date = excluded.earlier_month_closure_date,
+                    earlier_month_closure_motive = excluded.earlier_month_closure_motive,
+                    last_file_id = excluded.last_file_id
+                    """))
+        values.bind(householdID)
+        values.bind(household.rsaRequestNumber)
+        values.bind(right.state.rawValue)
+        values.bind(right.benefitNature)
+        func bind(_ motive: DatedMotive?) {
+            values.bind(motive?.date?.iso)
+            values.bind(motive?.motive)
+        }
+        bind(right.refusal)
+        bind(right.rightSuspension)
+        bind(right.paymentSuspension)
+        bind(right.closure)
+        bind(right.earlierMonthClosure)
+        values.bind(fileID)
+        try values.finish().execute()
     }
 
     /// Upserts the people of a household; people no longer listed are kept, marked absent.
@@ -315,14 +346,23 @@ public final class ImportSession {
         "first_file_id", "last_file_id",
     ]
 
-    private func personValues(_ person: Person, householdID: Int64) -> [(any DatabaseValueConvertible)?] {
-        [
-            householdID, person.householdKey, person.nir?.base13,
-            person.nir?.key.map { $0 < 10 ? "0\($0)" : String($0) },
-            person.civility?.rawValue, person.surname, person.birthName, person.firstName, person.birthDate?.iso,
-            person.sex, person.role.rawValue, person.franceTravailID?.canonical, person.soumisDroitsDevoirs,
-            person.entrantDroitsDevoirs, fileID, fileID,
-        ]
+    private func bindPerson(_ person: Person, householdID: Int64, to values: inout RawBindings) {
+        values.bind(householdID)
+        values.bind(person.householdKey)
+        values.bind(person.nir?.base13)
+        values.bind(person.nir?.key.map { $0 < 10 ? "0\($0)" : String($0) })
+        values.bind(person.civility?.rawValue)
+        values.bind(person.surname)
+        values.bind(person.birthName)
+        values.bind(person.firstName)
+        values.bind(person.birthDate?.iso)
+        values.bind(person.sex)
+        values.bind(person.role.rawValue)
+        values.bind(person.franceTravailID?.canonical)
+        values.bind(person.soumisDroitsDevoirs)
+        values.bind(person.entrantDroitsDevoirs)
+        values.bind(fileID)
+        values.bind(fileID)
     }
 
     private func upsertPeople(_ household: Household, householdID: Int64, isNew: Bool) throws -> [String: Int64] {
@@ -330,11 +370,10 @@ public final class ImportSession {
         if isNew {
             // A new household's people are new too, and no change of a new household names a person.
             guard !household.people.isEmpty else { return ids }
-            var values: [(any DatabaseValueConvertible)?] = []
-            values.reserveCapacity(household.people.count * Self.personColumns.count)
-            for person in household.people { values += personValues(person, householdID: householdID) }
-            try multiRowInsert(into: "person", columns: Self.personColumns, rows: household.people.count)
-                .execute(arguments: StatementArguments(values))
+            var values = RawBindings(
+                try multiRowInsert(into: "person", columns: Self.personColumns, rows: household.people.count))
+            for person in household.people { bindPerson(person, householdID: householdID, to: &values) }
+            try values.finish().execute()
             return ids
         }
         let statement = try db.cachedStatement(
@@ -354,9 +393,9 @@ public final class ImportSession {
                 """)
         for person in household.people {
             let key = person.householdKey
-            if let id = try Int64.fetchOne(
-                statement, arguments: StatementArguments(personValues(person, householdID: householdID)))
-            {
+            var values = RawBindings(statement)
+            bindPerson(person, householdID: householdID, to: &values)
+            if let id = try Int64.fetchOne(values.finish()) {
                 ids[key] = id
             }
         }
