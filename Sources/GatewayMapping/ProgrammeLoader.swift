@@ -53,7 +53,8 @@ public enum ProgrammeLoader {
                 }
             }
             for fiche in structure.fileActive.keys where !structure.fiches.contains(fiche) {
-                problems.append("\(structure.code) : file-active pour la fiche \(fiche.rawValue), absente de « fiches »")
+                problems.append(
+                    "\(structure.code) : file-active pour la fiche \(fiche.rawValue), absente de « fiches »")
             }
         }
         return problems
@@ -222,7 +223,8 @@ public enum ProgrammeLoader {
 
         mutating func parseSpan(_ value: Any, at place: String) -> CalendarSpan? {
             guard let text = value as? String, let span = CalendarSpan(parsing: text), span.value > 0 else {
-                problems.append("\(place) : durée attendue sous la forme « 6 weeks », « 12 months », « 42 days » (« \(value) »)")
+                problems.append(
+                    "\(place) : durée attendue sous la forme « 6 weeks », « 12 months », « 42 days » (« \(value) »)")
                 return nil
             }
             return span
@@ -282,17 +284,17 @@ public enum ProgrammeLoader {
 
             var capacity = Programme.Capacity.setByOperator
             if let given = map("file-active", in: body, at: place, required: true) {
-                let where_ = place + ".file-active"
-                allowOnly(["per-etp", "per-structure", "set-by-operator"], in: given, at: where_)
-                let perETP = int("per-etp", in: given, at: where_, minimum: 1)
-                let perStructure = int("per-structure", in: given, at: where_, minimum: 1)
+                let section = place + ".file-active"
+                allowOnly(["per-etp", "per-structure", "set-by-operator"], in: given, at: section)
+                let perETP = int("per-etp", in: given, at: section, minimum: 1)
+                let perStructure = int("per-structure", in: given, at: section, minimum: 1)
                 let byOperator = given["set-by-operator"] as? Bool ?? false
                 switch (perETP, perStructure, byOperator) {
                 case (let count?, nil, false): capacity = .perETP(count)
                 case (nil, let count?, false): capacity = .perStructure(count)
                 case (nil, nil, true): capacity = .setByOperator
                 default:
-                    problems.append("\(where_) : une seule de per-etp, per-structure, set-by-operator: true")
+                    problems.append("\(section) : une seule de per-etp, per-structure, set-by-operator: true")
                 }
             }
 
@@ -306,18 +308,18 @@ public enum ProgrammeLoader {
 
             var contact: Programme.ContactRule?
             if let given = map("contact", in: body, at: place) {
-                let where_ = place + ".contact"
-                allowOnly(["every", "at-least", "per"], in: given, at: where_)
+                let section = place + ".contact"
+                allowOnly(["every", "at-least", "per"], in: given, at: section)
                 if given["every"] != nil {
                     if given["at-least"] != nil || given["per"] != nil {
-                        problems.append("\(where_) : « every » ou bien « at-least » et « per »")
+                        problems.append("\(section) : « every » ou bien « at-least » et « per »")
                     }
-                    contact = span("every", in: given, at: where_).map { .every($0) }
+                    contact = span("every", in: given, at: section).map { .every($0) }
                 } else {
-                    let count = int("at-least", in: given, at: where_, minimum: 1)
+                    let count = int("at-least", in: given, at: section, minimum: 1)
                     let period = (given["per"] as? String).flatMap(Programme.CalendarPeriod.init(rawValue:))
                     if count == nil || period == nil {
-                        problems.append("\(where_) : « every: 6 weeks » ou « at-least: 2, per: week|month »")
+                        problems.append("\(section) : « every: 6 weeks » ou « at-least: 2, per: week|month »")
                     }
                     if let count, let period { contact = .atLeast(count, per: period) }
                 }
@@ -325,32 +327,32 @@ public enum ProgrammeLoader {
 
             var duration = Programme.DurationRule()
             if let given = map("duration", in: body, at: place, required: true) {
-                let where_ = place + ".duration"
+                let section = place + ".duration"
                 allowOnly(
                     ["initial", "renewal", "max-renewals", "maximum", "minimum", "reviews", "after-limit"], in: given,
-                    at: where_)
+                    at: section)
                 var reviews: [CalendarSpan] = []
                 if let list = given["reviews"] as? [Any] {
-                    reviews = list.compactMap { parseSpan($0, at: where_ + ".reviews") }
+                    reviews = list.compactMap { parseSpan($0, at: section + ".reviews") }
                 } else if given["reviews"] != nil {
-                    problems.append("\(where_).reviews : liste de durées attendue")
+                    problems.append("\(section).reviews : liste de durées attendue")
                 }
                 duration = Programme.DurationRule(
-                    initial: span("initial", in: given, at: where_), renewal: span("renewal", in: given, at: where_),
-                    maxRenewals: int("max-renewals", in: given, at: where_) ?? 0,
-                    maximum: span("maximum", in: given, at: where_), minimum: span("minimum", in: given, at: where_),
-                    reviews: reviews, afterLimit: text("after-limit", in: given, at: where_))
+                    initial: span("initial", in: given, at: section), renewal: span("renewal", in: given, at: section),
+                    maxRenewals: int("max-renewals", in: given, at: section) ?? 0,
+                    maximum: span("maximum", in: given, at: section), minimum: span("minimum", in: given, at: section),
+                    reviews: reviews, afterLimit: text("after-limit", in: given, at: section))
                 if duration.maximum != nil && duration.initial != nil {
-                    problems.append("\(where_) : « maximum » ou bien « initial » (et ses renouvellements)")
+                    problems.append("\(section) : « maximum » ou bien « initial » (et ses renouvellements)")
                 }
                 if duration.maxRenewals > 0 && duration.renewal == nil {
-                    problems.append("\(where_) : « max-renewals » demande « renewal »")
+                    problems.append("\(section) : « max-renewals » demande « renewal »")
                 }
                 if duration.renewal != nil && duration.initial == nil {
-                    problems.append("\(where_) : « renewal » demande « initial »")
+                    problems.append("\(section) : « renewal » demande « initial »")
                 }
                 if let after = duration.afterLimit, after != "reorientation" {
-                    problems.append("\(where_).after-limit : seule valeur connue « reorientation »")
+                    problems.append("\(section).after-limit : seule valeur connue « reorientation »")
                 }
             }
 
@@ -364,26 +366,26 @@ public enum ProgrammeLoader {
 
             var cvDeposit: Programme.CVRule?
             if let given = map("cv-deposit", in: body, at: place) {
-                let where_ = place + ".cv-deposit"
-                allowOnly(["required-percent", "max-age"], in: given, at: where_)
-                let required = percent("required-percent", in: given, at: where_)
-                let maxAge = span("max-age", in: given, at: where_)
+                let section = place + ".cv-deposit"
+                allowOnly(["required-percent", "max-age"], in: given, at: section)
+                let required = percent("required-percent", in: given, at: section)
+                let maxAge = span("max-age", in: given, at: section)
                 if required == nil || maxAge == nil {
-                    problems.append("\(where_) : « required-percent » et « max-age » sont obligatoires")
+                    problems.append("\(section) : « required-percent » et « max-age » sont obligatoires")
                 }
                 if let required, let maxAge { cvDeposit = Programme.CVRule(requiredPercent: required, maxAge: maxAge) }
             }
 
             var jobFollowUp: Programme.JobFollowUpRule?
             if let given = map("job-follow-up", in: body, at: place) {
-                let where_ = place + ".job-follow-up"
-                allowOnly(["duration", "minimum", "exit-types"], in: given, at: where_)
-                if let length = span("duration", in: given, at: where_) {
+                let section = place + ".job-follow-up"
+                allowOnly(["duration", "minimum", "exit-types"], in: given, at: section)
+                if let length = span("duration", in: given, at: section) {
                     jobFollowUp = Programme.JobFollowUpRule(
-                        duration: length, minimum: span("minimum", in: given, at: where_),
-                        exitTypes: exitTypes("exit-types", in: given, at: where_))
+                        duration: length, minimum: span("minimum", in: given, at: section),
+                        exitTypes: exitTypes("exit-types", in: given, at: section))
                 } else {
-                    problems.append("\(where_).duration : obligatoire")
+                    problems.append("\(section).duration : obligatoire")
                 }
             }
 

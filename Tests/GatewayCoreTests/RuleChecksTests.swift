@@ -248,7 +248,9 @@ struct CapacityRuleTests {
     func mixedFiches() {
         // Réf. P09 at 0.5 ETP: 20 in fiche 5 (0.25) + 10 in fiche 9 (0.25) is full, one more is over.
         func cases(_ five: Int, _ nine: Int) -> [FollowedCase] {
-            (0..<five).map { F.followed("S\($0)", fiche: .socioprofessional, start: "2026-09-07", referent: "Réf. P09") }
+            (0..<five).map {
+                F.followed("S\($0)", fiche: .socioprofessional, start: "2026-09-07", referent: "Réf. P09")
+            }
                 + (0..<nine).map {
                     F.followed(
                         "C\($0)", fiche: .jobCoaching, start: "2026-09-07", operatorCode: "OP67-SOCIOPRO",

@@ -16,6 +16,12 @@ public struct Indicators: Sendable, Hashable {
         /// The fiche's target, in percent.
         public var targetPercent: Double?
 
+        public init(numerator: Int, denominator: Int, targetPercent: Double?) {
+            self.numerator = numerator
+            self.denominator = denominator
+            self.targetPercent = targetPercent
+        }
+
         /// Numerator / denominator in percent, nil when the denominator is 0.
         public var percent: Double? { denominator == 0 ? nil : Double(numerator) * 100 / Double(denominator) }
         /// Whether the target is reached; nil without a target or a denominator.
