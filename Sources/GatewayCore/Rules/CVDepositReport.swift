@@ -66,15 +66,13 @@ public struct CVDepositReport: Sendable, Hashable {
         }
         var lines: [Key: Line] = [:]
         func count(_ key: Key, rule: Programme.CVRule, deposited: Bool, missing: MissingCV?) {
-            var line =
-                lines[key]
-                ?? Line(
-                    fiche: key.fiche, operatorCode: key.operatorCode, referent: key.referent, jobReady: 0,
-                    deposited: 0, requiredPercent: rule.requiredPercent, missing: [])
-            line.jobReady += 1
-            if deposited { line.deposited += 1 }
-            if let missing { line.missing.append(missing) }
-            lines[key] = line
+            // Through the `default:` subscript so the line (and its list of missing people) is changed in place.
+            let empty = Line(
+                fiche: key.fiche, operatorCode: key.operatorCode, referent: key.referent, jobReady: 0, deposited: 0,
+                requiredPercent: rule.requiredPercent, missing: [])
+            lines[key, default: empty].jobReady += 1
+            if deposited { lines[key, default: empty].deposited += 1 }
+            if let missing { lines[key, default: empty].missing.append(missing) }
         }
         for followed in cases {
             let accompaniment = followed.accompaniment

@@ -476,7 +476,7 @@ public enum RuleChecks {
 
         /// `1`, `0.5`, `1.25`: two decimals at most, no Foundation.
         private func format(_ value: Double) -> String {
-            let hundredths = Int((value * 100).rounded())
+            let hundredths = Int(value * 100 + 0.5)
             let units = hundredths / 100
             let rest = hundredths % 100
             if rest == 0 { return String(units) }
