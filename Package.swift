@@ -55,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "InsertionGatewayCLI",
             dependencies: [
-                "GatewayCore", "GatewayFormats", "GatewayMapping", "GatewayStore", "GatewayPipeline",
+                "GatewayCore", "GatewayFormats", "GatewayMapping", "GatewayStore", "GatewayPipeline", "GatewayReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -76,7 +76,9 @@ let package = Package(
             name: "GatewayPipelineTests",
             dependencies: [
                 "GatewayPipeline", "GatewayStore", "GatewayMapping", .product(name: "GRDB", package: "GRDB.swift"),
-            ]),
+            ],
+            // Expected outputs of the emitters, read by the tests from the source tree.
+            exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

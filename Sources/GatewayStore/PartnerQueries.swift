@@ -321,3 +321,58 @@ extension GatewayStore {
         }
     }
 }
+
+extension GatewayStore {
+    /// Every accompaniment with what the CNAF files (soumis à droits et devoirs, the household's right) and Job
+    /// Connexion (the latest CV deposit) say of its person: what the programme rules read. Streamed from the
+    /// store; the person is named by a masked key only.
+    public func followedCases() throws -> [FollowedCase] {
+        try dbWriter.read { db in
+            var cases: [FollowedCase] = []
+            // The latest CV deposit of each person, once (not one sub-query per accompaniment).
+            var cvs: [Int64: CVDeposit] = [:]
+            let cvRows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT person_id, state FROM partner_record WHERE entity = 'cv-deposit' AND person_id IS NOT NULL
+                    ORDER BY last_file_id, id
+                    """)
+            while let row = try cvRows.next() {
+                if case .cvDeposit(let deposit)? = Self.record("cv-deposit", row["state"]) {
+                    cvs[row["person_id"]] = deposit
+                }
+            }
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT r.id, r.person_id, r.state, p.nir13, p.soumis_droits_devoirs, h.right_state
+                    FROM partner_record r LEFT JOIN person p ON p.id = r.person_id
+                    LEFT JOIN household h ON h.id = p.household_id
+                    WHERE r.entity = 'accompaniment' ORDER BY r.id
+                    """)
+            while let row = try rows.next() {
+                guard case .accompaniment(let accompaniment)? = Self.record("accompaniment", row["state"]) else {
+                    continue
+                }
+                let personID: Int64? = row["person_id"]
+                let nir13: String? = row["nir13"]
+                let key: String
+                if let nir13 {
+                    key = "NIR " + Masking.nir(nir13)
+                } else if let personID {
+                    key = "personne n° \(personID)"
+                } else {
+                    key = "non rapprochée (" + accompaniment.person.maskedLabel + ")"
+                }
+                cases.append(
+                    FollowedCase(
+                        personKey: key, accompaniment: accompaniment,
+                        soumisDroitsDevoirs: personID == nil
+                            ? nil : (row["soumis_droits_devoirs"] as Int?).map { $0 == 1 },
+                        rightState: (row["right_state"] as String?).flatMap(RightState.init(rawValue:)),
+                        cv: personID.flatMap { cvs[$0] }))
+            }
+            return cases
+        }
+    }
+}

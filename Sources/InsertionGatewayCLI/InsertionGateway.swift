@@ -13,6 +13,7 @@ struct InsertionGateway: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Validate.self, Import.self, Export.self, Flows.self, People.self, Source.self, Alerts.self, Notice.self,
+            Check.self, Report.self,
         ])
 }
 

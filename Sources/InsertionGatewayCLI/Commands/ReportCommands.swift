@@ -1,0 +1,355 @@
+import ArgumentParser
+import Foundation
+import GatewayCore
+import GatewayFormats
+import GatewayMapping
+import GatewayReports
+import GatewayStore
+
+/// A report as rows of named cells, written as an aligned table, CSV or JSON.
+struct Tabular {
+    var columns: [String]
+    var rows: [[String]]
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case table, csv, json
+    }
+
+    func write(_ format: Format) throws {
+        switch format {
+        case .table:
+            let widths = columns.indices.map { column in
+                ([columns[column]] + rows.map { $0[column] }).map(\.count).max() ?? 0
+            }
+            func line(_ cells: [String]) -> String {
+                cells.indices.map { cells[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+            }
+            Output.line(line(columns))
+            Output.line(line(widths.map { String(repeating: "-", count: $0) }))
+            for row in rows { Output.line(line(row)) }
+        case .csv:
+            let writer = CSVWriter(handle: FileHandle.standardOutput, options: CSVWriterOptions(writeBOM: false))
+            try writer.write(row: columns)
+            for row in rows { try writer.write(row: row) }
+            try writer.finish()
+        case .json:
+            let sink = try JSONArraySink(path: nil)
+            for row in rows { try sink.write(object: Array(zip(columns, row))) }
+            try sink.finish()
+        }
+    }
+}
+
+/// What every report reads: the programmes, the structures and the followed cases.
+struct RuleInputs {
+    var programmes: ProgrammeCatalogue
+    var structures: StructureCatalogue
+    var cases: [FollowedCase]
+
+    init(common: CommonOptions, store: StoreOptions) throws {
+        do {
+            (programmes, structures) = try ProgrammeLoader.load(directory: common.mappings)
+        } catch {
+            throw GatewayCLIError("Programmes invalides dans \(common.mappings) :\n\(error.description)")
+        }
+        cases = try GatewayStore(path: store.store).followedCases()
+    }
+}
+
+func percent(_ value: Double?) -> String {
+    guard let value else { return "—" }
+    return String(format: "%.1f %%", value)
+}
+
+func ficheLabel(_ fiche: Fiche, _ programmes: ProgrammeCatalogue) -> String {
+    programmes.programmes[fiche]?.title ?? "fiche \(fiche.rawValue)"
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract:
+            "Vérifie les règles des fiches action : file active, CER, fréquence des contacts, durée, droits et devoirs, échéances."
+    )
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(help: "Seulement cette fiche (1, 4, 5, 9, PER).")
+    var programme: String?
+
+    @Option(help: "Seulement cette structure (code).")
+    var structure: String?
+
+    @Option(help: "Jour de la vérification (AAAA-MM-JJ), par défaut aujourd'hui.")
+    var asOf: String?
+
+    @Option(help: "table, csv ou json.")
+    var format: Tabular.Format = .table
+
+    func run() throws {
+        _ = common.bootstrapLogging()
+        let inputs = try RuleInputs(common: common, store: storeOptions)
+        let day = try runDay(asOf)
+        let fiche = try programme.map { code in
+            guard let fiche = Fiche(rawValue: code.uppercased()) else {
+                throw ValidationError("--programme : 1, 4, 5, 9 ou PER")
+            }
+            return fiche
+        }
+        let findings = RuleChecks.findings(
+            inputs.cases, programmes: inputs.programmes, structures: inputs.structures, asOf: day
+        ).filter { finding in
+            (fiche == nil || finding.fiche == fiche) && (structure == nil || finding.operatorCode == structure)
+        }.sorted { ($1.severity, $0.operatorCode, $0.rule.rawValue) < ($0.severity, $1.operatorCode, $1.rule.rawValue) }
+        try Tabular(
+            columns: [
+                "severite", "regle", "structure", "referent", "fiche", "accompagnement", "personne", "echeance",
+                "depuis", "message",
+            ],
+            rows: findings.map { finding in
+                [
+                    finding.severity.rawValue, finding.rule.rawValue, finding.operatorCode, finding.referent ?? "",
+                    finding.fiche?.rawValue ?? "", finding.accompanimentID ?? "", finding.personKey ?? "",
+                    finding.due?.iso ?? "", finding.since?.iso ?? "", finding.message,
+                ]
+            }
+        ).write(format)
+        if format == .table {
+            let counts = Finding.Severity.allCases.reversed().map { severity in
+                "\(findings.filter { $0.severity == severity }.count) \(severity.rawValue)"
+            }
+            Output.line("\(findings.count) constat(s) au \(day.iso) : " + counts.joined(separator: ", "))
+        }
+    }
+}
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Rapports : dépôt des CV, indicateurs des fiches, tableau de bord HTML.",
+        subcommands: [CVDeposit.self, IndicatorsReport.self, Dashboard.self])
+
+    struct CVDeposit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "cv-deposit",
+            abstract:
+                "Dépôt des CV sur Job Connexion des personnes prêtes à l'emploi (fiches 5 et 9) ; code de sortie 1 si un taux est sous l'objectif."
+        )
+
+        @OptionGroup var common: CommonOptions
+        @OptionGroup var storeOptions: StoreOptions
+
+        @Option(help: "Jour du constat (AAAA-MM-JJ), par défaut aujourd'hui.")
+        var asOf: String?
+
+        @Option(help: "Âge maximal d'un CV (ex. « 6 months », « 90 days ») ; par défaut celui des programmes.")
+        var maxAge: String?
+
+        @Option(help: "table, csv ou json.")
+        var format: Tabular.Format = .table
+
+        func run() throws {
+            _ = common.bootstrapLogging()
+            let inputs = try RuleInputs(common: common, store: storeOptions)
+            let age = try maxAge.map { text in
+                guard let span = CalendarSpan(parsing: text) else {
+                    throw ValidationError("--max-age : un nombre et une unité (days, weeks, months)")
+                }
+                return span
+            }
+            let report = CVDepositReport.compute(
+                inputs.cases, programmes: inputs.programmes, asOf: try runDay(asOf), maxAge: age)
+            var rows: [[String]] = []
+            for (level, lines) in [
+                ("programme", report.byProgramme), ("structure", report.byStructure), ("referent", report.byReferent),
+            ] {
+                for line in lines {
+                    rows.append([
+                        level, line.fiche.rawValue, line.operatorCode ?? "", line.referent ?? "", String(line.jobReady),
+                        String(line.deposited), percent(line.rate.map { $0 * 100 }),
+                        String(format: "%.0f %%", line.requiredPercent),
+                        line.missing.map { "\($0.personKey) [\($0.accompanimentID), \($0.reason.rawValue)]" }
+                            .joined(separator: " ; "),
+                    ])
+                }
+            }
+            try Tabular(
+                columns: [
+                    "niveau", "fiche", "structure", "referent", "prets_emploi", "cv_deposes", "taux", "objectif",
+                    "manquants",
+                ], rows: rows
+            ).write(format)
+            if !report.allComplete {
+                if format == .table { Output.line("Objectif de dépôt des CV non atteint.") }
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct IndicatorsReport: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "indicators",
+            abstract:
+                "Indicateurs par fiche et structure (reprise d'activité, sortie liée à l'emploi) face aux cibles, et ceux du PER de l'Isère."
+        )
+
+        @OptionGroup var common: CommonOptions
+        @OptionGroup var storeOptions: StoreOptions
+
+        @Option(help: "Début de la période (AAAA-MM-JJ).")
+        var from: String
+
+        @Option(help: "Fin de la période (AAAA-MM-JJ).")
+        var to: String
+
+        @Option(help: "table, csv ou json.")
+        var format: Tabular.Format = .table
+
+        func run() throws {
+            _ = common.bootstrapLogging()
+            let inputs = try RuleInputs(common: common, store: storeOptions)
+            let start = try runDay(from)
+            let end = try runDay(to)
+            guard start <= end else { throw ValidationError("--from doit précéder --to") }
+            let indicators = Indicators.compute(inputs.cases, programmes: inputs.programmes, from: start, to: end)
+            func rate(_ rate: Indicators.Rate) -> [String] {
+                [
+                    "\(rate.numerator)/\(rate.denominator)", percent(rate.percent),
+                    rate.targetPercent.map { String(format: "%.0f %%", $0) } ?? "",
+                    rate.meetsTarget.map { $0 ? "oui" : "non" } ?? "",
+                ]
+            }
+            var rows: [[String]] = []
+            for result in indicators.byFiche + indicators.byFicheAndStructure {
+                rows.append(
+                    [
+                        result.fiche.rawValue, result.operatorCode ?? "toutes", String(result.accompanied),
+                        String(result.ended),
+                    ]
+                        + rate(result.repriseActivite) + rate(result.sortieEmploi))
+            }
+            try Tabular(
+                columns: [
+                    "fiche", "structure", "accompagnes", "termines", "reprise", "taux_reprise", "cible_reprise",
+                    "reprise_atteinte", "sortie_emploi", "taux_sortie_emploi", "cible_sortie_emploi",
+                    "sortie_atteinte",
+                ], rows: rows
+            ).write(format)
+            let per = (indicators.perTotal.map { [$0] } ?? []) + indicators.perByStructure
+            guard !per.isEmpty else { return }
+            if format == .table { Output.line("\nParcours emploi renforcé (Isère) :") }
+            try Tabular(
+                columns: [
+                    "structure", "accompagnes", "entrees", "avec_cer", "taux_cer", "actions", "actions_employeur",
+                    "actions_par_personne", "actions_collectives", "participations_collectives", "termines",
+                    "duree_moyenne_jours", "sorties", "sorties_par_type", "reorientations",
+                ],
+                rows: per.map { result in
+                    [
+                        result.operatorCode ?? "toutes", String(result.accompanied), String(result.newEntries),
+                        String(result.withCER), percent(result.cerRate.percent), String(result.actions),
+                        String(result.employerActions),
+                        result.actionsPerPerson.map { String(format: "%.1f", $0) } ?? "—",
+                        String(result.collectiveSessions), String(result.collectiveParticipations),
+                        String(result.ended),
+                        result.meanDurationDays.map { String(format: "%.0f", $0) } ?? "—", String(result.exits),
+                        result.exitsByType.sorted { $0.key.rawValue < $1.key.rawValue }
+                            .map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", "),
+                        String(result.reorientations),
+                    ]
+                }
+            ).write(format)
+        }
+    }
+
+    struct Dashboard: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Tableau de bord HTML autonome (sans réseau ni JavaScript) : programmes face aux cibles, dépôt des CV, entrées et sorties par mois, constats."
+        )
+
+        @OptionGroup var common: CommonOptions
+        @OptionGroup var storeOptions: StoreOptions
+
+        @Option(help: "Début de la période (AAAA-MM-JJ), par défaut 12 mois avant --as-of.")
+        var from: String?
+
+        @Option(help: "Fin de la période et jour des constats (AAAA-MM-JJ), par défaut aujourd'hui.")
+        var asOf: String?
+
+        @Option(name: .shortAndLong, help: "Fichier HTML à écrire.")
+        var out: String
+
+        func run() throws {
+            _ = common.bootstrapLogging()
+            let inputs = try RuleInputs(common: common, store: storeOptions)
+            let end = try runDay(asOf)
+            let start = try from.map { try runDay($0) } ?? end.adding(months: -12).adding(days: 1)
+            let page = DashboardRenderer.render(
+                DashboardBuilder.data(inputs: inputs, from: start, to: end))
+            do {
+                try page.write(toFile: out, atomically: true, encoding: .utf8)
+            } catch {
+                throw GatewayCLIError("Impossible d'écrire \(out) : \(error.localizedDescription)")
+            }
+            Output.line("Tableau de bord écrit : \(out)")
+        }
+    }
+}
+
+/// Fills the dashboard's view model from the rules, the CV report and the indicators.
+enum DashboardBuilder {
+    static func data(inputs: RuleInputs, from: LocalDate, to: LocalDate) -> DashboardData {
+        let indicators = Indicators.compute(inputs.cases, programmes: inputs.programmes, from: from, to: to)
+        let cv = CVDepositReport.compute(inputs.cases, programmes: inputs.programmes, asOf: to)
+        let findings = RuleChecks.findings(
+            inputs.cases, programmes: inputs.programmes, structures: inputs.structures, asOf: to)
+        let programmes = (indicators.byFiche + indicators.byFicheAndStructure).map { result in
+            ProgrammeRow(
+                ficheCode: result.fiche.rawValue, label: ficheLabel(result.fiche, inputs.programmes),
+                structure: result.operatorCode.map { inputs.structures.structures[$0]?.name ?? $0 } ?? "toutes",
+                accompanied: result.accompanied, repriseRate: result.repriseActivite.percent.map { $0 / 100 },
+                repriseTarget: result.repriseActivite.targetPercent.map { $0 / 100 },
+                sortieEmploiRate: result.sortieEmploi.percent.map { $0 / 100 },
+                sortieEmploiTarget: result.sortieEmploi.targetPercent.map { $0 / 100 })
+        }
+        let cvRows = cv.byStructure.map { line in
+            CVDepositRow(
+                programme: "fiche \(line.fiche.rawValue)",
+                structure: line.operatorCode.map { inputs.structures.structures[$0]?.name ?? $0 } ?? "—",
+                jobReady: line.jobReady, deposited: line.deposited)
+        }
+        // Entries by the month an accompaniment starts, exits by the month it ends, within the period.
+        var entries: [String: Int] = [:]
+        var exits: [String: Int] = [:]
+        func month(_ date: LocalDate) -> String { String(date.iso.prefix(7)) }
+        for followed in inputs.cases {
+            let accompaniment = followed.accompaniment
+            if accompaniment.startDate >= from && accompaniment.startDate <= to {
+                entries[month(accompaniment.startDate), default: 0] += 1
+            }
+            if let end = accompaniment.exit?.date ?? accompaniment.endDate, end >= from, end <= to {
+                exits[month(end), default: 0] += 1
+            }
+        }
+        var months: [String] = []
+        var cursor = LocalDate(year: from.year, month: from.month, day: 1) ?? from
+        while cursor <= to {
+            months.append(month(cursor))
+            cursor = cursor.adding(months: 1)
+        }
+        let monthly = months.map { MonthRow(month: $0, entries: entries[$0] ?? 0, exits: exits[$0] ?? 0) }
+        let severities = Finding.Severity.allCases.reversed().map { severity in
+            SeverityCount(
+                severity: severity.rawValue, count: findings.filter { $0.severity == severity }.count)
+        }
+        return DashboardData(
+            title: "Tableau de bord de l'insertion RSA", generatedOn: to.iso,
+            period: DashboardPeriod(from: from.iso, to: to.iso), programmes: programmes, cvDeposit: cvRows,
+            monthly: monthly, findings: severities,
+            notes: [
+                "\(inputs.cases.count) accompagnement(s) lus ; \(inputs.cases.filter { $0.rightState == nil }.count) sans personne rapprochée des fichiers CNAF.",
+                "Définitions des indicateurs : docs/indicators.md ; programmes et cibles : Mappings/programmes.yaml.",
+            ])
+    }
+}
