@@ -198,4 +198,56 @@ struct CLITests {
         #expect(notice.status == 0, "\(notice.err)")
         #expect(try json(notice.out)["records"] as? Int == 1)
     }
+
+    @Test("check, report cv-deposit (exit 1 under 100 %), report indicators, report dashboard on the samples")
+    func rulesAndReports() throws {
+        let directory = try TempDirectory()
+        let store = directory.path("g.sqlite")
+        let samples = Repo.root.appendingPathComponent("Samples")
+        for (flow, file) in [
+            ("caf-beneficiaires", "cnaf/caf-67-2026-09.xml"),
+            ("jobconnexion-cv", "jobconnexion-cv/jobconnexion-profils-2026-10-01.csv"),
+            ("operator-followup", "operator-followup/suivi-operateurs-2026-09.csv"),
+            ("operator-followup", "operator-followup/suivi-operateurs-2026-11.csv"),
+            ("caf-beneficiaires", "cnaf/caf-67-2026-10.xml"),
+        ] {
+            let result = try run(
+                cli, ["import", "--quiet", "--flow", flow, "--store", store, samples.appendingPathComponent(file).path])
+            #expect(result.status <= 1, "\(file): \(result.err)")
+        }
+        let check = try run(
+            cli, ["check", "--quiet", "--store", store, "--as-of", "2026-11-02", "--format", "json"])
+        #expect(check.status == 0, "\(check.err)")
+        let findings = try #require(
+            try JSONSerialization.jsonObject(with: Data(check.out.utf8)) as? [[String: String]])
+        #expect(
+            findings.contains { $0["regle"] == "right-closed-while-accompanied" && $0["accompagnement"] == "SP-1302" })
+        #expect(findings.allSatisfy { !($0["personne"] ?? "").contains("2790767462208") }, "masked people")
+        let filtered = try run(
+            cli, ["check", "--quiet", "--store", store, "--as-of", "2026-11-02", "--structure", "OP68-COACHING"])
+        #expect(!filtered.out.contains("OP67-SOCIOPRO"))
+
+        let cv = try run(cli, ["report", "cv-deposit", "--quiet", "--store", store, "--as-of", "2026-11-02"])
+        #expect(cv.status == 1, "a rate under 100 % makes the exit status non-zero")
+        #expect(cv.out.contains("SP-1301") && cv.out.contains("Objectif de dépôt des CV non atteint"))
+
+        let indicators = try run(
+            cli,
+            [
+                "report", "indicators", "--quiet", "--store", store, "--from", "2026-09-01", "--to", "2026-10-31",
+                "--format", "csv",
+            ])
+        #expect(indicators.status == 0, "\(indicators.err)")
+        #expect(indicators.out.hasPrefix("fiche;structure;accompagnes;termines;reprise;taux_reprise"))
+
+        let page = directory.path("dashboard.html")
+        let dashboard = try run(
+            cli, ["report", "dashboard", "--quiet", "--store", store, "--as-of", "2026-11-02", "--out", page])
+        #expect(dashboard.status == 0, "\(dashboard.err)")
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        for part in ["<html lang=\"fr\">", "Programmes et objectifs", "Dépôt des CV", "<svg", "<table"] {
+            #expect(html.contains(part), "missing \(part)")
+        }
+        #expect(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"))
+    }
 }
