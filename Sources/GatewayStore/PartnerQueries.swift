@@ -33,22 +33,7 @@ public struct OperatorAlert: Sendable, Equatable {
 extension GatewayStore {
     /// A stored record: its canonical fields (JSON) read back through the builder of its entity.
     static func record(_ entity: String, _ state: String) -> PartnerRecord? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(state.utf8)) as? [String: Any] else {
-            return nil
-        }
-        return PartnerRecord(entity: entity, canonical: canonicalFields(object))
-    }
-
-    private static func canonicalFields(_ object: [String: Any]) -> CanonicalFields {
-        var fields = CanonicalFields()
-        for (key, value) in object {
-            if let text = value as? String {
-                fields[key] = text
-            } else if let list = value as? [[String: Any]] {
-                fields.collections[key] = list.map(canonicalFields)
-            }
-        }
-        return fields
+        CanonicalFields(jsonText: state).flatMap { PartnerRecord(entity: entity, canonical: $0) }
     }
 
     /// A stored job post.
@@ -342,36 +327,56 @@ extension GatewayStore {
                     cvs[row["person_id"]] = deposit
                 }
             }
-            let rows = try Row.fetchCursor(
+            struct Stored {
+                var personID: Int64?
+                var state: String
+                var nir13: String?
+                var soumis: Int?
+                var right: String?
+            }
+            let stored = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT r.id, r.person_id, r.state, p.nir13, p.soumis_droits_devoirs, h.right_state
+                    SELECT r.person_id, r.state, p.nir13, p.soumis_droits_devoirs, h.right_state
                     FROM partner_record r LEFT JOIN person p ON p.id = r.person_id
                     LEFT JOIN household h ON h.id = p.household_id
                     WHERE r.entity = 'accompaniment' ORDER BY r.id
-                    """)
-            while let row = try rows.next() {
-                guard case .accompaniment(let accompaniment)? = Self.record("accompaniment", row["state"]) else {
-                    continue
-                }
-                let personID: Int64? = row["person_id"]
-                let nir13: String? = row["nir13"]
-                let key: String
-                if let nir13 {
-                    key = "NIR " + Masking.nir(nir13)
-                } else if let personID {
-                    key = "personne n° \(personID)"
-                } else {
-                    key = "non rapprochée (" + accompaniment.person.maskedLabel + ")"
-                }
-                cases.append(
-                    FollowedCase(
-                        personKey: key, accompaniment: accompaniment,
-                        soumisDroitsDevoirs: personID == nil
-                            ? nil : (row["soumis_droits_devoirs"] as Int?).map { $0 == 1 },
-                        rightState: (row["right_state"] as String?).flatMap(RightState.init(rawValue:)),
-                        cv: personID.flatMap { cvs[$0] }))
+                    """
+            ).map { row in
+                Stored(
+                    personID: row[0], state: row[1], nir13: row[2], soumis: row[3], right: row[4])
             }
+            // Reading the records back is most of the work: both cores share it, each on its own slice.
+            let slices = max(1, min(ProcessInfo.processInfo.activeProcessorCount, stored.count / 1000 + 1))
+            let decoded = UnsafeMutableBufferPointer<FollowedCase?>.allocate(capacity: stored.count)
+            decoded.initialize(repeating: nil)
+            defer { decoded.deallocate() }
+            nonisolated(unsafe) let output = decoded
+            let deposits = cvs
+            DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                let range =
+                    (stored.count * slice / slices)..<(stored.count * (slice + 1) / slices)
+                for index in range {
+                    let item = stored[index]
+                    guard case .accompaniment(let accompaniment)? = Self.record("accompaniment", item.state) else {
+                        continue
+                    }
+                    let key: String
+                    if let nir13 = item.nir13 {
+                        key = "NIR " + Masking.nir(nir13)
+                    } else if let personID = item.personID {
+                        key = "personne n° \(personID)"
+                    } else {
+                        key = "non rapprochée (" + accompaniment.person.maskedLabel + ")"
+                    }
+                    output[index] = FollowedCase(
+                        personKey: key, accompaniment: accompaniment,
+                        soumisDroitsDevoirs: item.personID == nil ? nil : item.soumis.map { $0 == 1 },
+                        rightState: item.right.flatMap(RightState.init(rawValue:)),
+                        cv: item.personID.flatMap { deposits[$0] })
+                }
+            }
+            cases = decoded.compactMap { $0 }
             return cases
         }
     }

@@ -94,3 +94,106 @@ extension PartnerRecord {
         self = record
     }
 }
+
+extension CanonicalFields {
+    /// Reads back what `jsonText` wrote (an object of strings and arrays of such objects); nil for anything else.
+    /// A small parser over the bytes: the store reads every accompaniment through it.
+    public init?(jsonText: String) {
+        var text = jsonText
+        let parsed = text.withUTF8 { bytes -> CanonicalFields? in
+            var parser = CanonicalParser(bytes: bytes)
+            guard let fields = parser.object() else { return nil }
+            parser.skipSpaces()
+            return parser.position == bytes.count ? fields : nil
+        }
+        guard let parsed else { return nil }
+        self = parsed
+    }
+}
+
+private struct CanonicalParser {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var position = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    mutating func skipSpaces() {
+        while position < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[position]) { position += 1 }
+    }
+
+    mutating func consume(_ byte: UInt8) -> Bool {
+        skipSpaces()
+        guard position < bytes.count, bytes[position] == byte else { return false }
+        position += 1
+        return true
+    }
+
+    mutating func object() -> CanonicalFields? {
+        guard consume(0x7B) else { return nil }  // {
+        var fields = CanonicalFields()
+        if consume(0x7D) { return fields }  // }
+        repeat {
+            guard let key = string(), consume(0x3A) else { return nil }  // :
+            skipSpaces()
+            guard position < bytes.count else { return nil }
+            if bytes[position] == 0x22 {
+                guard let value = string() else { return nil }
+                fields.values[key] = value
+            } else if consume(0x5B) {  // [
+                var elements: [CanonicalFields] = []
+                if !consume(0x5D) {
+                    repeat {
+                        guard let element = object() else { return nil }
+                        elements.append(element)
+                    } while consume(0x2C)
+                    guard consume(0x5D) else { return nil }
+                }
+                fields.collections[key] = elements
+            } else {
+                return nil
+            }
+        } while consume(0x2C)  // ,
+        return consume(0x7D) ? fields : nil
+    }
+
+    mutating func string() -> String? {
+        guard consume(0x22) else { return nil }
+        let start = position
+        // Fast path: no escape before the closing quote.
+        while position < bytes.count, bytes[position] != 0x22, bytes[position] != 0x5C { position += 1 }
+        guard position < bytes.count else { return nil }
+        if bytes[position] == 0x22 {
+            defer { position += 1 }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+        }
+        var out = Array(bytes[start..<position])
+        while position < bytes.count {
+            let byte = bytes[position]
+            position += 1
+            switch byte {
+            case 0x22: return String(decoding: out, as: UTF8.self)
+            case 0x5C:
+                guard position < bytes.count else { return nil }
+                let escaped = bytes[position]
+                position += 1
+                switch escaped {
+                case 0x6E: out.append(0x0A)
+                case 0x72: out.append(0x0D)
+                case 0x74: out.append(0x09)
+                case 0x75:  // \uXXXX (only control characters are written this way)
+                    guard position + 4 <= bytes.count,
+                        let code = UInt32(
+                            String(
+                                decoding: UnsafeBufferPointer(rebasing: bytes[position..<position + 4]), as: UTF8.self),
+                            radix: 16), let scalar = Unicode.Scalar(code)
+                    else { return nil }
+                    position += 4
+                    out.append(contentsOf: Array(String(Character(scalar)).utf8))
+                default: out.append(escaped)
+                }
+            default: out.append(byte)
+            }
+        }
+        return nil
+    }
+}

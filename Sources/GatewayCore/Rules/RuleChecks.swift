@@ -61,7 +61,7 @@ public struct Finding: Sendable, Hashable {
     public enum Severity: String, Sendable, Hashable, CaseIterable, Comparable {
         case info, warning, critical
 
-        private var rank: Int {
+        var rank: Int {
             switch self {
             case .info: 0
             case .warning: 1
@@ -138,13 +138,25 @@ public enum RuleChecks {
             }
         }
         load.check(programmes: programmes, structures: structures, into: &findings)
-        return findings.sorted { lhs, rhs in
-            if lhs.severity != rhs.severity { return lhs.severity > rhs.severity }
-            if lhs.operatorCode != rhs.operatorCode { return lhs.operatorCode < rhs.operatorCode }
-            if lhs.referent != rhs.referent { return (lhs.referent ?? "") < (rhs.referent ?? "") }
-            if lhs.rule != rhs.rule { return lhs.rule.rawValue < rhs.rule.rawValue }
-            return (lhs.accompanimentID ?? "") < (rhs.accompanimentID ?? "")
+        // Indices are sorted, not the findings, on integer ranks: a finding is a large value, and the few distinct
+        // operators and référents (accented: slow to compare as text) are ranked once.
+        func ranks(_ values: [String]) -> [String: Int] {
+            Dictionary(uniqueKeysWithValues: Set(values).sorted().enumerated().map { ($1, $0) })
         }
+        let operators = ranks(findings.map(\.operatorCode))
+        let referents = ranks(findings.map { $0.referent ?? "" })
+        let rules = ranks(findings.map(\.rule.rawValue))
+        let keys = findings.map { finding in
+            (
+                -finding.severity.rank, operators[finding.operatorCode] ?? 0, referents[finding.referent ?? ""] ?? 0,
+                rules[finding.rule.rawValue] ?? 0
+            )
+        }
+        let order = findings.indices.sorted { left, right in
+            if keys[left] != keys[right] { return keys[left] < keys[right] }
+            return (findings[left].accompanimentID ?? "", left) < (findings[right].accompanimentID ?? "", right)
+        }
+        return order.map { findings[$0] }
     }
 
     // MARK: - Accompaniments in progress

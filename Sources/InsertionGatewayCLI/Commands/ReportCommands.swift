@@ -57,6 +57,22 @@ struct RuleInputs {
     }
 }
 
+/// The columns and cells of a finding, for every output.
+enum FindingCells {
+    static let columns = [
+        "severite", "regle", "structure", "referent", "fiche", "accompagnement", "personne", "echeance", "depuis",
+        "message",
+    ]
+
+    static func row(_ finding: Finding) -> [String] {
+        [
+            finding.severity.rawValue, finding.rule.rawValue, finding.operatorCode, finding.referent ?? "",
+            finding.fiche?.rawValue ?? "", finding.accompanimentID ?? "", finding.personKey ?? "",
+            finding.due?.iso ?? "", finding.since?.iso ?? "", finding.message,
+        ]
+    }
+}
+
 func percent(_ value: Double?) -> String {
     guard let value else { return "—" }
     return String(format: "%.1f %%", value)
@@ -101,20 +117,8 @@ struct Check: ParsableCommand {
             inputs.cases, programmes: inputs.programmes, structures: inputs.structures, asOf: day
         ).filter { finding in
             (fiche == nil || finding.fiche == fiche) && (structure == nil || finding.operatorCode == structure)
-        }.sorted { ($1.severity, $0.operatorCode, $0.rule.rawValue) < ($0.severity, $1.operatorCode, $1.rule.rawValue) }
-        try Tabular(
-            columns: [
-                "severite", "regle", "structure", "referent", "fiche", "accompagnement", "personne", "echeance",
-                "depuis", "message",
-            ],
-            rows: findings.map { finding in
-                [
-                    finding.severity.rawValue, finding.rule.rawValue, finding.operatorCode, finding.referent ?? "",
-                    finding.fiche?.rawValue ?? "", finding.accompanimentID ?? "", finding.personKey ?? "",
-                    finding.due?.iso ?? "", finding.since?.iso ?? "", finding.message,
-                ]
-            }
-        ).write(format)
+        }
+        try Tabular(columns: FindingCells.columns, rows: findings.map(FindingCells.row)).write(format)
         if format == .table {
             let counts = Finding.Severity.allCases.reversed().map { severity in
                 "\(findings.filter { $0.severity == severity }.count) \(severity.rawValue)"
@@ -127,7 +131,7 @@ struct Check: ParsableCommand {
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Rapports : dépôt des CV, indicateurs des fiches, tableau de bord HTML.",
-        subcommands: [CVDeposit.self, IndicatorsReport.self, Dashboard.self])
+        subcommands: [CVDeposit.self, IndicatorsReport.self, Dashboard.self, All.self])
 
     struct CVDeposit: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -297,13 +301,118 @@ struct Report: ParsableCommand {
     }
 }
 
+extension Report {
+    /// Every report of a scheduled run from one reading of the store: findings, CV deposit, indicators, dashboard.
+    struct All: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Tous les rapports d'un coup (une seule lecture de la base) : constats.csv, depot-cv.csv, indicateurs.csv, tableau-de-bord.html."
+        )
+
+        @OptionGroup var common: CommonOptions
+        @OptionGroup var storeOptions: StoreOptions
+
+        @Option(help: "Début de la période des indicateurs (AAAA-MM-JJ), par défaut 12 mois avant --as-of.")
+        var from: String?
+
+        @Option(help: "Fin de la période et jour des constats (AAAA-MM-JJ), par défaut aujourd'hui.")
+        var asOf: String?
+
+        @Option(help: "Dossier où écrire les rapports.")
+        var outDir: String
+
+        @Flag(help: "Résumé JSON sur la sortie standard.")
+        var json = false
+
+        struct Summary: Encodable {
+            var cases: Int
+            var findings: Int
+            var cvDepositComplete: Bool
+            var files: [String]
+        }
+
+        func run() throws {
+            _ = common.bootstrapLogging()
+            let inputs = try RuleInputs(common: common, store: storeOptions)
+            let end = try runDay(asOf)
+            let start = try from.map { try runDay($0) } ?? end.adding(months: -12).adding(days: 1)
+            try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+            func path(_ name: String) -> String { (outDir as NSString).appendingPathComponent(name) }
+            let findings = RuleChecks.findings(
+                inputs.cases, programmes: inputs.programmes, structures: inputs.structures, asOf: end)
+            let findingsWriter = try CSVWriter(path: path("constats.csv"))
+            try findingsWriter.write(row: FindingCells.columns)
+            for finding in findings { try findingsWriter.write(row: FindingCells.row(finding)) }
+            try findingsWriter.finish()
+            let cv = CVDepositReport.compute(inputs.cases, programmes: inputs.programmes, asOf: end)
+            let cvWriter = try CSVWriter(path: path("depot-cv.csv"))
+            try cvWriter.write(row: [
+                "niveau", "fiche", "structure", "referent", "prets_emploi", "cv_deposes", "taux", "manquants",
+            ])
+            for (level, lines) in [
+                ("programme", cv.byProgramme), ("structure", cv.byStructure), ("referent", cv.byReferent),
+            ] {
+                for line in lines {
+                    try cvWriter.write(row: [
+                        level, line.fiche.rawValue, line.operatorCode ?? "", line.referent ?? "", String(line.jobReady),
+                        String(line.deposited), percent(line.rate.map { $0 * 100 }),
+                        line.missing.map(\.personKey).joined(separator: " ; "),
+                    ])
+                }
+            }
+            try cvWriter.finish()
+            let indicators = Indicators.compute(inputs.cases, programmes: inputs.programmes, from: start, to: end)
+            let indicatorWriter = try CSVWriter(path: path("indicateurs.csv"))
+            try indicatorWriter.write(row: [
+                "fiche", "structure", "accompagnes", "reprise", "taux_reprise", "cible_reprise", "sortie_emploi",
+                "taux_sortie_emploi", "cible_sortie_emploi",
+            ])
+            for result in indicators.byFiche + indicators.byFicheAndStructure {
+                try indicatorWriter.write(row: [
+                    result.fiche.rawValue, result.operatorCode ?? "toutes", String(result.accompanied),
+                    "\(result.repriseActivite.numerator)/\(result.repriseActivite.denominator)",
+                    percent(result.repriseActivite.percent),
+                    result.repriseActivite.targetPercent.map { String(format: "%.0f %%", $0) } ?? "",
+                    "\(result.sortieEmploi.numerator)/\(result.sortieEmploi.denominator)",
+                    percent(result.sortieEmploi.percent),
+                    result.sortieEmploi.targetPercent.map { String(format: "%.0f %%", $0) } ?? "",
+                ])
+            }
+            try indicatorWriter.finish()
+            let page = DashboardRenderer.render(
+                DashboardBuilder.data(
+                    inputs: inputs, from: start, to: end, indicators: indicators, cv: cv, findings: findings))
+            try page.write(toFile: path("tableau-de-bord.html"), atomically: true, encoding: .utf8)
+            let files = ["constats.csv", "depot-cv.csv", "indicateurs.csv", "tableau-de-bord.html"].map(path)
+            if json {
+                try Output.json(
+                    Summary(
+                        cases: inputs.cases.count, findings: findings.count, cvDepositComplete: cv.allComplete,
+                        files: files))
+            } else {
+                Output.line(
+                    "\(inputs.cases.count) accompagnement(s), \(findings.count) constat(s), dépôt des CV \(cv.allComplete ? "complet" : "incomplet") → \(outDir)"
+                )
+            }
+        }
+    }
+}
+
 /// Fills the dashboard's view model from the rules, the CV report and the indicators.
 enum DashboardBuilder {
     static func data(inputs: RuleInputs, from: LocalDate, to: LocalDate) -> DashboardData {
-        let indicators = Indicators.compute(inputs.cases, programmes: inputs.programmes, from: from, to: to)
-        let cv = CVDepositReport.compute(inputs.cases, programmes: inputs.programmes, asOf: to)
-        let findings = RuleChecks.findings(
-            inputs.cases, programmes: inputs.programmes, structures: inputs.structures, asOf: to)
+        data(
+            inputs: inputs, from: from, to: to,
+            indicators: Indicators.compute(inputs.cases, programmes: inputs.programmes, from: from, to: to),
+            cv: CVDepositReport.compute(inputs.cases, programmes: inputs.programmes, asOf: to),
+            findings: RuleChecks.findings(
+                inputs.cases, programmes: inputs.programmes, structures: inputs.structures, asOf: to))
+    }
+
+    static func data(
+        inputs: RuleInputs, from: LocalDate, to: LocalDate, indicators: Indicators, cv: CVDepositReport,
+        findings: [Finding]
+    ) -> DashboardData {
         let programmes = (indicators.byFiche + indicators.byFicheAndStructure).map { result in
             ProgrammeRow(
                 ficheCode: result.fiche.rawValue, label: ficheLabel(result.fiche, inputs.programmes),
