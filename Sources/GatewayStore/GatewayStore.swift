@@ -106,34 +106,53 @@ public struct GatewayStore: Sendable {
     public func apply(
         _ arrival: FileArrival, referenceDate: LocalDate?, _ work: (ImportSession) throws -> Void
     ) throws -> (ReceivedFile, ImportCounts) {
-        try dbWriter.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO received_file (partner, flow, sha256, name, size, received_at, outcome, reference_date)
-                    VALUES (?, ?, ?, ?, ?, ?, 'applied', ?)
-                    """,
-                arguments: [
-                    arrival.partner, arrival.flow, arrival.sha256, arrival.name, arrival.size, Self.now(),
-                    referenceDate?.iso,
-                ])
-            let fileID = db.lastInsertedRowID
-            let session = ImportSession(db: db, fileID: fileID, referenceDate: referenceDate)
-            try work(session)
-            let counts = session.counts
-            let issues = String(decoding: try Self.encoder.encode(session.fileIssues), as: UTF8.self)
-            try db.execute(
-                sql: """
-                    UPDATE received_file SET records = ?, accepted = ?, duplicates = ?, quarantined = ?,
-                    status_changes = ?, issues = ?, reference_date = ? WHERE id = ?
-                    """,
-                arguments: [
-                    counts.records, counts.accepted, counts.duplicates, counts.quarantined, counts.statusChanges,
-                    issues, session.referenceDate?.iso, fileID,
-                ])
-            let file = try Row.fetchOne(db, sql: "SELECT * FROM received_file WHERE id = ?", arguments: [fileID])
-                .map(ReceivedFile.init(row:))!
-            return (file, counts)
+        try dbWriter.writeWithoutTransaction { db in
+            // Statements inserting several rows (or checking foreign keys) inside the file's transaction each
+            // keep a statement journal of the pages they touch. Once one exceeds 64 KiB, SQLite moves that
+            // journal to a temporary file for the rest of the transaction: two write calls per page touched,
+            // about 900,000 for 100,000 households. In memory for the import (set outside any transaction,
+            // as SQLite requires), and put back after, so that large sorts elsewhere still spill to disk.
+            let tempStore = try Int.fetchOne(db, sql: "PRAGMA temp_store") ?? 0
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            defer { try? db.execute(sql: "PRAGMA temp_store = \(tempStore)") }
+            var result: (ReceivedFile, ImportCounts)?
+            try db.inTransaction {
+                result = try applyInTransaction(db, arrival, referenceDate: referenceDate, work)
+                return .commit
+            }
+            return result!
         }
+    }
+
+    private func applyInTransaction(
+        _ db: Database, _ arrival: FileArrival, referenceDate: LocalDate?, _ work: (ImportSession) throws -> Void
+    ) throws -> (ReceivedFile, ImportCounts) {
+        try db.execute(
+            sql: """
+                INSERT INTO received_file (partner, flow, sha256, name, size, received_at, outcome, reference_date)
+                VALUES (?, ?, ?, ?, ?, ?, 'applied', ?)
+                """,
+            arguments: [
+                arrival.partner, arrival.flow, arrival.sha256, arrival.name, arrival.size, Self.now(),
+                referenceDate?.iso,
+            ])
+        let fileID = db.lastInsertedRowID
+        let session = ImportSession(db: db, fileID: fileID, referenceDate: referenceDate)
+        try work(session)
+        let counts = session.counts
+        let issues = String(decoding: try Self.encoder.encode(session.fileIssues), as: UTF8.self)
+        try db.execute(
+            sql: """
+                UPDATE received_file SET records = ?, accepted = ?, duplicates = ?, quarantined = ?,
+                status_changes = ?, issues = ?, reference_date = ? WHERE id = ?
+                """,
+            arguments: [
+                counts.records, counts.accepted, counts.duplicates, counts.quarantined, counts.statusChanges,
+                issues, session.referenceDate?.iso, fileID,
+            ])
+        let file = try Row.fetchOne(db, sql: "SELECT * FROM received_file WHERE id = ?", arguments: [fileID])
+            .map(ReceivedFile.init(row:))!
+        return (file, counts)
     }
 
     /// Records a file that was not applied (unreadable, or refused as a whole) with its reasons, so it is

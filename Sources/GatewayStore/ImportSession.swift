@@ -59,11 +59,7 @@ public final class ImportSession {
         let firstLoad = try !repeated && isFirstLoad(of: household.organisme)
         var existing: Row?
         if !firstLoad {
-            var lookup = RawBindings(
-                try db.cachedStatement(
-                    sql:
-                        "SELECT id, last_file_id, state, last_reference_date FROM household WHERE organisme = ? AND matricule = ?"
-                ))
+            var lookup = RawBindings(try statement(.lookup))
             lookup.bind(household.organisme.rawValue)
             lookup.bind(household.matricule.canonical)
             existing = try Row.fetchOne(lookup.finish())
@@ -121,19 +117,16 @@ public final class ImportSession {
         }
         let newEvents = household.events.filter { !knownEvents.contains($0) }
         if !newEvents.isEmpty {
-            var values = RawBindings(
-                try multiRowInsert(
-                    into: "cnaf_event",
-                    columns: ["household_id", "liquidation_date", "liquidation_time", "code", "file_id"],
-                    rows: newEvents.count, orIgnore: true))
+            let statement = try statement(.eventInsert)
             for event in newEvents {
+                var values = RawBindings(statement)
                 values.bind(householdID)
                 values.bind(event.liquidationDate.iso)
                 values.bind(event.liquidationTime ?? "")
                 values.bind(event.code)
                 values.bind(fileID)
+                try values.finish().execute()
             }
-            try values.finish().execute()
         }
         let changes = StatusChangeDerivation.changes(
             previous: previous, current: household, referenceDate: referenceDate, knownEvents: knownEvents)
@@ -195,26 +188,43 @@ public final class ImportSession {
         }
     }
 
-    /// Statements inserting several rows at once, by table and row count: one statement per household
-    /// instead of one per row.
-    private var multiRow: [MultiRowKey: Statement] = [:]
-
-    private struct MultiRowKey: Hashable {
-        var table: String
-        var rows: Int
+    /// The statements run for every household, prepared once per file and kept here: `cachedStatement(sql:)`
+    /// hashes its SQL text (up to a kilobyte) on every call.
+    private enum Prepared: Int, CaseIterable {
+        case lookup, householdInsert, householdUpsert, rightUpsert, personInsert, personUpsert, statusChangeInsert,
+            eventInsert
     }
 
-    private func multiRowInsert(into table: String, columns: [String], rows: Int, orIgnore: Bool = false) throws
-        -> Statement
-    {
-        let key = MultiRowKey(table: table, rows: rows)
-        if let statement = multiRow[key] { return statement }
-        let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
-        let statement = try db.makeStatement(
-            sql: "INSERT \(orIgnore ? "OR IGNORE " : "")INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
-                + Array(repeating: row, count: rows).joined(separator: ", "))
-        multiRow[key] = statement
+    private var prepared = [Statement?](repeating: nil, count: Prepared.allCases.count)
+
+    private func statement(_ which: Prepared) throws -> Statement {
+        if let statement = prepared[which.rawValue] { return statement }
+        let statement = try db.makeStatement(sql: Self.sql(which))
+        prepared[which.rawValue] = statement
         return statement
+    }
+
+    private static func insert(into table: String, columns: [String], orIgnore: Bool = false) -> String {
+        "INSERT \(orIgnore ? "OR IGNORE " : "")INTO \(table) (\(columns.joined(separator: ", "))) VALUES ("
+            + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+    }
+
+    private static func sql(_ which: Prepared) -> String {
+        switch which {
+        case .lookup:
+            "SELECT id, last_file_id, state, last_reference_date FROM household WHERE organisme = ? AND matricule = ?"
+        case .householdInsert: householdInsert
+        case .householdUpsert: householdUpsert
+        case .rightUpsert: rightUpsert
+        case .personInsert: insert(into: "person", columns: personColumns)
+        case .personUpsert: personUpsert
+        case .statusChangeInsert: insert(into: "status_change", columns: statusChangeColumns)
+        case .eventInsert:
+            insert(
+                into: "cnaf_event",
+                columns: ["household_id", "liquidation_date", "liquidation_time", "code", "file_id"],
+                orIgnore: true)
+        }
     }
 
     private static let statusChangeColumns = [
@@ -224,9 +234,9 @@ public final class ImportSession {
 
     private func insert(_ changes: [StatusChange], householdID: Int64, personIDs: [String: Int64]) throws {
         guard !changes.isEmpty else { return }
-        var values = RawBindings(
-            try multiRowInsert(into: "status_change", columns: Self.statusChangeColumns, rows: changes.count))
+        let statement = try statement(.statusChangeInsert)
         for change in changes {
+            var values = RawBindings(statement)
             values.bind(householdID)
             values.bind(change.personKey.flatMap { personIDs[$0] })
             values.bind(change.kind.rawValue)
@@ -236,8 +246,8 @@ public final class ImportSession {
             values.bind(change.motive)
             values.bind(change.eventCode)
             values.bind(fileID)
+            try values.finish().execute()
         }
-        try values.finish().execute()
     }
 
     private static let householdInsert = """
@@ -268,7 +278,7 @@ public final class ImportSession {
     private func upsertHousehold(_ household: Household, state: String, existingID: Int64?) throws -> Int64 {
         // A household never seen: a plain insert, cheaper than an upsert with RETURNING.
         var values = RawBindings(
-            try db.cachedStatement(sql: existingID == nil ? Self.householdInsert : Self.householdUpsert))
+            try statement(existingID == nil ? .householdInsert : .householdUpsert))
         let address = household.address
         values.bind(household.organisme.rawValue)
         values.bind(household.matricule.canonical)
@@ -302,26 +312,26 @@ public final class ImportSession {
         return id
     }
 
+    private static let rightUpsert = """
+        INSERT INTO right_status (household_id, rsa_request_number, state, benefit_nature, refusal_date,
+        refusal_motive, right_suspension_date, right_suspension_motive, payment_suspension_date,
+        payment_suspension_motive, closure_date, closure_motive, earlier_month_closure_date,
+        earlier_month_closure_motive, last_file_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (household_id) DO UPDATE SET rsa_request_number = excluded.rsa_request_number,
+        state = excluded.state, benefit_nature = excluded.benefit_nature, refusal_date = excluded.refusal_date,
+        refusal_motive = excluded.refusal_motive, right_suspension_date = excluded.right_suspension_date,
+        right_suspension_motive = excluded.right_suspension_motive,
+        payment_suspension_date = excluded.payment_suspension_date,
+        payment_suspension_motive = excluded.payment_suspension_motive, closure_date = excluded.closure_date,
+        closure_motive = excluded.closure_motive,
+        earlier_month_closure_date = excluded.earlier_month_closure_date,
+        earlier_month_closure_motive = excluded.earlier_month_closure_motive,
+        last_file_id = excluded.last_file_id
+        """
+
     private func upsertRight(_ household: Household, householdID: Int64) throws {
         let right = household.right
-        var values = RawBindings(
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO right_status (household_id, rsa_request_number, state, benefit_nature, refusal_date,
-                    refusal_motive, right_suspension_date, right_suspension_motive, payment_suspension_date,
-                    payment_suspension_motive, closure_date, closure_motive, earlier_month_closure_date,
-                    earlier_month_closure_motive, last_file_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (household_id) DO UPDATE SET rsa_request_number = excluded.rsa_request_number,
-                    state = excluded.state, benefit_nature = excluded.benefit_nature, refusal_date = excluded.refusal_date,
-                    refusal_motive = excluded.refusal_motive, right_suspension_date = excluded.right_suspension_date,
-                    right_suspension_motive = excluded.right_suspension_motive,
-                    payment_suspension_date = excluded.payment_suspension_date,
-                    payment_suspension_motive = excluded.payment_suspension_motive, closure_date = excluded.closure_date,
-                    closure_motive = excluded.closure_motive,
-                    earlier_month_closure_date = excluded.earlier_month_closure_date,
-                    earlier_month_closure_motive = excluded.earlier_month_closure_motive,
-                    last_file_id = excluded.last_file_id
-                    """))
+        var values = RawBindings(try statement(.rightUpsert))
         values.bind(householdID)
         values.bind(household.rsaRequestNumber)
         values.bind(right.state.rawValue)
@@ -365,32 +375,34 @@ public final class ImportSession {
         values.bind(fileID)
     }
 
+    private static let personUpsert = """
+        INSERT INTO person (household_id, person_key, nir13, nir_key, civility, surname, birth_name, first_name,
+        birth_date, sex, role, france_travail_id, soumis_droits_devoirs, entrant_droits_devoirs, present,
+        first_file_id, last_file_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+        ON CONFLICT (household_id, person_key) DO UPDATE SET nir13 = excluded.nir13,
+        nir_key = COALESCE(excluded.nir_key, person.nir_key), civility = excluded.civility,
+        surname = excluded.surname, birth_name = excluded.birth_name, first_name = excluded.first_name,
+        birth_date = excluded.birth_date, sex = excluded.sex, role = excluded.role,
+        france_travail_id = excluded.france_travail_id,
+        soumis_droits_devoirs = excluded.soumis_droits_devoirs,
+        entrant_droits_devoirs = excluded.entrant_droits_devoirs, present = 1,
+        last_file_id = excluded.last_file_id
+        RETURNING id
+        """
+
     private func upsertPeople(_ household: Household, householdID: Int64, isNew: Bool) throws -> [String: Int64] {
         var ids: [String: Int64] = [:]
         if isNew {
             // A new household's people are new too, and no change of a new household names a person.
-            guard !household.people.isEmpty else { return ids }
-            var values = RawBindings(
-                try multiRowInsert(into: "person", columns: Self.personColumns, rows: household.people.count))
-            for person in household.people { bindPerson(person, householdID: householdID, to: &values) }
-            try values.finish().execute()
+            let statement = try statement(.personInsert)
+            for person in household.people {
+                var values = RawBindings(statement)
+                bindPerson(person, householdID: householdID, to: &values)
+                try values.finish().execute()
+            }
             return ids
         }
-        let statement = try db.cachedStatement(
-            sql: """
-                INSERT INTO person (household_id, person_key, nir13, nir_key, civility, surname, birth_name, first_name,
-                birth_date, sex, role, france_travail_id, soumis_droits_devoirs, entrant_droits_devoirs, present,
-                first_file_id, last_file_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
-                ON CONFLICT (household_id, person_key) DO UPDATE SET nir13 = excluded.nir13,
-                nir_key = COALESCE(excluded.nir_key, person.nir_key), civility = excluded.civility,
-                surname = excluded.surname, birth_name = excluded.birth_name, first_name = excluded.first_name,
-                birth_date = excluded.birth_date, sex = excluded.sex, role = excluded.role,
-                france_travail_id = excluded.france_travail_id,
-                soumis_droits_devoirs = excluded.soumis_droits_devoirs,
-                entrant_droits_devoirs = excluded.entrant_droits_devoirs, present = 1,
-                last_file_id = excluded.last_file_id
-                RETURNING id
-                """)
+        let statement = try statement(.personUpsert)
         for person in household.people {
             let key = person.householdKey
             var values = RawBindings(statement)
