@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the release CLI and the benchmark, makes sure xmllint is there, then runs gateway-bench from the
-# repository root. Arguments go to gateway-bench: --households N, --keep, --work-dir DIR, --cli PATH.
+# repository root. Arguments go to gateway-bench: --households N, --ft-rows N, --rules-people N, --ft-only,
+# --rules-only, --runs N, --keep, --work-dir DIR, --cli PATH.
 #   bash scripts/bench.sh                       # 100,000 households (≈ 400 MB)
 #   bash scripts/bench.sh --households 250000   # ≈ 1 GB, the size the memory target is set for
 set -euo pipefail
@@ -17,6 +18,12 @@ if ! command -v xmllint >/dev/null 2>&1; then
     else
         echo "xmllint missing (the reference timing will be skipped): apt-get install -y libxml2-utils" >&2
     fi
+fi
+
+# pandas.read_csv is the France Travail part's reference (PyPI).
+if command -v python3 >/dev/null 2>&1 && ! python3 -c "import pandas" >/dev/null 2>&1; then
+    echo "pandas missing: installing it from PyPI" >&2
+    python3 -m pip install --quiet pandas || echo "pandas could not be installed: the France Travail reference will be skipped" >&2
 fi
 
 exec "$(swift build -c release --show-bin-path)/gateway-bench" "$@"
