@@ -73,6 +73,56 @@ enum FindingCells {
     }
 }
 
+/// The CV-deposit report as rows: by programme, structure and référent, with who is missing and why.
+enum CVDepositCells {
+    static func table(_ report: CVDepositReport) -> Tabular {
+        var rows: [[String]] = []
+        for (level, lines) in [
+            ("programme", report.byProgramme), ("structure", report.byStructure), ("referent", report.byReferent),
+        ] {
+            for line in lines {
+                rows.append([
+                    level, line.fiche.rawValue, line.operatorCode ?? "", line.referent ?? "", String(line.jobReady),
+                    String(line.deposited), percent(line.rate.map { $0 * 100 }),
+                    String(format: "%.0f %%", line.requiredPercent),
+                    line.missing.map { "\($0.personKey) [\($0.accompanimentID), \($0.reason.rawValue)]" }
+                        .joined(separator: " ; "),
+                ])
+            }
+        }
+        return Tabular(
+            columns: [
+                "niveau", "fiche", "structure", "referent", "prets_emploi", "cv_deposes", "taux", "objectif",
+                "manquants",
+            ], rows: rows)
+    }
+}
+
+/// The indicators per fiche and structure as rows, each rate with its target and whether it is met.
+enum IndicatorCells {
+    static func table(_ indicators: Indicators) -> Tabular {
+        func rate(_ rate: Indicators.Rate) -> [String] {
+            [
+                "\(rate.numerator)/\(rate.denominator)", percent(rate.percent),
+                rate.targetPercent.map { String(format: "%.0f %%", $0) } ?? "",
+                rate.meetsTarget.map { $0 ? "oui" : "non" } ?? "",
+            ]
+        }
+        return Tabular(
+            columns: [
+                "fiche", "structure", "accompagnes", "termines", "reprise", "taux_reprise", "cible_reprise",
+                "reprise_atteinte", "sortie_emploi", "taux_sortie_emploi", "cible_sortie_emploi", "sortie_atteinte",
+            ],
+            rows: (indicators.byFiche + indicators.byFicheAndStructure).map { result in
+                [
+                    result.fiche.rawValue, result.operatorCode ?? "toutes", String(result.accompanied),
+                    String(result.ended),
+                ]
+                    + rate(result.repriseActivite) + rate(result.sortieEmploi)
+            })
+    }
+}
+
 func percent(_ value: Double?) -> String {
     guard let value else { return "—" }
     return String(format: "%.1f %%", value)
@@ -163,26 +213,7 @@ struct Report: ParsableCommand {
             }
             let report = CVDepositReport.compute(
                 inputs.cases, programmes: inputs.programmes, asOf: try runDay(asOf), maxAge: age)
-            var rows: [[String]] = []
-            for (level, lines) in [
-                ("programme", report.byProgramme), ("structure", report.byStructure), ("referent", report.byReferent),
-            ] {
-                for line in lines {
-                    rows.append([
-                        level, line.fiche.rawValue, line.operatorCode ?? "", line.referent ?? "", String(line.jobReady),
-                        String(line.deposited), percent(line.rate.map { $0 * 100 }),
-                        String(format: "%.0f %%", line.requiredPercent),
-                        line.missing.map { "\($0.personKey) [\($0.accompanimentID), \($0.reason.rawValue)]" }
-                            .joined(separator: " ; "),
-                    ])
-                }
-            }
-            try Tabular(
-                columns: [
-                    "niveau", "fiche", "structure", "referent", "prets_emploi", "cv_deposes", "taux", "objectif",
-                    "manquants",
-                ], rows: rows
-            ).write(format)
+            try CVDepositCells.table(report).write(format)
             if !report.allComplete {
                 if format == .table { Output.line("Objectif de dépôt des CV non atteint.") }
                 throw ExitCode(1)
@@ -216,29 +247,7 @@ struct Report: ParsableCommand {
             let end = try runDay(to)
             guard start <= end else { throw ValidationError("--from doit précéder --to") }
             let indicators = Indicators.compute(inputs.cases, programmes: inputs.programmes, from: start, to: end)
-            func rate(_ rate: Indicators.Rate) -> [String] {
-                [
-                    "\(rate.numerator)/\(rate.denominator)", percent(rate.percent),
-                    rate.targetPercent.map { String(format: "%.0f %%", $0) } ?? "",
-                    rate.meetsTarget.map { $0 ? "oui" : "non" } ?? "",
-                ]
-            }
-            var rows: [[String]] = []
-            for result in indicators.byFiche + indicators.byFicheAndStructure {
-                rows.append(
-                    [
-                        result.fiche.rawValue, result.operatorCode ?? "toutes", String(result.accompanied),
-                        String(result.ended),
-                    ]
-                        + rate(result.repriseActivite) + rate(result.sortieEmploi))
-            }
-            try Tabular(
-                columns: [
-                    "fiche", "structure", "accompagnes", "termines", "reprise", "taux_reprise", "cible_reprise",
-                    "reprise_atteinte", "sortie_emploi", "taux_sortie_emploi", "cible_sortie_emploi",
-                    "sortie_atteinte",
-                ], rows: rows
-            ).write(format)
+            try IndicatorCells.table(indicators).write(format)
             let per = (indicators.perTotal.map { [$0] } ?? []) + indicators.perByStructure
             guard !per.isEmpty else { return }
             if format == .table { Output.line("\nParcours emploi renforcé (Isère) :") }
@@ -345,39 +354,16 @@ extension Report {
             for finding in findings { try findingsWriter.write(row: FindingCells.row(finding)) }
             try findingsWriter.finish()
             let cv = CVDepositReport.compute(inputs.cases, programmes: inputs.programmes, asOf: end)
+            let cvTable = CVDepositCells.table(cv)
             let cvWriter = try CSVWriter(path: path("depot-cv.csv"))
-            try cvWriter.write(row: [
-                "niveau", "fiche", "structure", "referent", "prets_emploi", "cv_deposes", "taux", "manquants",
-            ])
-            for (level, lines) in [
-                ("programme", cv.byProgramme), ("structure", cv.byStructure), ("referent", cv.byReferent),
-            ] {
-                for line in lines {
-                    try cvWriter.write(row: [
-                        level, line.fiche.rawValue, line.operatorCode ?? "", line.referent ?? "", String(line.jobReady),
-                        String(line.deposited), percent(line.rate.map { $0 * 100 }),
-                        line.missing.map(\.personKey).joined(separator: " ; "),
-                    ])
-                }
-            }
+            try cvWriter.write(row: cvTable.columns)
+            for row in cvTable.rows { try cvWriter.write(row: row) }
             try cvWriter.finish()
             let indicators = Indicators.compute(inputs.cases, programmes: inputs.programmes, from: start, to: end)
+            let indicatorTable = IndicatorCells.table(indicators)
             let indicatorWriter = try CSVWriter(path: path("indicateurs.csv"))
-            try indicatorWriter.write(row: [
-                "fiche", "structure", "accompagnes", "reprise", "taux_reprise", "cible_reprise", "sortie_emploi",
-                "taux_sortie_emploi", "cible_sortie_emploi",
-            ])
-            for result in indicators.byFiche + indicators.byFicheAndStructure {
-                try indicatorWriter.write(row: [
-                    result.fiche.rawValue, result.operatorCode ?? "toutes", String(result.accompanied),
-                    "\(result.repriseActivite.numerator)/\(result.repriseActivite.denominator)",
-                    percent(result.repriseActivite.percent),
-                    result.repriseActivite.targetPercent.map { String(format: "%.0f %%", $0) } ?? "",
-                    "\(result.sortieEmploi.numerator)/\(result.sortieEmploi.denominator)",
-                    percent(result.sortieEmploi.percent),
-                    result.sortieEmploi.targetPercent.map { String(format: "%.0f %%", $0) } ?? "",
-                ])
-            }
+            try indicatorWriter.write(row: indicatorTable.columns)
+            for row in indicatorTable.rows { try indicatorWriter.write(row: row) }
             try indicatorWriter.finish()
             let page = DashboardRenderer.render(
                 DashboardBuilder.data(
