@@ -26,6 +26,9 @@ public final class MappingEmitter {
     public let flow: FlowMapping
     private let fields: [FieldMapping]
     private let rowCollection: CollectionMapping?
+    /// The CSV header (lower-cased to look cells up) and the output encoding, worked out once, not per record.
+    private let columnKeys: [String]
+    private let encoding: TextEncoding
     private var csv: CSVWriter?
     private var handle: FileHandle?
     private var buffer = Data()
@@ -41,6 +44,8 @@ public final class MappingEmitter {
         self.fields = flow.record.fields
         self.rowCollection = flow.record.collections.first(where: \.isRowGroup)
         let encoding = flow.encoding.flatMap { TextEncoding(label: $0) } ?? .utf8
+        self.encoding = encoding
+        self.columnKeys = Self.columns(flow).map { $0.lowercased() }
         switch flow.format {
         case .csv:
             var options = CSVWriterOptions(
@@ -157,7 +162,6 @@ public final class MappingEmitter {
     }
 
     private func writeCSV(_ record: CanonicalFields) throws {
-        let columns = Self.columns(flow)
         var base: [String: String] = [:]
         cells(record, fields, into: &base)
         var rows: [[String: String]] = []
@@ -170,7 +174,7 @@ public final class MappingEmitter {
         } else {
             rows.append(base)
         }
-        for row in rows { try csv?.write(row: columns.map { row[$0.lowercased()] ?? "" }) }
+        for row in rows { try csv?.write(row: columnKeys.map { row[$0] ?? "" }) }
     }
 
     // MARK: JSON
@@ -323,7 +327,6 @@ public final class MappingEmitter {
     // MARK: output
 
     private func append(_ text: String) {
-        let encoding = flow.encoding.flatMap { TextEncoding(label: $0) } ?? .utf8
         if flow.format == .xml && (encoding == .latin1 || encoding == .windows1252) {
             buffer.append(
                 text.data(using: encoding == .latin1 ? .isoLatin1 : .windowsCP1252, allowLossyConversion: true)

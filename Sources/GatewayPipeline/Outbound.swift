@@ -54,9 +54,8 @@ public struct Outbound {
         let ranked = Sourcing.rank(try store.sourcingCandidates(), for: post, on: day).prefix(limit)
         let folder = (directory as NSString).appendingPathComponent(flow.partner)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let safeID = String(post.id.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" })
         let path = (folder as NSString).appendingPathComponent(
-            "candidats-\(safeID)-\(day.formatted(.compact)).\(format.rawValue)")
+            "candidats-\(Self.safe(post.id))-\(day.formatted(.compact)).\(format.rawValue)")
         let emitter = try MappingEmitter(flow: flow, path: path)
         var proposals: [(id: String, post: JobPost, candidate: Sourcing.Candidate, rank: Int, score: Int)] = []
         for (offset, (candidate, closeness)) in ranked.enumerated() {

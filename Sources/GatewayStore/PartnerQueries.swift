@@ -36,6 +36,23 @@ extension GatewayStore {
         CanonicalFields(jsonText: state).flatMap { PartnerRecord(entity: entity, canonical: $0) }
     }
 
+    /// The latest CV deposit of each matched person (by the file that brought it), read once for a whole report.
+    static func latestCVDeposits(_ db: Database) throws -> [Int64: CVDeposit] {
+        var deposits: [Int64: CVDeposit] = [:]
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT person_id, state FROM partner_record WHERE entity = 'cv-deposit' AND person_id IS NOT NULL
+                ORDER BY last_file_id, id
+                """)
+        while let row = try rows.next() {
+            if case .cvDeposit(let deposit)? = record("cv-deposit", row["state"]) {
+                deposits[row["person_id"]] = deposit
+            }
+        }
+        return deposits
+    }
+
     /// A stored job post.
     public func jobPost(id: String) throws -> JobPost? {
         try dbWriter.read { db in
@@ -54,25 +71,20 @@ extension GatewayStore {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT r.id, r.person_id, r.state, p.first_name, p.surname, p.soumis_droits_devoirs, h.right_state,
-                    (SELECT c.state FROM partner_record c WHERE c.entity = 'cv-deposit' AND c.person_id = r.person_id
-                     ORDER BY c.last_file_id DESC, c.id DESC LIMIT 1) AS cv
+                    SELECT r.id, r.person_id, r.state, p.first_name, p.surname, p.soumis_droits_devoirs, h.right_state
                     FROM partner_record r JOIN person p ON p.id = r.person_id JOIN household h ON h.id = p.household_id
                     WHERE r.entity = 'accompaniment' ORDER BY r.id
                     """)
+            let cvs = try Self.latestCVDeposits(db)
             return rows.compactMap { row -> Sourcing.Candidate? in
                 guard case .accompaniment(let accompaniment)? = Self.record("accompaniment", row["state"]) else {
                     return nil
-                }
-                var cv: CVDeposit?
-                if let text: String = row["cv"], case .cvDeposit(let deposit)? = Self.record("cv-deposit", text) {
-                    cv = deposit
                 }
                 return Sourcing.Candidate(
                     personID: row["person_id"], accompanimentRecordID: row["id"], accompaniment: accompaniment,
                     soumisDroitsDevoirs: (row["soumis_droits_devoirs"] as Int?) == 1,
                     rightState: (row["right_state"] as String?).flatMap(RightState.init(rawValue:)),
-                    firstName: row["first_name"], surname: row["surname"], cv: cv)
+                    firstName: row["first_name"], surname: row["surname"], cv: cvs[row["person_id"]])
             }
         }
     }
@@ -314,19 +326,7 @@ extension GatewayStore {
     public func followedCases() throws -> [FollowedCase] {
         try dbWriter.read { db in
             var cases: [FollowedCase] = []
-            // The latest CV deposit of each person, once (not one sub-query per accompaniment).
-            var cvs: [Int64: CVDeposit] = [:]
-            let cvRows = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT person_id, state FROM partner_record WHERE entity = 'cv-deposit' AND person_id IS NOT NULL
-                    ORDER BY last_file_id, id
-                    """)
-            while let row = try cvRows.next() {
-                if case .cvDeposit(let deposit)? = Self.record("cv-deposit", row["state"]) {
-                    cvs[row["person_id"]] = deposit
-                }
-            }
+            let cvs = try Self.latestCVDeposits(db)
             struct Stored {
                 var personID: Int64?
                 var state: String
@@ -352,7 +352,6 @@ extension GatewayStore {
             decoded.initialize(repeating: nil)
             defer { decoded.deallocate() }
             nonisolated(unsafe) let output = decoded
-            let deposits = cvs
             DispatchQueue.concurrentPerform(iterations: slices) { slice in
                 let range =
                     (stored.count * slice / slices)..<(stored.count * (slice + 1) / slices)
@@ -373,7 +372,7 @@ extension GatewayStore {
                         personKey: key, accompaniment: accompaniment,
                         soumisDroitsDevoirs: item.personID == nil ? nil : item.soumis.map { $0 == 1 },
                         rightState: item.right.flatMap(RightState.init(rawValue:)),
-                        cv: item.personID.flatMap { deposits[$0] })
+                        cv: item.personID.flatMap { cvs[$0] })
                 }
             }
             cases = decoded.compactMap { $0 }
