@@ -86,8 +86,6 @@ public final class CSVReader {
     private var cellBoundsCount = 0
     /// Bit 0: stops an unquoted cell (separator, CR, LF, NUL); bit 1: stops a quoted cell (quote, CR, LF, NUL).
     private let stops: UnsafeMutablePointer<UInt8>
-    private var scratch: UnsafeMutablePointer<UInt8>
-    private var scratchCapacity = 4096
 
     private static let quote = UInt8(ascii: "\"")
     private static let lf = UInt8(ascii: "\n")
@@ -111,7 +109,6 @@ public final class CSVReader {
         detectedEncoding = options.encoding == .auto ? .utf8 : options.encoding
         stops = .allocate(capacity: 256)
         cellBounds = .allocate(capacity: cellBoundsCapacity)
-        scratch = .allocate(capacity: scratchCapacity)
         setDelimiter(delimiter)
         try skipByteOrderMark()
         if options.hasHeader {
@@ -124,7 +121,6 @@ public final class CSVReader {
     deinit {
         stops.deallocate()
         cellBounds.deallocate()
-        scratch.deallocate()
     }
 
     /// Bytes of the file read so far, for progress display.
@@ -150,6 +146,21 @@ public final class CSVReader {
             throw error
         }
         return try decode(scanned, tolerant: false)
+    }
+
+    /// The next record as scanned, its cells as bytes (valid until the next read), or nil at the end of the file.
+    /// The same checks as `next()` run on it (encoding included); `decoded()` gives what `next()` would have.
+    public func nextRaw() throws(FormatError) -> CSVRawRecord? {
+        if let failure { throw failure }
+        let scanned: ScannedRecord
+        do {
+            guard let record = try scanRecord() else { return nil }
+            scanned = record
+        } catch {
+            failure = error
+            throw error
+        }
+        return try raw(scanned, tolerant: false)
     }
 
     // MARK: - Header
@@ -526,43 +537,16 @@ public final class CSVReader {
         }
     }
 
-    /// The bytes of a quoted cell without its quotes and with `""` made `"`; text after the closing quote is kept.
-    private func unquote(_ cell: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
-        if cell.count > scratchCapacity {
-            scratch.deallocate()
-            scratchCapacity = max(cell.count, scratchCapacity * 2)
-            scratch = .allocate(capacity: scratchCapacity)
-        }
-        let quote = CSVReader.quote
-        var written = 0
-        var index = 1
-        var inQuotes = true
-        while index < cell.count {
-            let byte = cell[index]
-            if inQuotes && byte == quote {
-                if index + 1 < cell.count && cell[index + 1] == quote {
-                    scratch[written] = quote
-                    written += 1
-                    index += 2
-                } else {
-                    inQuotes = false
-                    index += 1
-                }
-                continue
-            }
-            scratch[written] = byte
-            written += 1
-            index += 1
-        }
-        return UnsafeBufferPointer(start: scratch, count: written)
-    }
-
     /// Decodes a scanned record; `tolerant` (header trials) never changes the reader's encoding state.
     private func decode(_ scanned: ScannedRecord, tolerant: Bool) throws(FormatError) -> CSVRecord {
-        let cells = cellBounds
+        try raw(scanned, tolerant: tolerant).decoded()
+    }
+
+    /// A scanned record with the encoding its bytes are in; `tolerant` (header trials) never changes the reader's
+    /// encoding state.
+    private func raw(_ scanned: ScannedRecord, tolerant: Bool) throws(FormatError) -> CSVRawRecord {
         let base = UnsafePointer(source.storage + scanned.start)
         let whole = UnsafeBufferPointer(start: base, count: scanned.end - scanned.start)
-        let cellCount = cellBoundsCount / 3
         var mode = self.mode
         // Cells split at ASCII bytes, so a record that is valid UTF-8 has valid UTF-8 cells: check it once.
         let plainUTF8: Bool
@@ -588,23 +572,11 @@ public final class CSVReader {
                     at: invalidLine(scanned, from: invalid.from), multibyteInRecord: invalid.multibyteBefore)
             }
         }
-
-        var fields: [String] = []
-        fields.reserveCapacity(cellCount)
-        for cell in 0..<cellCount {
-            let from = cells[3 * cell]
-            var bytes = UnsafeBufferPointer(start: base + from, count: cells[3 * cell + 1] - from)
-            if cells[3 * cell + 2] != 0 { bytes = unquote(bytes) }
-            fields.append(
-                plainUTF8 ? TextDecoding.string(validUTF8: bytes) : CSVReader.singleByteText(bytes, mode))
-        }
-        let raw =
-            plainUTF8 ? TextDecoding.string(validUTF8: whole) : CSVReader.singleByteText(whole, mode)
-        return CSVRecord(fields: fields, line: scanned.line, endLine: scanned.endLine, raw: raw)
-    }
-
-    private static func singleByteText(_ bytes: UnsafeBufferPointer<UInt8>, _ mode: Mode) -> String {
-        mode == .latin1 ? TextDecoding.latin1(bytes) : TextDecoding.windows1252(bytes)
+        let encoding: TextEncoding =
+            plainUTF8 ? .utf8 : (mode == .latin1 ? .latin1 : .windows1252)
+        return CSVRawRecord(
+            bytes: whole, bounds: UnsafePointer(cellBounds), cellCount: cellBoundsCount / 3, line: scanned.line,
+            endLine: scanned.endLine, encoding: encoding)
     }
 
     /// The first cell of a record that is not valid UTF-8, and whether valid multi-byte UTF-8 came before it.
@@ -676,6 +648,140 @@ public final class CSVReader {
                 message:
                     "encodage mixte : texte UTF-8 avant la ligne \(line), puis des caractères non UTF-8 ; "
                     + "la suite du fichier est lue en Windows-1252"))
+    }
+}
+
+/// One record as the reader scanned it: its bytes, its cells' bounds and the encoding they are in. It points into
+/// the reader's buffers (valid until the next read) or into a `CSVRecordBatch`.
+public struct CSVRawRecord {
+    /// The record's bytes, without its line terminator.
+    public let bytes: UnsafeBufferPointer<UInt8>
+    /// (start, end, quoted) of each cell, relative to `bytes`.
+    let bounds: UnsafePointer<Int>
+    public let cellCount: Int
+    public let line: Int
+    public let endLine: Int
+    /// How the bytes read as text: `.utf8` (valid UTF-8, ASCII included), `.latin1` or `.windows1252`.
+    public let encoding: TextEncoding
+
+    /// The bytes of cell `index` as they are in the file (with its quotes when quoted).
+    @inline(__always)
+    public func cell(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+        let from = bounds[3 * index]
+        return UnsafeBufferPointer(rebasing: bytes[from..<bounds[3 * index + 1]])
+    }
+
+    /// Whether cell `index` is between quotes (its text differs from its bytes).
+    @inline(__always)
+    public func isQuoted(_ index: Int) -> Bool { bounds[3 * index + 2] != 0 }
+
+    /// The record as text: what `CSVReader.next()` gives.
+    public func decoded() -> CSVRecord {
+        var fields: [String] = []
+        fields.reserveCapacity(cellCount)
+        var scratch: [UInt8] = []
+        for index in 0..<cellCount {
+            let bytes = cell(index)
+            if isQuoted(index) {
+                CSVRawRecord.unquote(bytes, into: &scratch)
+                fields.append(scratch.withUnsafeBufferPointer(text))
+            } else {
+                fields.append(text(bytes))
+            }
+        }
+        return CSVRecord(fields: fields, line: line, endLine: endLine, raw: text(bytes))
+    }
+
+    /// Bytes of this record (an unquoted cell, or a part of one) as text, in the record's encoding.
+    public func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        switch encoding {
+        case .latin1: TextDecoding.latin1(bytes)
+        case .windows1252: TextDecoding.windows1252(bytes)
+        default: TextDecoding.string(validUTF8: bytes)
+        }
+    }
+
+    /// The bytes of a quoted cell without its quotes and with `""` made `"`; text after the closing quote is kept.
+    static func unquote(_ cell: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        let quote = UInt8(ascii: "\"")
+        out.removeAll(keepingCapacity: true)
+        var index = 1
+        var inQuotes = true
+        while index < cell.count {
+            let byte = cell[index]
+            if inQuotes && byte == quote {
+                if index + 1 < cell.count && cell[index + 1] == quote {
+                    out.append(quote)
+                    index += 2
+                } else {
+                    inQuotes = false
+                    index += 1
+                }
+                continue
+            }
+            out.append(byte)
+            index += 1
+        }
+    }
+}
+
+/// Records copied out of a reader, to be worked on elsewhere (another thread) while the reader goes on.
+public final class CSVRecordBatch: @unchecked Sendable {
+    private var bytes: UnsafeMutablePointer<UInt8>
+    private var byteCapacity: Int
+    private var byteCount = 0
+    private var bounds: [Int] = []
+    /// Per record: (byte start, byte count, bounds start, cell count, line, end line, encoding).
+    private var records: [(Int, Int, Int, Int, Int, Int, TextEncoding)] = []
+
+    public init(byteCapacity: Int = 1 << 20) {
+        self.byteCapacity = byteCapacity
+        bytes = .allocate(capacity: byteCapacity)
+    }
+
+    deinit { bytes.deallocate() }
+
+    public var count: Int { records.count }
+    public var byteSize: Int { byteCount }
+
+    /// Copies `record`; records read before stay valid only through `subscript` after the batch is complete.
+    public func append(_ record: CSVRawRecord) {
+        if byteCount + record.bytes.count > byteCapacity {
+            let capacity = max(byteCapacity * 2, byteCount + record.bytes.count)
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+            grown.initialize(from: bytes, count: byteCount)
+            bytes.deallocate()
+            bytes = grown
+            byteCapacity = capacity
+        }
+        if let base = record.bytes.baseAddress {
+            (bytes + byteCount).initialize(from: base, count: record.bytes.count)
+        }
+        records.append(
+            (
+                byteCount, record.bytes.count, bounds.count, record.cellCount, record.line, record.endLine,
+                record.encoding
+            ))
+        bounds.append(contentsOf: UnsafeBufferPointer(start: record.bounds, count: 3 * record.cellCount))
+        byteCount += record.bytes.count
+    }
+
+    public func removeAll() {
+        byteCount = 0
+        bounds.removeAll(keepingCapacity: true)
+        records.removeAll(keepingCapacity: true)
+    }
+
+    /// Calls `body` with record `index`; the record is valid only inside `body`.
+    public func withRecord<T>(_ index: Int, _ body: (CSVRawRecord) throws -> T) rethrows -> T {
+        let (start, count, boundsStart, cells, line, endLine, encoding) = records[index]
+        return try bounds.withUnsafeBufferPointer { all in
+            try body(
+                CSVRawRecord(
+                    bytes: UnsafeBufferPointer(start: bytes + start, count: count),
+                    bounds: all.baseAddress! + boundsStart, cellCount: cells, line: line, endLine: endLine,
+                    encoding: encoding))
+        }
     }
 }
 

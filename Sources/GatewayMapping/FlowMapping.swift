@@ -141,6 +141,27 @@ public final class FieldMapping: Sendable {
         self.nullValues = nullValues
     }
 
+    /// A copy that shares no object with this one (strings, arrays and sets copied), for another thread.
+    public func isolated() -> FieldMapping {
+        func fresh(_ text: String) -> String { String(decoding: Array(text.utf8), as: UTF8.self) }
+        func fresh(_ texts: Set<String>) -> Set<String> { Set(texts.map(fresh)) }
+        var spec = FieldSpec(
+            fresh(self.spec.name), self.spec.kind, personal: self.spec.personal, mandatory: self.spec.mandatory,
+            allowed: self.spec.allowed.map { $0.map(fresh) }, maxLength: self.spec.maxLength, doc: fresh(self.spec.doc))
+        spec.kind = self.spec.kind
+        let steps = source.steps.map {
+            PathStep(name: fresh($0.name), filter: $0.filter.map { (fresh($0.child), fresh($0.value)) })
+        }
+        var path = source
+        path.steps = steps
+        path.description = fresh(source.description)
+        return FieldMapping(
+            spec: spec, source: path, required: required, transforms: transforms.map { $0 },
+            codes: codes.map { Dictionary(uniqueKeysWithValues: $0.map { (fresh($0.key), fresh($0.value)) }) },
+            dateFormats: dateFormats.map { $0 }, trueValues: fresh(trueValues), falseValues: fresh(falseValues),
+            occurrence: occurrence, nullValues: fresh(nullValues))
+    }
+
     /// The same mapping read from another place, optionally no longer required.
     public func with(source: SourcePath, required: Bool) -> FieldMapping {
         FieldMapping(

@@ -188,10 +188,12 @@ public enum ValueConverter {
 
     /// Converts `raw` (already transformed) to the field's canonical kind.
     public static func convert(_ raw: String, field: FieldMapping) -> Result<CanonicalValue, IdentifierError> {
-        let spec = field.spec
+        // The spec is read in place: a copy would retain its strings for every value.
         // Personal fields are masked; so is a NIR found where it does not belong (shifted columns).
         // Only a refused value is shown, so it is masked only then.
-        var shown: String { spec.personal ? Masking.text(raw) : (Masking.looksLikeNIR(raw) ? Masking.nir(raw) : raw) }
+        var shown: String {
+            field.spec.personal ? Masking.text(raw) : (Masking.looksLikeNIR(raw) ? Masking.nir(raw) : raw)
+        }
         var value = raw
         if let codes = field.codes {
             guard let mapped = codes[value] ?? codes[value.uppercased()] else {
@@ -204,7 +206,7 @@ public enum ValueConverter {
             }
             value = mapped
         }
-        if let allowed = spec.allowed, !allowed.contains(value) {
+        if let allowed = field.spec.allowed, !allowed.contains(value) {
             return .failure(
                 IdentifierError(
                     type: .constraintError,
@@ -212,7 +214,7 @@ public enum ValueConverter {
                         "Valeur « \(shown) » non admise pour \(field.source) : valeurs admises \(allowed.joined(separator: ", ")).",
                     maskedValue: shown))
         }
-        if let maxLength = spec.maxLength, value.count > maxLength {
+        if let maxLength = field.spec.maxLength, value.count > maxLength {
             return .failure(
                 IdentifierError(
                     type: .constraintError,
@@ -221,7 +223,7 @@ public enum ValueConverter {
                     maskedValue: shown))
         }
         do throws(IdentifierError) {
-            switch spec.kind {
+            switch field.spec.kind {
             case .text: return .success(.text(value))
             case .date:
                 for pattern in field.dateFormats {

@@ -90,6 +90,8 @@ public struct FilePipeline {
     public var progress: (@Sendable (_ records: Int, _ bytes: Int, _ size: Int?) -> Void)?
     /// Errors listed in a report; the store keeps all of them.
     public var reportLimit = 1_000
+    /// Whether `validate` screens flat CSV rows on their bytes, on every core (`RowScreen`): same report, faster.
+    public var screening = true
 
     public init(flow: FlowMapping, logger: Logger = Logger(label: "insertion-gateway")) {
         self.flow = flow
@@ -101,11 +103,37 @@ public struct FilePipeline {
         var report = ValidationReport(file: path, flow: flow.id)
         var stream = RecordStream(flow: flow, schemaPath: schemaPath)
         stream.progress = progress
+        stream.screening = screening
         var seen: [HouseholdKey: Int] = [:]
         // Partner keys by a 64-bit digest, not their text: a million-row file stays within a few dozen MB. A
         // digest collision (about 1 in 10^7 for a million keys) could only report a false duplicate here;
         // the import compares the keys themselves.
-        var seenKeys: [UInt64: Int] = [:]
+        var seenKeys: [UInt64: UInt64] = [:]
+        /// Whether a record repeats an earlier one with the same business key (by digest): nil when it is the first,
+        /// true for an identical repeat, false for a conflict.
+        func repeats(key: UInt64, fingerprint: UInt64) -> Bool? {
+            guard let earlier = seenKeys[key] else {
+                seenKeys[key] = fingerprint
+                return nil
+            }
+            return earlier == fingerprint
+        }
+        var errors: [ReportedIssue] = []
+        var errorsNotShown = 0
+        /// Counts a valid record by whether it repeats an earlier one.
+        func count(_ repeated: Bool?, index: Int, line: Int?, maskedKey: () -> String) {
+            switch repeated {
+            case nil: report.accepted += 1
+            case true?:
+                report.accepted += 1
+                report.duplicates += 1
+            case false?:
+                report.rejected += 1
+                add(
+                    [Self.conflict(maskedKey: maskedKey(), line: line)], record: index, to: &errors,
+                    dropped: &errorsNotShown)
+            }
+        }
         do {
             let level = try stream.read(
                 path, header: { _ in },
@@ -121,49 +149,43 @@ public struct FilePipeline {
                             } else {
                                 report.rejected += 1
                                 add(
-                                    [Self.conflict(household.key, line: line)], record: index, to: &report.errors,
-                                    dropped: &report.errorsNotShown)
+                                    [Self.conflict(household.key, line: line)], record: index, to: &errors,
+                                    dropped: &errorsNotShown)
                             }
                         } else {
                             seen[household.key] = fingerprint
                             report.accepted += 1
                         }
                     case .partner(let partnerRecord, let index, let line, _):
-                        let fingerprint = partnerRecord.hashValue
-                        let digest = Self.digest(partnerRecord.businessKey)
-                        if let earlier = seenKeys[digest] {
-                            if earlier == fingerprint {
-                                report.accepted += 1
-                                report.duplicates += 1
-                            } else {
-                                report.rejected += 1
-                                add(
-                                    [Self.conflict(partnerRecord, line: line)], record: index, to: &report.errors,
-                                    dropped: &report.errorsNotShown)
-                            }
-                        } else {
-                            seenKeys[digest] = fingerprint
-                            report.accepted += 1
-                        }
+                        count(
+                            repeats(
+                                key: partnerRecord.businessKeyDigest,
+                                fingerprint: UInt64(bitPattern: Int64(partnerRecord.hashValue))),
+                            index: index, line: line, maskedKey: { partnerRecord.maskedKey })
+                    case .screened(_, _, let repeated):
+                        report.accepted += 1
+                        if repeated { report.duplicates += 1 }
                     case .rejected(let index, _, _, _, let issues):
                         report.rejected += 1
-                        add(issues, record: index, to: &report.errors, dropped: &report.errorsNotShown)
+                        add(issues, record: index, to: &errors, dropped: &errorsNotShown)
                     }
                 })
-            add(level.issues, record: nil, to: &report.errors, dropped: &report.errorsNotShown)
+            add(level.issues, record: nil, to: &errors, dropped: &errorsNotShown)
             report.warnings = level.warnings.map { ReportedIssue($0, record: nil) }
             if !level.issues.isEmpty && level.issues.contains(where: { $0.type != .schemaError }) {
                 report.readable = false
             }
         } catch let error as FormatError {
             report.readable = false
-            report.errors.append(ReportedIssue(error.issue, record: nil))
+            errors.append(ReportedIssue(error.issue, record: nil))
         } catch {
             report.readable = false
-            report.errors.append(
+            errors.append(
                 ReportedIssue(
                     ValidationIssue(type: .formatError, message: "Lecture impossible : \(error)"), record: nil))
         }
+        report.errors = errors
+        report.errorsNotShown = errorsNotShown
         return report
     }
 
@@ -238,7 +260,7 @@ public struct FilePipeline {
                                 let issue: ValidationIssue
                                 switch try session.applyPartner(partnerRecord, partner: partner) {
                                 case .accepted, .duplicate: continue
-                                case .conflict: issue = Self.conflict(partnerRecord, line: line)
+                                case .conflict: issue = Self.conflict(maskedKey: partnerRecord.maskedKey, line: line)
                                 case .identityConflict(let message):
                                     issue = ValidationIssue(
                                         type: .uniqueError, field: "person", line: line, value: partnerRecord.maskedKey,
@@ -328,20 +350,11 @@ public struct FilePipeline {
     }
 
     /// FNV-1a over the key's UTF-8 bytes: stable, cheap, 64 bits.
-    static func digest(_ key: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in key.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        return hash
-    }
-
-    static func conflict(_ record: PartnerRecord, line: Int?) -> ValidationIssue {
+    static func conflict(maskedKey: String, line: Int?) -> ValidationIssue {
         ValidationIssue(
-            type: .uniqueError, field: "businessKey", line: line, value: record.maskedKey,
+            type: .uniqueError, field: "businessKey", line: line, value: maskedKey,
             message:
-                "L'enregistrement \(record.maskedKey) figure déjà plus haut dans le fichier avec un contenu différent : enregistrement écarté."
+                "L'enregistrement \(maskedKey) figure déjà plus haut dans le fichier avec un contenu différent : enregistrement écarté."
         )
     }
 

@@ -9,6 +9,10 @@ public enum RecordOutcome {
     case household(Household, index: Int, line: Int?, raw: () -> String)
     /// A valid record of another partner flow.
     case partner(PartnerRecord, index: Int, line: Int?, raw: () -> String)
+    /// A valid record when `RecordStream.screening` is on, already checked against the earlier records of the file:
+    /// `repeated` when an identical one came before (one with the same business key and other values comes as
+    /// `.rejected`).
+    case screened(index: Int, line: Int?, repeated: Bool)
     /// A record refused with its issues; `key` is the masked business key when it could be read.
     case rejected(index: Int, line: Int?, key: String?, raw: String, issues: [ValidationIssue])
 }
@@ -22,6 +26,10 @@ public struct RecordStream: Sendable {
     public var progress: (@Sendable (_ records: Int, _ bytes: Int, _ size: Int?) -> Void)?
     /// The values of the fields read from the file's name, once known.
     var fileNameValues: [(FieldSpec, String)]?
+    /// For checking only (`validate`): flat CSV rows are screened on their bytes, on every core, and valid records
+    /// come as `.screened` (free text left out), in file order. Rows the screen cannot vouch for go through the full
+    /// path as usual.
+    public var screening = false
 
     public init(flow: FlowMapping, schemaPath: String? = nil) {
         self.flow = flow
@@ -49,6 +57,7 @@ public struct RecordStream: Sendable {
             var stream = RecordStream(flow: chosen, schemaPath: schemaPath)
             stream.progress = progress
             stream.fileNameValues = fileNameValues
+            stream.screening = screening
             return try stream.read(path, header: header, record: record)
         }
         if !flow.fileNameFields.isEmpty && fileNameValues == nil {
@@ -141,13 +150,29 @@ public struct RecordStream: Sendable {
         try header(FluxHeader())
         var level = FileLevel()
         var index = 0
-        let groupColumns = flow.groupBy.compactMap { columns[$0.lowercased()] }
-        func groupKey(_ row: CSVRecord) -> [String] {
-            groupColumns.map { $0 < row.fields.count ? row.fields[$0].trimmingCharacters(in: .whitespaces) : "" }
+        // Business keys (digests) and fingerprints of the valid records, when screening.
+        var seen: [UInt64: UInt64] = [:]
+        /// A valid record, screened or accepted by the full path, checked for repeats.
+        func screened(key: UInt64, fingerprint: UInt64, line: Int?, maskedKey: () -> String, raw: () -> String) throws {
+            if let earlier = seen[key] {
+                if earlier == fingerprint {
+                    try record(.screened(index: index, line: line, repeated: true))
+                } else {
+                    let masked = maskedKey()
+                    try record(
+                        .rejected(
+                            index: index, line: line, key: masked, raw: raw(),
+                            issues: [FilePipeline.conflict(maskedKey: masked, line: line)]))
+                }
+            } else {
+                seen[key] = fingerprint
+                try record(.screened(index: index, line: line, repeated: false))
+            }
+            index += 1
+            if index % 1024 == 0 { progress?(index, reader.bytesConsumed, reader.fileSize) }
         }
-        // Rows of the record being gathered (`csv.group-by`): one row, or a few for one accompaniment.
-        var group: [CSVRecord] = []
-        func emit() throws {
+        // Rows of one record (`csv.group-by`): one row, or a few for one accompaniment.
+        func emit(_ group: [CSVRecord], screen: RowScreen? = nil) throws {
             guard let first = group.first else { return }
             var extra: [ValidationIssue] = []
             for row in group where row.fields.count != reader.header.count {
@@ -159,28 +184,91 @@ public struct RecordStream: Sendable {
                     ))
             }
             let node = CSVRowNode(record: first, columns: columns, others: Array(group.dropFirst()))
-            let rows = group
-            try record(
-                classify(
-                    engine.map(node, path: "ligne \(first.line)"), extraIssues: extra, index: index, line: first.line,
-                    raw: { rows.map(\.raw).joined(separator: "\n") }))
+            var fingerprint: UInt64?
+            let outcome = classify(
+                engine.map(node, path: "ligne \(first.line)"), extraIssues: extra, index: index, line: first.line,
+                raw: { group.map(\.raw).joined(separator: "\n") }, fingerprintWith: screen, fingerprint: &fingerprint)
+            if case .partner(let partnerRecord, _, let line, let raw) = outcome, let fingerprint {
+                return try screened(
+                    key: partnerRecord.businessKeyDigest, fingerprint: fingerprint, line: line,
+                    maskedKey: { partnerRecord.maskedKey }, raw: raw)
+            }
+            try record(outcome)
             index += 1
             if index % 1024 == 0 { progress?(index, reader.bytesConsumed, reader.fileSize) }
-            group.removeAll(keepingCapacity: true)
         }
-        while let row = try reader.next() {
-            if let first = group.first,
-                groupColumns.isEmpty || groupKey(first) != groupKey(row)
-                    || group.count >= Self.maxRowsPerGroup
-            {
-                try emit()
+        if screening,
+            let screen = RowScreen(
+                flow: flow, header: reader.header, columns: columns, fileNameValues: fileNameValues ?? [])
+        {
+            try screenRows(reader, screen) { row, result in
+                if let (key, fingerprint) = result {
+                    try screened(
+                        key: key, fingerprint: fingerprint, line: row.line, maskedKey: { screen.maskedKey(row) },
+                        raw: { row.decoded().raw })
+                } else {
+                    try emit([row.decoded()], screen: screen)
+                }
             }
-            group.append(row)
+        } else {
+            let groupColumns = flow.groupBy.compactMap { columns[$0.lowercased()] }
+            func groupKey(_ row: CSVRecord) -> [String] {
+                groupColumns.map { $0 < row.fields.count ? row.fields[$0].trimmingCharacters(in: .whitespaces) : "" }
+            }
+            var group: [CSVRecord] = []
+            while let row = try reader.next() {
+                if let first = group.first,
+                    groupColumns.isEmpty || groupKey(first) != groupKey(row)
+                        || group.count >= Self.maxRowsPerGroup
+                {
+                    try emit(group)
+                    group.removeAll(keepingCapacity: true)
+                }
+                group.append(row)
+            }
+            try emit(group)
         }
-        try emit()
         level.records = index
         level.warnings.append(contentsOf: reader.encodingWarnings)
         return level
+    }
+
+    /// Rows read by this thread in batches, screened on every core, handed to `body` in file order with the
+    /// screen's result (nil: the full path decides).
+    private func screenRows(
+        _ reader: CSVReader, _ screen: RowScreen,
+        _ body: (CSVRawRecord, (key: UInt64, fingerprint: UInt64)?) throws -> Void
+    ) throws {
+        let rowsPerBatch = 4096
+        let threads = ProcessInfo.processInfo.environment["GATEWAY_SCREEN_THREADS"].flatMap { Int($0) }
+        let workers = max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, 8))
+        let screens = (0..<workers).map { _ in screen.isolated() }
+        let batch = CSVRecordBatch()
+        let results = ScreenResults(capacity: rowsPerBatch)
+        var finished = false
+        while !finished {
+            batch.removeAll()
+            while batch.count < rowsPerBatch {
+                guard let row = try reader.nextRaw() else {
+                    finished = true
+                    break
+                }
+                batch.append(row)
+            }
+            let count = batch.count
+            guard count > 0 else { break }
+            let parts = count < 256 ? 1 : workers
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let screen = screens[part]
+                var scratch = screen.makeScratch()
+                for index in stride(from: part * count / parts, to: (part + 1) * count / parts, by: 1) {
+                    results.set(index, batch.withRecord(index) { screen.screen($0, &scratch) })
+                }
+            }
+            for index in 0..<count {
+                try batch.withRecord(index) { try body($0, results.take(index)) }
+            }
+        }
     }
 
     private func readJSON(
@@ -212,6 +300,17 @@ public struct RecordStream: Sendable {
         _ mapped: (FieldBag, [ValidationIssue]), extraIssues: [ValidationIssue], index: Int, line: Int?,
         raw: @escaping () -> String
     ) -> RecordOutcome {
+        var unused: UInt64?
+        return classify(
+            mapped, extraIssues: extraIssues, index: index, line: line, raw: raw, fingerprintWith: nil,
+            fingerprint: &unused)
+    }
+
+    /// `classify`, and the fingerprint of a valid record's values by `screen` (`RowScreen.fingerprint`).
+    func classify(
+        _ mapped: (FieldBag, [ValidationIssue]), extraIssues: [ValidationIssue], index: Int, line: Int?,
+        raw: @escaping () -> String, fingerprintWith screen: RowScreen?, fingerprint: inout UInt64?
+    ) -> RecordOutcome {
         var (bag, mappingIssues) = mapped
         var issues = extraIssues + mappingIssues
         for (spec, value) in fileNameValues ?? [] where !bag.contains(spec.name) {
@@ -228,6 +327,7 @@ public struct RecordStream: Sendable {
         default:
             switch RecordBuilder.partnerRecord(entity: flow.record.entity.name, from: bag) {
             case .success(let partnerRecord) where issues.isEmpty:
+                fingerprint = screen?.fingerprint(bag)
                 return .partner(partnerRecord, index: index, line: line, raw: raw)
             case .success: break
             case .failure(let list):
@@ -333,4 +433,25 @@ extension FlowMapping {
         }
         return values
     }
+}
+
+/// The screen's results for one batch, written by several threads at distinct indexes, read by one after.
+private final class ScreenResults: @unchecked Sendable {
+    private let slots: UnsafeMutablePointer<(key: UInt64, fingerprint: UInt64)?>
+    private let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        slots = .allocate(capacity: capacity)
+        slots.initialize(repeating: nil, count: capacity)
+    }
+
+    deinit {
+        slots.deinitialize(count: capacity)
+        slots.deallocate()
+    }
+
+    func set(_ index: Int, _ value: (key: UInt64, fingerprint: UInt64)?) { slots[index] = value }
+
+    func take(_ index: Int) -> (key: UInt64, fingerprint: UInt64)? { slots[index] }
 }

@@ -100,6 +100,9 @@ extension RecordStream {
                             message = .partner(partnerRecord, index: index, line: line, raw: raw())
                         case .rejected(let index, let line, let key, let raw, let issues):
                             message = .rejected(index: index, line: line, key: key, raw: raw, issues: issues)
+                        case .screened:
+                            // A screened record lacks its free text: it is never stored.
+                            preconditionFailure("an import reads with screening off")
                         }
                         batch.append(message)
                         if batch.count >= 64 {

@@ -28,35 +28,22 @@ extension RecordBuilder {
     /// The identity fields, with the checks that catch shifted columns: the two NIRs of a France Travail line
     /// must agree, and a NIR must agree with the birth date given beside it.
     static func identity(_ bag: FieldBag, _ issues: inout [ValidationIssue]) -> PersonIdentity {
-        var identity = PersonIdentity()
-        if case .nir(let nir)? = bag["person.nir"] { identity.nir = nir }
-        if case .franceTravailID(let id)? = bag["person.franceTravailID"] { identity.franceTravailID = id }
-        identity.organisme = bag.text("person.organisme").flatMap(Organisme.init(rawValue:))
-        if case .matricule(let matricule)? = bag["person.matricule"] { identity.matricule = matricule }
-        identity.role = bag.text("person.role").flatMap(PersonRole.init(rawValue:))
-        identity.surname = bag.text("person.surname")
-        identity.firstName = bag.text("person.firstName")
-        identity.birthDate = bag.date("person.birthDate")
-        if let nir = identity.nir {
-            if case .nir(let check)? = bag["person.nirCheck"], check.base13 != nir.base13 {
-                issues.append(
-                    bag.issue(
-                        .constraintError, field: "person.nirCheck", value: check.masked,
-                        message:
-                            "Les deux NIR de la ligne diffèrent (\(nir.masked) et \(check.masked)) : colonnes décalées ou ligne mal constituée."
-                    ))
-            }
-            for problem in nir.agreementIssues(sex: nil, civility: nil, birthDate: identity.birthDate) {
-                issues.append(
-                    bag.issue(
-                        problem.type, field: "person.nir", value: problem.maskedValue ?? nir.masked,
-                        message: problem.message))
-            }
-        }
+        var problems: [RecordProblem] = []
+        var identity = PersonIdentity.assemble(
+            PersonIdentity.typedFields.map { bag[$0] }, texts: PersonIdentity.textFields.map { bag.text($0) },
+            problems: &problems)
+        report(problems, bag, &issues)
         if identity.matricule != nil && identity.organisme == nil {
             identity.organisme = .caf
         }
         return identity
+    }
+
+    /// Problems found on typed values, located at their field's origin in the file.
+    private static func report(_ problems: [RecordProblem], _ bag: FieldBag, _ issues: inout [ValidationIssue]) {
+        for problem in problems {
+            issues.append(bag.issue(problem.type, field: problem.field, value: problem.value, message: problem.message))
+        }
     }
 
     /// A record about a person must name them somehow.
@@ -79,59 +66,11 @@ extension RecordBuilder {
     }
 
     static func enrolment(_ bag: FieldBag, _ issues: inout [ValidationIssue]) -> Enrolment? {
-        let person = identity(bag, &issues)
-        guard let kind = bag.text("kind").flatMap(EnrolmentKind.init(rawValue:)) else { return nil }
-        guard let id = person.franceTravailID else {
-            if !bag.contains("person.franceTravailID") {
-                issues.append(
-                    ValidationIssue(
-                        type: .missingCell, field: "person.franceTravailID", line: bag.line, path: bag.path,
-                        message: "Identifiant France Travail absent : la ligne ne peut pas être rattachée."))
-            }
-            return nil
-        }
-        let event = bag.date("eventDate")
-        let reason = bag.text("reason")
-        var enrolment = Enrolment(
-            person: person, franceTravailID: id, kind: kind, category: bag.integer("category"),
-            startDate: bag.date("startDate"), cessationDate: bag.date("cessationDate"),
-            cessationReason: bag.text("cessationReason"), radiationDate: bag.date("radiationDate"),
-            radiationReason: bag.text("radiationReason"), ppaeSignedOn: bag.date("ppaeSignedOn"),
-            lastInterviewOn: bag.date("lastInterviewOn"), adviser: bag.text("adviser"), rome: nil, commune: nil,
-            locality: bag.text("locality"), agency: bag.text("agency"))
-        if case .rome(let rome)? = bag["rome"] { enrolment.rome = rome }
-        if case .inseeCommune(let commune)? = bag["commune"] { enrolment.commune = commune }
-        switch kind {
-        case .inscription, .stock: enrolment.startDate = enrolment.startDate ?? event
-        case .cessation:
-            enrolment.cessationDate = enrolment.cessationDate ?? event
-            enrolment.cessationReason = enrolment.cessationReason ?? reason
-        case .radiation:
-            enrolment.radiationDate = enrolment.radiationDate ?? event
-            enrolment.radiationReason = enrolment.radiationReason ?? reason
-        }
-        if enrolment.effectiveDate == nil {
-            issues.append(
-                ValidationIssue(
-                    type: .missingCell, field: "eventDate", line: bag.line, path: bag.path,
-                    message: "Aucune date d'inscription, de cessation ou de radiation sur la ligne."))
-        }
-        if kind == .cessation && enrolment.cessationDate == nil {
-            issues.append(
-                bag.issue(
-                    .missingCell, field: "cessationDate", message: "Ligne de cessation sans date de cessation."))
-        }
-        if kind == .radiation && enrolment.radiationDate == nil {
-            issues.append(
-                bag.issue(
-                    .missingCell, field: "radiationDate", message: "Ligne de radiation sans date de radiation."))
-        }
-        if let start = enrolment.startDate, let end = enrolment.cessationDate ?? enrolment.radiationDate, end < start {
-            issues.append(
-                bag.issue(
-                    .constraintError, field: enrolment.cessationDate != nil ? "cessationDate" : "radiationDate",
-                    value: end.iso, message: "La date de fin d'inscription précède la date d'inscription."))
-        }
+        var problems: [RecordProblem] = []
+        let enrolment = Enrolment.assemble(
+            Enrolment.typedFields.map { bag[$0] }, texts: Enrolment.textFields.map { bag.text($0) },
+            absent: { !bag.contains($0) }, problems: &problems)
+        report(problems, bag, &issues)
         return enrolment
     }
 

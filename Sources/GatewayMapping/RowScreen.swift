@@ -1,0 +1,317 @@
+import GatewayCore
+import GatewayFormats
+
+/// A check of one flat CSV row on its bytes, compiled from the flow's mapping, for `validate` on large files.
+///
+/// It vouches for a row only when the full path (mapping engine, then builder) would certainly accept it, and it
+/// decides that with the full path's own routines: a transform must leave the cell as it is or only cut it
+/// (`trim`, `strip-leading-zeros`), values are converted by `ValueConverter.convert` (identifiers, dates, code lists,
+/// limits), and the entity's rules run in `PartnerRecord.assemble`. It gives the record with its free text left out
+/// and a fingerprint of all the row's values. A row it cannot vouch for (quotes, a transform that would change a
+/// value, a value that fails, a broken rule, a column too many) goes through the full path, which says why.
+public struct RowScreen: Sendable {
+    struct Slot: Sendable {
+        let field: FieldMapping
+        /// nil when the file lacks the column (an optional column): the field is always absent.
+        let column: Int?
+        /// Index among the entity's typed fields, when its rules read this field.
+        let typed: Int?
+        /// Index among the entity's text fields, when its records keep this text.
+        let text: Int?
+        /// Free text with nothing to convert or check but its length.
+        let plainText: Bool
+    }
+
+    var slots: [Slot]
+    /// Values from the file name, which every record gets.
+    var constants: [(value: CanonicalValue, typed: Int?)]
+    let entity: String
+    let typedNames: [String]
+    let textNames: [String]
+    let columnCount: Int
+
+    /// The screen of `flow` for a file with `header`, or nil when its mapping is not flat (grouped rows,
+    /// collections, paths) or its entity's records cannot be assembled from typed values.
+    public init?(flow: FlowMapping, header: [String], columns: [String: Int], fileNameValues: [(FieldSpec, String)]) {
+        let entity = flow.record.entity.name
+        guard flow.format == .csv, flow.groupBy.isEmpty, flow.record.collections.isEmpty,
+            let typedNames = PartnerRecord.typedFields(of: entity)
+        else { return nil }
+        let textNames = PartnerRecord.textFields(of: entity)
+        var typedIndex: [String: Int] = [:]
+        for (index, name) in typedNames.enumerated() where typedIndex[name] == nil { typedIndex[name] = index }
+        var textIndex: [String: Int] = [:]
+        for (index, name) in textNames.enumerated() where textIndex[name] == nil { textIndex[name] = index }
+        var slots: [Slot] = []
+        var names: [String] = []
+        for field in flow.record.fields {
+            guard field.occurrence != .all, field.source.steps.count == 1, let step = field.source.steps.first,
+                step.name != "*", step.filter == nil, !names.contains(field.spec.name)
+            else { return nil }
+            let column = columns[step.name] ?? columns[step.name.lowercased()]
+            // A required column the file lacks: every row fails, the full path says so.
+            if column == nil && field.required { return nil }
+            let typed = typedIndex[field.spec.name]
+            let text = textIndex[field.spec.name]
+            // A field both read by the rules and kept as text, or a kept text that is not plain: the full path.
+            guard typed == nil || text == nil,
+                text == nil || (field.spec.kind == .text && field.codes == nil && field.spec.allowed == nil)
+            else { return nil }
+            slots.append(
+                Slot(
+                    field: field, column: column, typed: typed, text: text,
+                    plainText: field.spec.kind == .text && field.codes == nil && field.spec.allowed == nil))
+            names.append(field.spec.name)
+        }
+        for (name, others) in PartnerRecord.textFallbacks(of: entity)
+        where names.contains(name) && others.contains(where: names.contains) {
+            return nil
+        }
+        var constants: [(value: CanonicalValue, typed: Int?)] = []
+        for (spec, value) in fileNameValues {
+            // A file-name value is a code the rules read (France Travail's kind), never kept text.
+            guard !names.contains(spec.name), textIndex[spec.name] == nil else { return nil }
+            constants.append((.text(value), typedIndex[spec.name]))
+            names.append(spec.name)
+        }
+        self.slots = slots
+        self.constants = constants
+        self.entity = entity
+        self.typedNames = typedNames
+        self.textNames = textNames
+        columnCount = header.count
+    }
+
+    /// What one thread needs to screen rows; one per thread.
+    public struct Scratch {
+        var values: [CanonicalValue?]
+    }
+
+    public func makeScratch() -> Scratch { Scratch(values: Array(repeating: nil, count: typedNames.count)) }
+
+    /// The business key's digest (`KeyDigest`) and the fingerprint of a row the full path would accept, or nil.
+    public func screen(_ row: CSVRawRecord, _ scratch: inout Scratch) -> (key: UInt64, fingerprint: UInt64)? {
+        guard let (record, fingerprint) = assemble(row, &scratch) else { return nil }
+        return (record.businessKeyDigest, fingerprint)
+    }
+
+    /// The masked business key of a row `screen` vouched for, for a report.
+    public func maskedKey(_ row: CSVRawRecord) -> String {
+        var scratch = makeScratch()
+        return assemble(row, &scratch)?.record.maskedKey ?? "?"
+    }
+
+    /// A copy that shares no object with this one, for another thread: threads that retain the same objects
+    /// contend for their reference counts.
+    public func isolated() -> RowScreen {
+        var copy = self
+        copy.slots = slots.map { slot in
+            Slot(
+                field: slot.field.isolated(), column: slot.column, typed: slot.typed, text: slot.text,
+                plainText: slot.plainText)
+        }
+        copy.constants = constants.map { ($0.value, $0.typed) }
+        return copy
+    }
+
+    /// The record (free text left out) and fingerprint of a row the full path would accept, or nil.
+    func assemble(_ row: CSVRawRecord, _ scratch: inout Scratch) -> (record: PartnerRecord, fingerprint: UInt64)? {
+        guard row.cellCount == columnCount else { return nil }
+        for index in scratch.values.indices { scratch.values[index] = nil }
+        // The kept texts, hashed as they are read; the record's hash joins them after.
+        var texts = RowFingerprint()
+        for position in slots.indices {
+            let slot = slots[position]
+            guard let column = slot.column else { continue }
+            if row.isQuoted(column) { return nil }
+            let cell = row.cell(column)
+            guard let range = Self.transformed(cell, slot.field.transforms, row.encoding) else { return nil }
+            let bytes = UnsafeBufferPointer(rebasing: cell[range])
+            if bytes.isEmpty {
+                if slot.field.required { return nil }
+                continue
+            }
+            if !slot.field.nullValues.isEmpty && slot.field.nullValues.contains(row.text(bytes)) {
+                if slot.field.required { return nil }
+                continue
+            }
+            if slot.plainText && slot.typed == nil {
+                // In a single-byte encoding a byte is a character; in UTF-8, a longer value is left to the full path.
+                if let maxLength = slot.field.spec.maxLength, bytes.count > maxLength { return nil }
+                if let text = slot.text {
+                    texts.field(text)
+                    guard texts.text(bytes, row.encoding) else { return nil }
+                }
+                continue
+            }
+            guard case .success(let value) = ValueConverter.convert(row.text(bytes), field: slot.field) else {
+                return nil
+            }
+            if let typed = slot.typed { scratch.values[typed] = value }
+        }
+        for constant in constants {
+            if let typed = constant.typed { scratch.values[typed] = constant.value }
+        }
+        guard let record = PartnerRecord.assemble(entity: entity, scratch.values) else { return nil }
+        return (record, Self.fingerprint(record, texts: texts))
+    }
+
+    /// The fingerprint of a record the full path accepted (its field bag, file-name values included): equal to the
+    /// screen's when the records are equal.
+    public func fingerprint(_ bag: FieldBag) -> UInt64 {
+        var texts = RowFingerprint()
+        for index in textNames.indices {
+            guard let text = bag.text(textNames[index]) else { continue }
+            texts.field(index)
+            texts.value(.text(text))
+        }
+        guard let record = PartnerRecord.assemble(entity: entity, typedNames.map { bag[$0] }) else { return 0 }
+        return Self.fingerprint(record, texts: texts)
+    }
+
+    /// The record assembled from its typed values (its texts left out), and its texts.
+    private static func fingerprint(_ record: PartnerRecord, texts: RowFingerprint) -> UInt64 {
+        var texts = texts
+        texts.field(-1)
+        texts.value(.integer(record.hashValue))
+        return texts.finish()
+    }
+
+    /// The part of `cell` the transforms keep, when they only cut it; nil when one of them would change its text
+    /// (the full path then applies them).
+    static func transformed(_ cell: UnsafeBufferPointer<UInt8>, _ transforms: [Transform], _ encoding: TextEncoding)
+        -> Range<Int>?
+    {
+        var start = 0
+        var end = cell.count
+        let singleByte = encoding != .utf8
+        for transform in transforms {
+            if start == end { return start..<end }
+            switch transform {
+            case .trim:
+                while start < end && cell[start] == 0x20 { start += 1 }
+                while end > start && cell[end - 1] == 0x20 { end -= 1 }
+                if start == end { continue }
+                // The edges must certainly not be white space: printable ASCII, or a Latin-1 letter (U+00C0…).
+                guard Self.isPlainEdge(cell[start], singleByte), Self.isPlainEdge(cell[end - 1], singleByte) else {
+                    return nil
+                }
+            case .upper:
+                for index in start..<end where cell[index] >= 0x80 || (cell[index] >= 0x61 && cell[index] <= 0x7A) {
+                    return nil
+                }
+            case .lower:
+                for index in start..<end where cell[index] >= 0x80 || (cell[index] >= 0x41 && cell[index] <= 0x5A) {
+                    return nil
+                }
+            case .collapseSpaces:
+                // The engine's own test (`needsCollapsing`) on the text's UTF-8: control spaces, doubled or edge
+                // spaces, and the lead bytes of Unicode spaces (Latin-1 0x80…0xBF are U+0080…U+00BF: lead C2).
+                var previous: UInt8 = 0x20
+                for index in start..<end {
+                    let byte = cell[index]
+                    if byte < 0x20 || byte == 0x7F || (byte == 0x20 && previous == 0x20) { return nil }
+                    if singleByte ? (byte >= 0x80 && byte < 0xC0) : (byte == 0xC2 || byte == 0xE2 || byte == 0xE3) {
+                        return nil
+                    }
+                    previous = byte
+                }
+                if previous == 0x20 { return nil }
+            case .digitsOnly:
+                for index in start..<end where cell[index] < 0x30 || cell[index] > 0x39 { return nil }
+            case .stripLeadingZeros:
+                while end - start > 1 && cell[start] == 0x30 { start += 1 }
+            }
+        }
+        return start..<end
+    }
+
+    @inline(__always)
+    private static func isPlainEdge(_ byte: UInt8, _ singleByte: Bool) -> Bool {
+        (byte > 0x20 && byte < 0x7F) || (singleByte && byte >= 0xC0)
+    }
+}
+
+/// A 64-bit fingerprint of a record's values, field by field: the same for the same canonical values whether they
+/// come from a row's bytes or from a field bag. Not for storage: it tells duplicates from conflicts in one run.
+struct RowFingerprint {
+    private var state: UInt64 = 0x243F_6A88_85A3_08D3
+    private var word: UInt64 = 0
+    private var filled = 0
+
+    @inline(__always)
+    private mutating func mix(_ value: UInt64) {
+        state = (state ^ value) &* 0x9E37_79B9_7F4A_7C15
+        state ^= state >> 29
+    }
+
+    @inline(__always)
+    private mutating func byte(_ value: UInt8) {
+        word |= UInt64(value) << UInt64(filled << 3)
+        filled += 1
+        if filled == 8 {
+            mix(word)
+            word = 0
+            filled = 0
+        }
+    }
+
+    private mutating func flush() {
+        mix(word ^ (UInt64(filled) << 59))
+        word = 0
+        filled = 0
+    }
+
+    /// Starts the value of field `position`.
+    mutating func field(_ position: Int) {
+        flush()
+        mix(0x5EED_0000_0000 ^ UInt64(bitPattern: Int64(position)))
+    }
+
+    /// Text given as bytes in a record's encoding, hashed as its UTF-8; false when the bytes are Windows-1252
+    /// beyond ASCII (the caller then leaves the row to the full path).
+    mutating func text(_ bytes: UnsafeBufferPointer<UInt8>, _ encoding: TextEncoding) -> Bool {
+        var index = 0
+        let count = bytes.count
+        if filled == 0, let base = bytes.baseAddress {
+            while index + 8 <= count {
+                let chunk = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                if encoding != .utf8 && chunk & 0x8080_8080_8080_8080 != 0 { break }
+                mix(chunk)
+                index += 8
+            }
+        }
+        while index < count {
+            let value = bytes[index]
+            if value < 0x80 || encoding == .utf8 {
+                byte(value)
+            } else if encoding == .latin1 {
+                byte(0xC0 | (value >> 6))
+                byte(0x80 | (value & 0x3F))
+            } else {
+                return false
+            }
+            index += 1
+        }
+        return true
+    }
+
+    mutating func value(_ value: CanonicalValue) {
+        switch value {
+        case .text(let text), .decimal(let text):
+            var text = text
+            text.withUTF8 { _ = self.text($0, .utf8) }
+        case .date(let date): mix(UInt64(date.year * 10_000 + date.month * 100 + date.day))
+        case .integer(let number): mix(UInt64(bitPattern: Int64(number)))
+        case .boolean(let flag): mix(flag ? 1 : 2)
+        default:
+            var text = value.text
+            text.withUTF8 { _ = self.text($0, .utf8) }
+        }
+    }
+
+    mutating func finish() -> UInt64 {
+        flush()
+        return state
+    }
+}

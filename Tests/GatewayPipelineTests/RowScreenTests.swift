@@ -1,0 +1,163 @@
+import Foundation
+import GatewayMapping
+import Testing
+
+@testable import GatewayPipeline
+
+/// The row screen (`validate` on flat CSV rows, on every core) must give exactly the report of the full path: every
+/// sample, and rows spoilt in every way a partner spoils them.
+@Suite struct RowScreenTests {
+    static let flows = PartnerSamplesTests.flows
+
+    /// The report with and without the screen, on one file.
+    static func reports(_ path: String, flow id: String = "ft-inscriptions") throws -> (
+        screened: ValidationReport, full: ValidationReport
+    ) {
+        let flow = try #require(flows[id])
+        var pipeline = FilePipeline(flow: flow)
+        pipeline.screening = true
+        let screened = pipeline.validate(path: path)
+        pipeline.screening = false
+        return (screened, pipeline.validate(path: path))
+    }
+
+    static func expectSame(_ path: String, _ comment: Comment? = nil) throws {
+        let (screened, full) = try reports(path)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        let left = String(decoding: try encoder.encode(screened), as: UTF8.self)
+        let right = String(decoding: try encoder.encode(full), as: UTF8.self)
+        #expect(left == right, comment)
+        if left != right, let folder = ProcessInfo.processInfo.environment["SCREEN_DIFF_DIR"] {
+            let name = (path as NSString).lastPathComponent
+            try Data(left.utf8).write(to: URL(fileURLWithPath: folder + "/" + name + ".screened.json"))
+            try Data(right.utf8).write(to: URL(fileURLWithPath: folder + "/" + name + ".full.json"))
+        }
+    }
+
+    @Test func samplesGiveTheSameReport() throws {
+        let folders = ["Samples/ft-inscriptions", "Samples/ft-inscriptions/bad"]
+        var checked = 0
+        for folder in folders {
+            let directory = Repo.root.appendingPathComponent(folder)
+            for name in try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+            where name.hasSuffix(".csv") {
+                try Self.expectSame(directory.appendingPathComponent(name).path, "\(folder)/\(name)")
+                checked += 1
+            }
+        }
+        #expect(checked >= 10)
+    }
+
+    /// Rows of a valid file, each spoilt one way (seeded, so a failure replays), in files of every kind.
+    @Test(arguments: ["inscriptions", "cessations"])
+    func spoiltRowsGiveTheSameReport(kind: String) throws {
+        let source = Repo.root.appendingPathComponent("Samples/ft-inscriptions/pe-cg-\(kind)-2026-09.csv")
+        let bytes = try [UInt8](Data(contentsOf: source))
+        var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map { Array($0) }
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        let header = lines.removeFirst()
+        var generator = SeededGenerator(seed: kind == "inscriptions" ? 7 : 11)
+        let spoilers: [(String, (inout [UInt8], inout SeededGenerator) -> Void)] = [
+            ("identical", { _, _ in }),
+            (
+                "space before a cell",
+                { row, g in Self.edit(&row, cell: Int.random(in: 0..<12, using: &g)) { [0x20] + $0 } }
+            ),
+            (
+                "space after a cell",
+                { row, g in Self.edit(&row, cell: Int.random(in: 0..<12, using: &g)) { $0 + [0x20] } }
+            ),
+            ("tab in a cell", { row, g in Self.edit(&row, cell: Int.random(in: 0..<12, using: &g)) { $0 + [0x09] } }),
+            (
+                "double space",
+                { row, _ in Self.edit(&row, cell: 2) { Array($0.prefix(2)) + [0x20, 0x20] + $0.dropFirst(2) } }
+            ),
+            (
+                "lower case id",
+                { row, _ in Self.edit(&row, cell: 1) { $0.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 } } }
+            ),
+            (
+                "dots in the NIR",
+                { row, _ in Self.edit(&row, cell: 0) { Array($0.prefix(1)) + [0x2E] + $0.dropFirst(1) } }
+            ),
+            (
+                "wrong NIR key",
+                { row, _ in
+                    Self.edit(&row, cell: 0) {
+                        $0.count == 15 ? $0.dropLast() + [0x30 + ($0.last! - 0x30 + 1) % 10] : $0 + [0x31, 0x32]
+                    }
+                }
+            ),
+            (
+                "other second NIR",
+                { row, _ in
+                    Self.edit(&row, cell: 8) { $0.count > 3 ? Array($0.prefix(3)) + [0x39] + $0.dropFirst(4) : $0 }
+                }
+            ),
+            ("empty id", { row, _ in Self.edit(&row, cell: 1) { _ in [] } }),
+            ("empty date", { row, _ in Self.edit(&row, cell: 5) { _ in [] } }),
+            ("bad date", { row, _ in Self.edit(&row, cell: 5) { _ in Array("31/02/2026".utf8) } }),
+            ("ISO date", { row, _ in Self.edit(&row, cell: 4) { _ in Array("1980-01-02".utf8) } }),
+            ("birth date off the NIR", { row, _ in Self.edit(&row, cell: 4) { _ in Array("01/01/1901".utf8) } }),
+            ("category 0", { row, _ in Self.edit(&row, cell: 6) { _ in [0x30] } }),
+            ("category 09", { row, _ in Self.edit(&row, cell: 6) { _ in [0x30, 0x39] } }),
+            ("category 01", { row, _ in Self.edit(&row, cell: 6) { _ in [0x30, 0x31] } }),
+            ("category letter", { row, _ in Self.edit(&row, cell: 6) { _ in [0x41] } }),
+            (
+                "bad commune",
+                { row, _ in Self.edit(&row, cell: kind == "inscriptions" ? 8 : 9) { _ in Array("6748".utf8) } }
+            ),
+            ("quoted cell", { row, _ in Self.edit(&row, cell: 2) { [0x22] + $0 + [0x22] } }),
+            ("quoted delimiter", { row, _ in Self.edit(&row, cell: 10) { [0x22] + $0 + [0x3B, 0x22] } }),
+            ("one cell too many", { row, _ in row += [0x3B, 0x58] }),
+            ("one cell too few", { row, _ in if let last = row.lastIndex(of: 0x3B) { row.removeSubrange(last...) } }),
+            ("Latin-1 no-break space", { row, _ in Self.edit(&row, cell: 3) { $0 + [0xA0] } }),
+            ("Latin-1 symbol inside", { row, _ in Self.edit(&row, cell: 11) { $0 + [0xB0, 0x41] } }),
+            ("control character", { row, _ in Self.edit(&row, cell: 2) { $0 + [0x01] } }),
+        ]
+        var out = header + [0x0A]
+        for _ in 0..<3 {
+            for line in lines {
+                for (_, spoil) in spoilers {
+                    var row = line
+                    if row.last == 0x0D { row.removeLast() }
+                    spoil(&row, &generator)
+                    out += row + [0x0D, 0x0A]
+                }
+            }
+        }
+        // The same file twice over: identical repeats, and conflicts where a spoilt row kept its key.
+        out += out.dropFirst(header.count + 1)
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("screen-\(UUID().uuidString)-\(kind)-2026-09.csv").path
+        try Data(out).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (screened, full) = try Self.reports(path)
+        #expect(full.records > 100)
+        #expect(full.rejected > 0 && full.duplicates > 0)
+        try Self.expectSame(path)
+        _ = screened
+    }
+
+    /// Replaces cell `index` of a `;` row.
+    static func edit(_ row: inout [UInt8], cell index: Int, _ change: ([UInt8]) -> [UInt8]) {
+        var cells = row.split(separator: 0x3B, omittingEmptySubsequences: false).map { Array($0) }
+        guard index < cells.count else { return }
+        cells[index] = change(cells[index])
+        row = Array(cells.joined(separator: [0x3B]))
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so that a failing spoilt row replays.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
