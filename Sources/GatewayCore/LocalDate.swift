@@ -79,7 +79,8 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
         return Array(text.utf8).withUnsafeBufferPointer { parse(bytes: $0, pattern: pattern) }
     }
 
-    private static func parse(bytes: UnsafeBufferPointer<UInt8>, pattern: Pattern) -> LocalDate? {
+    /// A date in `pattern` from UTF-8 bytes.
+    public static func parse(bytes: UnsafeBufferPointer<UInt8>, pattern: Pattern) -> LocalDate? {
         func number(_ range: Range<Int>) -> Int? {
             guard range.upperBound <= bytes.count else { return nil }
             var value = 0

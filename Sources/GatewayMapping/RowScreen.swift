@@ -20,6 +20,25 @@ public struct RowScreen: Sendable {
         let text: Int?
         /// Free text with nothing to convert or check but its length.
         let plainText: Bool
+        /// Converted from its bytes (`ValueConverter.convertsBytes`).
+        let onBytes: Bool
+        let required: Bool
+        let maxLength: Int?
+        let hasNullValues: Bool
+        let transforms: [Transform]
+
+        init(field: FieldMapping, column: Int?, typed: Int?, text: Int?) {
+            self.field = field
+            self.column = column
+            self.typed = typed
+            self.text = text
+            plainText = field.spec.kind == .text && field.codes == nil && field.spec.allowed == nil
+            onBytes = ValueConverter.convertsBytes(field)
+            required = field.required
+            maxLength = field.spec.maxLength
+            hasNullValues = !field.nullValues.isEmpty
+            transforms = field.transforms
+        }
     }
 
     var slots: [Slot]
@@ -57,10 +76,7 @@ public struct RowScreen: Sendable {
             guard typed == nil || text == nil,
                 text == nil || (field.spec.kind == .text && field.codes == nil && field.spec.allowed == nil)
             else { return nil }
-            slots.append(
-                Slot(
-                    field: field, column: column, typed: typed, text: text,
-                    plainText: field.spec.kind == .text && field.codes == nil && field.spec.allowed == nil))
+            slots.append(Slot(field: field, column: column, typed: typed, text: text))
             names.append(field.spec.name)
         }
         for (name, others) in PartnerRecord.textFallbacks(of: entity)
@@ -106,9 +122,7 @@ public struct RowScreen: Sendable {
     public func isolated() -> RowScreen {
         var copy = self
         copy.slots = slots.map { slot in
-            Slot(
-                field: slot.field.isolated(), column: slot.column, typed: slot.typed, text: slot.text,
-                plainText: slot.plainText)
+            Slot(field: slot.field.isolated(), column: slot.column, typed: slot.typed, text: slot.text)
         }
         copy.constants = constants.map { ($0.value, $0.typed) }
         return copy
@@ -120,35 +134,50 @@ public struct RowScreen: Sendable {
         for index in scratch.values.indices { scratch.values[index] = nil }
         // The kept texts, hashed as they are read; the record's hash joins them after.
         var texts = RowFingerprint()
-        for position in slots.indices {
-            let slot = slots[position]
-            guard let column = slot.column else { continue }
-            if row.isQuoted(column) { return nil }
-            let cell = row.cell(column)
-            guard let range = Self.transformed(cell, slot.field.transforms, row.encoding) else { return nil }
-            let bytes = UnsafeBufferPointer(rebasing: cell[range])
-            if bytes.isEmpty {
-                if slot.field.required { return nil }
-                continue
-            }
-            if !slot.field.nullValues.isEmpty && slot.field.nullValues.contains(row.text(bytes)) {
-                if slot.field.required { return nil }
-                continue
-            }
-            if slot.plainText && slot.typed == nil {
-                // In a single-byte encoding a byte is a character; in UTF-8, a longer value is left to the full path.
-                if let maxLength = slot.field.spec.maxLength, bytes.count > maxLength { return nil }
-                if let text = slot.text {
-                    texts.field(text)
-                    guard texts.text(bytes, row.encoding) else { return nil }
+        let ascii = row.encoding != .utf8
+        let complete = slots.withUnsafeBufferPointer { slots -> Bool in
+            for position in 0..<slots.count {
+                guard let column = slots[position].column else { continue }
+                if row.isQuoted(column) { return false }
+                let cell = row.cell(column)
+                guard let range = Self.transformed(cell, slots[position].transforms, row.encoding) else { return false }
+                let bytes = UnsafeBufferPointer(rebasing: cell[range])
+                if bytes.isEmpty {
+                    if slots[position].required { return false }
+                    continue
                 }
-                continue
+                if slots[position].hasNullValues && slots[position].field.nullValues.contains(row.text(bytes)) {
+                    if slots[position].required { return false }
+                    continue
+                }
+                if slots[position].plainText && slots[position].typed == nil {
+                    // In a single-byte encoding a byte is a character; in UTF-8 a longer value goes the full path.
+                    if let maxLength = slots[position].maxLength, bytes.count > maxLength { return false }
+                    if let text = slots[position].text {
+                        texts.field(text)
+                        guard texts.text(bytes, row.encoding) else { return false }
+                    }
+                    continue
+                }
+                let value: CanonicalValue
+                // Bytes of a single-byte encoding are UTF-8 only when ASCII.
+                if slots[position].onBytes && (!ascii || !bytes.contains(where: { $0 >= 0x80 })) {
+                    guard let converted = ValueConverter.convert(utf8: bytes, field: slots[position].field) else {
+                        return false
+                    }
+                    value = converted
+                } else {
+                    guard
+                        case .success(let converted) = ValueConverter.convert(
+                            row.text(bytes), field: slots[position].field)
+                    else { return false }
+                    value = converted
+                }
+                if let typed = slots[position].typed { scratch.values[typed] = value }
             }
-            guard case .success(let value) = ValueConverter.convert(row.text(bytes), field: slot.field) else {
-                return nil
-            }
-            if let typed = slot.typed { scratch.values[typed] = value }
+            return true
         }
+        guard complete else { return nil }
         for constant in constants {
             if let typed = constant.typed { scratch.values[typed] = constant.value }
         }

@@ -6,7 +6,9 @@
 ///   CSV (`^[0-9]{7}[A-Z0-9][0-9]{3}$`), which includes the new 11-digit form.
 public struct FranceTravailID: ValidatedIdentifier {
     /// The identifier in the form it was given (8 or 11 characters), upper-cased.
-    public let canonical: String
+    public var canonical: String { characters.string }
+    /// The characters of `canonical`, held inline.
+    private let characters: InlineASCII
 
     /// The first 8 characters, to match people across partners.
     ///
@@ -26,38 +28,51 @@ public struct FranceTravailID: ValidatedIdentifier {
 
     /// Validates a France Travail identifier; see the type's documentation.
     public init(validating raw: String) throws(IdentifierError) {
-        let result = RawText.withNormalised(raw, capacity: 11, stripSeparators: false) {
-            bytes, count -> Result<String, IdentifierError> in
-            func failure(_ type: IssueType, _ message: String) -> Result<String, IdentifierError> {
-                .failure(
-                    IdentifierError(type: type, message: message, maskedValue: Masking.identifier(raw)))
-            }
-            if count == 0 {
-                return .failure(
-                    IdentifierError(type: .missingCell, message: "Identifiant France Travail absent"))
-            }
-            guard count == 8 || count == 11 else {
-                return failure(
-                    .typeError,
-                    "L'identifiant France Travail doit compter 8 caractères (7 chiffres puis un chiffre ou une "
-                        + "lettre) ou 11 (les mêmes suivis de 3 chiffres) : \(RawText.received(count))")
-            }
-            let refused = RawText.firstRefused(bytes) { byte, index in
-                RawText.isDigit(byte) || (index == 7 && RawText.isUpperLetter(byte))
-            }
-            if let position = refused {
-                return failure(
-                    .typeError,
-                    "Caractère non autorisé dans l'identifiant France Travail en position \(position) : "
-                        + (position == 8 ? "chiffre ou lettre attendu" : "chiffre attendu"))
-            }
-            guard bytes[0..<7].contains(where: { $0 != 0x30 }) else {
-                return failure(
-                    .constraintError,
-                    "Identifiant France Travail invalide : ses 7 premiers chiffres sont des zéros")
-            }
-            return .success(RawText.string(bytes, 0..<count))
+        characters = try RawText.withNormalised(raw, capacity: 11, stripSeparators: false) { bytes, count in
+            Self.parse(bytes, count: count, raw: { raw })
+        }.get()
+    }
+
+    public init?(validUTF8 utf8: UnsafeBufferPointer<UInt8>) {
+        let result = RawText.withNormalised(utf8: utf8, capacity: 11, stripSeparators: false) { bytes, count in
+            Self.parse(bytes, count: count, raw: { String(decoding: utf8, as: UTF8.self) })
         }
-        canonical = try result.get()
+        guard case .success(let characters) = result else { return nil }
+        self.characters = characters
+    }
+
+    /// The characters of normalised bytes (`count` characters before truncation), or why they are refused.
+    private static func parse(
+        _ bytes: UnsafeBufferPointer<UInt8>, count: Int, raw: () -> String
+    ) -> Result<InlineASCII, IdentifierError> {
+        func failure(_ type: IssueType, _ message: String) -> Result<InlineASCII, IdentifierError> {
+            .failure(
+                IdentifierError(type: type, message: message, maskedValue: Masking.identifier(raw())))
+        }
+        if count == 0 {
+            return .failure(
+                IdentifierError(type: .missingCell, message: "Identifiant France Travail absent"))
+        }
+        guard count == 8 || count == 11 else {
+            return failure(
+                .typeError,
+                "L'identifiant France Travail doit compter 8 caractères (7 chiffres puis un chiffre ou une "
+                    + "lettre) ou 11 (les mêmes suivis de 3 chiffres) : \(RawText.received(count))")
+        }
+        let refused = RawText.firstRefused(bytes) { byte, index in
+            RawText.isDigit(byte) || (index == 7 && RawText.isUpperLetter(byte))
+        }
+        if let position = refused {
+            return failure(
+                .typeError,
+                "Caractère non autorisé dans l'identifiant France Travail en position \(position) : "
+                    + (position == 8 ? "chiffre ou lettre attendu" : "chiffre attendu"))
+        }
+        guard bytes[0..<7].contains(where: { $0 != 0x30 }) else {
+            return failure(
+                .constraintError,
+                "Identifiant France Travail invalide : ses 7 premiers chiffres sont des zéros")
+        }
+        return .success(InlineASCII(UnsafeBufferPointer(rebasing: bytes[0..<count])))
     }
 }

@@ -6,7 +6,9 @@
 /// column) is accepted, with département `20`.
 public struct INSEECommune: ValidatedIdentifier {
     /// The 5-character code.
-    public let canonical: String
+    public var canonical: String { characters.string }
+    /// The characters of `canonical`, held inline.
+    private let characters: InlineASCII
 
     /// The département: the first 2 characters (`67`, `2A`), or 3 overseas (`971` for `97105`,
     /// `988` for `98818`). Codes `99xxx` (born abroad, by country) give `99`.
@@ -22,36 +24,49 @@ public struct INSEECommune: ValidatedIdentifier {
 
     /// Validates an INSEE commune code; see the type's documentation.
     public init(validating raw: String) throws(IdentifierError) {
-        let result = RawText.withNormalised(raw, capacity: 5, stripSeparators: false) {
-            bytes, count -> Result<String, IdentifierError> in
-            func failure(_ type: IssueType, _ message: String) -> Result<String, IdentifierError> {
-                .failure(IdentifierError(type: type, message: message, maskedValue: RawText.plain(raw)))
-            }
-            if count == 0 {
-                return .failure(IdentifierError(type: .missingCell, message: "Code commune INSEE absent"))
-            }
-            guard count == 5 else {
-                return failure(
-                    .typeError,
-                    "Le code commune INSEE doit compter 5 caractères (67482, 2A004) : \(RawText.received(count))"
-                )
-            }
-            let corsican = bytes[0] == 0x32 && (bytes[1] == 0x41 || bytes[1] == 0x42)
-            let refused = RawText.firstRefused(bytes) { byte, index in
-                RawText.isDigit(byte) || (corsican && index == 1)
-            }
-            if let position = refused {
-                return failure(
-                    .typeError,
-                    "Caractère non autorisé dans le code commune INSEE en position \(position) : chiffres attendus "
-                        + "(2A ou 2B en tête pour la Corse)")
-            }
-            guard bytes[0] != 0x30 || bytes[1] != 0x30 else {
-                return failure(
-                    .constraintError, "Code commune INSEE invalide : aucun département ne commence par 00")
-            }
-            return .success(RawText.string(bytes, 0..<5))
+        characters = try RawText.withNormalised(raw, capacity: 5, stripSeparators: false) { bytes, count in
+            Self.parse(bytes, count: count, raw: { raw })
+        }.get()
+    }
+
+    public init?(validUTF8 utf8: UnsafeBufferPointer<UInt8>) {
+        let result = RawText.withNormalised(utf8: utf8, capacity: 5, stripSeparators: false) { bytes, count in
+            Self.parse(bytes, count: count, raw: { String(decoding: utf8, as: UTF8.self) })
         }
-        canonical = try result.get()
+        guard case .success(let characters) = result else { return nil }
+        self.characters = characters
+    }
+
+    /// The characters of normalised bytes (`count` characters before truncation), or why they are refused.
+    private static func parse(
+        _ bytes: UnsafeBufferPointer<UInt8>, count: Int, raw: () -> String
+    ) -> Result<InlineASCII, IdentifierError> {
+        func failure(_ type: IssueType, _ message: String) -> Result<InlineASCII, IdentifierError> {
+            .failure(IdentifierError(type: type, message: message, maskedValue: RawText.plain(raw())))
+        }
+        if count == 0 {
+            return .failure(IdentifierError(type: .missingCell, message: "Code commune INSEE absent"))
+        }
+        guard count == 5 else {
+            return failure(
+                .typeError,
+                "Le code commune INSEE doit compter 5 caractères (67482, 2A004) : \(RawText.received(count))"
+            )
+        }
+        let corsican = bytes[0] == 0x32 && (bytes[1] == 0x41 || bytes[1] == 0x42)
+        let refused = RawText.firstRefused(bytes) { byte, index in
+            RawText.isDigit(byte) || (corsican && index == 1)
+        }
+        if let position = refused {
+            return failure(
+                .typeError,
+                "Caractère non autorisé dans le code commune INSEE en position \(position) : chiffres attendus "
+                    + "(2A ou 2B en tête pour la Corse)")
+        }
+        guard bytes[0] != 0x30 || bytes[1] != 0x30 else {
+            return failure(
+                .constraintError, "Code commune INSEE invalide : aucun département ne commence par 00")
+        }
+        return .success(InlineASCII(UnsafeBufferPointer(rebasing: bytes[0..<5])))
     }
 }

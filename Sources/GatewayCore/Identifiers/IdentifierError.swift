@@ -36,6 +36,9 @@ public protocol ValidatedIdentifier: Sendable, Hashable, Codable, CustomStringCo
     /// Validates and normalises `raw`: surrounding spaces are trimmed and letters upper-cased
     /// (each type documents any further leniency, such as inner separators for the NIR).
     init(validating raw: String) throws(IdentifierError)
+    /// The same on UTF-8 bytes, nil instead of an error: for a reader that only needs to know whether a value is
+    /// valid (the row screen), without building its text.
+    init?(validUTF8 bytes: UnsafeBufferPointer<UInt8>)
     /// The normalised text stored in the database.
     var canonical: String { get }
 }
@@ -56,6 +59,12 @@ extension ValidatedIdentifier {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(canonical)
+    }
+
+    /// By default, through the text.
+    public init?(validUTF8 bytes: UnsafeBufferPointer<UInt8>) {
+        guard let value = try? Self(validating: String(decoding: bytes, as: UTF8.self)) else { return nil }
+        self = value
     }
 
     /// Validates `raw`, returning nil instead of an error (for lookups where the reason does not matter).
@@ -82,49 +91,63 @@ enum RawText {
         _ body: (_ bytes: UnsafeBufferPointer<UInt8>, _ count: Int) -> R
     ) -> R {
         var text = raw
-        return text.withUTF8 { input in
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { output in
-                var low = 0
-                var high = input.count
-                while low < high {
-                    let width = leadingSpaceWidth(input, at: low, end: high)
-                    if width == 0 { break }
-                    low += width
-                }
-                while high > low {
-                    let width = trailingSpaceWidth(input, start: low, end: high)
-                    if width == 0 { break }
-                    high -= width
-                }
-                var count = 0
-                var index = low
-                while index < high {
-                    let byte = input[index]
-                    if stripSeparators {
-                        if byte == 0x2E {
-                            index += 1
-                            continue
-                        }
-                        let width = leadingSpaceWidth(input, at: index, end: high)
-                        if width > 0 {
-                            index += width
-                            continue
-                        }
-                    }
-                    index += 1
-                    let character: UInt8
-                    if byte < 0x80 {
-                        character = byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte
-                    } else if byte & 0xC0 == 0x80 {
-                        continue  // continuation byte of a character already counted
-                    } else {
-                        character = placeholder
-                    }
-                    if count < capacity { output[count] = character }
-                    count += 1
-                }
-                return body(UnsafeBufferPointer(rebasing: output[0..<min(count, capacity)]), count)
+        return text.withUTF8 { withNormalised(utf8: $0, capacity: capacity, stripSeparators: stripSeparators, body) }
+    }
+
+    /// `withNormalised` on UTF-8 bytes.
+    static func withNormalised<R>(
+        utf8 input: UnsafeBufferPointer<UInt8>, capacity: Int, stripSeparators: Bool,
+        _ body: (_ bytes: UnsafeBufferPointer<UInt8>, _ count: Int) -> R
+    ) -> R {
+        // Already normalised (printable ASCII, no lower case, no separator to drop): the bytes as they are.
+        if input.count <= capacity
+            && !input.contains(where: {
+                $0 <= 0x20 || $0 >= 0x7F || ($0 >= 0x61 && $0 <= 0x7A) || (stripSeparators && $0 == 0x2E)
+            })
+        {
+            return body(input, input.count)
+        }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { output in
+            var low = 0
+            var high = input.count
+            while low < high {
+                let width = leadingSpaceWidth(input, at: low, end: high)
+                if width == 0 { break }
+                low += width
             }
+            while high > low {
+                let width = trailingSpaceWidth(input, start: low, end: high)
+                if width == 0 { break }
+                high -= width
+            }
+            var count = 0
+            var index = low
+            while index < high {
+                let byte = input[index]
+                if stripSeparators {
+                    if byte == 0x2E {
+                        index += 1
+                        continue
+                    }
+                    let width = leadingSpaceWidth(input, at: index, end: high)
+                    if width > 0 {
+                        index += width
+                        continue
+                    }
+                }
+                index += 1
+                let character: UInt8
+                if byte < 0x80 {
+                    character = byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte
+                } else if byte & 0xC0 == 0x80 {
+                    continue  // continuation byte of a character already counted
+                } else {
+                    character = placeholder
+                }
+                if count < capacity { output[count] = character }
+                count += 1
+            }
+            return body(UnsafeBufferPointer(rebasing: output[0..<min(count, capacity)]), count)
         }
     }
 

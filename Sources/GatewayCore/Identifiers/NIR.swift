@@ -18,9 +18,11 @@
 public struct NIR: ValidatedIdentifier, CustomDebugStringConvertible, CustomReflectable {
     /// The normalised value: `base13`, followed by the key when the partner gave one (checked);
     /// a key is never added, so what is stored is what was sent, normalised. See `withKey`.
-    public let canonical: String
+    public var canonical: String { characters.string }
     /// The first 13 characters (with `2A`/`2B` kept as letters): the key NIRs are compared on.
-    public let base13: String
+    public var base13: String { characters.prefix(13).string }
+    /// The characters of `canonical`, held inline.
+    private let characters: InlineASCII
     private let storedKey: UInt8
     private let hasKey: Bool
     private let sex: UInt8
@@ -59,17 +61,21 @@ public struct NIR: ValidatedIdentifier, CustomDebugStringConvertible, CustomRefl
     /// Validates a NIR; see the type's documentation for the accepted forms.
     public init(validating raw: String) throws(IdentifierError) {
         let result = RawText.withNormalised(raw, capacity: 15, stripSeparators: true) { bytes, count in
-            NIR.parse(bytes, count: count, raw: raw)
+            NIR.parse(bytes, count: count, raw: { raw })
         }
         self = try result.get()
     }
 
-    private init(
-        canonical: String, base13: String, key: UInt8, hasKey: Bool, sex: UInt8, year: UInt8,
-        month: UInt8
-    ) {
-        self.canonical = canonical
-        self.base13 = base13
+    public init?(validUTF8 utf8: UnsafeBufferPointer<UInt8>) {
+        let result = RawText.withNormalised(utf8: utf8, capacity: 15, stripSeparators: true) { bytes, count in
+            NIR.parse(bytes, count: count, raw: { String(decoding: utf8, as: UTF8.self) })
+        }
+        guard case .success(let nir) = result else { return nil }
+        self = nir
+    }
+
+    private init(characters: InlineASCII, key: UInt8, hasKey: Bool, sex: UInt8, year: UInt8, month: UInt8) {
+        self.characters = characters
         self.storedKey = key
         self.hasKey = hasKey
         self.sex = sex
@@ -78,10 +84,10 @@ public struct NIR: ValidatedIdentifier, CustomDebugStringConvertible, CustomRefl
     }
 
     private static func parse(
-        _ bytes: UnsafeBufferPointer<UInt8>, count: Int, raw: String
+        _ bytes: UnsafeBufferPointer<UInt8>, count: Int, raw: () -> String
     ) -> Result<NIR, IdentifierError> {
         func failure(_ type: IssueType, _ message: String) -> Result<NIR, IdentifierError> {
-            .failure(IdentifierError(type: type, message: message, maskedValue: Masking.nir(raw)))
+            .failure(IdentifierError(type: type, message: message, maskedValue: Masking.nir(raw())))
         }
         if count == 0 { return .failure(IdentifierError(type: .missingCell, message: "NIR absent")) }
         guard count == 13 || count == 15 else {
@@ -137,11 +143,9 @@ public struct NIR: ValidatedIdentifier, CustomDebugStringConvertible, CustomRefl
                 )
             }
         }
-        let base13 = RawText.string(bytes, 0..<13)
         return .success(
             NIR(
-                canonical: count == 13 ? base13 : RawText.string(bytes, 0..<15), base13: base13,
-                key: computed,
+                characters: InlineASCII(UnsafeBufferPointer(rebasing: bytes[0..<count])), key: computed,
                 hasKey: count == 15, sex: sex, year: digits(1), month: month))
     }
 
@@ -207,8 +211,8 @@ public struct NIR: ValidatedIdentifier, CustomDebugStringConvertible, CustomRefl
     private static func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }
 
     /// Whether both NIRs have the same first 13 characters.
-    public static func == (lhs: NIR, rhs: NIR) -> Bool { lhs.base13 == rhs.base13 }
+    public static func == (lhs: NIR, rhs: NIR) -> Bool { lhs.characters.prefix(13) == rhs.characters.prefix(13) }
 
     /// Hashes the first 13 characters, consistently with `==`.
-    public func hash(into hasher: inout Hasher) { hasher.combine(base13) }
+    public func hash(into hasher: inout Hasher) { hasher.combine(characters.prefix(13)) }
 }
