@@ -1,4 +1,5 @@
 import Foundation
+import GatewayFormats
 import GatewayMapping
 import Testing
 
@@ -138,6 +139,41 @@ import Testing
         #expect(full.rejected > 0 && full.duplicates > 0)
         try Self.expectSame(path)
         _ = screened
+    }
+
+    /// The screen vouches for the valid rows itself (else the reports above would agree trivially), and leaves
+    /// every spoilt one to the full path.
+    @Test func screenVouchesForValidRowsOnly() throws {
+        let flow = try #require(Self.flows["ft-inscriptions"])
+        let path = Repo.root.appendingPathComponent("Samples/ft-inscriptions/pe-cg-inscriptions-2026-09.csv").path
+        var options = CSVOptions(requiredColumns: flow.requiredColumns)
+        options.delimiter = flow.delimiter
+        options.encoding = .latin1
+        let reader = try CSVReader(path: path, options: options)
+        var columns: [String: Int] = [:]
+        for (index, name) in reader.header.enumerated() { columns[name.lowercased()] = index }
+        let screen = try #require(
+            RowScreen(
+                flow: flow, header: reader.header, columns: columns,
+                fileNameValues: try flow.fileNameValues(forFile: path)))
+        var scratch = screen.makeScratch()
+        var vouched = 0
+        var rows = 0
+        while let row = try reader.nextRaw() {
+            rows += 1
+            if screen.screen(row, &scratch) != nil { vouched += 1 }
+        }
+        let report = FilePipeline(flow: flow).validate(path: path)
+        #expect(rows > 3 && report.rejected == 0 && vouched == rows)
+
+        let bad = Repo.root.appendingPathComponent("Samples/ft-inscriptions/bad/pe-cg-inscriptions-bad-identifiers.csv")
+        let badReader = try CSVReader(path: bad.path, options: options)
+        var badVouched = 0
+        while let row = try badReader.nextRaw() {
+            if screen.screen(row, &scratch) != nil { badVouched += 1 }
+        }
+        let badReport = FilePipeline(flow: flow).validate(path: bad.path)
+        #expect(badReport.rejected > 0 && badVouched == badReport.accepted)
     }
 
     /// Replaces cell `index` of a `;` row.

@@ -123,17 +123,18 @@ public struct NIR: ValidatedIdentifier, CustomDebugStringConvertible, CustomRefl
                 "Mois de naissance du NIR invalide (positions 4–5) : attendu 01 à 12, ou 20 à 42 ou 50 à 99 "
                     + "pour un mois inconnu")
         }
-        var remainder = 0
+        // Thirteen digits fit in 64 bits: one division.
+        var number: UInt64 = 0
         for index in 0..<13 {
-            var digit = Int(bytes[index]) - 0x30
+            var digit = UInt64(bytes[index] &- 0x30)
             if corsican && index == 5 {
                 digit = 1
             } else if corsican && index == 6 {
                 digit = bytes[6] == 0x41 ? 9 : 8
             }
-            remainder = (remainder * 10 + digit) % 97
+            number = number &* 10 &+ digit
         }
-        let computed = UInt8(97 - remainder)
+        let computed = UInt8(97 - number % 97)
         if count == 15 {
             let given = digits(13)
             guard given == computed else {
