@@ -136,31 +136,26 @@ public final class CSVReader {
 
     /// The next record, or nil at the end of the file.
     public func next() throws(FormatError) -> CSVRecord? {
-        if let failure { throw failure }
-        let scanned: ScannedRecord
-        do {
-            guard let record = try scanRecord() else { return nil }
-            scanned = record
-        } catch {
-            failure = error
-            throw error
-        }
+        guard let scanned = try scanNext() else { return nil }
         return try decode(scanned, tolerant: false)
     }
 
     /// The next record as scanned, its cells as bytes (valid until the next read), or nil at the end of the file.
     /// The same checks as `next()` run on it (encoding included); `decoded()` gives what `next()` would have.
     public func nextRaw() throws(FormatError) -> CSVRawRecord? {
+        guard let scanned = try scanNext() else { return nil }
+        return try raw(scanned, tolerant: false)
+    }
+
+    /// The next record's bounds; a failure is kept, and thrown again by every later read.
+    private func scanNext() throws(FormatError) -> ScannedRecord? {
         if let failure { throw failure }
-        let scanned: ScannedRecord
         do {
-            guard let record = try scanRecord() else { return nil }
-            scanned = record
+            return try scanRecord()
         } catch {
             failure = error
             throw error
         }
-        return try raw(scanned, tolerant: false)
     }
 
     // MARK: - Header

@@ -24,22 +24,17 @@ public struct INSEECommune: ValidatedIdentifier {
 
     /// Validates an INSEE commune code; see the type's documentation.
     public init(validating raw: String) throws(IdentifierError) {
-        characters = try RawText.withNormalised(raw, capacity: 5, stripSeparators: false) { bytes, count in
-            Self.parse(bytes, count: count, raw: { raw })
-        }.get()
+        characters = try RawText.parsed(raw, capacity: 5, Self.parse)
     }
 
     public init?(validUTF8 utf8: UnsafeBufferPointer<UInt8>) {
-        let result = RawText.withNormalised(utf8: utf8, capacity: 5, stripSeparators: false) { bytes, count in
-            Self.parse(bytes, count: count, raw: { String(decoding: utf8, as: UTF8.self) })
-        }
-        guard case .success(let characters) = result else { return nil }
+        guard let characters = RawText.parsed(utf8: utf8, capacity: 5, Self.parse) else { return nil }
         self.characters = characters
     }
 
     /// The characters of normalised bytes (`count` characters before truncation), or why they are refused.
     private static func parse(
-        _ bytes: UnsafeBufferPointer<UInt8>, count: Int, raw: () -> String
+        _ bytes: UnsafeBufferPointer<UInt8>, _ count: Int, _ raw: () -> String
     ) -> Result<InlineASCII, IdentifierError> {
         func failure(_ type: IssueType, _ message: String) -> Result<InlineASCII, IdentifierError> {
             .failure(IdentifierError(type: type, message: message, maskedValue: RawText.plain(raw())))

@@ -94,6 +94,29 @@ enum RawText {
         return text.withUTF8 { withNormalised(utf8: $0, capacity: capacity, stripSeparators: stripSeparators, body) }
     }
 
+    /// `parse` on the normalised characters of `raw` (no separator stripped), for the identifiers held inline.
+    static func parsed(
+        _ raw: String, capacity: Int,
+        _ parse: (_ bytes: UnsafeBufferPointer<UInt8>, _ count: Int, _ raw: () -> String) -> Result<
+            InlineASCII, IdentifierError
+        >
+    ) throws(IdentifierError) -> InlineASCII {
+        try withNormalised(raw, capacity: capacity, stripSeparators: false) { parse($0, $1, { raw }) }.get()
+    }
+
+    /// The same on UTF-8 bytes; nil when refused.
+    static func parsed(
+        utf8: UnsafeBufferPointer<UInt8>, capacity: Int,
+        _ parse: (_ bytes: UnsafeBufferPointer<UInt8>, _ count: Int, _ raw: () -> String) -> Result<
+            InlineASCII, IdentifierError
+        >
+    ) -> InlineASCII? {
+        let result = withNormalised(utf8: utf8, capacity: capacity, stripSeparators: false) {
+            parse($0, $1, { String(decoding: utf8, as: UTF8.self) })
+        }
+        return try? result.get()
+    }
+
     /// `withNormalised` on UTF-8 bytes.
     static func withNormalised<R>(
         utf8 input: UnsafeBufferPointer<UInt8>, capacity: Int, stripSeparators: Bool,
