@@ -101,8 +101,9 @@ let package = Package(
         .testTarget(
             name: "GatewayServerTests",
             dependencies: [
-                "GatewayServer", "GatewayStore", "GatewayMapping",
+                "GatewayServer", "GatewayStore", "GatewayMapping", "GatewayPipeline",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
             ]),
     ],
     swiftLanguageModes: [.v6]

@@ -16,7 +16,9 @@ public final class GatewayMetrics: Sendable {
     ]
 
     /// Records of one import, by flow and outcome (accepted, duplicate, quarantined), and the file's outcome.
-    func imported(flow: String, fileOutcome: String, accepted: Int, duplicates: Int, quarantined: Int, seconds: Duration) {
+    func imported(
+        flow: String, fileOutcome: String, accepted: Int, duplicates: Int, quarantined: Int, seconds: Duration
+    ) {
         for (outcome, count) in [("accepted", accepted), ("duplicate", duplicates), ("quarantined", quarantined)]
         where count > 0 {
             registry.makeCounter(

@@ -60,7 +60,8 @@ extension GatewayAPI {
             guard caller.scopes.contains("flow:\(flow.id):out") else { continue }
             switch flow.record.entity.name {
             case "candidate" where flow.partner == partner:
-                areas.append(OutboxArea(name: "candidates", flow: flow.id, folder: root.appendingPathComponent(partner)))
+                areas.append(
+                    OutboxArea(name: "candidates", flow: flow.id, folder: root.appendingPathComponent(partner)))
             case "status-alert":
                 areas.append(
                     OutboxArea(

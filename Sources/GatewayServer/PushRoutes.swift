@@ -32,7 +32,8 @@ extension GatewayAPI {
         if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
             throw APIError(.unsupportedMediaType, "unsupported-media-type", "Content-Type application/json attendu.")
         }
-        let upload = try Upload(directory: configuration.uploadDirectory, name: "depot-api-\(flow.id)-\(Self.stamp()).json")
+        let upload = try Upload(
+            directory: configuration.uploadDirectory, name: "depot-api-\(flow.id)-\(Self.stamp()).json")
         defer { upload.remove() }
         try await receive(request, into: upload, recordsArrayKey: layout.jsonArrayKey ?? "")
         return try await importUpload(upload, flow: flow, route, request, context, action: "push-records")

@@ -128,7 +128,8 @@ struct Keys: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Les clés (préfixe, partenaire, portées), jamais la clé.")
+        static let configuration = CommandConfiguration(
+            abstract: "Les clés (préfixe, partenaire, portées), jamais la clé.")
 
         @OptionGroup var common: CommonOptions
         @OptionGroup var storeOptions: StoreOptions
