@@ -52,7 +52,10 @@ struct APIFixture: Sendable {
         return logger
     }()
 
-    init(storePath: String? = nil, configure: (inout APIConfiguration) -> Void = { _ in }) throws {
+    init(
+        storePath: String? = nil, logger: Logger = APIFixture.silent,
+        configure: (inout APIConfiguration) -> Void = { _ in }
+    ) throws {
         directory = try TempDirectory()
         store = try storePath.map { try GatewayStore(path: $0) } ?? GatewayStore(path: directory.path("g.sqlite"))
         let flows = try MappingLoader.loadAll(directory: Repo.mappings)
@@ -64,7 +67,7 @@ struct APIFixture: Sendable {
         configure(&configuration)
         api = GatewayAPI(
             store: store, flows: flows, programmes: programmes, structures: structures,
-            configuration: configuration, logger: Self.silent)
+            configuration: configuration, logger: logger)
         admin = try store.createAPIKey(partner: "departement", scopes: ["admin"]).key
         jobConnexion = try store.createAPIKey(
             partner: "job-connexion", scopes: ["flow:jobconnexion-cv:in", "flow:rejection-notices:out"]
