@@ -15,8 +15,12 @@ extension GatewayAPI {
             try request.uri.queryParameters.get("name").map { try Self.fileName(String($0)) }
             ?? "depot-api-\(flow.id)-\(Self.stamp())"
         let upload = try Upload(directory: configuration.uploadDirectory, name: name)
-        defer { upload.remove() }
-        try await receive(request, into: upload, recordsArrayKey: nil)
+        do {
+            try await receive(request, into: upload, recordsArrayKey: nil)
+        } catch {
+            upload.remove()
+            throw error
+        }
         return try await importUpload(upload, flow: flow, route, request, context, action: "push-file")
     }
 
@@ -34,8 +38,12 @@ extension GatewayAPI {
         }
         let upload = try Upload(
             directory: configuration.uploadDirectory, name: "depot-api-\(flow.id)-\(Self.stamp()).json")
-        defer { upload.remove() }
-        try await receive(request, into: upload, recordsArrayKey: layout.jsonArrayKey ?? "")
+        do {
+            try await receive(request, into: upload, recordsArrayKey: layout.jsonArrayKey ?? "")
+        } catch {
+            upload.remove()
+            throw error
+        }
         return try await importUpload(upload, flow: flow, route, request, context, action: "push-records")
     }
 
@@ -92,8 +100,11 @@ extension GatewayAPI {
         let partner = context.caller?.partner ?? flow.partner
         let (store, keep, logger) = (store, configuration.keepDirectory, logger)
         let started = ContinuousClock.now
+        // The upload is removed by the import's own thread once it is done, not here: after a request timeout the
+        // import still runs to its end, and must find its file.
         var report = try await offload {
-            try FilePipeline(flow: flow, logger: logger).importFile(
+            defer { upload.remove() }
+            return try FilePipeline(flow: flow, logger: logger).importFile(
                 path: upload.path, store: store, partner: partner, keepDirectory: keep)
         }
         report.file = upload.name

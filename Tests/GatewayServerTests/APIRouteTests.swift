@@ -148,7 +148,7 @@ struct APIRouteTests {
     @Test("Rate limit per key: a token bucket, 429 with Retry-After, other keys unaffected")
     func rateLimit() async throws {
         let fixture = try APIFixture {
-            $0.rateLimit = 0.5
+            $0.rateLimit = 0.001
             $0.rateBurst = 3
         }
         try await fixture.app().test(.router) { client in
@@ -178,6 +178,17 @@ struct APIRouteTests {
             #expect(response.status == .serviceUnavailable)
             #expect(response.errorCode == "timeout")
         }
+        // The import under way runs to its end, wholly, and its upload is removed after it.
+        var files: [ReceivedFile] = []
+        for _ in 0..<100 {
+            files = try fixture.store.receivedFiles()
+            let uploads =
+                (try? FileManager.default.contentsOfDirectory(atPath: fixture.directory.path("uploads"))) ?? []
+            if !files.isEmpty && uploads.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(files.count == 1 && files.first?.outcome == "applied" && files.first?.records == 3)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.directory.path("uploads")).isEmpty)
     }
 
     /// A store with the samples of a sourcing run: CAF, job posts, operators' follow-up, CVs; candidates written.
