@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Canonical model, identifiers, validation vocabulary, status-change derivation: no I/O.
@@ -43,6 +44,15 @@ let package = Package(
                 "GatewayCore", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict),
+        // PostgreSQL for several gateway instances on one database: so far the keys, the audit log and the shared
+        // work claims (SKIP LOCKED); the records' store is still SQLite only.
+        .target(
+            name: "GatewayStorePostgres",
+            dependencies: [
+                "GatewayStore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         // File pipeline: hash, read, map, validate, store, report.
@@ -98,6 +108,11 @@ let package = Package(
             ],
             // Expected outputs of the emitters, read by the tests from the source tree.
             exclude: ["Golden"]),
+        .testTarget(
+            name: "GatewayStorePostgresTests",
+            dependencies: [
+                "GatewayStore", "GatewayStorePostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]),
         .testTarget(
             name: "GatewayServerTests",
             dependencies: [

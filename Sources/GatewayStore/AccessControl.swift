@@ -12,6 +12,17 @@ public struct APIKeyRecord: Sendable, Codable, Equatable {
     public var label: String?
     public var createdAt: String
     public var revokedAt: String?
+
+    public init(
+        keyID: String, partner: String, scopes: [String], label: String?, createdAt: String, revokedAt: String?
+    ) {
+        self.keyID = keyID
+        self.partner = partner
+        self.scopes = scopes
+        self.label = label
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
 }
 
 /// One access to personal data (or to the gateway's state): who, what, when, why.
@@ -83,6 +94,21 @@ extension Schema {
                     );
                     CREATE INDEX audit_log_at ON audit_log(at);
                     CREATE INDEX audit_log_partner ON audit_log(partner, at);
+                    -- Work that several gateway instances share (a pushed file, a scheduled exchange): each item is
+                    -- claimed by one instance, for a lease, and done once.
+                    CREATE TABLE work_item (
+                        id INTEGER PRIMARY KEY,
+                        kind TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        -- pending | claimed | done
+                        state TEXT NOT NULL DEFAULT 'pending',
+                        claimed_by TEXT,
+                        claimed_until TEXT,
+                        outcome TEXT,
+                        created_at TEXT NOT NULL,
+                        UNIQUE (kind, key)
+                    );
+                    CREATE INDEX work_item_pending ON work_item(kind, state, id);
                     """)
         }
     }
@@ -94,17 +120,22 @@ extension GatewayStore {
         SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
-    /// Creates a key for `partner` with `scopes`; returns the key (shown once, never stored) and its record.
-    public func createAPIKey(partner: String, scopes: [String], label: String? = nil) throws -> (
-        key: String, record: APIKeyRecord
-    ) {
+    /// A new key (`igw_<8 characters>_<secret>`, 32 random bytes) and its public prefix.
+    public static func newKey() -> (key: String, keyID: String) {
         var bytes = [UInt8](repeating: 0, count: 32)
         var generator = SystemRandomNumberGenerator()
         for index in bytes.indices { bytes[index] = UInt8.random(in: .min ... .max, using: &generator) }
         let secret = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
         let keyID = "igw_" + secret.prefix(8)
-        let key = keyID + "_" + secret.dropFirst(8)
+        return (keyID + "_" + secret.dropFirst(8), keyID)
+    }
+
+    /// Creates a key for `partner` with `scopes`; returns the key (shown once, never stored) and its record.
+    public func createAPIKey(partner: String, scopes: [String], label: String? = nil) throws -> (
+        key: String, record: APIKeyRecord
+    ) {
+        let (key, keyID) = Self.newKey()
         let record = APIKeyRecord(
             keyID: keyID, partner: partner, scopes: scopes, label: label, createdAt: Self.now(), revokedAt: nil)
         try dbWriter.write { db in
