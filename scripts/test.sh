@@ -3,7 +3,9 @@
 # The CNAF schema is read from ../shared/formats/cnaf/vrsb0801.xsd (the shared folder beside the clone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh --with-lint
+with_postgres=""
+[ -d Tests/GatewayStorePostgresTests ] && with_postgres="--with-postgres"
+bash scripts/setup.sh --with-lint $with_postgres
 
 echo "== swift format lint"
 swift format lint --strict --recursive --parallel Package.swift Sources Tests
@@ -13,6 +15,13 @@ hadolint Dockerfile
 
 echo "== build (the CLI is exercised by the end-to-end tests)"
 swift build
+
+if [ -n "$with_postgres" ]; then
+    echo "== PostgreSQL on loopback for the shared-store tests"
+    read -r pg_dir GATEWAY_TEST_POSTGRES_URL < <(bash scripts/postgres-test.sh start)
+    export GATEWAY_TEST_POSTGRES_URL
+    trap 'bash scripts/postgres-test.sh stop "$pg_dir"' EXIT
+fi
 
 echo "== tests"
 swift test 2>&1 | tee .build/test-output.txt

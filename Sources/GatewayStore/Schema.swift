@@ -174,6 +174,8 @@ enum Schema {
                     );
                     """)
         }
+        // After every other migration: the API's keys and audit log (AccessControl.swift).
+        registerAPI(&migrator)
         return migrator
     }
 }

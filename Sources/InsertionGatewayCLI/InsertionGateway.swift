@@ -5,7 +5,7 @@ import GatewayMapping
 import Logging
 
 @main
-struct InsertionGateway: ParsableCommand {
+struct InsertionGateway: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "insertion-gateway",
         abstract:
@@ -14,6 +14,8 @@ struct InsertionGateway: ParsableCommand {
         subcommands: [
             Validate.self, Import.self, Export.self, Flows.self, People.self, Source.self, Alerts.self, Notice.self,
             Check.self, Report.self,
+            // Issue 6: the HTTP API, its keys, the audit log, retention and the right of access.
+            API.self, Keys.self, Audit.self, Purge.self,
         ])
 }
 

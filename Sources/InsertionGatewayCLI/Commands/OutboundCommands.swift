@@ -139,7 +139,7 @@ struct Notice: ParsableCommand {
 
 struct People: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Les personnes vues par les partenaires.", subcommands: [Show.self])
+        abstract: "Les personnes vues par les partenaires.", subcommands: [Show.self, Export.self])
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -15,6 +15,15 @@ struct Tabular {
         case table, csv, json
     }
 
+    init(columns: [String], rows: [[String]]) {
+        self.columns = columns
+        self.rows = rows
+    }
+
+    init(_ report: ReportRows) {
+        self.init(columns: report.columns, rows: report.rows)
+    }
+
     func write(_ format: Format) throws {
         switch format {
         case .table:
@@ -57,76 +66,24 @@ struct RuleInputs {
     }
 }
 
-/// The columns and cells of a finding, for every output.
+/// The columns and cells of a finding, for every output (defined once in GatewayReports, shared with the API).
 enum FindingCells {
-    static let columns = [
-        "severite", "regle", "structure", "referent", "fiche", "accompagnement", "personne", "echeance", "depuis",
-        "message",
-    ]
+    static let columns = ReportRows.findingColumns
 
-    static func row(_ finding: Finding) -> [String] {
-        [
-            finding.severity.rawValue, finding.rule.rawValue, finding.operatorCode, finding.referent ?? "",
-            finding.fiche?.rawValue ?? "", finding.accompanimentID ?? "", finding.personKey ?? "",
-            finding.due?.iso ?? "", finding.since?.iso ?? "", finding.message,
-        ]
-    }
+    static func row(_ finding: Finding) -> [String] { ReportRows.finding(finding) }
 }
 
 /// The CV-deposit report as rows: by programme, structure and référent, with who is missing and why.
 enum CVDepositCells {
-    static func table(_ report: CVDepositReport) -> Tabular {
-        var rows: [[String]] = []
-        for (level, lines) in [
-            ("programme", report.byProgramme), ("structure", report.byStructure), ("referent", report.byReferent),
-        ] {
-            for line in lines {
-                rows.append([
-                    level, line.fiche.rawValue, line.operatorCode ?? "", line.referent ?? "", String(line.jobReady),
-                    String(line.deposited), percent(line.rate.map { $0 * 100 }),
-                    String(format: "%.0f %%", line.requiredPercent),
-                    line.missing.map { "\($0.personKey) [\($0.accompanimentID), \($0.reason.rawValue)]" }
-                        .joined(separator: " ; "),
-                ])
-            }
-        }
-        return Tabular(
-            columns: [
-                "niveau", "fiche", "structure", "referent", "prets_emploi", "cv_deposes", "taux", "objectif",
-                "manquants",
-            ], rows: rows)
-    }
+    static func table(_ report: CVDepositReport) -> Tabular { Tabular(ReportRows.cvDeposit(report)) }
 }
 
 /// The indicators per fiche and structure as rows, each rate with its target and whether it is met.
 enum IndicatorCells {
-    static func table(_ indicators: Indicators) -> Tabular {
-        func rate(_ rate: Indicators.Rate) -> [String] {
-            [
-                "\(rate.numerator)/\(rate.denominator)", percent(rate.percent),
-                rate.targetPercent.map { String(format: "%.0f %%", $0) } ?? "",
-                rate.meetsTarget.map { $0 ? "oui" : "non" } ?? "",
-            ]
-        }
-        return Tabular(
-            columns: [
-                "fiche", "structure", "accompagnes", "termines", "reprise", "taux_reprise", "cible_reprise",
-                "reprise_atteinte", "sortie_emploi", "taux_sortie_emploi", "cible_sortie_emploi", "sortie_atteinte",
-            ],
-            rows: (indicators.byFiche + indicators.byFicheAndStructure).map { result in
-                [
-                    result.fiche.rawValue, result.operatorCode ?? "toutes", String(result.accompanied),
-                    String(result.ended),
-                ]
-                    + rate(result.repriseActivite) + rate(result.sortieEmploi)
-            })
-    }
+    static func table(_ indicators: Indicators) -> Tabular { Tabular(ReportRows.indicators(indicators)) }
 }
 
-func percent(_ value: Double?) -> String {
-    guard let value else { return "—" }
-    return String(format: "%.1f %%", value)
-}
+func percent(_ value: Double?) -> String { ReportRows.percent(value) }
 
 func ficheLabel(_ fiche: Fiche, _ programmes: ProgrammeCatalogue) -> String {
     programmes.programmes[fiche]?.title ?? "fiche \(fiche.rawValue)"
@@ -248,30 +205,10 @@ struct Report: ParsableCommand {
             guard start <= end else { throw ValidationError("--from doit précéder --to") }
             let indicators = Indicators.compute(inputs.cases, programmes: inputs.programmes, from: start, to: end)
             try IndicatorCells.table(indicators).write(format)
-            let per = (indicators.perTotal.map { [$0] } ?? []) + indicators.perByStructure
-            guard !per.isEmpty else { return }
+            let per = ReportRows.per(indicators)
+            guard !per.rows.isEmpty else { return }
             if format == .table { Output.line("\nParcours emploi renforcé (Isère) :") }
-            try Tabular(
-                columns: [
-                    "structure", "accompagnes", "entrees", "avec_cer", "taux_cer", "actions", "actions_employeur",
-                    "actions_par_personne", "actions_collectives", "participations_collectives", "termines",
-                    "duree_moyenne_jours", "sorties", "sorties_par_type", "reorientations",
-                ],
-                rows: per.map { result in
-                    [
-                        result.operatorCode ?? "toutes", String(result.accompanied), String(result.newEntries),
-                        String(result.withCER), percent(result.cerRate.percent), String(result.actions),
-                        String(result.employerActions),
-                        result.actionsPerPerson.map { String(format: "%.1f", $0) } ?? "—",
-                        String(result.collectiveSessions), String(result.collectiveParticipations),
-                        String(result.ended),
-                        result.meanDurationDays.map { String(format: "%.0f", $0) } ?? "—", String(result.exits),
-                        result.exitsByType.sorted { $0.key.rawValue < $1.key.rawValue }
-                            .map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", "),
-                        String(result.reorientations),
-                    ]
-                }
-            ).write(format)
+            try Tabular(per).write(format)
         }
     }
 
@@ -384,67 +321,20 @@ extension Report {
     }
 }
 
-/// Fills the dashboard's view model from the rules, the CV report and the indicators.
+/// Fills the dashboard's view model from the rules, the CV report and the indicators (in GatewayReports, shared
+/// with the API).
 enum DashboardBuilder {
     static func data(inputs: RuleInputs, from: LocalDate, to: LocalDate) -> DashboardData {
-        data(
-            inputs: inputs, from: from, to: to,
-            indicators: Indicators.compute(inputs.cases, programmes: inputs.programmes, from: from, to: to),
-            cv: CVDepositReport.compute(inputs.cases, programmes: inputs.programmes, asOf: to),
-            findings: RuleChecks.findings(
-                inputs.cases, programmes: inputs.programmes, structures: inputs.structures, asOf: to))
+        DashboardAssembly.data(
+            programmes: inputs.programmes, structures: inputs.structures, cases: inputs.cases, from: from, to: to)
     }
 
     static func data(
         inputs: RuleInputs, from: LocalDate, to: LocalDate, indicators: Indicators, cv: CVDepositReport,
         findings: [Finding]
     ) -> DashboardData {
-        let programmes = (indicators.byFiche + indicators.byFicheAndStructure).map { result in
-            ProgrammeRow(
-                ficheCode: result.fiche.rawValue, label: ficheLabel(result.fiche, inputs.programmes),
-                structure: result.operatorCode.map { inputs.structures.structures[$0]?.name ?? $0 } ?? "toutes",
-                accompanied: result.accompanied, repriseRate: result.repriseActivite.percent.map { $0 / 100 },
-                repriseTarget: result.repriseActivite.targetPercent.map { $0 / 100 },
-                sortieEmploiRate: result.sortieEmploi.percent.map { $0 / 100 },
-                sortieEmploiTarget: result.sortieEmploi.targetPercent.map { $0 / 100 })
-        }
-        let cvRows = cv.byStructure.map { line in
-            CVDepositRow(
-                programme: "fiche \(line.fiche.rawValue)",
-                structure: line.operatorCode.map { inputs.structures.structures[$0]?.name ?? $0 } ?? "—",
-                jobReady: line.jobReady, deposited: line.deposited)
-        }
-        // Entries by the month an accompaniment starts, exits by the month it ends, within the period.
-        var entries: [String: Int] = [:]
-        var exits: [String: Int] = [:]
-        func month(_ date: LocalDate) -> String { String(date.iso.prefix(7)) }
-        for followed in inputs.cases {
-            let accompaniment = followed.accompaniment
-            if accompaniment.startDate >= from && accompaniment.startDate <= to {
-                entries[month(accompaniment.startDate), default: 0] += 1
-            }
-            if let end = accompaniment.exit?.date ?? accompaniment.endDate, end >= from, end <= to {
-                exits[month(end), default: 0] += 1
-            }
-        }
-        var months: [String] = []
-        var cursor = LocalDate(year: from.year, month: from.month, day: 1) ?? from
-        while cursor <= to {
-            months.append(month(cursor))
-            cursor = cursor.adding(months: 1)
-        }
-        let monthly = months.map { MonthRow(month: $0, entries: entries[$0] ?? 0, exits: exits[$0] ?? 0) }
-        let severities = Finding.Severity.allCases.reversed().map { severity in
-            SeverityCount(
-                severity: severity.rawValue, count: findings.filter { $0.severity == severity }.count)
-        }
-        return DashboardData(
-            title: "Tableau de bord de l'insertion RSA", generatedOn: to.iso,
-            period: DashboardPeriod(from: from.iso, to: to.iso), programmes: programmes, cvDeposit: cvRows,
-            monthly: monthly, findings: severities,
-            notes: [
-                "\(inputs.cases.count) accompagnement(s) lus ; \(inputs.cases.filter { $0.rightState == nil }.count) sans personne rapprochée des fichiers CNAF.",
-                "Définitions des indicateurs : docs/indicators.md ; programmes et cibles : Mappings/programmes.yaml.",
-            ])
+        DashboardAssembly.data(
+            programmes: inputs.programmes, structures: inputs.structures, cases: inputs.cases, from: from, to: to,
+            indicators: indicators, cv: cv, findings: findings)
     }
 }

@@ -1,0 +1,182 @@
+import Foundation
+import GatewayCore
+
+/// A report as named columns and rows of text cells: what the CLI prints (table, CSV, JSON) and the API sends.
+public struct ReportRows: Sendable, Equatable {
+    public var columns: [String]
+    public var rows: [[String]]
+
+    public init(columns: [String], rows: [[String]]) {
+        self.columns = columns
+        self.rows = rows
+    }
+
+    /// The rows as objects keyed by column, for JSON.
+    public var objects: [[String: String]] {
+        rows.map { row in Dictionary(uniqueKeysWithValues: zip(columns, row)) }
+    }
+
+    /// The programme rule findings, one row each; the person named by a masked key only.
+    public static func findings(_ findings: [Finding]) -> ReportRows {
+        ReportRows(columns: findingColumns, rows: findings.map(finding))
+    }
+
+    public static let findingColumns = [
+        "severite", "regle", "structure", "referent", "fiche", "accompagnement", "personne", "echeance", "depuis",
+        "message",
+    ]
+
+    public static func finding(_ finding: Finding) -> [String] {
+        [
+            finding.severity.rawValue, finding.rule.rawValue, finding.operatorCode, finding.referent ?? "",
+            finding.fiche?.rawValue ?? "", finding.accompanimentID ?? "", finding.personKey ?? "",
+            finding.due?.iso ?? "", finding.since?.iso ?? "", finding.message,
+        ]
+    }
+
+    /// The CV-deposit report by programme, structure and référent, with who is missing (masked) and why.
+    public static func cvDeposit(_ report: CVDepositReport) -> ReportRows {
+        var rows: [[String]] = []
+        for (level, lines) in [
+            ("programme", report.byProgramme), ("structure", report.byStructure), ("referent", report.byReferent),
+        ] {
+            for line in lines {
+                rows.append([
+                    level, line.fiche.rawValue, line.operatorCode ?? "", line.referent ?? "", String(line.jobReady),
+                    String(line.deposited), percent(line.rate.map { $0 * 100 }),
+                    String(format: "%.0f %%", line.requiredPercent),
+                    line.missing.map { "\($0.personKey) [\($0.accompanimentID), \($0.reason.rawValue)]" }
+                        .joined(separator: " ; "),
+                ])
+            }
+        }
+        return ReportRows(
+            columns: [
+                "niveau", "fiche", "structure", "referent", "prets_emploi", "cv_deposes", "taux", "objectif",
+                "manquants",
+            ], rows: rows)
+    }
+
+    /// The indicators per fiche and structure, each rate with its target and whether it is met.
+    public static func indicators(_ indicators: Indicators) -> ReportRows {
+        func rate(_ rate: Indicators.Rate) -> [String] {
+            [
+                "\(rate.numerator)/\(rate.denominator)", percent(rate.percent),
+                rate.targetPercent.map { String(format: "%.0f %%", $0) } ?? "",
+                rate.meetsTarget.map { $0 ? "oui" : "non" } ?? "",
+            ]
+        }
+        return ReportRows(
+            columns: [
+                "fiche", "structure", "accompagnes", "termines", "reprise", "taux_reprise", "cible_reprise",
+                "reprise_atteinte", "sortie_emploi", "taux_sortie_emploi", "cible_sortie_emploi", "sortie_atteinte",
+            ],
+            rows: (indicators.byFiche + indicators.byFicheAndStructure).map { result in
+                [
+                    result.fiche.rawValue, result.operatorCode ?? "toutes", String(result.accompanied),
+                    String(result.ended),
+                ]
+                    + rate(result.repriseActivite) + rate(result.sortieEmploi)
+            })
+    }
+
+    /// Isère's PER indicators, in total then per structure (no rows when no PER accompaniment is read).
+    public static func per(_ indicators: Indicators) -> ReportRows {
+        let per = (indicators.perTotal.map { [$0] } ?? []) + indicators.perByStructure
+        return ReportRows(
+            columns: [
+                "structure", "accompagnes", "entrees", "avec_cer", "taux_cer", "actions", "actions_employeur",
+                "actions_par_personne", "actions_collectives", "participations_collectives", "termines",
+                "duree_moyenne_jours", "sorties", "sorties_par_type", "reorientations",
+            ],
+            rows: per.map { result in
+                [
+                    result.operatorCode ?? "toutes", String(result.accompanied), String(result.newEntries),
+                    String(result.withCER), percent(result.cerRate.percent), String(result.actions),
+                    String(result.employerActions),
+                    result.actionsPerPerson.map { String(format: "%.1f", $0) } ?? "—",
+                    String(result.collectiveSessions), String(result.collectiveParticipations),
+                    String(result.ended),
+                    result.meanDurationDays.map { String(format: "%.0f", $0) } ?? "—", String(result.exits),
+                    result.exitsByType.sorted { $0.key.rawValue < $1.key.rawValue }
+                        .map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", "),
+                    String(result.reorientations),
+                ]
+            })
+    }
+
+    /// A percentage with one decimal, or a dash when there is nothing to divide.
+    public static func percent(_ value: Double?) -> String {
+        guard let value else { return "—" }
+        return String(format: "%.1f %%", value)
+    }
+}
+
+/// Fills the dashboard's view model from the rules, the CV report and the indicators.
+public enum DashboardAssembly {
+    /// Computes the indicators, the CV deposit and the findings, then the view model.
+    public static func data(
+        programmes: ProgrammeCatalogue, structures: StructureCatalogue, cases: [FollowedCase], from: LocalDate,
+        to: LocalDate
+    ) -> DashboardData {
+        data(
+            programmes: programmes, structures: structures, cases: cases, from: from, to: to,
+            indicators: Indicators.compute(cases, programmes: programmes, from: from, to: to),
+            cv: CVDepositReport.compute(cases, programmes: programmes, asOf: to),
+            findings: RuleChecks.findings(cases, programmes: programmes, structures: structures, asOf: to))
+    }
+
+    public static func data(
+        programmes: ProgrammeCatalogue, structures: StructureCatalogue, cases: [FollowedCase], from: LocalDate,
+        to: LocalDate, indicators: Indicators, cv: CVDepositReport, findings: [Finding]
+    ) -> DashboardData {
+        func ficheLabel(_ fiche: Fiche) -> String { programmes.programmes[fiche]?.title ?? "fiche \(fiche.rawValue)" }
+        let programmeRows = (indicators.byFiche + indicators.byFicheAndStructure).map { result in
+            ProgrammeRow(
+                ficheCode: result.fiche.rawValue, label: ficheLabel(result.fiche),
+                structure: result.operatorCode.map { structures.structures[$0]?.name ?? $0 } ?? "toutes",
+                accompanied: result.accompanied, repriseRate: result.repriseActivite.percent.map { $0 / 100 },
+                repriseTarget: result.repriseActivite.targetPercent.map { $0 / 100 },
+                sortieEmploiRate: result.sortieEmploi.percent.map { $0 / 100 },
+                sortieEmploiTarget: result.sortieEmploi.targetPercent.map { $0 / 100 })
+        }
+        let cvRows = cv.byStructure.map { line in
+            CVDepositRow(
+                programme: "fiche \(line.fiche.rawValue)",
+                structure: line.operatorCode.map { structures.structures[$0]?.name ?? $0 } ?? "—",
+                jobReady: line.jobReady, deposited: line.deposited)
+        }
+        // Entries by the month an accompaniment starts, exits by the month it ends, within the period.
+        var entries: [String: Int] = [:]
+        var exits: [String: Int] = [:]
+        func month(_ date: LocalDate) -> String { String(date.iso.prefix(7)) }
+        for followed in cases {
+            let accompaniment = followed.accompaniment
+            if accompaniment.startDate >= from && accompaniment.startDate <= to {
+                entries[month(accompaniment.startDate), default: 0] += 1
+            }
+            if let end = accompaniment.exit?.date ?? accompaniment.endDate, end >= from, end <= to {
+                exits[month(end), default: 0] += 1
+            }
+        }
+        var months: [String] = []
+        var cursor = LocalDate(year: from.year, month: from.month, day: 1) ?? from
+        while cursor <= to {
+            months.append(month(cursor))
+            cursor = cursor.adding(months: 1)
+        }
+        let monthly = months.map { MonthRow(month: $0, entries: entries[$0] ?? 0, exits: exits[$0] ?? 0) }
+        let severities = Finding.Severity.allCases.reversed().map { severity in
+            SeverityCount(
+                severity: severity.rawValue, count: findings.filter { $0.severity == severity }.count)
+        }
+        return DashboardData(
+            title: "Tableau de bord de l'insertion RSA", generatedOn: to.iso,
+            period: DashboardPeriod(from: from.iso, to: to.iso), programmes: programmeRows, cvDeposit: cvRows,
+            monthly: monthly, findings: severities,
+            notes: [
+                "\(cases.count) accompagnement(s) lus ; \(cases.filter { $0.rightState == nil }.count) sans personne rapprochée des fichiers CNAF.",
+                "Définitions des indicateurs : docs/indicators.md ; programmes et cibles : Mappings/programmes.yaml.",
+            ])
+    }
+}

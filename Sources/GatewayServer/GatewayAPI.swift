@@ -1,0 +1,218 @@
+import Foundation
+import GatewayCore
+import GatewayMapping
+import GatewayPipeline
+import GatewayStore
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// How the API server runs: where its data is, and its limits.
+public struct APIConfiguration: Sendable {
+    /// Where `/outbox` files are read (what `source`, `alerts` and `notice` write).
+    public var outboxDirectory: String
+    /// Where refused and unreadable pushed files are kept (as `import` does).
+    public var keepDirectory: String
+    /// Where uploads are written while they are imported (removed after).
+    public var uploadDirectory: String
+    /// Largest request body accepted, in bytes.
+    public var maxBodyBytes = 64 << 20
+    /// Requests a second per key, on average (0: no limit), and at once.
+    public var rateLimit: Double = 20
+    public var rateBurst: Double = 40
+    /// Longest time a request may take before the client is answered 503.
+    public var requestTimeout: Duration = .seconds(120)
+    /// An idle connection is closed after this many seconds.
+    public var idleTimeoutSeconds: Int64 = 60
+
+    public init(outboxDirectory: String, keepDirectory: String, uploadDirectory: String) {
+        self.outboxDirectory = outboxDirectory
+        self.keepDirectory = keepDirectory
+        self.uploadDirectory = uploadDirectory
+    }
+}
+
+/// The HTTP API over the gateway's pipeline, store and reports. `buildRouter()` for tests, `buildApplication`
+/// to serve.
+public struct GatewayAPI: Sendable {
+    public let store: GatewayStore
+    public let flows: [String: FlowMapping]
+    public let programmes: ProgrammeCatalogue
+    public let structures: StructureCatalogue
+    public let configuration: APIConfiguration
+    public let metrics: GatewayMetrics
+    public let logger: Logger
+    let limiter: RateLimiter
+
+    public init(
+        store: GatewayStore, flows: [String: FlowMapping], programmes: ProgrammeCatalogue,
+        structures: StructureCatalogue, configuration: APIConfiguration, metrics: GatewayMetrics = GatewayMetrics(),
+        logger: Logger = Logger(label: "insertion-gateway.api")
+    ) {
+        self.store = store
+        self.flows = flows
+        self.programmes = programmes
+        self.structures = structures
+        self.configuration = configuration
+        self.metrics = metrics
+        self.logger = logger
+        self.limiter = RateLimiter(rate: configuration.rateLimit, burst: configuration.rateBurst)
+    }
+
+    /// Every route of `APIRoutes.all`, behind the JSON error middleware.
+    public func buildRouter() -> Router<APIContext> {
+        let router = Router(context: APIContext.self)
+        router.add(middleware: JSONErrorMiddleware(metrics: metrics))
+        for route in APIRoutes.all {
+            router.on(RouterPath(stringLiteral: route.routerPath), method: route.method) { request, context in
+                try await self.respond(route, request, context)
+            }
+        }
+        return router
+    }
+
+    /// The server: HTTP/1.1 on `host:port`, idle connections closed after the configured time.
+    public func buildApplication(host: String, port: Int) -> some ApplicationProtocol {
+        Application(
+            router: buildRouter(),
+            server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
+            configuration: ApplicationConfiguration(
+                address: .hostname(host, port: port), serverName: "insertion-gateway"),
+            logger: logger)
+    }
+
+    // MARK: Access
+
+    static let apiKeyHeader = HTTPField.Name("X-API-Key")!
+    static let purposeHeader = HTTPField.Name("X-Purpose")!
+
+    func respond(_ route: APIRoute, _ request: Request, _ context: APIContext) async throws -> Response {
+        var context = context
+        if route.access != .open {
+            let caller = try await authenticate(request)
+            if let wait = limiter.take(caller.keyID) {
+                var error = APIError(
+                    .tooManyRequests, "rate-limited", "Trop de requêtes pour cette clé ; réessayer plus tard.")
+                error.headers[.retryAfter] = String(Int(wait.rounded(.up)))
+                throw error
+            }
+            context.caller = caller
+            do {
+                try authorize(route, caller, context)
+            } catch let error as APIError where error.status == .forbidden {
+                await audit(
+                    route, request, context, action: "denied", subjectKind: "route", subject: route.path,
+                    status: 403)
+                throw error
+            }
+        }
+        let handlerContext = context
+        return try await withTimeout(configuration.requestTimeout) {
+            try await self.handle(route, request, handlerContext)
+        }
+    }
+
+    /// The key of `Authorization: Bearer …` or `X-API-Key`, looked up by its SHA-256.
+    func authenticate(_ request: Request) async throws -> APIKeyRecord {
+        var presented = request.headers[Self.apiKeyHeader]
+        if presented == nil, let authorization = request.headers[.authorization] {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" { presented = String(parts[1]) }
+        }
+        guard let key = presented?.trimmingCharacters(in: .whitespaces), !key.isEmpty else {
+            var error = APIError(
+                .unauthorized, "missing-key", "Clé d'API absente (en-tête Authorization: Bearer … ou X-API-Key).")
+            error.headers[.wwwAuthenticate] = "Bearer"
+            throw error
+        }
+        let digest = GatewayStore.keyDigest(key)
+        let store = store
+        guard key.utf8.count <= 256, let record = try await offload({ try store.apiKey(sha256: digest) }) else {
+            var error = APIError(.unauthorized, "invalid-key", "Clé d'API inconnue ou révoquée.")
+            error.headers[.wwwAuthenticate] = "Bearer"
+            throw error
+        }
+        return record
+    }
+
+    func authorize(_ route: APIRoute, _ caller: APIKeyRecord, _ context: APIContext) throws {
+        switch route.access {
+        case .open: return
+        case .admin:
+            guard caller.scopes.contains("admin") else {
+                throw APIError.forbidden("Cette clé n'a pas la portée « admin ».")
+            }
+        case .push:
+            let flowID = context.parameters.get("flow") ?? ""
+            guard let flow = flows[flowID], !Self.isOutbound(flow) else {
+                throw APIError.notFound("Flux inconnu : \(Self.printable(flowID)).")
+            }
+            guard caller.scopes.contains("flow:\(flowID):in") else {
+                throw APIError.forbidden("Cette clé ne peut pas déposer dans le flux « \(flowID) ».")
+            }
+        case .partner:
+            guard context.parameters.get("partner") == caller.partner else {
+                throw APIError.forbidden("Cette clé ne donne accès qu'aux données de son propre partenaire.")
+            }
+        }
+    }
+
+    static func isOutbound(_ flow: FlowMapping) -> Bool {
+        ["candidate", "status-alert", "rejection-notice"].contains(flow.record.entity.name)
+    }
+
+    /// The flows a caller may push to (`flow:X:in`).
+    static func inboundFlows(_ caller: APIKeyRecord) -> Set<String> {
+        Set(
+            caller.scopes.compactMap { scope in
+                let parts = scope.split(separator: ":")
+                return parts.count == 3 && parts[0] == "flow" && parts[2] == "in" ? String(parts[1]) : nil
+            })
+    }
+
+    /// A value from the client shown back in a message: printable, short.
+    static func printable(_ text: String) -> String {
+        String(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.prefix(80).map(Character.init))
+    }
+
+    /// Appends to the audit log; a failure there is logged, never turned into the response.
+    func audit(
+        _ route: APIRoute, _ request: Request, _ context: APIContext, action: String, subjectKind: String,
+        subject: String, status: Int
+    ) async {
+        let purpose = request.headers[Self.purposeHeader].map(Self.printable).flatMap { $0.isEmpty ? nil : $0 }
+        let entry = AuditEntry(
+            actor: context.caller?.keyID ?? "anonymous", partner: context.caller?.partner, action: action,
+            subjectKind: subjectKind, subject: subject, purpose: purpose ?? route.purpose,
+            route: "\(route.method.rawValue) \(route.path)", status: status)
+        let store = store
+        do {
+            try await offload { try store.audit(entry) }
+        } catch {
+            logger.error("audit log write failed", metadata: ["error": "\(type(of: error))"])
+        }
+    }
+
+    // MARK: Dispatch
+
+    func handle(_ route: APIRoute, _ request: Request, _ context: APIContext) async throws -> Response {
+        switch route.name {
+        case .health: return try JSONCoding.response(["status": "ok"])
+        case .metrics:
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.emit())))
+        case .pushFile: return try await pushFile(route, request, context)
+        case .pushRecords: return try await pushRecords(route, request, context)
+        case .outbox: return try await outbox(route, request, context)
+        case .outboxFile: return try await outboxFile(route, request, context)
+        case .rejections: return try await rejections(route, request, context)
+        case .rejectionNotice: return try await rejectionNotice(route, request, context)
+        case .statusFiles, .statusJournal: return try await statusFiles(route, request, context)
+        case .statusQuarantine: return try await statusQuarantine(route, request, context)
+        case .reportFindings, .reportCVDeposit, .reportIndicators, .reportDashboard:
+            return try await report(route, request, context)
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import GatewayCore
+import GatewayReports
+import GatewayStore
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// A report's rows as JSON objects, with what the report concludes.
+struct ReportBody: Encodable {
+    var report: String
+    var asOf: String?
+    var from: String?
+    var to: String?
+    /// CV deposit: whether every rate reaches its target.
+    var complete: Bool?
+    var rows: [[String: String]]
+    /// Indicators: Isère's PER indicators.
+    var per: [[String: String]]?
+}
+
+extension GatewayAPI {
+    /// `GET /v1/status/files` (the ledger) and `GET /v1/status/journal`.
+    // TODO(issue 5): serve the exchange journal (store migration v3) on /v1/status/journal once it is merged;
+    // until then the journal route serves the ledger of received files, as /v1/status/files does.
+    func statusFiles(_ route: APIRoute, _ request: Request, _ context: APIContext) async throws -> Response {
+        let limit = min(max(Int(request.uri.queryParameters.get("limit") ?? "") ?? 500, 1), 10_000)
+        let store = store
+        let files = try await offload { Array(try store.receivedFiles().suffix(limit).reversed()) }
+        return try JSONCoding.response(files)
+    }
+
+    /// `GET /v1/status/quarantine[?file=N]`: quarantined records, located, keys and values masked, no raw record.
+    func statusQuarantine(_ route: APIRoute, _ request: Request, _ context: APIContext) async throws -> Response {
+        var fileID: Int64?
+        if let text = request.uri.queryParameters.get("file") {
+            guard let number = Int64(text) else { throw APIError.badRequest("file : un numéro de fichier.") }
+            fileID = number
+        }
+        let limit = min(max(Int(request.uri.queryParameters.get("limit") ?? "") ?? 1_000, 1), 10_000)
+        let (store, file) = (store, fileID)
+        let entries = try await offload { try store.quarantineEntries(fileID: file, limit: limit) }
+        await audit(
+            route, request, context, action: "read-quarantine", subjectKind: "quarantine",
+            subject: fileID.map { "file:\($0)" } ?? "all", status: 200)
+        return try JSONCoding.response(entries)
+    }
+
+    /// The reports, from one reading of the followed cases: findings, CV deposit, indicators, dashboard (HTML).
+    func report(_ route: APIRoute, _ request: Request, _ context: APIContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        func day(_ name: String) throws -> LocalDate? {
+            guard let text = query.get(name) else { return nil }
+            guard let date = LocalDate(iso: String(text)) else {
+                throw APIError.badRequest("\(name) : une date AAAA-MM-JJ est attendue.")
+            }
+            return date
+        }
+        let asOf = try day("as-of") ?? Self.today()
+        let (store, programmes, structures) = (store, programmes, structures)
+        let cases = try await offload { try store.followedCases() }
+        let response: Response
+        let name: String
+        switch route.name {
+        case .reportFindings:
+            name = "findings"
+            let findings = RuleChecks.findings(cases, programmes: programmes, structures: structures, asOf: asOf)
+            response = try JSONCoding.response(
+                ReportBody(report: name, asOf: asOf.iso, rows: ReportRows.findings(findings).objects))
+        case .reportCVDeposit:
+            name = "cv-deposit"
+            var maxAge: CalendarSpan?
+            if let text = query.get("max-age") {
+                guard let span = CalendarSpan(parsing: String(text)) else {
+                    throw APIError.badRequest("max-age : un nombre et une unité (days, weeks, months).")
+                }
+                maxAge = span
+            }
+            let report = CVDepositReport.compute(cases, programmes: programmes, asOf: asOf, maxAge: maxAge)
+            response = try JSONCoding.response(
+                ReportBody(
+                    report: name, asOf: asOf.iso, complete: report.allComplete,
+                    rows: ReportRows.cvDeposit(report).objects))
+        case .reportIndicators:
+            name = "indicators"
+            guard let from = try day("from"), let to = try day("to") else {
+                throw APIError.badRequest("from et to (AAAA-MM-JJ) sont requis.")
+            }
+            guard from <= to else { throw APIError.badRequest("from doit précéder to.") }
+            let indicators = Indicators.compute(cases, programmes: programmes, from: from, to: to)
+            response = try JSONCoding.response(
+                ReportBody(
+                    report: name, from: from.iso, to: to.iso, rows: ReportRows.indicators(indicators).objects,
+                    per: ReportRows.per(indicators).objects))
+        default:
+            name = "dashboard"
+            let from = try day("from") ?? asOf.adding(months: -12).adding(days: 1)
+            guard from <= asOf else { throw APIError.badRequest("from doit précéder as-of.") }
+            let page = DashboardRenderer.render(
+                DashboardAssembly.data(
+                    programmes: programmes, structures: structures, cases: cases, from: from, to: asOf))
+            response = Response(
+                status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
+        }
+        await audit(route, request, context, action: "read-report", subjectKind: "report", subject: name, status: 200)
+        return response
+    }
+
+    /// Today in Paris.
+    static func today() -> LocalDate {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/Paris") ?? .current
+        let parts = calendar.dateComponents([.year, .month, .day], from: Date())
+        return LocalDate(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1)
+            ?? LocalDate(daysSinceEpoch: 0)
+    }
+}

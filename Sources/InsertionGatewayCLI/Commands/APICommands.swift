@@ -1,0 +1,217 @@
+import ArgumentParser
+import Foundation
+import GatewayCore
+import GatewayMapping
+import GatewayServer
+import GatewayStore
+
+struct API: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "api",
+        abstract:
+            "Sert l'API HTTP des partenaires : dépôts, retraits, avis de rejet, suivi, rapports, /health, /metrics.")
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var outbox: OutboxOptions
+
+    @Option(help: "Adresse d'écoute HÔTE:PORT.")
+    var listen = "127.0.0.1:8080"
+
+    @Option(help: "Taille maximale d'un corps de requête, en Mio.")
+    var maxBodyMB = 64
+
+    @Option(help: "Requêtes par seconde et par clé, en moyenne (0 : sans limite).")
+    var rate: Double = 20
+
+    @Option(help: "Requêtes acceptées d'un coup par clé.")
+    var burst: Double = 40
+
+    @Option(help: "Durée maximale d'une requête, en secondes (503 au-delà).")
+    var timeout = 120
+
+    func run() async throws {
+        let logger = common.bootstrapLogging()
+        let parts = listen.split(separator: ":")
+        guard parts.count == 2, let port = Int(parts[1]), (0...65_535).contains(port) else {
+            throw ValidationError("--listen attend HÔTE:PORT, par exemple 127.0.0.1:8080")
+        }
+        let store = try GatewayStore(path: storeOptions.store)
+        let programmes: ProgrammeCatalogue
+        let structures: StructureCatalogue
+        do {
+            (programmes, structures) = try ProgrammeLoader.load(directory: common.mappings)
+        } catch {
+            throw GatewayCLIError("Programmes invalides dans \(common.mappings) :\n\(error.description)")
+        }
+        let data = (storeOptions.store as NSString).deletingLastPathComponent
+        var configuration = APIConfiguration(
+            outboxDirectory: outbox.directory(store: storeOptions), keepDirectory: storeOptions.keepDirectory,
+            uploadDirectory: ((data.isEmpty ? "." : data) as NSString).appendingPathComponent("uploads"))
+        configuration.maxBodyBytes = maxBodyMB << 20
+        configuration.rateLimit = rate
+        configuration.rateBurst = burst
+        configuration.requestTimeout = .seconds(timeout)
+        let api = GatewayAPI(
+            store: store, flows: try common.allFlows(), programmes: programmes, structures: structures,
+            configuration: configuration, logger: logger)
+        try await api.buildApplication(host: String(parts[0]), port: port).runService()
+    }
+}
+
+struct Keys: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Clés d'API des partenaires (gardées hachées) : créer, lister, révoquer.",
+        subcommands: [Add.self, List.self, Revoke.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Crée une clé pour un partenaire et l'affiche une seule fois.")
+
+        @OptionGroup var common: CommonOptions
+        @OptionGroup var storeOptions: StoreOptions
+
+        @Option(help: "Partenaire pour lequel la clé parle (ex. france-travail, developpeurs-emploi, OP67-SOCIOPRO).")
+        var partner: String
+
+        @Option(
+            name: .customLong("scope"),
+            help: "Portée (répétable) : flow:<flux>:in (dépôt), flow:<flux>:out (retrait), admin (suivi et rapports).")
+        var scopes: [String]
+
+        @Option(help: "Libellé libre (qui détient la clé).")
+        var label: String?
+
+        @Flag(help: "Sortie JSON.")
+        var json = false
+
+        func run() throws {
+            _ = common.bootstrapLogging()
+            guard !partner.isEmpty, partner.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+            else { throw ValidationError("--partner : lettres, chiffres, - et _ seulement") }
+            guard !scopes.isEmpty else { throw ValidationError("au moins une --scope") }
+            let flows = try common.allFlows()
+            for scope in scopes where scope != "admin" {
+                let parts = scope.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+                guard parts.count == 3, parts[0] == "flow", let flow = flows[parts[1]],
+                    parts[2] == "in" || parts[2] == "out"
+                else {
+                    throw ValidationError(
+                        "Portée invalide « \(scope) » : admin, flow:<flux>:in ou flow:<flux>:out (flux : \(flows.keys.sorted().joined(separator: ", ")))."
+                    )
+                }
+                let outbound = ["candidate", "status-alert", "rejection-notice"].contains(flow.record.entity.name)
+                guard outbound == (parts[2] == "out") else {
+                    throw ValidationError(
+                        "« \(scope) » : le flux \(parts[1]) est \(outbound ? "sortant (out)" : "entrant (in)").")
+                }
+            }
+            let store = try GatewayStore(path: storeOptions.store)
+            let (key, record) = try store.createAPIKey(partner: partner, scopes: scopes, label: label)
+            try store.audit(
+                AuditEntry(
+                    actor: "cli", partner: partner, action: "key-created", subjectKind: "key", subject: record.keyID,
+                    purpose: "gestion des accès"))
+            if json {
+                struct Created: Encodable {
+                    var key: String
+                    var record: APIKeyRecord
+                }
+                try Output.json(Created(key: key, record: record))
+            } else {
+                Output.line(key)
+                Output.error(
+                    "Clé \(record.keyID) créée pour \(partner) (\(scopes.joined(separator: " "))). Elle ne sera plus affichée."
+                )
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Les clés (préfixe, partenaire, portées), jamais la clé.")
+
+        @OptionGroup var common: CommonOptions
+        @OptionGroup var storeOptions: StoreOptions
+
+        @Option(help: "table, csv ou json.")
+        var format: Tabular.Format = .table
+
+        func run() throws {
+            _ = common.bootstrapLogging()
+            let keys = try GatewayStore(path: storeOptions.store).apiKeys()
+            try Tabular(
+                columns: ["cle", "partenaire", "portees", "libelle", "creee_le", "revoquee_le"],
+                rows: keys.map {
+                    [
+                        $0.keyID, $0.partner, $0.scopes.joined(separator: " "), $0.label ?? "", $0.createdAt,
+                        $0.revokedAt ?? "",
+                    ]
+                }
+            ).write(format)
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Révoque une clé par son préfixe (igw_…).")
+
+        @OptionGroup var common: CommonOptions
+        @OptionGroup var storeOptions: StoreOptions
+
+        @Argument(help: "Préfixe de la clé (colonne cle de keys list).")
+        var keyID: String
+
+        func run() throws {
+            _ = common.bootstrapLogging()
+            let store = try GatewayStore(path: storeOptions.store)
+            guard try store.revokeAPIKey(keyID: keyID) else {
+                Output.error("Aucune clé active « \(keyID) ».")
+                throw ExitCode(1)
+            }
+            try store.audit(
+                AuditEntry(
+                    actor: "cli", partner: nil, action: "key-revoked", subjectKind: "key", subject: keyID,
+                    purpose: "gestion des accès"))
+            Output.line("Clé \(keyID) révoquée.")
+        }
+    }
+}
+
+struct Audit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract:
+            "Le journal d'audit des accès aux données personnelles : qui, quoi (fichier, personne), quand, pourquoi.")
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(help: "Depuis ce jour ou cet instant (AAAA-MM-JJ ou ISO 8601).")
+    var since: String?
+
+    @Option(help: "Seulement ce partenaire.")
+    var partner: String?
+
+    @Option(help: "Nombre maximal d'entrées.")
+    var limit = 10_000
+
+    @Option(help: "table, csv ou json.")
+    var format: Tabular.Format = .table
+
+    func run() throws {
+        _ = common.bootstrapLogging()
+        if let since, LocalDate(iso: since.prefix(10)) == nil {
+            throw ValidationError("--since attend AAAA-MM-JJ ou un instant ISO 8601")
+        }
+        let entries = try GatewayStore(path: storeOptions.store).auditLog(
+            since: since, partner: partner, limit: limit)
+        try Tabular(
+            columns: ["id", "quand", "qui", "partenaire", "action", "objet", "reference", "motif", "route", "statut"],
+            rows: entries.map {
+                [
+                    String($0.id), $0.at, $0.actor, $0.partner ?? "", $0.action, $0.subjectKind, $0.subject,
+                    $0.purpose, $0.route ?? "", $0.status.map(String.init) ?? "",
+                ]
+            }
+        ).write(format)
+    }
+}

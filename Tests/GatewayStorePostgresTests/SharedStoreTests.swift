@@ -1,0 +1,157 @@
+import Foundation
+import GatewayStore
+import GatewayStorePostgres
+import Logging
+import PostgresNIO
+import Testing
+
+/// The database a test runs on: the embedded SQLite store, or PostgreSQL when `GATEWAY_TEST_POSTGRES_URL` names a
+/// server (`scripts/test.sh` installs and starts one on loopback).
+enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres
+
+    var testDescription: String { rawValue }
+
+    static let postgresURL = ProcessInfo.processInfo.environment["GATEWAY_TEST_POSTGRES_URL"]
+
+    static var available: [Backend] { postgresURL == nil ? [.sqlite] : allCases }
+}
+
+/// Runs `body` with `instances` stores on one fresh database of `backend` (several gateway instances sharing it).
+func withStores(
+    _ backend: Backend, instances: Int = 1,
+    _ body: @Sendable ([any AccessStore & WorkClaims]) async throws -> Void
+) async throws {
+    switch backend {
+    case .sqlite:
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ig-shared-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("g.sqlite").path
+        try await body(try (0..<instances).map { _ in try GatewayStore(path: path) })
+    case .postgres:
+        let url = try #require(Backend.postgresURL)
+        // A database of its own per test, so tests run in parallel and start empty.
+        let admin = try PostgresSharedStore.client(url: url)
+        let name = "ig_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await admin.run() }
+            defer { group.cancelAll() }
+            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+            var components = try #require(URLComponents(string: url))
+            components.path = "/" + name
+            let clients = try (0..<instances).map { _ in try PostgresSharedStore.client(url: components.string!) }
+            try await withThrowingTaskGroup(of: Void.self) { running in
+                for client in clients { running.addTask { await client.run() } }
+                defer { running.cancelAll() }
+                let stores = clients.map { PostgresSharedStore(client: $0) }
+                for store in stores { try await store.migrate() }
+                try await body(stores)
+            }
+            try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"))
+        }
+    }
+}
+
+@Suite("Shared store (keys, audit, work claims): the same tests on SQLite and PostgreSQL")
+struct SharedStoreTests {
+    @Test("Keys: stored hashed, found by digest, listed, revoked", arguments: Backend.available)
+    func keys(backend: Backend) async throws {
+        try await withStores(backend) { stores in
+            let store = stores[0]
+            let (key, record) = try await store.createAPIKey(
+                partner: "job-connexion", scopes: ["flow:jobconnexion-cv:in"], label: "test")
+            #expect(key.hasPrefix(record.keyID + "_"))
+            let found = try await store.apiKey(sha256: GatewayStore.keyDigest(key))
+            #expect(found == record)
+            #expect(try await store.apiKey(sha256: GatewayStore.keyDigest(key + "x")) == nil)
+            _ = try await store.createAPIKey(partner: "departement", scopes: ["admin"], label: nil)
+            #expect(try await store.apiKeys().map(\.partner) == ["job-connexion", "departement"])
+            #expect(try await store.revokeAPIKey(keyID: record.keyID))
+            #expect(!(try await store.revokeAPIKey(keyID: record.keyID)))
+            #expect(try await store.apiKey(sha256: GatewayStore.keyDigest(key)) == nil)
+            #expect(try await store.apiKeys().first?.revokedAt != nil)
+        }
+    }
+
+    @Test("Audit log: appended, read by date and partner, oldest first", arguments: Backend.available)
+    func audit(backend: Backend) async throws {
+        try await withStores(backend) { stores in
+            let store = stores[0]
+            for (at, partner) in [
+                ("2026-11-01T10:00:00Z", "job-connexion"), ("2026-11-02T10:00:00Z", "france-travail"),
+                ("2026-11-03T10:00:00Z", "job-connexion"),
+            ] {
+                try await store.audit(
+                    AuditEntry(
+                        at: at, actor: "igw_test", partner: partner, action: "read-outbox-file",
+                        subjectKind: "outbox-file", subject: "notices/rejets-1.csv", purpose: "test",
+                        route: "GET /v1/partners/{partner}/outbox/{area}/{name}", status: 200))
+            }
+            try await store.audit(
+                AuditEntry(
+                    actor: "cli", partner: nil, action: "purge", subjectKind: "store", subject: "before:2026-01-01",
+                    purpose: "test"))
+            #expect(try await store.auditLog(since: nil, partner: nil, limit: 100).count == 4)
+            let partner = try await store.auditLog(since: nil, partner: "job-connexion", limit: 100)
+            #expect(partner.map(\.at) == ["2026-11-01T10:00:00Z", "2026-11-03T10:00:00Z"])
+            let since = try await store.auditLog(since: "2026-11-02", partner: nil, limit: 100)
+            #expect(since.count == 3 && since.first?.partner == "france-travail" && since.first?.status == 200)
+            #expect(try await store.auditLog(since: nil, partner: nil, limit: 2).count == 2)
+        }
+    }
+
+    @Test("Work: enqueued once, claimed by one instance, a lapsed lease claimed again", arguments: Backend.available)
+    func claims(backend: Backend) async throws {
+        try await withStores(backend, instances: 2) { stores in
+            let (a, b) = (stores[0], stores[1])
+            #expect(try await a.enqueue(kind: "push", key: "file-1"))
+            #expect(!(try await b.enqueue(kind: "push", key: "file-1")), "the same item twice is one item")
+            let claimed = try #require(try await a.claim(kind: "push", instance: "a", lease: .seconds(60)))
+            #expect(claimed.key == "file-1")
+            #expect(try await b.claim(kind: "push", instance: "b", lease: .seconds(60)) == nil, "held by a")
+            #expect(try await b.claim(kind: "other", instance: "b", lease: .seconds(60)) == nil)
+            #expect(!(try await b.complete(claimed, instance: "b", outcome: "applied")))
+            #expect(try await a.complete(claimed, instance: "a", outcome: "applied"))
+            // An instance that dies holding an item: its lease runs out and another takes it.
+            _ = try await a.enqueue(kind: "push", key: "file-2")
+            let lost = try #require(try await a.claim(kind: "push", instance: "a", lease: .milliseconds(50)))
+            try await Task.sleep(for: .milliseconds(1_100))
+            let retaken = try #require(try await b.claim(kind: "push", instance: "b", lease: .seconds(60)))
+            #expect(retaken.id == lost.id)
+            #expect(!(try await a.complete(lost, instance: "a", outcome: "applied")), "a's lease is gone")
+            #expect(try await b.complete(retaken, instance: "b", outcome: "applied"))
+        }
+    }
+
+    @Test("Two instances on one database share the work without doing any item twice", arguments: Backend.available)
+    func twoInstances(backend: Backend) async throws {
+        try await withStores(backend, instances: 2) { stores in
+            let count = 200
+            for index in 0..<count { _ = try await stores[0].enqueue(kind: "exchange", key: "run-\(index)") }
+            let done = try await withThrowingTaskGroup(of: [String].self) { group in
+                for (number, store) in stores.enumerated() {
+                    group.addTask {
+                        var mine: [String] = []
+                        while let work = try await store.claim(
+                            kind: "exchange", instance: "instance-\(number)", lease: .seconds(60))
+                        {
+                            #expect(try await store.complete(work, instance: "instance-\(number)", outcome: "ok"))
+                            mine.append(work.key)
+                        }
+                        return mine
+                    }
+                }
+                var all: [[String]] = []
+                for try await keys in group { all.append(keys) }
+                return all
+            }
+            let flat = done.flatMap { $0 }
+            #expect(flat.count == count, "every item done")
+            #expect(Set(flat).count == count, "no item done twice")
+            if backend == .postgres {
+                #expect(done.allSatisfy { !$0.isEmpty }, "both instances took part: \(done.map(\.count))")
+            }
+        }
+    }
+}
