@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Canonical model, identifiers, validation vocabulary, status-change derivation: no I/O.
@@ -50,13 +51,28 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        .systemLibrary(
+            name: "CLibCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
+        // Where files are picked up and dropped: local folders, SFTP, FTPS and HTTPS (libcurl).
+        .target(name: "GatewayTransport", dependencies: ["CLibCurl"], swiftSettings: strict),
+        // Scheduled exchanges: gateway.yaml, cron schedule, readiness, retries, claims, journal, the service.
+        .target(
+            name: "GatewayExchange",
+            dependencies: [
+                "GatewayCore", "GatewayMapping", "GatewayStore", "GatewayPipeline", "GatewayTransport",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
         // The insertion dashboard as one self-contained HTML page (inline CSS and SVG, no script): no I/O.
         .target(name: "GatewayReports", dependencies: ["GatewayCore"], swiftSettings: strict),
         .executableTarget(
             name: "InsertionGatewayCLI",
             dependencies: [
                 "GatewayCore", "GatewayFormats", "GatewayMapping", "GatewayStore", "GatewayPipeline", "GatewayReports",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "GatewayExchange", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -79,6 +95,13 @@ let package = Package(
             ],
             // Expected outputs of the emitters, read by the tests from the source tree.
             exclude: ["Golden"]),
+        .testTarget(
+            name: "GatewayExchangeTests",
+            dependencies: [
+                "GatewayExchange", "GatewayTransport", "GatewayStore", "GatewayPipeline", "GatewayMapping",
+            ],
+            // The little HTTPS (WebDAV) and FTPS servers the tests start, in Python.
+            exclude: ["Servers"]),
     ],
     swiftLanguageModes: [.v6]
 )

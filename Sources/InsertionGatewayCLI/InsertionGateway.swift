@@ -5,7 +5,7 @@ import GatewayMapping
 import Logging
 
 @main
-struct InsertionGateway: ParsableCommand {
+struct InsertionGateway: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "insertion-gateway",
         abstract:
@@ -13,7 +13,7 @@ struct InsertionGateway: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Validate.self, Import.self, Export.self, Flows.self, People.self, Source.self, Alerts.self, Notice.self,
-            Check.self, Report.self,
+            Check.self, Report.self, Run.self, Serve.self, JournalCommand.self,
         ])
 }
 
