@@ -467,8 +467,12 @@ public struct ExchangeRunner: Sendable {
             try store.recordSent(
                 exchange: exchange.id, sourceName: sentKey, name: name, sha256: sha256, size: Int64(size),
                 runID: context.runID)
-            summary.sent += 1
-            summary.bytes += Int64(size)
+            if transfer.outcome == "already-there" {
+                summary.alreadySent += 1
+            } else {
+                summary.sent += 1
+                summary.bytes += Int64(size)
+            }
         } catch {
             transfer.outcome = "failed"
             transfer.message = Self.describe(error)

@@ -92,7 +92,7 @@ public final class CurlTransport: Transport, @unchecked Sendable {
         fstat(fileno(file), &info)
         let temporary = temporaryUploadName(name)
         let body = Body()
-        body.file = file
+        body.input = file
         try perform(url: url(temporary), body: body, reading: true) { _ in
             switch self.endpoint.kind {
             case .sftp:
@@ -130,16 +130,18 @@ public final class CurlTransport: Transport, @unchecked Sendable {
             try davMakeFolder(folderURL)
             try davMove(from: url(name), to: folderURL + Self.encode(newName))
         case .sftp:
-            // OpenSSH's server renames with link(2): an existing target makes the rename fail, never replaced.
+            // OpenSSH's server renames with link(2) and refuses an existing target; other servers may replace
+            // it: check first.
+            if try folderListing(folder)?.contains(where: { $0.name == newName }) == true {
+                throw TransportError(.alreadyExists, "\(newName) existe déjà dans \(folder)")
+            }
             try quote([
                 "*mkdir \(Self.quoted(folderPath))",
                 "rename \(Self.quoted(path(name))) \(Self.quoted(target))",
             ])
         default:
             // RNTO replaces on most FTP servers: check first (a race with another writer remains possible).
-            let folderURL = base + Self.encode(folder.hasSuffix("/") ? folder : folder + "/")
-            let inFolder = try? CurlTransport(endpoint: with(location: folderURL)).list()
-            if inFolder?.contains(where: { $0.name == newName }) == true {
+            if try folderListing(folder)?.contains(where: { $0.name == newName }) == true {
                 throw TransportError(.alreadyExists, "\(newName) existe déjà dans \(folder)")
             }
             try quote(["*MKD \(folderPath)", "RNFR \(name)", "RNTO \(target)"])
@@ -158,6 +160,17 @@ public final class CurlTransport: Transport, @unchecked Sendable {
     }
 
     // MARK: Plumbing
+
+    /// The files of a folder of the location; nil when the folder does not exist yet.
+    private func folderListing(_ folder: String) throws -> [RemoteFile]? {
+        var folderURL = folder.hasPrefix("/") ? rootURL() + Self.encode(folder) : base + Self.encode(folder)
+        if !folderURL.hasSuffix("/") { folderURL += "/" }
+        do {
+            return try CurlTransport(endpoint: with(location: folderURL)).list()
+        } catch let error as TransportError where error.kind == .notFound || error.kind == .refused {
+            return nil
+        }
+    }
 
     private func with(location: String) -> Endpoint {
         var copy = endpoint
@@ -330,7 +343,7 @@ public final class CurlTransport: Transport, @unchecked Sendable {
     // MARK: Listings
 
     /// `ls -l` lines as SFTP servers (and most FTP servers, for `LIST`) give them; regular files only.
-    static func parseUnixListing(_ text: String) -> [RemoteFile] {
+    public static func parseUnixListing(_ text: String) -> [RemoteFile] {
         var files: [RemoteFile] = []
         for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) where line.first == "-" {
             // permissions, links, owner, group, size, month, day, time-or-year, name (may hold spaces)
@@ -352,7 +365,7 @@ public final class CurlTransport: Transport, @unchecked Sendable {
     }
 
     /// A JSON folder listing: an array of `{"name", "type", "size", "mtime"}` (nginx's `autoindex_format json`).
-    static func parseJSONListing(_ data: Data) throws -> [RemoteFile] {
+    public static func parseJSONListing(_ data: Data) throws -> [RemoteFile] {
         guard let entries = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
             throw TransportError(.refused, "liste du dossier illisible (JSON attendu)")
         }
@@ -370,7 +383,10 @@ public final class CurlTransport: Transport, @unchecked Sendable {
 
 /// What a request writes to (a file or memory) or reads from (a file).
 private final class Body {
+    /// Where a download goes (memory when nil).
     var file: UnsafeMutablePointer<FILE>?
+    /// What an upload reads.
+    var input: UnsafeMutablePointer<FILE>?
     var data = Data()
     var bytes: Int64 = 0
 }
@@ -391,6 +407,6 @@ private let curlWrite: gw_curl_data_callback = { buffer, size, count, context in
 
 private let curlRead: gw_curl_data_callback = { buffer, size, count, context in
     let body = Unmanaged<Body>.fromOpaque(context!).takeUnretainedValue()
-    guard let file = body.file, let buffer else { return 0 }
-    return fread(buffer, size, count, file)
+    guard let input = body.input, let buffer else { return 0 }
+    return fread(buffer, size, count, input)
 }
