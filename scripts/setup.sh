@@ -24,7 +24,7 @@ if [ "${1:-}" = "--with-lint" ]; then
     fi
     # The FTPS server the transport tests start (pyftpdlib, with pyOpenSSL for TLS).
     if ! python3 -c "import pyftpdlib, OpenSSL" >/dev/null 2>&1; then
-        python3 -m pip install --quiet --disable-pip-version-check pyftpdlib pyopenssl
+        python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore pyftpdlib pyopenssl
     fi
 fi
 # sshd refuses to start without its privilege separation folder (no systemd to make it here).

@@ -28,7 +28,8 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
         let text = aliases[expression.trimmingCharacters(in: .whitespaces)] ?? expression
         let fields = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         guard fields.count == 5 else {
-            throw ParseError(description: "« \(expression) » : cinq champs attendus (minute heure jour mois jour-semaine)")
+            throw ParseError(
+                description: "« \(expression) » : cinq champs attendus (minute heure jour mois jour-semaine)")
         }
         minutes = try Self.field(fields[0], 0...59, "minute")
         hours = try Self.field(fields[1], 0...23, "heure")
@@ -95,7 +96,9 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
         let sortedMinutes = minutes.sorted()
         for _ in 0..<(366 * 5) {
             let parts = calendar.dateComponents([.year, .month, .day, .weekday], from: day)
-            if let d = parts.day, let m = parts.month, let w = parts.weekday, dayMatches(day: d, month: m, weekday: w - 1) {
+            if let d = parts.day, let m = parts.month, let w = parts.weekday,
+                dayMatches(day: d, month: m, weekday: w - 1)
+            {
                 for hour in sortedHours {
                     for minute in sortedMinutes {
                         var wanted = DateComponents()

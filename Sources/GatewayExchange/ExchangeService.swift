@@ -31,7 +31,8 @@ public struct ExchangeService: Service {
                 }
                 if stop.isSet { break }
                 let nextTimes = exchanges.compactMap { try? runner.nextDue($0, after: Date()) }
-                let wait = max(0.2, min(tick, (nextTimes.min() ?? Date().addingTimeInterval(tick)).timeIntervalSinceNow))
+                let wait = max(
+                    0.2, min(tick, (nextTimes.min() ?? Date().addingTimeInterval(tick)).timeIntervalSinceNow))
                 do {
                     try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(wait)) }
                 } catch {

@@ -232,7 +232,8 @@ struct ConfigReader {
                 switch (seconds, marker) {
                 case (let seconds?, nil) where seconds >= 0: readiness = .stableSeconds(Int(seconds))
                 case (nil, let marker?) where !marker.isEmpty && marker != "{name}": readiness = .doneFile(marker)
-                default: problem("\(at) : readiness : stable-seconds (≥ 0) ou done-file (ex. « {name}.ok »), l'un des deux")
+                default:
+                    problem("\(at) : readiness : stable-seconds (≥ 0) ou done-file (ex. « {name}.ok »), l'un des deux")
                 }
             } else {
                 problem("\(at) : readiness : un objet { stable-seconds: N } ou { done-file: \"{name}.ok\" }")
@@ -309,7 +310,9 @@ struct ConfigReader {
                 }
                 endpoint.user = url?.user
             } else {
-                problem("\(at) : location « \(location) » : URL \(schemes[kind]!.joined(separator: ":// ou "))://hôte/chemin/ attendue")
+                problem(
+                    "\(at) : location « \(location) » : URL \(schemes[kind]!.joined(separator: ":// ou "))://hôte/chemin/ attendue"
+                )
             }
         }
         if let value = object["credentials"] {
@@ -367,7 +370,8 @@ struct ConfigReader {
         switch kind {
         case .sftp:
             if endpoint.knownHosts == nil && endpoint.hostKeySHA256 == nil {
-                problem("\(at) : sftp : host-key requis (known-hosts ou sha256) : la clé du serveur est toujours vérifiée")
+                problem(
+                    "\(at) : sftp : host-key requis (known-hosts ou sha256) : la clé du serveur est toujours vérifiée")
             }
             if endpoint.privateKeyFile == nil && endpoint.password == nil {
                 problem("\(at) : sftp : credentials.key-file ou credentials.password-env/password-file requis")

@@ -79,14 +79,19 @@ public final class CurlTransport: Transport, @unchecked Sendable {
         let body = Body()
         body.file = file
         defer { fclose(file) }
-        try perform(url: url(name), body: body) { _ in [] } configure: { _, _ in }
+        try perform(url: url(name), body: body) { _ in
+            []
+        } configure: { _, _ in
+        }
         guard fflush(file) == 0 else { throw TransportError(.local, "écriture incomplète : \(localPath)") }
         return body.bytes
     }
 
     public func upload(_ localPath: String, as name: String) throws {
         if try exists(name) { throw TransportError(.alreadyExists, "\(name) existe déjà : pas de remplacement") }
-        guard let file = fopen(localPath, "rb") else { throw TransportError(.local, "lecture impossible : \(localPath)") }
+        guard let file = fopen(localPath, "rb") else {
+            throw TransportError(.local, "lecture impossible : \(localPath)")
+        }
         defer { fclose(file) }
         var info = stat()
         fstat(fileno(file), &info)
@@ -151,7 +156,9 @@ public final class CurlTransport: Transport, @unchecked Sendable {
     public func delete(_ name: String) throws {
         switch endpoint.kind {
         case .https:
-            try perform(url: url(name), body: Body()) { _ in [] } configure: { handle, _ in
+            try perform(url: url(name), body: Body()) { _ in
+                []
+            } configure: { handle, _ in
                 gw_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, "DELETE")
             }
         case .sftp: try quote(["rm \(Self.quoted(path(name)))"])
@@ -222,7 +229,9 @@ public final class CurlTransport: Transport, @unchecked Sendable {
 
     private func davMakeFolder(_ folderURL: String) throws {
         do {
-            try perform(url: folderURL, body: Body()) { _ in [] } configure: { handle, _ in
+            try perform(url: folderURL, body: Body()) { _ in
+                []
+            } configure: { handle, _ in
                 gw_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, "MKCOL")
             }
         } catch let error as TransportError where error.kind == .refused || error.kind == .alreadyExists {

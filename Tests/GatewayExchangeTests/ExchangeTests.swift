@@ -212,7 +212,9 @@ struct ExchangeTests {
         // The partner's copy of one notice now holds other content: the new one goes under another name.
         try write("modifié\n", to: outbox + "/" + partner + "/" + sent[0])
         let third = try forgetful.run("notices")
-        #expect(third.sent == 1 && third.failed == 0, "\(third) \(String(describing: try? forgetful.store.journal(since: nil).map(\.transfers)))")
+        #expect(
+            third.sent == 1 && third.failed == 0,
+            "\(third) \(String(describing: try? forgetful.store.journal(since: nil).map(\.transfers)))")
         let names = files(in: outbox + "/" + partner)
         #expect(names.count == 3, "\(names) \(sent)")
         #expect(try String(contentsOfFile: outbox + "/" + partner + "/" + sent[0], encoding: .utf8) == "modifié\n")
@@ -226,7 +228,9 @@ struct ExchangeTests {
         let store = try GatewayStore(path: directory.path("g.sqlite"))
         let key = ClaimKey(exchange: "caf", name: "a.xml", size: 10, modified: "1")
         #expect(try store.claim(key, owner: "host/1/a", lease: 60, isGone: { _ in false }) == .claimed)
-        #expect(try store.claim(key, owner: "host/2/b", lease: 60, isGone: { _ in false }) == .heldByOther(owner: "host/1/a"))
+        #expect(
+            try store.claim(key, owner: "host/2/b", lease: 60, isGone: { _ in false })
+                == .heldByOther(owner: "host/1/a"))
         // The holder is gone (killed): taken over at once.
         #expect(try store.claim(key, owner: "host/2/b", lease: 60, isGone: { $0 == "host/1/a" }) == .claimed)
         try store.finishClaim(key, owner: "host/2/b", sha256: "abc")
@@ -309,4 +313,3 @@ struct ExchangeTests {
         #expect(try gateway.store.receivedFiles().count == 2)
     }
 }
-

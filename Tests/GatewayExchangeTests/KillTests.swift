@@ -14,7 +14,8 @@ func makeCNAF(households count: Int, first: Int, at path: String) throws {
     let matricule = block.range(of: "<MATRICULE>")!.upperBound..<block.range(of: "</MATRICULE>")!.lowerBound
     var body = head
     for index in 0..<count {
-        body += String(block[..<matricule.lowerBound]) + String(first + index) + String(block[matricule.upperBound...])
+        body +=
+            String(block[..<matricule.lowerBound]) + String(first + index) + String(block[matricule.upperBound...])
             + "\n"
     }
     body += String(text[trailer.lowerBound...]).replacingOccurrences(
@@ -49,9 +50,10 @@ struct KillTests {
             for (index, size) in [2_500, 2_500, 2_500, 2_500].enumerated() {
                 try makeCNAF(households: size, first: 3_000_000 + index * 10_000, at: batch.path("lot-\(index).xml"))
             }
-            for name in ["caf-67-2026-09.xml", "caf-67-2026-10.xml", "msa-67-2026-09.xml", "bad/wrong-nir-key.xml",
-                "bad/count-mismatch.xml"]
-            {
+            for name in [
+                "caf-67-2026-09.xml", "caf-67-2026-10.xml", "msa-67-2026-09.xml", "bad/wrong-nir-key.xml",
+                "bad/count-mismatch.xml",
+            ] {
                 try FileManager.default.copyItem(
                     atPath: Repo.sample("cnaf/" + name), toPath: batch.path((name as NSString).lastPathComponent))
             }

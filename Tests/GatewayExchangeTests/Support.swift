@@ -1,10 +1,10 @@
 import Foundation
-import Synchronization
 import GatewayExchange
 import GatewayMapping
 import GatewayStore
 import GatewayTransport
 import Logging
+import Synchronization
 import Testing
 
 /// Paths of the repository, found from this file.
@@ -44,7 +44,8 @@ final class TempDirectory: @unchecked Sendable {
     let url: URL
 
     init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("ig-exchange-\(UUID().uuidString.prefix(8))")
+        url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "ig-exchange-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
@@ -162,7 +163,9 @@ func waitForPort(_ port: Int, seconds: Double = 10) throws {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = UInt16(port).bigEndian
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         close(fd)
         if connected == 0 { return }
@@ -316,7 +319,6 @@ struct TestCertificates {
         otherCA = directory.path("other-ca.pem")
     }
 }
-
 
 /// A Python server that writes the port it listens on to a file.
 func startPythonServer(_ script: String, _ arguments: [String], in directory: TempDirectory) throws -> (

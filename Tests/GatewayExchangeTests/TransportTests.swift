@@ -23,7 +23,9 @@ func checkContract(_ transport: any Transport, inbox: String, scratch: TempDirec
     #expect(try String(contentsOfFile: inbox + "/sent.csv", encoding: .utf8) == "outgoing\n")
     #expect(!FileManager.default.fileExists(atPath: inbox + "/" + temporaryUploadName("sent.csv")))
     try write("other content\n", to: scratch.path("other.csv"))
-    let refused = #expect(throws: TransportError.self) { try transport.upload(scratch.path("other.csv"), as: "sent.csv") }
+    let refused = #expect(throws: TransportError.self) {
+        try transport.upload(scratch.path("other.csv"), as: "sent.csv")
+    }
     #expect(refused?.kind == .alreadyExists)
     #expect(try String(contentsOfFile: inbox + "/sent.csv", encoding: .utf8) == "outgoing\n")
 
@@ -133,6 +135,9 @@ struct TransportTests {
         let json = Data(
             #"[{"name":"x.csv","type":"file","mtime":"Mon, 23 Nov 2026 02:50:00 GMT","size":12},{"name":"d","type":"directory"}]"#
                 .utf8)
-        #expect(try CurlTransport.parseJSONListing(json) == [RemoteFile(name: "x.csv", size: 12, modified: "Mon, 23 Nov 2026 02:50:00 GMT")])
+        #expect(
+            try CurlTransport.parseJSONListing(json) == [
+                RemoteFile(name: "x.csv", size: 12, modified: "Mon, 23 Nov 2026 02:50:00 GMT")
+            ])
     }
 }

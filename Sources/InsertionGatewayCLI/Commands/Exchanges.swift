@@ -8,7 +8,8 @@ import ServiceLifecycle
 
 /// Options of the commands that read `gateway.yaml`.
 struct ExchangeOptions: ParsableArguments {
-    @Option(help: "Configuration des échanges (par défaut $GATEWAY_CONFIG, ./gateway.yaml, sinon Samples/gateway.yaml).")
+    @Option(
+        help: "Configuration des échanges (par défaut $GATEWAY_CONFIG, ./gateway.yaml, sinon Samples/gateway.yaml).")
     var config: String?
 
     @Option(help: "Base SQLite (par défaut celle de la configuration, sinon $GATEWAY_STORE ou data/gateway.sqlite).")
@@ -48,7 +49,8 @@ struct ExchangeOptions: ParsableArguments {
             throw ValidationError(
                 "Échange « \(id) » inconnu : \(config.exchanges.map(\.id).joined(separator: ", ")).")
         }
-        config.store = store ?? config.store ?? ProcessInfo.processInfo.environment["GATEWAY_STORE"]
+        config.store =
+            store ?? config.store ?? ProcessInfo.processInfo.environment["GATEWAY_STORE"]
             ?? "data/gateway.sqlite"
         let gatewayStore = try GatewayStore(path: config.store!)
         let runner = ExchangeRunner(
@@ -69,7 +71,8 @@ extension GatewayConfig {
     static func parseMappingsKey(yaml: String) throws -> String? {
         guard let line = yaml.split(separator: "\n").first(where: { $0.hasPrefix("mappings:") }) else { return nil }
         let value = line.dropFirst("mappings:".count).split(separator: "#").first ?? ""
-        let trimmed = value.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+        let trimmed = value.trimmingCharacters(in: .whitespaces).trimmingCharacters(
+            in: CharacterSet(charactersIn: "\"'"))
         return trimmed.isEmpty ? nil : trimmed
     }
 }
@@ -94,7 +97,8 @@ struct Run: ParsableCommand {
         if let date { runner.day = try runDay(date) }
         let now = Date()
         let chosen = config.exchanges.filter { exchange in
-            exchanges.only.isEmpty ? ((try? runner.isDue(exchange, at: now)) ?? true) : exchanges.only.contains(exchange.id)
+            exchanges.only.isEmpty
+                ? ((try? runner.isDue(exchange, at: now)) ?? true) : exchanges.only.contains(exchange.id)
         }
         var summaries: [ExchangeSummary] = []
         for exchange in chosen { summaries.append(runner.run(exchange)) }
@@ -198,7 +202,8 @@ struct JournalCommand: ParsableCommand {
                 if let size = t.size { detail.append("\(size) o") }
                 if let file = t.fileID { detail.append("fichier n° \(file)") }
                 if let records = t.records {
-                    detail.append("\(records) lu(s), \(t.accepted ?? 0) accepté(s), \(t.quarantined ?? 0) en quarantaine")
+                    detail.append(
+                        "\(records) lu(s), \(t.accepted ?? 0) accepté(s), \(t.quarantined ?? 0) en quarantaine")
                 }
                 if let moved = t.movedTo { detail.append("→ \(moved)") }
                 if t.attempts > 1 { detail.append("\(t.attempts) essais") }
