@@ -194,4 +194,53 @@ struct KillTests {
         #expect(ledger.out.split(whereSeparator: \.isNewline).count == 10)
         #expect(files(in: try server.local("in")) == ["archive", "errors"])
     }
+
+    @Test("serve: SIGTERM during an import finishes the file in hand, then stops before the next one")
+    func serveStopsGracefully() throws {
+        let directory = try TempDirectory()
+        let inbox = try directory.folder("in")
+        for index in 0..<3 {
+            try makeCNAF(households: 3_000, first: 6_000_000 + index * 10_000, at: inbox + "/lot-\(index).xml")
+        }
+        let config = directory.path("gateway.yaml")
+        try write(
+            """
+            store: \(directory.path("g.sqlite"))
+            mappings: \(Repo.mappings)
+            work: \(directory.path("spool"))
+            exchanges:
+              - id: lots
+                direction: in
+                flow: caf-beneficiaires
+                transport: folder
+                location: \(inbox)
+                pattern: "*.xml"
+                archive: archive
+
+            """, to: config)
+        let pid = try spawn(
+            cli, ["serve", "--config", config, "--tick", "1"], out: directory.path("out"), err: directory.path("err"))
+        // Wait until the first file is downloaded to the spool (its import under way), then ask the service to stop.
+        let store = directory.path("g.sqlite")
+        let spool = directory.path("spool")
+        let deadline = Date().addingTimeInterval(60)
+        var claimed = false
+        while Date() < deadline && !claimed {
+            usleep(20_000)
+            let found = FileManager.default.enumerator(atPath: spool)?.allObjects as? [String] ?? []
+            claimed = found.contains { $0.hasSuffix("/lot-0.xml") }
+        }
+        #expect(claimed)
+        kill(pid, SIGTERM)
+        let status = waitFor(pid)
+        let output = (try? String(contentsOfFile: directory.path("out"), encoding: .utf8)) ?? ""
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("Service arrêté"))
+        // The file in hand was finished (imported, archived), and at least one was left for the next run.
+        let archived = files(in: inbox + "/archive")
+        let left = files(in: inbox).filter { $0.hasSuffix(".xml") }
+        #expect(!archived.isEmpty && !left.isEmpty, "archived \(archived), left \(left)")
+        let ledger = try run(cli, ["export", "files", "--quiet", "--store", store])
+        #expect(ledger.out.split(whereSeparator: \.isNewline).count == archived.count + 1)
+    }
 }
