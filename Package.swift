@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Canonical model, identifiers, validation vocabulary, status-change derivation: no I/O.
@@ -64,6 +65,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        .systemLibrary(
+            name: "CLibCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
+        // Where files are picked up and dropped: local folders, SFTP, FTPS and HTTPS (libcurl).
+        .target(name: "GatewayTransport", dependencies: ["CLibCurl"], swiftSettings: strict),
+        // Scheduled exchanges: gateway.yaml, cron schedule, readiness, retries, claims, journal, the service.
+        .target(
+            name: "GatewayExchange",
+            dependencies: [
+                "GatewayCore", "GatewayMapping", "GatewayStore", "GatewayPipeline", "GatewayTransport",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
         // The insertion dashboard as one self-contained HTML page (inline CSS and SVG, no script): no I/O.
         .target(name: "GatewayReports", dependencies: ["GatewayCore"], swiftSettings: strict),
         // The HTTP API for partners (Hummingbird): push, pull, status, reports, health, metrics; keys and audit.
@@ -84,8 +100,7 @@ let package = Package(
             name: "InsertionGatewayCLI",
             dependencies: [
                 "GatewayCore", "GatewayFormats", "GatewayMapping", "GatewayStore", "GatewayPipeline", "GatewayReports",
-                "GatewayServer",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "GatewayServer", "GatewayExchange", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -120,6 +135,12 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ]),
+            name: "GatewayExchangeTests",
+            dependencies: [
+                "GatewayExchange", "GatewayTransport", "GatewayStore", "GatewayPipeline", "GatewayMapping",
+            ],
+            // The little HTTPS (WebDAV) and FTPS servers the tests start, in Python.
+            exclude: ["Servers"]),
     ],
     swiftLanguageModes: [.v6]
 )

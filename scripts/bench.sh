@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # Builds the release CLI and the benchmark, makes sure xmllint is there, then runs gateway-bench from the
 # repository root. Arguments go to gateway-bench: --households N, --ft-rows N, --rules-people N, --ft-only,
-# --rules-only, --runs N, --keep, --work-dir DIR, --cli PATH.
+# --rules-only, --runs N, --keep, --work-dir DIR, --cli PATH; `--sftp [--files N --households H --runs R]` runs
+# scripts/bench-sftp.sh instead (the SFTP exchange against a plain curl download).
 #   bash scripts/bench.sh                       # 100,000 households (≈ 400 MB)
 #   bash scripts/bench.sh --households 250000   # ≈ 1 GB, the size the memory target is set for
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# The SFTP exchange against plain curl: its own script (sshd on loopback).
+if [ "${1:-}" = "--sftp" ]; then
+    shift
+    exec bash scripts/bench-sftp.sh "$@"
+fi
 
 swift build -c release --product insertion-gateway
 swift build -c release --product gateway-bench

