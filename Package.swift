@@ -135,6 +135,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ]),
+        .testTarget(
             name: "GatewayExchangeTests",
             dependencies: [
                 "GatewayExchange", "GatewayTransport", "GatewayStore", "GatewayPipeline", "GatewayMapping",

@@ -209,7 +209,8 @@ public struct GatewayAPI: Sendable {
         case .outboxFile: return try await outboxFile(route, request, context)
         case .rejections: return try await rejections(route, request, context)
         case .rejectionNotice: return try await rejectionNotice(route, request, context)
-        case .statusFiles, .statusJournal: return try await statusFiles(route, request, context)
+        case .statusFiles: return try await statusFiles(route, request, context)
+        case .statusJournal: return try await statusJournal(route, request, context)
         case .statusQuarantine: return try await statusQuarantine(route, request, context)
         case .reportFindings, .reportCVDeposit, .reportIndicators, .reportDashboard:
             return try await report(route, request, context)

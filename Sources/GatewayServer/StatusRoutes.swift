@@ -20,14 +20,29 @@ struct ReportBody: Encodable {
 }
 
 extension GatewayAPI {
-    /// `GET /v1/status/files` (the ledger) and `GET /v1/status/journal`.
-    // TODO(issue 5): serve the exchange journal (store migration v3) on /v1/status/journal once it is merged;
-    // until then the journal route serves the ledger of received files, as /v1/status/files does.
+    /// `GET /v1/status/files`: the ledger of received files, newest first.
     func statusFiles(_ route: APIRoute, _ request: Request, _ context: APIContext) async throws -> Response {
         let limit = min(max(Int(request.uri.queryParameters.get("limit") ?? "") ?? 500, 1), 10_000)
         let store = store
         let files = try await offload { Array(try store.receivedFiles().suffix(limit).reversed()) }
         return try JSONCoding.response(files)
+    }
+
+    /// `GET /v1/status/journal[?since=…][&exchange=…][&limit=N]`: the scheduled exchanges' runs, newest first, each
+    /// with its files (names, sizes, hashes, counts, outcomes; never a record). `since` is a date or an ISO 8601
+    /// instant (UTC).
+    func statusJournal(_ route: APIRoute, _ request: Request, _ context: APIContext) async throws -> Response {
+        let limit = min(max(Int(request.uri.queryParameters.get("limit") ?? "") ?? 100, 1), 10_000)
+        let since = request.uri.queryParameters.get("since").map { String($0) }
+        if let since, LocalDate(iso: since) == nil, ISO8601DateFormatter().date(from: since) == nil {
+            throw APIError.badRequest("since : une date (AAAA-MM-JJ) ou un instant ISO 8601.")
+        }
+        let exchange = request.uri.queryParameters.get("exchange").map { String($0) }
+        let store = store
+        let runs = try await offload {
+            Array(try store.journal(since: since, exchange: exchange).suffix(limit).reversed())
+        }
+        return try JSONCoding.response(runs)
     }
 
     /// `GET /v1/status/quarantine[?file=N]`: quarantined records, located, keys and values masked, no raw record.

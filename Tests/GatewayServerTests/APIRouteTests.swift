@@ -282,9 +282,22 @@ struct APIRouteTests {
                 body: try fileBody(Self.cvSample))
             let files = try await client.execute(uri: "/v1/status/files", method: .get, headers: .key(fixture.admin))
             #expect((files.json as? [Any])?.count == 6)
+            // The journal lists the scheduled exchanges' runs (here one, recorded as `run` would), newest first.
+            let run = try fixture.store.startRun(exchange: "ft-depot", direction: "in", owner: "test")
+            var transfer = ExchangeTransfer(
+                runID: run, exchange: "ft-depot", direction: "in", name: "pe-cg-stock-2026-09.csv", outcome: "applied")
+            transfer.records = 3
+            try fixture.store.recordTransfer(transfer)
+            try fixture.store.finishRun(
+                id: run, outcome: "succeeded", attempts: 1, files: 1, bytes: 100, durationMS: 5, message: nil)
             let journal = try await client.execute(
-                uri: "/v1/status/journal?limit=2", method: .get, headers: .key(fixture.admin))
-            #expect((journal.json as? [Any])?.count == 2)
+                uri: "/v1/status/journal?limit=2&since=2026-01-01", method: .get, headers: .key(fixture.admin))
+            let runs = try #require(journal.json as? [[String: Any]])
+            #expect(runs.count == 1 && runs.first?["exchange"] as? String == "ft-depot")
+            #expect((runs.first?["transfers"] as? [[String: Any]])?.first?["records"] as? Int == 3)
+            let badSince = try await client.execute(
+                uri: "/v1/status/journal?since=hier", method: .get, headers: .key(fixture.admin))
+            #expect(badSince.status == .badRequest)
             let quarantine = try await client.execute(
                 uri: "/v1/status/quarantine", method: .get, headers: .key(fixture.admin))
             #expect(quarantine.status == .ok && ((quarantine.json as? [Any])?.count ?? 0) >= 1)
