@@ -104,34 +104,23 @@ public struct FilePipeline {
         var stream = RecordStream(flow: flow, schemaPath: schemaPath)
         stream.progress = progress
         stream.screening = screening
-        var seen: [HouseholdKey: Int] = [:]
+        var households = RepeatCheck<HouseholdKey>()
         // Partner keys by a 64-bit digest, not their text: a million-row file stays within a few dozen MB. A
         // digest collision (about 1 in 10^7 for a million keys) could only report a false duplicate here;
         // the import compares the keys themselves.
-        var seenKeys: [UInt64: UInt64] = [:]
-        /// Whether a record repeats an earlier one with the same business key (by digest): nil when it is the first,
-        /// true for an identical repeat, false for a conflict.
-        func repeats(key: UInt64, fingerprint: UInt64) -> Bool? {
-            guard let earlier = seenKeys[key] else {
-                seenKeys[key] = fingerprint
-                return nil
-            }
-            return earlier == fingerprint
-        }
+        var partnerKeys = RepeatCheck<UInt64>()
         var errors: [ReportedIssue] = []
         var errorsNotShown = 0
         /// Counts a valid record by whether it repeats an earlier one.
-        func count(_ repeated: Bool?, index: Int, line: Int?, maskedKey: () -> String) {
+        func count(_ repeated: Repeat, index: Int, conflict: () -> ValidationIssue) {
             switch repeated {
-            case nil: report.accepted += 1
-            case true?:
+            case .first: report.accepted += 1
+            case .identical:
                 report.accepted += 1
                 report.duplicates += 1
-            case false?:
+            case .conflicting:
                 report.rejected += 1
-                add(
-                    [Self.conflict(maskedKey: maskedKey(), line: line)], record: index, to: &errors,
-                    dropped: &errorsNotShown)
+                add([conflict()], record: index, to: &errors, dropped: &errorsNotShown)
             }
         }
         do {
@@ -141,27 +130,16 @@ public struct FilePipeline {
                     report.records += 1
                     switch outcome {
                     case .household(let household, let index, let line, _):
-                        let fingerprint = household.hashValue
-                        if let earlier = seen[household.key] {
-                            if earlier == fingerprint {
-                                report.accepted += 1
-                                report.duplicates += 1
-                            } else {
-                                report.rejected += 1
-                                add(
-                                    [Self.conflict(household.key, line: line)], record: index, to: &errors,
-                                    dropped: &errorsNotShown)
-                            }
-                        } else {
-                            seen[household.key] = fingerprint
-                            report.accepted += 1
-                        }
+                        count(
+                            households.check(
+                                household.key, fingerprint: UInt64(bitPattern: Int64(household.hashValue))),
+                            index: index, conflict: { Self.conflict(household.key, line: line) })
                     case .partner(let partnerRecord, let index, let line, _):
                         count(
-                            repeats(
-                                key: partnerRecord.businessKeyDigest,
+                            partnerKeys.check(
+                                partnerRecord.businessKeyDigest,
                                 fingerprint: UInt64(bitPattern: Int64(partnerRecord.hashValue))),
-                            index: index, line: line, maskedKey: { partnerRecord.maskedKey })
+                            index: index, conflict: { Self.conflict(maskedKey: partnerRecord.maskedKey, line: line) })
                     case .screened(_, _, let repeated):
                         report.accepted += 1
                         if repeated { report.duplicates += 1 }
@@ -404,3 +382,21 @@ public struct FilePipeline {
 struct FileRefused: Error {
     var issues: [ValidationIssue]
 }
+
+/// Whether a record repeats an earlier one of the same file: the first with its key, an identical repeat (same
+/// fingerprint), or a conflicting one (same key, other values). One check for households, partner records and
+/// screened rows.
+struct RepeatCheck<Key: Hashable> {
+    private var fingerprints: [Key: UInt64] = [:]
+
+    mutating func check(_ key: Key, fingerprint: UInt64) -> Repeat {
+        guard let earlier = fingerprints[key] else {
+            fingerprints[key] = fingerprint
+            return .first
+        }
+        return earlier == fingerprint ? .identical : .conflicting
+    }
+}
+
+/// What `RepeatCheck` finds.
+enum Repeat { case first, identical, conflicting }

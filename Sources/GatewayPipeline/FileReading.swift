@@ -151,22 +151,18 @@ public struct RecordStream: Sendable {
         var level = FileLevel()
         var index = 0
         // Business keys (digests) and fingerprints of the valid records, when screening.
-        var seen: [UInt64: UInt64] = [:]
+        var seen = RepeatCheck<UInt64>()
         /// A valid record, screened or accepted by the full path, checked for repeats.
         func screened(key: UInt64, fingerprint: UInt64, line: Int?, maskedKey: () -> String, raw: () -> String) throws {
-            if let earlier = seen[key] {
-                if earlier == fingerprint {
-                    try record(.screened(index: index, line: line, repeated: true))
-                } else {
-                    let masked = maskedKey()
-                    try record(
-                        .rejected(
-                            index: index, line: line, key: masked, raw: raw(),
-                            issues: [FilePipeline.conflict(maskedKey: masked, line: line)]))
-                }
-            } else {
-                seen[key] = fingerprint
-                try record(.screened(index: index, line: line, repeated: false))
+            switch seen.check(key, fingerprint: fingerprint) {
+            case .first: try record(.screened(index: index, line: line, repeated: false))
+            case .identical: try record(.screened(index: index, line: line, repeated: true))
+            case .conflicting:
+                let masked = maskedKey()
+                try record(
+                    .rejected(
+                        index: index, line: line, key: masked, raw: raw(),
+                        issues: [FilePipeline.conflict(maskedKey: masked, line: line)]))
             }
             index += 1
             if index % 1024 == 0 { progress?(index, reader.bytesConsumed, reader.fileSize) }
