@@ -35,6 +35,8 @@ public final class ByteReader {
 
     private var capacity: Int
     private var descriptor: Int32
+    /// False when the window is memory this reader was lent (`init(borrowing:)`): never written, never freed.
+    private let ownsStorage: Bool
     private let chunkSize: Int
     private let maximumWindow: Int
 
@@ -61,7 +63,25 @@ public final class ByteReader {
         capacity = 2 * self.chunkSize
         storage = .allocate(capacity: capacity)
         isAtEnd = false
+        ownsStorage = true
     }
+
+    /// Serves bytes that stay owned by the caller and must outlive the reader (a part of another reader's window
+    /// read on another thread). They are never copied nor written: a refill only moves the window's start.
+    public init(borrowing bytes: UnsafeBufferPointer<UInt8>) {
+        descriptor = -1
+        chunkSize = ByteReader.chunkSize
+        maximumWindow = Int.max
+        capacity = bytes.count
+        storage = UnsafeMutablePointer(mutating: bytes.baseAddress ?? UnsafePointer(ByteReader.empty))
+        count = bytes.count
+        fileSize = bytes.count
+        isAtEnd = true
+        ownsStorage = false
+    }
+
+    /// Where an empty borrowed window points: never read.
+    nonisolated(unsafe) private static let empty = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
 
     /// Serves `bytes` from memory, for tests and small inputs.
     public init(bytes: [UInt8]) {
@@ -77,11 +97,12 @@ public final class ByteReader {
         count = bytes.count
         fileSize = bytes.count
         isAtEnd = true
+        ownsStorage = true
     }
 
     deinit {
         if descriptor >= 0 { close(descriptor) }
-        storage.deallocate()
+        if ownsStorage { storage.deallocate() }
     }
 
     /// Drops the bytes before `start`, moves the rest to the front and appends the next chunk.
@@ -90,6 +111,12 @@ public final class ByteReader {
     public func refill(keepingFrom start: Int) throws(FormatError) -> Bool {
         precondition(start >= 0 && start <= count, "refill start outside the window")
         let kept = count - start
+        if !ownsStorage {
+            storage += start
+            windowOffset += start
+            count = kept
+            return false
+        }
         if start > 0 {
             if kept > 0 { storage.update(from: storage + start, count: kept) }
             windowOffset += start

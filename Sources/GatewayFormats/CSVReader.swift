@@ -1,3 +1,4 @@
+import Dispatch
 import GatewayCore
 
 /// How to read a partner's CSV file.
@@ -126,6 +127,9 @@ public final class CSVReader {
     /// Bytes of the file read so far, for progress display.
     public var bytesConsumed: Int { source.windowOffset + position }
 
+    /// The physical line the reader stands at: the next record's, or that of blank lines before it.
+    public var nextLine: Int { line }
+
     /// Size of the file, when known.
     public var fileSize: Int? { source.fileSize }
 
@@ -156,6 +160,155 @@ public final class CSVReader {
             failure = error
             throw error
         }
+    }
+
+    // MARK: - Blocks read on several threads
+
+    /// A stretch of whole lines ahead of a reader, cut in segments that start at line starts. Each segment is read
+    /// on its own thread by a reader of its own (`segmentReader`), with this reader's separator and encoding; the
+    /// bytes stay valid until the main reader reads again.
+    struct Block {
+        /// The segments' bytes, in file order.
+        let segments: [UnsafeBufferPointer<UInt8>]
+        /// File offset just past the block.
+        let end: Int
+    }
+
+    /// What a segment's reader found, for `consume(_:segments:)`.
+    struct SegmentOutcome: Sendable {
+        /// Physical lines the segment spans.
+        var lines: Int
+        /// Whether it read cleanly: no error, no unclosed quote at its end, no change of encoding.
+        var clean: Bool
+        var sawMultibyteUTF8: Bool
+
+        init(lines: Int, clean: Bool, sawMultibyteUTF8: Bool) {
+            self.lines = lines
+            self.clean = clean
+            self.sawMultibyteUTF8 = sawMultibyteUTF8
+        }
+    }
+
+    /// Up to about `size` bytes of whole lines from the current position, cut in at most `parts` segments at line
+    /// feeds; nil when no line feed can end it (a record longer than `size`, lone CR line ends, a failure already
+    /// met). Read them with `segmentReader`, then call `consume`; until then the reader itself has not moved.
+    func nextBlock(size: Int, parts: Int) throws(FormatError) -> Block? {
+        if failure != nil { return nil }
+        if source.count - position < size && !source.isAtEnd {
+            _ = try refill(keepingFrom: position)
+            position = 0
+            while source.count < size, try refill(keepingFrom: 0) {}
+        }
+        let p = source.storage
+        let n = source.count
+        // The line feed of a CRLF that ended the last record, as the next scan would skip it.
+        if afterCR && position < n {
+            if p[position] == CSVReader.lf { position += 1 }
+            afterCR = false
+        }
+        guard position < n else { return nil }
+        var cut: Int
+        if source.isAtEnd && n - position <= size {
+            cut = n
+        } else {
+            cut = min(n, position + size)
+            while cut > position && p[cut - 1] != CSVReader.lf { cut -= 1 }
+            if cut == position { return nil }
+        }
+        var segments: [UnsafeBufferPointer<UInt8>] = []
+        var start = position
+        for part in 1...max(parts, 1) {
+            var end = part == parts ? cut : max(start, position + (cut - position) * part / parts)
+            while end < cut && (end == start || p[end - 1] != CSVReader.lf) { end += 1 }
+            if end > start { segments.append(UnsafeBufferPointer(start: p + start, count: end - start)) }
+            start = end
+        }
+        return Block(segments: segments, end: source.windowOffset + cut)
+    }
+
+    /// Reads the records left, on `parts` threads: in blocks of about `blockSize` bytes of whole lines, each cut in
+    /// `parts` segments.
+    ///
+    /// - `segment(part, reader)` runs on a worker thread and reads segment `part` of the block to its end with
+    ///   `reader.nextRaw()`, keeping what it found in state of its own (its line numbers count from 1); it throws
+    ///   what `nextRaw()` threw.
+    /// - When every segment read cleanly (which proves that each began at a record's start: the one before it ended
+    ///   outside quotes), `handBack(part, lineBase)` runs on this thread for each part in order; a segment's line
+    ///   `n` is the file's line `lineBase + n`.
+    /// - Otherwise the block is read again here one record at a time, and `serial` gets each record, as it gets
+    ///   those no block can hold (a record longer than a block, lone CR line ends). A file error is thrown by the
+    ///   serial read, at its record.
+    public func readBlocks(
+        parts: Int, blockSize: Int, segment: @Sendable (_ part: Int, _ reader: CSVReader) throws -> Void,
+        handBack: (_ part: Int, _ lineBase: Int) throws -> Void, serial: (CSVRawRecord) throws -> Void
+    ) throws {
+        let parts = max(parts, 1)
+        while true {
+            guard let block = try nextBlock(size: blockSize, parts: parts) else {
+                guard let row = try nextRaw() else { return }
+                try serial(row)
+                continue
+            }
+            let firstLine = line
+            let encoding = detectedEncoding
+            let readers = SegmentReaders(block.segments.map(segmentReader))
+            let outcomes = SegmentOutcomes(count: block.segments.count)
+            DispatchQueue.concurrentPerform(iterations: block.segments.count) { part in
+                let reader = readers.readers[part]
+                var failed = false
+                do { try segment(part, reader) } catch { failed = true }
+                outcomes.set(part, reader.segmentOutcome(startingEncoding: encoding, failed: failed))
+            }
+            guard consume(block, segments: outcomes.all) else {
+                while bytesConsumed < block.end, let row = try nextRaw() { try serial(row) }
+                continue
+            }
+            var base = firstLine - 1
+            for (part, outcome) in outcomes.all.enumerated() {
+                try handBack(part, base)
+                base += outcome.lines
+            }
+        }
+    }
+
+    /// A reader of one segment of a block, as this reader would read those records: same separator, encoding and
+    /// header (for messages); its line numbers count from 1 at the segment's first line.
+    public func segmentReader(_ segment: UnsafeBufferPointer<UInt8>) -> CSVReader {
+        CSVReader(segment: segment, of: self)
+    }
+
+    private init(segment: UnsafeBufferPointer<UInt8>, of parent: CSVReader) {
+        source = ByteReader(borrowing: segment)
+        options = parent.options
+        delimiter = parent.delimiter
+        detectedEncoding = parent.detectedEncoding
+        sawMultibyteUTF8 = parent.sawMultibyteUTF8
+        header = parent.header
+        stops = .allocate(capacity: 256)
+        cellBounds = .allocate(capacity: cellBoundsCapacity)
+        setDelimiter(delimiter)
+    }
+
+    /// How a segment reader ended, once it returned nil (or threw: pass `failed`).
+    func segmentOutcome(startingEncoding: TextEncoding, failed: Bool) -> SegmentOutcome {
+        SegmentOutcome(
+            lines: line - 1, clean: !failed && failure == nil && detectedEncoding == startingEncoding,
+            sawMultibyteUTF8: sawMultibyteUTF8)
+    }
+
+    /// Moves past `block` once every segment read cleanly: each segment then began at a record's start, since the
+    /// one before it ended outside quotes. Returns false (and does not move) otherwise: the caller reads the
+    /// block's records with `nextRaw()`, which finds the same records, or the same error, one at a time.
+    func consume(_ block: Block, segments: [SegmentOutcome]) -> Bool {
+        guard segments.count == block.segments.count, segments.allSatisfy(\.clean) else { return false }
+        position = block.end - source.windowOffset
+        for segment in segments {
+            line += segment.lines
+            if segment.sawMultibyteUTF8 { sawMultibyteUTF8 = true }
+        }
+        // A block ends after a line feed, or at the end of the file (where a last CR no longer matters).
+        afterCR = false
+        return true
     }
 
     // MARK: - Header
@@ -720,64 +873,23 @@ public struct CSVRawRecord {
     }
 }
 
-/// Records copied out of a reader, to be worked on elsewhere (another thread) while the reader goes on.
-public final class CSVRecordBatch: @unchecked Sendable {
-    private var bytes: UnsafeMutablePointer<UInt8>
-    private var byteCapacity: Int
-    private var byteCount = 0
-    private var bounds: [Int] = []
-    /// Per record: (byte start, byte count, bounds start, cell count, line, end line, encoding).
-    private var records: [(Int, Int, Int, Int, Int, Int, TextEncoding)] = []
+/// The readers of a block's segments, each handed to one worker thread.
+private final class SegmentReaders: @unchecked Sendable {
+    let readers: [CSVReader]
+    init(_ readers: [CSVReader]) { self.readers = readers }
+}
 
-    public init(byteCapacity: Int = 1 << 20) {
-        self.byteCapacity = byteCapacity
-        bytes = .allocate(capacity: byteCapacity)
+/// How each segment of a block read, each written by its own worker.
+private final class SegmentOutcomes: @unchecked Sendable {
+    private var outcomes: [CSVReader.SegmentOutcome]
+    init(count: Int) {
+        outcomes = Array(
+            repeating: CSVReader.SegmentOutcome(lines: 0, clean: false, sawMultibyteUTF8: false), count: count)
     }
-
-    deinit { bytes.deallocate() }
-
-    public var count: Int { records.count }
-    public var byteSize: Int { byteCount }
-
-    /// Copies `record`; records read before stay valid only through `subscript` after the batch is complete.
-    public func append(_ record: CSVRawRecord) {
-        if byteCount + record.bytes.count > byteCapacity {
-            let capacity = max(byteCapacity * 2, byteCount + record.bytes.count)
-            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-            grown.initialize(from: bytes, count: byteCount)
-            bytes.deallocate()
-            bytes = grown
-            byteCapacity = capacity
-        }
-        if let base = record.bytes.baseAddress {
-            (bytes + byteCount).initialize(from: base, count: record.bytes.count)
-        }
-        records.append(
-            (
-                byteCount, record.bytes.count, bounds.count, record.cellCount, record.line, record.endLine,
-                record.encoding
-            ))
-        bounds.append(contentsOf: UnsafeBufferPointer(start: record.bounds, count: 3 * record.cellCount))
-        byteCount += record.bytes.count
+    func set(_ part: Int, _ outcome: CSVReader.SegmentOutcome) {
+        outcomes.withUnsafeMutableBufferPointer { $0[part] = outcome }
     }
-
-    public func removeAll() {
-        byteCount = 0
-        bounds.removeAll(keepingCapacity: true)
-        records.removeAll(keepingCapacity: true)
-    }
-
-    /// Calls `body` with record `index`; the record is valid only inside `body`.
-    public func withRecord<T>(_ index: Int, _ body: (CSVRawRecord) throws -> T) rethrows -> T {
-        let (start, count, boundsStart, cells, line, endLine, encoding) = records[index]
-        return try bounds.withUnsafeBufferPointer { all in
-            try body(
-                CSVRawRecord(
-                    bytes: UnsafeBufferPointer(start: bytes + start, count: count),
-                    bounds: all.baseAddress! + boundsStart, cellCount: cells, line: line, endLine: endLine,
-                    encoding: encoding))
-        }
-    }
+    var all: [CSVReader.SegmentOutcome] { outcomes }
 }
 
 /// One task owns a CSV reader; it is not shared across tasks.

@@ -92,6 +92,8 @@ public struct FilePipeline {
     public var reportLimit = 1_000
     /// Whether `validate` screens flat CSV rows on their bytes, on every core (`RowScreen`): same report, faster.
     public var screening = true
+    /// The screen's block size (`RecordStream.screenBlockSize`), for tests.
+    var screenBlockSize = RecordStream.defaultScreenBlockSize
 
     public init(flow: FlowMapping, logger: Logger = Logger(label: "insertion-gateway")) {
         self.flow = flow
@@ -104,6 +106,7 @@ public struct FilePipeline {
         var stream = RecordStream(flow: flow, schemaPath: schemaPath)
         stream.progress = progress
         stream.screening = screening
+        stream.screenBlockSize = screenBlockSize
         var households = RepeatCheck<HouseholdKey>()
         // Partner keys by a 64-bit digest, not their text: a million-row file stays within a few dozen MB. A
         // digest collision (about 1 in 10^7 for a million keys) could only report a false duplicate here;

@@ -30,6 +30,10 @@ public struct RecordStream: Sendable {
     /// come as `.screened` (free text left out), in file order. Rows the screen cannot vouch for go through the full
     /// path as usual.
     public var screening = false
+    /// Bytes of the blocks whose segments are screened at once: large enough that threads seldom wait on one
+    /// another, small enough to stay in cache. Tests make it tiny to cut records in many places.
+    var screenBlockSize = RecordStream.defaultScreenBlockSize
+    static let defaultScreenBlockSize = 2 << 20
 
     public init(flow: FlowMapping, schemaPath: String? = nil) {
         self.flow = flow
@@ -58,6 +62,7 @@ public struct RecordStream: Sendable {
             stream.progress = progress
             stream.fileNameValues = fileNameValues
             stream.screening = screening
+            stream.screenBlockSize = screenBlockSize
             return try stream.read(path, header: header, record: record)
         }
         if !flow.fileNameFields.isEmpty && fileNameValues == nil {
@@ -197,13 +202,22 @@ public struct RecordStream: Sendable {
             let screen = RowScreen(
                 flow: flow, header: reader.header, columns: columns, fileNameValues: fileNameValues ?? [])
         {
-            try screenRows(reader, screen) { row, result in
-                if let (key, fingerprint) = result {
+            try screenRows(reader, screen) { row in
+                switch row {
+                case .valid(let key, let fingerprint, let line, let bytes):
+                    // The record is read again only to word a conflict (it points into its reader's buffers).
+                    func again<T>(_ use: (CSVRawRecord) -> T) -> T? {
+                        let single = reader.segmentReader(bytes)
+                        return withExtendedLifetime(single) {
+                            guard let row = try? single.nextRaw() else { return nil }
+                            return use(row)
+                        }
+                    }
                     try screened(
-                        key: key, fingerprint: fingerprint, line: row.line, maskedKey: { screen.maskedKey(row) },
-                        raw: { row.decoded().raw })
-                } else {
-                    try emit([row.decoded()], screen: screen)
+                        key: key, fingerprint: fingerprint, line: line,
+                        maskedKey: { again(screen.maskedKey) ?? "?" }, raw: { again { $0.decoded().raw } ?? "" })
+                case .other(let record):
+                    try emit([record], screen: screen)
                 }
             }
         } else {
@@ -229,42 +243,30 @@ public struct RecordStream: Sendable {
         return level
     }
 
-    /// Rows read by this thread in batches, screened on every core, handed to `body` in file order with the
-    /// screen's result (nil: the full path decides).
-    private func screenRows(
-        _ reader: CSVReader, _ screen: RowScreen,
-        _ body: (CSVRawRecord, (key: UInt64, fingerprint: UInt64)?) throws -> Void
-    ) throws {
-        let rowsPerBatch = 4096
+    /// A row as `screenRows` hands it over: vouched for by the screen (its bytes, to be read again if a report
+    /// needs them, stay valid during the call), or decoded for the full path.
+    enum ScreenedRow {
+        case valid(key: UInt64, fingerprint: UInt64, line: Int, bytes: UnsafeBufferPointer<UInt8>)
+        case other(CSVRecord)
+    }
+
+    /// Rows screened on every core (`CSVReader.readBlocks`), handed to `body` in file order.
+    private func screenRows(_ reader: CSVReader, _ screen: RowScreen, _ body: (ScreenedRow) throws -> Void) throws {
         let threads = ProcessInfo.processInfo.environment["GATEWAY_SCREEN_THREADS"].flatMap { Int($0) }
         let workers = max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, 8))
-        let screens = (0..<workers).map { _ in screen.isolated() }
-        let batch = CSVRecordBatch()
-        let results = ScreenResults(capacity: rowsPerBatch)
-        var finished = false
-        while !finished {
-            batch.removeAll()
-            while batch.count < rowsPerBatch {
-                guard let row = try reader.nextRaw() else {
-                    finished = true
-                    break
+        let segments = (0..<workers).map { _ in ScreenedSegment(screen.isolated()) }
+        var scratch = screen.makeScratch()
+        try reader.readBlocks(
+            parts: workers, blockSize: screenBlockSize,
+            segment: { part, reader in try segments[part].read(reader) },
+            handBack: { part, lineBase in try segments[part].handBack(lineBase: lineBase, body) },
+            serial: { row in
+                if let (key, fingerprint) = screen.screen(row, &scratch) {
+                    try body(.valid(key: key, fingerprint: fingerprint, line: row.line, bytes: row.bytes))
+                } else {
+                    try body(.other(row.decoded()))
                 }
-                batch.append(row)
-            }
-            let count = batch.count
-            guard count > 0 else { break }
-            let parts = count < 256 ? 1 : workers
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let screen = screens[part]
-                var scratch = screen.makeScratch()
-                for index in stride(from: part * count / parts, to: (part + 1) * count / parts, by: 1) {
-                    results.set(index, batch.withRecord(index) { screen.screen($0, &scratch) })
-                }
-            }
-            for index in 0..<count {
-                try batch.withRecord(index) { try body($0, results.take(index)) }
-            }
-        }
+            })
     }
 
     private func readJSON(
@@ -431,23 +433,49 @@ extension FlowMapping {
     }
 }
 
-/// The screen's results for one batch, written by several threads at distinct indexes, read by one after.
-private final class ScreenResults: @unchecked Sendable {
-    private let slots: UnsafeMutablePointer<(key: UInt64, fingerprint: UInt64)?>
-    private let capacity: Int
-
-    init(capacity: Int) {
-        self.capacity = capacity
-        slots = .allocate(capacity: capacity)
-        slots.initialize(repeating: nil, count: capacity)
+/// One thread's part of each block: the screen's results for its segment's rows, written by one worker, then
+/// handed back by the reading thread.
+private final class ScreenedSegment: @unchecked Sendable {
+    private enum Row {
+        /// Its bytes are in the block, which stays until the rows are handed back.
+        case valid(key: UInt64, fingerprint: UInt64, line: Int, bytes: UnsafeBufferPointer<UInt8>)
+        case other(CSVRecord)
     }
 
-    deinit {
-        slots.deinitialize(count: capacity)
-        slots.deallocate()
+    private let screen: RowScreen
+    private var scratch: RowScreen.Scratch
+    private var rows: [Row] = []
+
+    init(_ screen: RowScreen) {
+        self.screen = screen
+        scratch = screen.makeScratch()
     }
 
-    func set(_ index: Int, _ value: (key: UInt64, fingerprint: UInt64)?) { slots[index] = value }
+    /// Screens the rows of `reader` (a block's segment), after dropping those of the block before.
+    func read(_ reader: CSVReader) throws {
+        rows.removeAll(keepingCapacity: true)
+        while let row = try reader.nextRaw() {
+            if let (key, fingerprint) = screen.screen(row, &scratch) {
+                rows.append(.valid(key: key, fingerprint: fingerprint, line: row.line, bytes: row.bytes))
+            } else {
+                rows.append(.other(row.decoded()))
+            }
+        }
+    }
 
-    func take(_ index: Int) -> (key: UInt64, fingerprint: UInt64)? { slots[index] }
+    /// The rows in order, their lines counted from `lineBase` (the line before the segment's first).
+    func handBack(lineBase: Int, _ body: (RecordStream.ScreenedRow) throws -> Void) throws {
+        for row in rows {
+            switch row {
+            case .valid(let key, let fingerprint, let line, let bytes):
+                try body(.valid(key: key, fingerprint: fingerprint, line: lineBase + line, bytes: bytes))
+            case .other(let record):
+                try body(
+                    .other(
+                        CSVRecord(
+                            fields: record.fields, line: lineBase + record.line, endLine: lineBase + record.endLine,
+                            raw: record.raw)))
+            }
+        }
+    }
 }

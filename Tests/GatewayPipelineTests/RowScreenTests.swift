@@ -29,6 +29,11 @@ import Testing
         let left = String(decoding: try encoder.encode(screened), as: UTF8.self)
         let right = String(decoding: try encoder.encode(full), as: UTF8.self)
         #expect(left == right, comment)
+        // Blocks of a few lines, cut in three segments: records are handed back across many cuts.
+        var pipeline = FilePipeline(flow: try #require(flows["ft-inscriptions"]))
+        pipeline.screenBlockSize = 300
+        let small = String(decoding: try encoder.encode(pipeline.validate(path: path)), as: UTF8.self)
+        #expect(small == right, comment)
         if left != right, let folder = ProcessInfo.processInfo.environment["SCREEN_DIFF_DIR"] {
             let name = (path as NSString).lastPathComponent
             try Data(left.utf8).write(to: URL(fileURLWithPath: folder + "/" + name + ".screened.json"))
