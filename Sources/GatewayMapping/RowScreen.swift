@@ -107,14 +107,18 @@ public struct RowScreen: Sendable {
 
     /// The business key's digest (`KeyDigest`) and the fingerprint of a row the full path would accept, or nil.
     public func screen(_ row: CSVRawRecord, _ scratch: inout Scratch) -> (key: UInt64, fingerprint: UInt64)? {
-        guard let (record, fingerprint) = assemble(row, &scratch) else { return nil }
-        return (record.businessKeyDigest, fingerprint)
+        guard let texts = read(row, &scratch), let (key, facts) = PartnerRecord.digests(entity: entity, scratch.values)
+        else { return nil }
+        return (key, Self.fingerprint(facts: facts, texts: texts))
     }
 
     /// The masked business key of a row `screen` vouched for, for a report.
     public func maskedKey(_ row: CSVRawRecord) -> String {
         var scratch = makeScratch()
-        return assemble(row, &scratch)?.record.maskedKey ?? "?"
+        guard read(row, &scratch) != nil, let record = PartnerRecord.assemble(entity: entity, scratch.values) else {
+            return "?"
+        }
+        return record.maskedKey
     }
 
     /// A copy that shares no object with this one, for another thread: threads that retain the same objects
@@ -128,8 +132,9 @@ public struct RowScreen: Sendable {
         return copy
     }
 
-    /// The record (free text left out) and fingerprint of a row the full path would accept, or nil.
-    func assemble(_ row: CSVRawRecord, _ scratch: inout Scratch) -> (record: PartnerRecord, fingerprint: UInt64)? {
+    /// Reads a row's typed values into `scratch` and hashes its kept texts, when every cell is one the full path
+    /// would take as it is; nil otherwise.
+    func read(_ row: CSVRawRecord, _ scratch: inout Scratch) -> RowFingerprint? {
         guard row.cellCount == columnCount else { return nil }
         for index in scratch.values.indices { scratch.values[index] = nil }
         // The kept texts, hashed as they are read; the record's hash joins them after.
@@ -181,8 +186,7 @@ public struct RowScreen: Sendable {
         for constant in constants {
             if let typed = constant.typed { scratch.values[typed] = constant.value }
         }
-        guard let record = PartnerRecord.assemble(entity: entity, scratch.values) else { return nil }
-        return (record, Self.fingerprint(record, texts: texts))
+        return texts
     }
 
     /// The fingerprint of a record the full path accepted (its field bag, file-name values included): equal to the
@@ -194,15 +198,15 @@ public struct RowScreen: Sendable {
             texts.field(index)
             texts.value(.text(text))
         }
-        guard let record = PartnerRecord.assemble(entity: entity, typedNames.map { bag[$0] }) else { return 0 }
-        return Self.fingerprint(record, texts: texts)
+        guard let (_, facts) = PartnerRecord.digests(entity: entity, typedNames.map { bag[$0] }) else { return 0 }
+        return Self.fingerprint(facts: facts, texts: texts)
     }
 
-    /// The record assembled from its typed values (its texts left out), and its texts.
-    private static func fingerprint(_ record: PartnerRecord, texts: RowFingerprint) -> UInt64 {
+    /// The record's values but its texts (`PartnerRecord.digests`), and its texts.
+    private static func fingerprint(facts: UInt64, texts: RowFingerprint) -> UInt64 {
         var texts = texts
         texts.field(-1)
-        texts.value(.integer(record.hashValue))
+        texts.value(.integer(Int(bitPattern: UInt(facts))))
         return texts.finish()
     }
 

@@ -5,10 +5,10 @@ import GatewayMapping
 
 /// One record as the pipeline sees it after mapping and validation.
 public enum RecordOutcome {
-    /// A valid household.
-    case household(Household, index: Int, line: Int?, raw: () -> String)
+    /// A valid household (held indirectly, like the partner record: the outcome of a screened row stays small).
+    indirect case household(Household, index: Int, line: Int?, raw: () -> String)
     /// A valid record of another partner flow.
-    case partner(PartnerRecord, index: Int, line: Int?, raw: () -> String)
+    indirect case partner(PartnerRecord, index: Int, line: Int?, raw: () -> String)
     /// A valid record when `RecordStream.screening` is on, already checked against the earlier records of the file:
     /// `repeated` when an identical one came before (one with the same business key and other values comes as
     /// `.rejected`).

@@ -8,7 +8,7 @@ public struct FranceTravailID: ValidatedIdentifier {
     /// The identifier in the form it was given (8 or 11 characters), upper-cased.
     public var canonical: String { characters.string }
     /// The characters of `canonical`, held inline.
-    private let characters: InlineASCII
+    let characters: InlineASCII
 
     /// The first 8 characters, to match people across partners.
     ///

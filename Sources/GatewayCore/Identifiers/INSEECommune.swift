@@ -8,7 +8,7 @@ public struct INSEECommune: ValidatedIdentifier {
     /// The 5-character code.
     public var canonical: String { characters.string }
     /// The characters of `canonical`, held inline.
-    private let characters: InlineASCII
+    let characters: InlineASCII
 
     /// The département: the first 2 characters (`67`, `2A`), or 3 overseas (`971` for `97105`,
     /// `988` for `98818`). Codes `99xxx` (born abroad, by country) give `99`.

@@ -7,6 +7,9 @@ public struct InlineASCII: Sendable, Hashable {
 
     public static let capacity = 16
 
+    /// The characters as two words (zero past `count`), for digests.
+    var words: (UInt64, UInt64) { (low, high) }
+
     /// The first `min(bytes.count, 16)` bytes of `bytes`.
     @inline(__always)
     public init(_ bytes: UnsafeBufferPointer<UInt8>) {

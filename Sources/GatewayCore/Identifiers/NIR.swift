@@ -21,8 +21,10 @@ public struct NIR: ValidatedIdentifier, CustomDebugStringConvertible, CustomRefl
     public var canonical: String { characters.string }
     /// The first 13 characters (with `2A`/`2B` kept as letters): the key NIRs are compared on.
     public var base13: String { characters.prefix(13).string }
+    /// Whether `other` has the same `base13`, compared in place.
+    public func sameBase13(as other: NIR) -> Bool { characters.prefix(13) == other.characters.prefix(13) }
     /// The characters of `canonical`, held inline.
-    private let characters: InlineASCII
+    let characters: InlineASCII
     private let storedKey: UInt8
     private let hasKey: Bool
     private let sex: UInt8

@@ -384,13 +384,7 @@ public enum PartnerRecord: Sendable, Hashable {
     /// `KeyDigest.of(businessKey)`, without building the key for enrolments (a million France Travail rows).
     public var businessKeyDigest: UInt64 {
         guard case .enrolment(let value) = self else { return KeyDigest.of(businessKey) }
-        var digest = KeyDigest()
-        digest.add(value.franceTravailID.canonical)
-        digest.add("|")
-        digest.add(value.kind.rawValue)
-        digest.add("|")
-        if let date = value.effectiveDate { digest.add(date.iso) }
-        return digest.value
+        return value.keyDigest
     }
 
     /// The business key with personal identifiers masked, for reports.
@@ -422,6 +416,34 @@ public struct KeyDigest: Sendable {
                 value = value &* 0x100_0000_01b3
             }
         }
+    }
+
+    @inline(__always)
+    public mutating func add(byte: UInt8) {
+        value ^= UInt64(byte)
+        value = value &* 0x100_0000_01b3
+    }
+
+    /// Characters held inline, as `add(text)` of their text.
+    mutating func add(_ characters: InlineASCII) {
+        for index in 0..<Int(characters.count) { add(byte: characters[index]) }
+    }
+
+    /// A date as `add(date.iso)`.
+    public mutating func add(_ date: LocalDate) {
+        guard (0...9999).contains(date.year), (0...99).contains(date.month), (0...99).contains(date.day) else {
+            return add(date.iso)
+        }
+        add(byte: UInt8(truncatingIfNeeded: 0x30 + date.year / 1000))
+        add(byte: UInt8(truncatingIfNeeded: 0x30 + date.year / 100 % 10))
+        add(byte: UInt8(truncatingIfNeeded: 0x30 + date.year / 10 % 10))
+        add(byte: UInt8(truncatingIfNeeded: 0x30 + date.year % 10))
+        add(byte: 0x2D)
+        add(byte: UInt8(truncatingIfNeeded: 0x30 + date.month / 10))
+        add(byte: UInt8(truncatingIfNeeded: 0x30 + date.month % 10))
+        add(byte: 0x2D)
+        add(byte: UInt8(truncatingIfNeeded: 0x30 + date.day / 10))
+        add(byte: UInt8(truncatingIfNeeded: 0x30 + date.day % 10))
     }
 
     public static func of(_ key: String) -> UInt64 {

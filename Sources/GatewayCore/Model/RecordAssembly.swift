@@ -44,7 +44,7 @@ extension PersonIdentity {
         identity.surname = text(0)
         identity.firstName = text(1)
         if let nir = identity.nir {
-            if case .nir(let check)? = value(1), check.base13 != nir.base13 {
+            if case .nir(let check)? = value(1), !check.sameBase13(as: nir) {
                 problems.append(
                     RecordProblem(
                         .constraintError, field: "person.nirCheck", value: check.masked,
@@ -166,6 +166,18 @@ extension PartnerRecord {
         entity == Catalogue.enrolment.name ? ["reason": ["cessationReason", "radiationReason"]] : [:]
     }
 
+    /// The business key's digest (`businessKeyDigest`) and the digest of every value but the free text (`factsDigest`)
+    /// of the record of `entity` assembled from the values of its `typedFields`, when they break no rule: what a row
+    /// screen needs, without the record.
+    public static func digests(entity: String, _ values: [CanonicalValue?]) -> (key: UInt64, facts: UInt64)? {
+        guard entity == Catalogue.enrolment.name else { return nil }
+        var problems: [RecordProblem] = []
+        guard let enrolment = Enrolment.assemble(values, texts: [], absent: { _ in true }, problems: &problems),
+            problems.isEmpty
+        else { return nil }
+        return (enrolment.keyDigest, enrolment.factsDigest)
+    }
+
     /// The record of `entity` from the values of its `typedFields` alone (its free text left out), when they break
     /// no rule: what a row screen needs to vouch for a row and know its business key.
     public static func assemble(entity: String, _ values: [CanonicalValue?]) -> PartnerRecord? {
@@ -175,5 +187,98 @@ extension PartnerRecord {
             problems.isEmpty
         else { return nil }
         return .enrolment(enrolment)
+    }
+}
+
+extension Enrolment {
+    /// `KeyDigest.of(PartnerRecord.businessKey)`, fed from the values in place.
+    public var keyDigest: UInt64 {
+        var digest = KeyDigest()
+        digest.add(franceTravailID.characters)
+        digest.add(byte: 0x7C)
+        digest.add(kind.rawValue)
+        digest.add(byte: 0x7C)
+        if let date = effectiveDate { digest.add(date) }
+        return digest.value
+    }
+
+    /// A digest of every stored value but the free text: equal for equal values (`digestedProperties` and
+    /// `textProperties` name every stored property, a test checks it). With the texts hashed beside it, it tells
+    /// a repeated record from a conflicting one without keeping the records.
+    public var factsDigest: UInt64 {
+        var digest = FactsDigest()
+        digest.add(person.nir?.characters)
+        digest.add(person.franceTravailID?.characters)
+        digest.add(person.organisme?.rawValue)
+        digest.add(person.matricule?.canonical)
+        digest.add(person.role?.rawValue)
+        digest.add(person.birthDate)
+        digest.add(franceTravailID.characters)
+        digest.add(kind.rawValue)
+        digest.add(category)
+        digest.add(startDate)
+        digest.add(cessationDate)
+        digest.add(radiationDate)
+        digest.add(ppaeSignedOn)
+        digest.add(lastInterviewOn)
+        digest.add(rome?.canonical)
+        digest.add(commune?.characters)
+        return digest.value
+    }
+
+    /// The stored properties `factsDigest` reads (the person's as `person.…`).
+    static let digestedProperties = [
+        "person.nir", "person.franceTravailID", "person.organisme", "person.matricule", "person.role",
+        "person.birthDate", "franceTravailID", "kind", "category", "startDate", "cessationDate", "radiationDate",
+        "ppaeSignedOn", "lastInterviewOn", "rome", "commune",
+    ]
+    /// The stored properties it leaves to the texts' hash.
+    static let textProperties = [
+        "person.surname", "person.firstName", "cessationReason", "radiationReason", "adviser", "locality", "agency",
+    ]
+}
+
+/// A 64-bit digest of values, field after field, each marked present or absent. Not for storage: it tells
+/// repeated records from conflicting ones within one run.
+struct FactsDigest {
+    private(set) var value: UInt64 = 0x243F_6A88_85A3_08D3
+
+    @inline(__always)
+    mutating func mix(_ word: UInt64) {
+        value = (value ^ word) &* 0x9E37_79B9_7F4A_7C15
+        value ^= value >> 29
+    }
+
+    mutating func add(_ characters: InlineASCII?) {
+        guard let characters else { return mix(0) }
+        let (low, high) = characters.words
+        mix(low | 1 << 63)
+        mix(high ^ UInt64(characters.count))
+    }
+
+    mutating func add(_ date: LocalDate?) {
+        mix(date.map { UInt64(truncatingIfNeeded: $0.year * 10_000 + $0.month * 100 + $0.day) | 1 << 63 } ?? 0)
+    }
+
+    mutating func add(_ number: Int?) {
+        guard let number else { return mix(0) }
+        mix(1)
+        mix(UInt64(bitPattern: Int64(number)))
+    }
+
+    mutating func add(_ text: String?) {
+        guard var text else { return mix(0) }
+        mix(UInt64(text.utf8.count) | 1 << 63)
+        text.withUTF8 { bytes in
+            var word: UInt64 = 0
+            for (index, byte) in bytes.enumerated() {
+                word = word << 8 | UInt64(byte)
+                if index & 7 == 7 {
+                    mix(word)
+                    word = 0
+                }
+            }
+            mix(word)
+        }
     }
 }
