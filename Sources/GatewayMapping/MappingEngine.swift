@@ -201,7 +201,9 @@ public enum ValueConverter {
     /// `convert` on the UTF-8 bytes of a value (already transformed), for a field `convertsBytes` accepts: the value,
     /// or nil when `convert` refuses it (which then says why).
     public static func convert(utf8 value: UnsafeBufferPointer<UInt8>, field: FieldMapping) -> CanonicalValue? {
-        if let allowed = field.spec.allowed, !allowed.contains(where: { $0.utf8.elementsEqual(value) }) {
+        if let allowed = field.spec.allowed,
+            !allowed.contains(where: { $0.utf8.count == value.count && $0.utf8.elementsEqual(value) })
+        {
             return nil
         }
         switch field.spec.kind {

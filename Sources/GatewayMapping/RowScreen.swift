@@ -230,7 +230,14 @@ public struct RowScreen: Sendable {
                     return nil
                 }
             case .upper:
-                for index in start..<end where cell[index] >= 0x80 || (cell[index] >= 0x61 && cell[index] <= 0x7A) {
+                guard let base = cell.baseAddress else { break }
+                var index = start
+                while index + 8 <= end {
+                    let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                    if word & Bytes.highs != 0 || Bytes.between(word, 0x61, 0x7A) != 0 { return nil }
+                    index += 8
+                }
+                for index in index..<end where cell[index] >= 0x80 || (cell[index] >= 0x61 && cell[index] <= 0x7A) {
                     return nil
                 }
             case .lower:
@@ -241,7 +248,25 @@ public struct RowScreen: Sendable {
                 // The engine's own test (`needsCollapsing`) on the text's UTF-8: control spaces, doubled or edge
                 // spaces, and the lead bytes of Unicode spaces (Latin-1 0x80…0xBF are U+0080…U+00BF: lead C2).
                 var previous: UInt8 = 0x20
-                for index in start..<end {
+                var index = start
+                if let base = cell.baseAddress {
+                    // Eight bytes at a time while none needs a closer look.
+                    while index + 8 <= end {
+                        let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                        let spaces = Bytes.equal(word, 0x20)
+                        var odd = Bytes.below(word, 0x20) | Bytes.equal(word, 0x7F)
+                        odd |= spaces & (spaces << 8 | (previous == 0x20 ? 0x80 : 0))
+                        if singleByte {
+                            odd |= word & ~(word << 1) & Bytes.highs  // 0x80…0xBF
+                        } else {
+                            odd |= Bytes.equal(word, 0xC2) | Bytes.equal(word, 0xE2) | Bytes.equal(word, 0xE3)
+                        }
+                        if odd != 0 { break }
+                        previous = UInt8(truncatingIfNeeded: word >> 56)
+                        index += 8
+                    }
+                }
+                for index in index..<end {
                     let byte = cell[index]
                     if byte < 0x20 || byte == 0x7F || (byte == 0x20 && previous == 0x20) { return nil }
                     if singleByte ? (byte >= 0x80 && byte < 0xC0) : (byte == 0xC2 || byte == 0xE2 || byte == 0xE3) {
@@ -346,5 +371,31 @@ struct RowFingerprint {
     mutating func finish() -> UInt64 {
         flush()
         return state
+    }
+}
+
+/// Tests on eight bytes at once (a little-endian word): the high bit of each byte that passes is set, exactly.
+enum Bytes {
+    static let ones: UInt64 = 0x0101_0101_0101_0101
+    static let highs: UInt64 = 0x8080_8080_8080_8080
+    private static let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+
+    /// Bytes equal to `byte`.
+    @inline(__always)
+    static func equal(_ word: UInt64, _ byte: UInt8) -> UInt64 {
+        let x = word ^ (ones &* UInt64(byte))
+        return ~(((x & lows) &+ lows) | x) & highs
+    }
+
+    /// Bytes below `bound` (at most 0x80).
+    @inline(__always)
+    static func below(_ word: UInt64, _ bound: UInt8) -> UInt64 {
+        ~(((word & lows) &+ ones &* UInt64(0x80 - bound)) | word) & highs
+    }
+
+    /// ASCII bytes from `low` to `high`; only for a word of ASCII bytes.
+    @inline(__always)
+    static func between(_ word: UInt64, _ low: UInt8, _ high: UInt8) -> UInt64 {
+        (word &+ ones &* UInt64(0x80 - low)) & ~(word &+ ones &* UInt64(0x7F - high)) & highs
     }
 }

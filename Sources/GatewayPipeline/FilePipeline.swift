@@ -392,12 +392,17 @@ struct FileRefused: Error {
 struct RepeatCheck<Key: Hashable> {
     private var fingerprints: [Key: UInt64] = [:]
 
+    /// Room for `expected` keys at once.
+    init(expected: Int = 0) {
+        fingerprints.reserveCapacity(expected)
+    }
+
     mutating func check(_ key: Key, fingerprint: UInt64) -> Repeat {
-        guard let earlier = fingerprints[key] else {
-            fingerprints[key] = fingerprint
-            return .first
-        }
-        return earlier == fingerprint ? .identical : .conflicting
+        // One lookup for the usual first or identical record; a conflicting one puts the first one's back.
+        guard let earlier = fingerprints.updateValue(fingerprint, forKey: key) else { return .first }
+        if earlier == fingerprint { return .identical }
+        fingerprints[key] = earlier
+        return .conflicting
     }
 }
 

@@ -155,8 +155,9 @@ public struct RecordStream: Sendable {
         try header(FluxHeader())
         var level = FileLevel()
         var index = 0
-        // Business keys (digests) and fingerprints of the valid records, when screening.
-        var seen = RepeatCheck<UInt64>()
+        // Business keys (digests) and fingerprints of the valid records, when screening; room for as many as a file
+        // of this size holds when its rows are about a France Travail row long, so that the table seldom grows.
+        var seen = RepeatCheck<UInt64>(expected: screening ? min((reader.fileSize ?? 0) / 128, 1 << 22) : 0)
         /// A valid record, screened or accepted by the full path, checked for repeats.
         func screened(key: UInt64, fingerprint: UInt64, line: Int?, maskedKey: () -> String, raw: () -> String) throws {
             switch seen.check(key, fingerprint: fingerprint) {
@@ -453,6 +454,14 @@ private final class ScreenedSegment: @unchecked Sendable {
 
     /// Screens the rows of `reader` (a block's segment), after dropping those of the block before.
     func read(_ reader: CSVReader) throws {
+        // Locals in the loop: a class's stored properties would be checked for exclusive access at every row.
+        var rows = self.rows
+        var scratch = self.scratch
+        self.rows = []
+        defer {
+            self.rows = rows
+            self.scratch = scratch
+        }
         rows.removeAll(keepingCapacity: true)
         while let row = try reader.nextRaw() {
             if let (key, fingerprint) = screen.screen(row, &scratch) {

@@ -63,6 +63,7 @@ import Testing
         var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map { Array($0) }
         if lines.last?.isEmpty == true { lines.removeLast() }
         let header = lines.removeFirst()
+        let address = kind == "inscriptions" ? 10 : 11
         let spoilers: [(String, (inout [UInt8], Int) -> Void)] = [
             ("identical", { _, _ in }),
             (
@@ -120,6 +121,18 @@ import Testing
             ("Latin-1 no-break space", { row, _ in Self.edit(&row, cell: 3) { $0 + [0xA0] } }),
             ("Latin-1 symbol inside", { row, _ in Self.edit(&row, cell: 11) { $0 + [0xB0, 0x41] } }),
             ("control character", { row, _ in Self.edit(&row, cell: 2) { $0 + [0x01] } }),
+            // Deep inside a long cell, where words of eight bytes are checked at once.
+            (
+                "double space in the address",
+                { row, _ in Self.edit(&row, cell: address) { Self.insert([0x20, 0x20], $0) } }
+            ),
+            ("no-break space in the address", { row, _ in Self.edit(&row, cell: address) { Self.insert([0xA0], $0) } }),
+            (
+                "control character in the address",
+                { row, _ in Self.edit(&row, cell: address) { Self.insert([0x07], $0) } }
+            ),
+            ("DEL in the address", { row, _ in Self.edit(&row, cell: address) { Self.insert([0x7F], $0) } }),
+            ("lower case deep in the NIR", { row, _ in Self.edit(&row, cell: 0) { Self.insert([0x61], $0) } }),
         ]
         var out = header + [0x0A]
         // Each pass spoils other cells (the variant picks them), so that every column gets its turn.
@@ -182,6 +195,11 @@ import Testing
     }
 
     /// Replaces cell `index` of a `;` row.
+    /// `bytes` inserted at the tenth byte of `cell` (at its end when shorter).
+    static func insert(_ bytes: [UInt8], _ cell: [UInt8]) -> [UInt8] {
+        Array(cell.prefix(9)) + bytes + cell.dropFirst(9)
+    }
+
     static func edit(_ row: inout [UInt8], cell index: Int, _ change: ([UInt8]) -> [UInt8]) {
         var cells = row.split(separator: 0x3B, omittingEmptySubsequences: false).map { Array($0) }
         guard index < cells.count else { return }
