@@ -186,47 +186,54 @@ public enum ValueConverter {
         return previous == 0x20
     }
 
-    /// Whether `convert(utf8:field:)` can convert this field's values from their bytes: identifiers, dates and
-    /// integers with no code list and no length limit.
-    public static func convertsBytes(_ field: FieldMapping) -> Bool {
-        guard field.codes == nil, field.spec.maxLength == nil else { return false }
-        switch field.spec.kind {
-        case .nir, .matricule, .franceTravailID, .inseeCommune, .postalCode, .rome, .siret, .date, .integer:
-            return true
-        case .text, .time, .boolean, .decimal:
-            return false
-        }
-    }
+    /// `convert` on the UTF-8 bytes of a value (already transformed) for a field whose values can be converted from
+    /// their bytes: identifiers, dates and integers with no code list and no length limit. What it needs of the
+    /// field is taken out once, so that a row's cells are converted without touching the field mapping's references.
+    public struct ByteConverter: Sendable {
+        let kind: FieldKind
+        let dateFormats: [LocalDate.Pattern]
+        /// The allowed values' bytes, when the field has a list.
+        let allowed: [[UInt8]]?
 
-    /// `convert` on the UTF-8 bytes of a value (already transformed), for a field `convertsBytes` accepts: the value,
-    /// or nil when `convert` refuses it (which then says why).
-    public static func convert(utf8 value: UnsafeBufferPointer<UInt8>, field: FieldMapping) -> CanonicalValue? {
-        if let allowed = field.spec.allowed,
-            !allowed.contains(where: { $0.utf8.count == value.count && $0.utf8.elementsEqual(value) })
-        {
-            return nil
+        /// nil when the field's values must go through their text.
+        public init?(_ field: FieldMapping) {
+            guard field.codes == nil, field.spec.maxLength == nil else { return nil }
+            switch field.spec.kind {
+            case .nir, .matricule, .franceTravailID, .inseeCommune, .postalCode, .rome, .siret, .date, .integer: break
+            case .text, .time, .boolean, .decimal: return nil
+            }
+            kind = field.spec.kind
+            dateFormats = field.dateFormats
+            allowed = field.spec.allowed.map { $0.map { Array($0.utf8) } }
         }
-        switch field.spec.kind {
-        case .nir: return NIR(validUTF8: value).map(CanonicalValue.nir)
-        case .matricule: return Matricule(validUTF8: value).map(CanonicalValue.matricule)
-        case .franceTravailID: return FranceTravailID(validUTF8: value).map(CanonicalValue.franceTravailID)
-        case .inseeCommune: return INSEECommune(validUTF8: value).map(CanonicalValue.inseeCommune)
-        case .postalCode: return PostalCode(validUTF8: value).map(CanonicalValue.postalCode)
-        case .rome: return ROMECode(validUTF8: value).map(CanonicalValue.rome)
-        case .siret: return SIRET(validUTF8: value).map(CanonicalValue.siret)
-        case .date:
-            for pattern in field.dateFormats {
-                if let date = LocalDate.parse(bytes: value, pattern: pattern) { return .date(date) }
+
+        /// The value, or nil when `convert` refuses it (which then says why).
+        public func convert(_ value: UnsafeBufferPointer<UInt8>) -> CanonicalValue? {
+            if let allowed, !allowed.contains(where: { $0.count == value.count && $0.elementsEqual(value) }) {
+                return nil
             }
-            return nil
-        case .integer:
-            // Digits only, as `Int(_:)` reads them; a sign or a long number goes through the text.
-            if (1...18).contains(value.count), !value.contains(where: { $0 < 0x30 || $0 > 0x39 }) {
-                return .integer(value.reduce(0) { $0 * 10 + Int($1 - 0x30) })
+            switch kind {
+            case .nir: return NIR(validUTF8: value).map(CanonicalValue.nir)
+            case .matricule: return Matricule(validUTF8: value).map(CanonicalValue.matricule)
+            case .franceTravailID: return FranceTravailID(validUTF8: value).map(CanonicalValue.franceTravailID)
+            case .inseeCommune: return INSEECommune(validUTF8: value).map(CanonicalValue.inseeCommune)
+            case .postalCode: return PostalCode(validUTF8: value).map(CanonicalValue.postalCode)
+            case .rome: return ROMECode(validUTF8: value).map(CanonicalValue.rome)
+            case .siret: return SIRET(validUTF8: value).map(CanonicalValue.siret)
+            case .date:
+                for pattern in dateFormats {
+                    if let date = LocalDate.parse(bytes: value, pattern: pattern) { return .date(date) }
+                }
+                return nil
+            case .integer:
+                // Digits only, as `Int(_:)` reads them; a sign or a long number goes through the text.
+                if (1...18).contains(value.count), !value.contains(where: { $0 < 0x30 || $0 > 0x39 }) {
+                    return .integer(value.reduce(0) { $0 * 10 + Int($1 - 0x30) })
+                }
+                return Int(String(decoding: value, as: UTF8.self)).map(CanonicalValue.integer)
+            case .text, .time, .boolean, .decimal:
+                return nil
             }
-            return Int(String(decoding: value, as: UTF8.self)).map(CanonicalValue.integer)
-        case .text, .time, .boolean, .decimal:
-            return try? convert(String(decoding: value, as: UTF8.self), field: field).get()
         }
     }
 

@@ -20,12 +20,14 @@ public struct RowScreen: Sendable {
         let text: Int?
         /// Free text with nothing to convert or check but its length.
         let plainText: Bool
-        /// Converted from its bytes (`ValueConverter.convertsBytes`).
-        let onBytes: Bool
+        /// How its values are converted from their bytes, when they can be.
+        let converter: ValueConverter.ByteConverter?
         let required: Bool
         let maxLength: Int?
         let hasNullValues: Bool
-        let transforms: [Transform]
+        let transforms: InlineTransforms
+        /// Whether `converter` is set, read without copying the converter.
+        let converts: Bool
 
         init(field: FieldMapping, column: Int?, typed: Int?, text: Int?) {
             self.field = field
@@ -33,11 +35,12 @@ public struct RowScreen: Sendable {
             self.typed = typed
             self.text = text
             plainText = field.spec.kind == .text && field.codes == nil && field.spec.allowed == nil
-            onBytes = ValueConverter.convertsBytes(field)
+            converter = ValueConverter.ByteConverter(field)
             required = field.required
             maxLength = field.spec.maxLength
             hasNullValues = !field.nullValues.isEmpty
-            transforms = field.transforms
+            transforms = InlineTransforms(field.transforms)
+            converts = converter != nil
         }
     }
 
@@ -76,6 +79,7 @@ public struct RowScreen: Sendable {
             guard typed == nil || text == nil,
                 text == nil || (field.spec.kind == .text && field.codes == nil && field.spec.allowed == nil)
             else { return nil }
+            guard field.transforms.count <= InlineTransforms.capacity else { return nil }
             slots.append(Slot(field: field, column: column, typed: typed, text: text))
             names.append(field.spec.name)
         }
@@ -166,10 +170,8 @@ public struct RowScreen: Sendable {
                 }
                 let value: CanonicalValue
                 // Bytes of a single-byte encoding are UTF-8 only when ASCII.
-                if slots[position].onBytes && (!ascii || !bytes.contains(where: { $0 >= 0x80 })) {
-                    guard let converted = ValueConverter.convert(utf8: bytes, field: slots[position].field) else {
-                        return false
-                    }
+                if slots[position].converts && (!ascii || !bytes.contains(where: { $0 >= 0x80 })) {
+                    guard let converted = slots[position].converter?.convert(bytes) else { return false }
                     value = converted
                 } else {
                     guard
@@ -212,13 +214,16 @@ public struct RowScreen: Sendable {
 
     /// The part of `cell` the transforms keep, when they only cut it; nil when one of them would change its text
     /// (the full path then applies them).
-    static func transformed(_ cell: UnsafeBufferPointer<UInt8>, _ transforms: [Transform], _ encoding: TextEncoding)
+    static func transformed(
+        _ cell: UnsafeBufferPointer<UInt8>, _ transforms: InlineTransforms, _ encoding: TextEncoding
+    )
         -> Range<Int>?
     {
         var start = 0
         var end = cell.count
         let singleByte = encoding != .utf8
-        for transform in transforms {
+        var rest = transforms
+        while let transform = rest.next() {
             if start == end { return start..<end }
             switch transform {
             case .trim:
@@ -397,5 +402,44 @@ enum Bytes {
     @inline(__always)
     static func between(_ word: UInt64, _ low: UInt8, _ high: UInt8) -> UInt64 {
         (word &+ ones &* UInt64(0x80 - low)) & ~(word &+ ones &* UInt64(0x7F - high)) & highs
+    }
+}
+
+/// A field's transforms held in one word, in order: a list in an array would be retained and released at every
+/// cell of every row.
+struct InlineTransforms: Sendable {
+    static let capacity = 8
+    private var codes: UInt64 = 0
+
+    /// The first `capacity` transforms of `list` (the screen takes no field with more).
+    init(_ list: [Transform]) {
+        for (index, transform) in list.prefix(Self.capacity).enumerated() {
+            let code: UInt64
+            switch transform {
+            case .trim: code = 1
+            case .upper: code = 2
+            case .lower: code = 3
+            case .collapseSpaces: code = 4
+            case .digitsOnly: code = 5
+            case .stripLeadingZeros: code = 6
+            }
+            codes |= code << UInt64(8 * index)
+        }
+    }
+
+    /// The next transform, taken off the list.
+    @inline(__always)
+    mutating func next() -> Transform? {
+        let code = codes & 0xFF
+        codes >>= 8
+        switch code {
+        case 1: return .trim
+        case 2: return .upper
+        case 3: return .lower
+        case 4: return .collapseSpaces
+        case 5: return .digitsOnly
+        case 6: return .stripLeadingZeros
+        default: return nil
+        }
     }
 }

@@ -130,6 +130,12 @@ public struct FilePipeline {
             let level = try stream.read(
                 path, header: { _ in },
                 record: { outcome in
+                    if case .screened(let rows, let repeated) = outcome {
+                        report.records += rows
+                        report.accepted += rows
+                        report.duplicates += repeated
+                        return
+                    }
                     report.records += 1
                     switch outcome {
                     case .household(let household, let index, let line, _):
@@ -143,9 +149,7 @@ public struct FilePipeline {
                                 partnerRecord.businessKeyDigest,
                                 fingerprint: UInt64(bitPattern: Int64(partnerRecord.hashValue))),
                             index: index, conflict: { Self.conflict(maskedKey: partnerRecord.maskedKey, line: line) })
-                    case .screened(_, _, let repeated):
-                        report.accepted += 1
-                        if repeated { report.duplicates += 1 }
+                    case .screened: break
                     case .rejected(let index, _, _, _, let issues):
                         report.rejected += 1
                         add(issues, record: index, to: &errors, dropped: &errorsNotShown)

@@ -9,10 +9,10 @@ public enum RecordOutcome {
     indirect case household(Household, index: Int, line: Int?, raw: () -> String)
     /// A valid record of another partner flow.
     indirect case partner(PartnerRecord, index: Int, line: Int?, raw: () -> String)
-    /// A valid record when `RecordStream.screening` is on, already checked against the earlier records of the file:
-    /// `repeated` when an identical one came before (one with the same business key and other values comes as
-    /// `.rejected`).
-    case screened(index: Int, line: Int?, repeated: Bool)
+    /// Valid records in a row when `RecordStream.screening` is on, already checked against the earlier records of
+    /// the file: `rows` records, `repeated` of which repeat an identical earlier one (one with the same business
+    /// key and other values comes as `.rejected`).
+    case screened(rows: Int, repeated: Int)
     /// A record refused with its issues; `key` is the masked business key when it could be read.
     case rejected(index: Int, line: Int?, key: String?, raw: String, issues: [ValidationIssue])
 }
@@ -158,12 +158,22 @@ public struct RecordStream: Sendable {
         // Business keys (digests) and fingerprints of the valid records, when screening; room for as many as a file
         // of this size holds when its rows are about a France Travail row long, so that the table seldom grows.
         var seen = RepeatCheck<UInt64>(expected: screening ? min((reader.fileSize ?? 0) / 128, 1 << 22) : 0)
+        // Valid records in a row, handed over together.
+        var run = (rows: 0, repeated: 0)
+        func flush() throws {
+            guard run.rows > 0 else { return }
+            try record(.screened(rows: run.rows, repeated: run.repeated))
+            run = (0, 0)
+        }
         /// A valid record, screened or accepted by the full path, checked for repeats.
         func screened(key: UInt64, fingerprint: UInt64, line: Int?, maskedKey: () -> String, raw: () -> String) throws {
             switch seen.check(key, fingerprint: fingerprint) {
-            case .first: try record(.screened(index: index, line: line, repeated: false))
-            case .identical: try record(.screened(index: index, line: line, repeated: true))
+            case .first: run.rows += 1
+            case .identical:
+                run.rows += 1
+                run.repeated += 1
             case .conflicting:
+                try flush()
                 let masked = maskedKey()
                 try record(
                     .rejected(
@@ -195,6 +205,7 @@ public struct RecordStream: Sendable {
                     key: partnerRecord.businessKeyDigest, fingerprint: fingerprint, line: line,
                     maskedKey: { partnerRecord.maskedKey }, raw: raw)
             }
+            try flush()
             try record(outcome)
             index += 1
             if index % 1024 == 0 { progress?(index, reader.bytesConsumed, reader.fileSize) }
@@ -239,6 +250,7 @@ public struct RecordStream: Sendable {
             }
             try emit(group)
         }
+        try flush()
         level.records = index
         level.warnings.append(contentsOf: reader.encodingWarnings)
         return level

@@ -172,10 +172,11 @@ extension PartnerRecord {
     public static func digests(entity: String, _ values: [CanonicalValue?]) -> (key: UInt64, facts: UInt64)? {
         guard entity == Catalogue.enrolment.name else { return nil }
         var problems: [RecordProblem] = []
-        guard let enrolment = Enrolment.assemble(values, texts: [], absent: { _ in true }, problems: &problems),
-            problems.isEmpty
-        else { return nil }
-        return (enrolment.keyDigest, enrolment.factsDigest)
+        // Read in place: the record is not copied out.
+        let digests = Enrolment.assemble(values, texts: [], absent: { _ in true }, problems: &problems).map {
+            (key: $0.keyDigest, facts: $0.factsDigest)
+        }
+        return problems.isEmpty ? digests : nil
     }
 
     /// The record of `entity` from the values of its `typedFields` alone (its free text left out), when they break
