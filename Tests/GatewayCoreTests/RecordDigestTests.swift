@@ -2,94 +2,83 @@ import Testing
 
 @testable import GatewayCore
 
-/// The digests `validate` keeps instead of records: the business key's digest equals the key's, and the values'
-/// digest covers every stored value of an enrolment but its free texts.
+/// The digests `validate` keeps instead of records (`PartnerRecord.digests`): the business key's digest is the
+/// key's, and the facts' digest changes exactly when the record (free texts aside) does.
 @Suite struct RecordDigestTests {
-    static func day(_ year: Int, _ month: Int, _ day: Int) -> LocalDate {
-        LocalDate(year: year, month: month, day: day)!
+    static func day(_ year: Int, _ month: Int, _ day: Int) -> CanonicalValue {
+        .date(LocalDate(year: year, month: month, day: day)!)
     }
 
-    static func enrolment(
-        _ change: (inout Enrolment) -> Void = { _ in }
-    ) throws -> Enrolment {
-        var person = PersonIdentity(
-            nir: try NIR(validating: "2850567482999"), surname: "MEYER", firstName: "Nathalie",
-            birthDate: Self.day(1985, 5, 14))
-        person.franceTravailID = try FranceTravailID(validating: "0999001N")
-        var value = Enrolment(
-            person: person, franceTravailID: try FranceTravailID(validating: "0999001N"), kind: .radiation,
-            category: 1, startDate: Self.day(2024, 1, 8),
-            radiationDate: Self.day(2026, 9, 11), radiationReason: "Défaut d'actualisation",
-            commune: try INSEECommune(validating: "67482"), locality: "STRASBOURG", agency: "Strasbourg Esplanade")
-        change(&value)
-        return value
+    static func index(_ name: String) -> Int { Enrolment.typedFields.firstIndex(of: name)! }
+
+    /// The typed values of a valid France Travail radiation line, in `Enrolment.typedFields` order.
+    static func values() throws -> [CanonicalValue?] {
+        var values = [CanonicalValue?](repeating: nil, count: Enrolment.typedFields.count)
+        values[index("person.nir")] = .nir(try NIR(validating: "2850567482999"))
+        values[index("person.nirCheck")] = .nir(try NIR(validating: "2850567482999"))
+        values[index("person.franceTravailID")] = .franceTravailID(try FranceTravailID(validating: "0999001N"))
+        values[index("person.birthDate")] = day(1985, 5, 14)
+        values[index("kind")] = .text("radiation")
+        values[index("eventDate")] = day(2026, 9, 11)
+        values[index("category")] = .integer(1)
+        values[index("commune")] = .inseeCommune(try INSEECommune(validating: "67482"))
+        return values
     }
 
-    /// Stored properties, the person's as `person.…`.
-    static func storedProperties(_ value: Enrolment) -> [String] {
-        Mirror(reflecting: value).children.flatMap { child -> [String] in
-            guard let label = child.label else { return [] }
-            if label == "person" {
-                return Mirror(reflecting: child.value).children.compactMap { $0.label.map { "person." + $0 } }
-            }
-            return [label]
-        }
-    }
-
-    @Test func everyStoredPropertyIsDigestedOrText() throws {
-        let stored = Self.storedProperties(try Self.enrolment())
-        #expect(Set(stored) == Set(Enrolment.digestedProperties + Enrolment.textProperties))
-        #expect(stored.count == Enrolment.digestedProperties.count + Enrolment.textProperties.count)
-    }
-
-    @Test func keyDigestIsTheKeysDigest() throws {
-        for kind in EnrolmentKind.allCases {
-            let record = PartnerRecord.enrolment(try Self.enrolment { $0.kind = kind })
-            #expect(record.businessKeyDigest == KeyDigest.of(record.businessKey))
-        }
-        let undated = PartnerRecord.enrolment(
-            try Self.enrolment {
-                $0.startDate = nil
-                $0.radiationDate = nil
-            })
-        #expect(undated.businessKeyDigest == KeyDigest.of(undated.businessKey))
-    }
-
-    @Test func valuesDigestChangesWithEachValueButTexts() throws {
-        let base = try Self.enrolment().factsDigest
-        let changes: [(String, (inout Enrolment) throws -> Void)] = [
-            ("person.nir", { $0.person.nir = try NIR(validating: "2960267218031") }),
-            ("person.franceTravailID", { $0.person.franceTravailID = nil }),
-            ("person.organisme", { $0.person.organisme = .caf }),
-            ("person.matricule", { $0.person.matricule = try Matricule(validating: "1234567") }),
-            ("person.role", { $0.person.role = .applicant }),
-            ("person.birthDate", { $0.person.birthDate = Self.day(1985, 5, 15) }),
-            ("franceTravailID", { $0.franceTravailID = try FranceTravailID(validating: "0999001P") }),
-            ("kind", { $0.kind = .cessation }),
-            ("category", { $0.category = 2 }),
-            ("startDate", { $0.startDate = nil }),
-            ("cessationDate", { $0.cessationDate = Self.day(2026, 9, 1) }),
-            ("radiationDate", { $0.radiationDate = Self.day(2026, 9, 12) }),
-            ("ppaeSignedOn", { $0.ppaeSignedOn = Self.day(2024, 2, 1) }),
-            ("lastInterviewOn", { $0.lastInterviewOn = Self.day(2026, 8, 1) }),
-            ("rome", { $0.rome = try ROMECode(validating: "N4105") }),
-            ("commune", { $0.commune = try INSEECommune(validating: "67437") }),
+    /// Other values for each typed field: valid or not, changing the record or not.
+    static func alternatives() throws -> [String: [CanonicalValue?]] {
+        [
+            "person.nir": [
+                nil, .nir(try NIR(validating: "2960267218031")), .nir(try NIR(validating: "285056748299981")),
+            ],
+            // The same NIR with its key: the record does not keep the repetition, so it does not change.
+            "person.nirCheck": [nil, .nir(try NIR(validating: "285056748299981"))],
+            "person.franceTravailID": [nil, .franceTravailID(try FranceTravailID(validating: "3310475C"))],
+            "person.birthDate": [nil, day(1985, 5, 20), day(1986, 5, 14)],
+            "person.organisme": [.text("CAF"), .text("MSA"), .text("XYZ")],
+            "person.matricule": [.matricule(try Matricule(validating: "1234567"))],
+            "person.role": [.text("DEM"), .text("CJT")],
+            "kind": [nil, .text("cessation"), .text("inscription"), .text("stock")],
+            "eventDate": [nil, day(2026, 9, 12)],
+            "category": [nil, .integer(2)],
+            "startDate": [day(2024, 1, 8), day(2027, 1, 1)],
+            "cessationDate": [day(2026, 9, 1)],
+            "radiationDate": [day(2026, 9, 11), day(2026, 9, 13)],
+            "ppaeSignedOn": [day(2024, 2, 1)],
+            "lastInterviewOn": [day(2026, 8, 1)],
+            "rome": [.rome(try ROMECode(validating: "N4105"))],
+            "commune": [nil, .inseeCommune(try INSEECommune(validating: "67437"))],
         ]
-        #expect(changes.map(\.0) == Enrolment.digestedProperties)
-        for (name, change) in changes {
-            var changed = try Self.enrolment()
-            try change(&changed)
-            #expect(changed.factsDigest != base, "\(name)")
+    }
+
+    @Test func digestsChangeExactlyWhenTheRecordDoes() throws {
+        let entity = Catalogue.enrolment.name
+        let base = try Self.values()
+        let baseRecord = try #require(PartnerRecord.assemble(entity: entity, base))
+        let baseDigests = try #require(PartnerRecord.digests(entity: entity, base))
+        let alternatives = try Self.alternatives()
+        #expect(Set(alternatives.keys) == Set(Enrolment.typedFields))
+        var same = 0
+        var changed = 0
+        for (name, values) in alternatives {
+            for value in values {
+                var changedValues = base
+                changedValues[Self.index(name)] = value
+                let record = PartnerRecord.assemble(entity: entity, changedValues)
+                let digests = PartnerRecord.digests(entity: entity, changedValues)
+                #expect((record == nil) == (digests == nil), "\(name) = \(String(describing: value))")
+                guard let record, let digests else { continue }
+                #expect(digests.key == record.businessKeyDigest)
+                #expect(digests.key == KeyDigest.of(record.businessKey))
+                #expect(
+                    (record == baseRecord) == (digests.facts == baseDigests.facts),
+                    "\(name) = \(String(describing: value))"
+                )
+                if record == baseRecord { same += 1 } else { changed += 1 }
+            }
         }
-        let texts = try Self.enrolment {
-            $0.person.surname = "MEYER-ROTH"
-            $0.person.firstName = nil
-            $0.radiationReason = nil
-            $0.adviser = "CPE 671-042"
-            $0.locality = "ILLKIRCH"
-            $0.agency = nil
-            $0.cessationReason = "x"
-        }
-        #expect(texts.factsDigest == base)
+        // Both sides of the equivalence were tried.
+        #expect(same >= 3)
+        #expect(changed >= 15)
     }
 }

@@ -43,23 +43,31 @@ extension PersonIdentity {
         if case .text(let text)? = value(6) { identity.role = PersonRole(rawValue: text) }
         identity.surname = text(0)
         identity.firstName = text(1)
-        if let nir = identity.nir {
-            if case .nir(let check)? = value(1), !check.sameBase13(as: nir) {
-                problems.append(
-                    RecordProblem(
-                        .constraintError, field: "person.nirCheck", value: check.masked,
-                        message:
-                            "Les deux NIR de la ligne diffèrent (\(nir.masked) et \(check.masked)) : colonnes décalées ou ligne mal constituée."
-                    ))
-            }
-            for problem in nir.agreementIssues(sex: nil, civility: nil, birthDate: identity.birthDate) {
-                problems.append(
-                    RecordProblem(
-                        problem.type, field: "person.nir", value: problem.maskedValue ?? nir.masked,
-                        message: problem.message))
-            }
-        }
+        var check: NIR?
+        if case .nir(let value)? = value(1) { check = value }
+        checkNIR(identity.nir, check: check, birthDate: identity.birthDate, problems: &problems)
         return identity
+    }
+
+    /// The checks that catch shifted columns: the NIR and its repetition on the line must agree, and so must the
+    /// NIR and the birth date.
+    static func checkNIR(_ nir: NIR?, check: NIR?, birthDate: LocalDate?, problems: inout [RecordProblem]) {
+        guard let nir else { return }
+        if let check, !check.sameBase13(as: nir) {
+            problems.append(
+                RecordProblem(
+                    .constraintError, field: "person.nirCheck", value: check.masked,
+                    message:
+                        "Les deux NIR de la ligne diffèrent (\(nir.masked) et \(check.masked)) : colonnes décalées ou ligne mal constituée."
+                ))
+        }
+        guard let birthDate else { return }
+        for problem in nir.agreementIssues(sex: nil, civility: nil, birthDate: birthDate) {
+            problems.append(
+                RecordProblem(
+                    problem.type, field: "person.nir", value: problem.maskedValue ?? nir.masked,
+                    message: problem.message))
+        }
     }
 }
 
@@ -82,69 +90,148 @@ extension Enrolment {
     public static func assemble(
         _ values: [CanonicalValue?], texts: [String?], absent: (String) -> Bool, problems: inout [RecordProblem]
     ) -> Enrolment? {
-        let own = PersonIdentity.typedFields.count
-        let ownTexts = PersonIdentity.textFields.count
-        let person = PersonIdentity.assemble(values, texts: texts, problems: &problems)
-        func value(_ index: Int) -> CanonicalValue? { values[index] }
+        Facts(values, absent: absent, problems: &problems).map { Enrolment($0, texts: texts) }
+    }
+
+    /// The record of `facts` with its free texts (`texts[i]` is the value of `textFields[i]`; texts may be left
+    /// out).
+    init(_ facts: Facts, texts: [String?]) {
         func text(_ index: Int) -> String? { index < texts.count ? texts[index] : nil }
-        func date(_ index: Int) -> LocalDate? {
-            if case .date(let date)? = value(own + index) { return date }
-            return nil
-        }
-        guard case .text(let kindText)? = value(own), let kind = EnrolmentKind(rawValue: kindText) else { return nil }
-        guard let id = person.franceTravailID else {
-            if absent("person.franceTravailID") {
+        let own = PersonIdentity.textFields.count
+        let reason = text(own)
+        self.init(
+            person: PersonIdentity(
+                nir: facts.nir, franceTravailID: facts.personFranceTravailID, organisme: facts.organisme,
+                matricule: facts.matricule, role: facts.role, surname: text(0), firstName: text(1),
+                birthDate: facts.birthDate),
+            franceTravailID: facts.franceTravailID, kind: facts.kind, category: facts.category,
+            startDate: facts.startDate, cessationDate: facts.cessationDate,
+            cessationReason: text(own + 1) ?? (facts.kind == .cessation ? reason : nil),
+            radiationDate: facts.radiationDate,
+            radiationReason: text(own + 2) ?? (facts.kind == .radiation ? reason : nil),
+            ppaeSignedOn: facts.ppaeSignedOn, lastInterviewOn: facts.lastInterviewOn, adviser: text(own + 3),
+            rome: facts.rome, commune: facts.commune, locality: text(own + 4), agency: text(own + 5))
+    }
+
+    /// Everything an enrolment holds but its free texts, read from typed values (`typedFields`) with the rules
+    /// checked: what the record is built from, and all a row screen needs (`PartnerRecord.digests`).
+    public struct Facts: Sendable, Equatable {
+        public var nir: NIR?
+        public var personFranceTravailID: FranceTravailID?
+        public var organisme: Organisme?
+        public var matricule: Matricule?
+        public var role: PersonRole?
+        public var birthDate: LocalDate?
+        public var franceTravailID: FranceTravailID
+        public var kind: EnrolmentKind
+        public var category: Int?
+        public var startDate: LocalDate?
+        public var cessationDate: LocalDate?
+        public var radiationDate: LocalDate?
+        public var ppaeSignedOn: LocalDate?
+        public var lastInterviewOn: LocalDate?
+        public var rome: ROMECode?
+        public var commune: INSEECommune?
+
+        /// The facts of `values[i]`, the value of `typedFields[i]`, or nil when there is no kind or no France
+        /// Travail id; `problems` gets the rules they break.
+        public init?(_ values: [CanonicalValue?], absent: (String) -> Bool, problems: inout [RecordProblem]) {
+            let own = PersonIdentity.typedFields.count
+            func date(_ index: Int) -> LocalDate? {
+                if case .date(let date)? = values[index] { return date }
+                return nil
+            }
+            if case .nir(let nir)? = values[0] { self.nir = nir }
+            if case .franceTravailID(let id)? = values[2] { personFranceTravailID = id }
+            birthDate = date(3)
+            if case .text(let text)? = values[4] { organisme = Organisme(rawValue: text) }
+            if case .matricule(let matricule)? = values[5] { self.matricule = matricule }
+            if case .text(let text)? = values[6] { role = PersonRole(rawValue: text) }
+            var check: NIR?
+            if case .nir(let value)? = values[1] { check = value }
+            PersonIdentity.checkNIR(nir, check: check, birthDate: birthDate, problems: &problems)
+            guard case .text(let kindText)? = values[own], let kind = EnrolmentKind(rawValue: kindText) else {
+                return nil
+            }
+            guard let id = personFranceTravailID else {
+                if absent("person.franceTravailID") {
+                    problems.append(
+                        RecordProblem(
+                            .missingCell, field: "person.franceTravailID",
+                            message: "Identifiant France Travail absent : la ligne ne peut pas être rattachée."))
+                }
+                return nil
+            }
+            self.kind = kind
+            franceTravailID = id
+            if case .integer(let number)? = values[own + 2] { category = number }
+            startDate = date(own + 3)
+            cessationDate = date(own + 4)
+            radiationDate = date(own + 5)
+            ppaeSignedOn = date(own + 6)
+            lastInterviewOn = date(own + 7)
+            if case .rome(let rome)? = values[own + 8] { self.rome = rome }
+            if case .inseeCommune(let commune)? = values[own + 9] { self.commune = commune }
+            let event = date(own + 1)
+            switch kind {
+            case .inscription, .stock: startDate = startDate ?? event
+            case .cessation: cessationDate = cessationDate ?? event
+            case .radiation: radiationDate = radiationDate ?? event
+            }
+            if effectiveDate == nil {
                 problems.append(
                     RecordProblem(
-                        .missingCell, field: "person.franceTravailID",
-                        message: "Identifiant France Travail absent : la ligne ne peut pas être rattachée."))
+                        .missingCell, field: "eventDate",
+                        message: "Aucune date d'inscription, de cessation ou de radiation sur la ligne."))
             }
-            return nil
+            if kind == .cessation && cessationDate == nil {
+                problems.append(
+                    RecordProblem(
+                        .missingCell, field: "cessationDate", message: "Ligne de cessation sans date de cessation."))
+            }
+            if kind == .radiation && radiationDate == nil {
+                problems.append(
+                    RecordProblem(
+                        .missingCell, field: "radiationDate", message: "Ligne de radiation sans date de radiation."))
+            }
+            if let start = startDate, let end = cessationDate ?? radiationDate, end < start {
+                problems.append(
+                    RecordProblem(
+                        .constraintError, field: cessationDate != nil ? "cessationDate" : "radiationDate",
+                        value: end.iso, message: "La date de fin d'inscription précède la date d'inscription."))
+            }
         }
-        let event = date(1)
-        let reason = text(ownTexts)
-        var category: Int?
-        if case .integer(let number)? = value(own + 2) { category = number }
-        var enrolment = Enrolment(
-            person: person, franceTravailID: id, kind: kind, category: category, startDate: date(3),
-            cessationDate: date(4), cessationReason: text(ownTexts + 1), radiationDate: date(5),
-            radiationReason: text(ownTexts + 2), ppaeSignedOn: date(6), lastInterviewOn: date(7),
-            adviser: text(ownTexts + 3), rome: nil, commune: nil, locality: text(ownTexts + 4),
-            agency: text(ownTexts + 5))
-        if case .rome(let rome)? = value(own + 8) { enrolment.rome = rome }
-        if case .inseeCommune(let commune)? = value(own + 9) { enrolment.commune = commune }
-        switch kind {
-        case .inscription, .stock: enrolment.startDate = enrolment.startDate ?? event
-        case .cessation:
-            enrolment.cessationDate = enrolment.cessationDate ?? event
-            enrolment.cessationReason = enrolment.cessationReason ?? reason
-        case .radiation:
-            enrolment.radiationDate = enrolment.radiationDate ?? event
-            enrolment.radiationReason = enrolment.radiationReason ?? reason
+
+        /// As `Enrolment.effectiveDate`.
+        public var effectiveDate: LocalDate? { radiationDate ?? cessationDate ?? startDate }
+
+        /// The record's `PartnerRecord.businessKeyDigest`.
+        public var keyDigest: UInt64 { Enrolment.keyDigest(franceTravailID, kind, effectiveDate) }
+
+        /// A digest of every fact: equal facts, equal digests. Two records built from facts with the same texts are
+        /// equal exactly when their facts are, so with the texts hashed beside it, it tells a repeated record from a
+        /// conflicting one without keeping the records.
+        public var digest: UInt64 {
+            var digest = FactsDigest()
+            // NIRs are equal on their first 13 characters (`NIR.==`).
+            digest.add(nir?.characters.prefix(13))
+            digest.add(personFranceTravailID?.characters)
+            digest.add(organisme?.rawValue)
+            digest.add(matricule?.canonical)
+            digest.add(role?.rawValue)
+            digest.add(birthDate)
+            digest.add(franceTravailID.characters)
+            digest.add(kind.rawValue)
+            digest.add(category)
+            digest.add(startDate)
+            digest.add(cessationDate)
+            digest.add(radiationDate)
+            digest.add(ppaeSignedOn)
+            digest.add(lastInterviewOn)
+            digest.add(rome?.canonical)
+            digest.add(commune?.characters)
+            return digest.value
         }
-        if enrolment.effectiveDate == nil {
-            problems.append(
-                RecordProblem(
-                    .missingCell, field: "eventDate",
-                    message: "Aucune date d'inscription, de cessation ou de radiation sur la ligne."))
-        }
-        if kind == .cessation && enrolment.cessationDate == nil {
-            problems.append(
-                RecordProblem(
-                    .missingCell, field: "cessationDate", message: "Ligne de cessation sans date de cessation."))
-        }
-        if kind == .radiation && enrolment.radiationDate == nil {
-            problems.append(
-                RecordProblem(
-                    .missingCell, field: "radiationDate", message: "Ligne de radiation sans date de radiation."))
-        }
-        if let start = enrolment.startDate, let end = enrolment.cessationDate ?? enrolment.radiationDate, end < start {
-            problems.append(
-                RecordProblem(
-                    .constraintError, field: enrolment.cessationDate != nil ? "cessationDate" : "radiationDate",
-                    value: end.iso, message: "La date de fin d'inscription précède la date d'inscription."))
-        }
-        return enrolment
     }
 }
 
@@ -166,17 +253,16 @@ extension PartnerRecord {
         entity == Catalogue.enrolment.name ? ["reason": ["cessationReason", "radiationReason"]] : [:]
     }
 
-    /// The business key's digest (`businessKeyDigest`) and the digest of every value but the free text (`factsDigest`)
+    /// The business key's digest (`businessKeyDigest`) and the digest of every value but the free text (`Facts.digest`)
     /// of the record of `entity` assembled from the values of its `typedFields`, when they break no rule: what a row
     /// screen needs, without the record.
     public static func digests(entity: String, _ values: [CanonicalValue?]) -> (key: UInt64, facts: UInt64)? {
         guard entity == Catalogue.enrolment.name else { return nil }
         var problems: [RecordProblem] = []
-        // Read in place: the record is not copied out.
-        let digests = Enrolment.assemble(values, texts: [], absent: { _ in true }, problems: &problems).map {
-            (key: $0.keyDigest, facts: $0.factsDigest)
+        guard let facts = Enrolment.Facts(values, absent: { _ in true }, problems: &problems), problems.isEmpty else {
+            return nil
         }
-        return problems.isEmpty ? digests : nil
+        return (facts.keyDigest, facts.digest)
     }
 
     /// The record of `entity` from the values of its `typedFields` alone (its free text left out), when they break
@@ -193,50 +279,17 @@ extension PartnerRecord {
 
 extension Enrolment {
     /// `KeyDigest.of(PartnerRecord.businessKey)`, fed from the values in place.
-    public var keyDigest: UInt64 {
+    public var keyDigest: UInt64 { Self.keyDigest(franceTravailID, kind, effectiveDate) }
+
+    static func keyDigest(_ id: FranceTravailID, _ kind: EnrolmentKind, _ date: LocalDate?) -> UInt64 {
         var digest = KeyDigest()
-        digest.add(franceTravailID.characters)
+        digest.add(id.characters)
         digest.add(byte: 0x7C)
         digest.add(kind.rawValue)
         digest.add(byte: 0x7C)
-        if let date = effectiveDate { digest.add(date) }
+        if let date { digest.add(date) }
         return digest.value
     }
-
-    /// A digest of every stored value but the free text: equal for equal values (`digestedProperties` and
-    /// `textProperties` name every stored property, a test checks it). With the texts hashed beside it, it tells
-    /// a repeated record from a conflicting one without keeping the records.
-    public var factsDigest: UInt64 {
-        var digest = FactsDigest()
-        digest.add(person.nir?.characters)
-        digest.add(person.franceTravailID?.characters)
-        digest.add(person.organisme?.rawValue)
-        digest.add(person.matricule?.canonical)
-        digest.add(person.role?.rawValue)
-        digest.add(person.birthDate)
-        digest.add(franceTravailID.characters)
-        digest.add(kind.rawValue)
-        digest.add(category)
-        digest.add(startDate)
-        digest.add(cessationDate)
-        digest.add(radiationDate)
-        digest.add(ppaeSignedOn)
-        digest.add(lastInterviewOn)
-        digest.add(rome?.canonical)
-        digest.add(commune?.characters)
-        return digest.value
-    }
-
-    /// The stored properties `factsDigest` reads (the person's as `person.…`).
-    static let digestedProperties = [
-        "person.nir", "person.franceTravailID", "person.organisme", "person.matricule", "person.role",
-        "person.birthDate", "franceTravailID", "kind", "category", "startDate", "cessationDate", "radiationDate",
-        "ppaeSignedOn", "lastInterviewOn", "rome", "commune",
-    ]
-    /// The stored properties it leaves to the texts' hash.
-    static let textProperties = [
-        "person.surname", "person.firstName", "cessationReason", "radiationReason", "adviser", "locality", "agency",
-    ]
 }
 
 /// A 64-bit digest of values, field after field, each marked present or absent. Not for storage: it tells
