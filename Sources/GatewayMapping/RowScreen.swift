@@ -107,7 +107,14 @@ public struct RowScreen: Sendable {
         var values: [CanonicalValue?]
     }
 
-    public func makeScratch() -> Scratch { Scratch(values: Array(repeating: nil, count: typedNames.count)) }
+    /// A thread's scratch, with the file-name values already in place (rows only write their cells' values).
+    public func makeScratch() -> Scratch {
+        var values = [CanonicalValue?](repeating: nil, count: typedNames.count)
+        for constant in constants {
+            if let typed = constant.typed { values[typed] = constant.value }
+        }
+        return Scratch(values: values)
+    }
 
     /// The business key's digest (`KeyDigest`) and the fingerprint of a row the full path would accept, or nil.
     public func screen(_ row: CSVRawRecord, _ scratch: inout Scratch) -> (key: UInt64, fingerprint: UInt64)? {
@@ -140,55 +147,56 @@ public struct RowScreen: Sendable {
     /// would take as it is; nil otherwise.
     func read(_ row: CSVRawRecord, _ scratch: inout Scratch) -> RowFingerprint? {
         guard row.cellCount == columnCount else { return nil }
-        for index in scratch.values.indices { scratch.values[index] = nil }
         // The kept texts, hashed as they are read; the record's hash joins them after.
         var texts = RowFingerprint()
         let ascii = row.encoding != .utf8
-        let complete = slots.withUnsafeBufferPointer { slots -> Bool in
-            for position in 0..<slots.count {
-                guard let column = slots[position].column else { continue }
-                if row.isQuoted(column) { return false }
-                let cell = row.cell(column)
-                guard let range = Self.transformed(cell, slots[position].transforms, row.encoding) else { return false }
-                let bytes = UnsafeBufferPointer(rebasing: cell[range])
-                if bytes.isEmpty {
-                    if slots[position].required { return false }
-                    continue
-                }
-                if slots[position].hasNullValues && slots[position].field.nullValues.contains(row.text(bytes)) {
-                    if slots[position].required { return false }
-                    continue
-                }
-                if slots[position].plainText && slots[position].typed == nil {
-                    // In a single-byte encoding a byte is a character; in UTF-8 a longer value goes the full path.
-                    if let maxLength = slots[position].maxLength, bytes.count > maxLength { return false }
-                    if let text = slots[position].text {
-                        texts.field(text)
-                        guard texts.text(bytes, row.encoding) else { return false }
+        let complete = scratch.values.withUnsafeMutableBufferPointer { values in
+            slots.withUnsafeBufferPointer { slots -> Bool in
+                for position in 0..<slots.count {
+                    // The last row's value goes first, whatever becomes of this cell.
+                    if let typed = slots[position].typed { values[typed] = nil }
+                    guard let column = slots[position].column else { continue }
+                    if row.isQuoted(column) { return false }
+                    let cell = row.cell(column)
+                    guard let range = Self.transformed(cell, slots[position].transforms, row.encoding) else {
+                        return false
                     }
-                    continue
+                    let bytes = UnsafeBufferPointer(rebasing: cell[range])
+                    if bytes.isEmpty {
+                        if slots[position].required { return false }
+                        continue
+                    }
+                    if slots[position].hasNullValues && slots[position].field.nullValues.contains(row.text(bytes)) {
+                        if slots[position].required { return false }
+                        continue
+                    }
+                    if slots[position].plainText && slots[position].typed == nil {
+                        // In a single-byte encoding a byte is a character; in UTF-8 a longer value goes the full path.
+                        if let maxLength = slots[position].maxLength, bytes.count > maxLength { return false }
+                        if let text = slots[position].text {
+                            texts.field(text)
+                            guard texts.text(bytes, row.encoding) else { return false }
+                        }
+                        continue
+                    }
+                    let value: CanonicalValue
+                    // Bytes of a single-byte encoding are UTF-8 only when ASCII.
+                    if slots[position].converts && (!ascii || !bytes.contains(where: { $0 >= 0x80 })) {
+                        guard let converted = slots[position].converter?.convert(bytes) else { return false }
+                        value = converted
+                    } else {
+                        guard
+                            case .success(let converted) = ValueConverter.convert(
+                                row.text(bytes), field: slots[position].field)
+                        else { return false }
+                        value = converted
+                    }
+                    if let typed = slots[position].typed { values[typed] = value }
                 }
-                let value: CanonicalValue
-                // Bytes of a single-byte encoding are UTF-8 only when ASCII.
-                if slots[position].converts && (!ascii || !bytes.contains(where: { $0 >= 0x80 })) {
-                    guard let converted = slots[position].converter?.convert(bytes) else { return false }
-                    value = converted
-                } else {
-                    guard
-                        case .success(let converted) = ValueConverter.convert(
-                            row.text(bytes), field: slots[position].field)
-                    else { return false }
-                    value = converted
-                }
-                if let typed = slots[position].typed { scratch.values[typed] = value }
+                return true
             }
-            return true
         }
-        guard complete else { return nil }
-        for constant in constants {
-            if let typed = constant.typed { scratch.values[typed] = constant.value }
-        }
-        return texts
+        return complete ? texts : nil
     }
 
     /// The fingerprint of a record the full path accepted (its field bag, file-name values included): equal to the
