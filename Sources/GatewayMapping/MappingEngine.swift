@@ -195,6 +195,15 @@ public enum ValueConverter {
         /// The allowed values' bytes, when the field has a list.
         let allowed: [[UInt8]]?
 
+        /// A converter that converts nothing (`convert` gives nil), for fields whose values go through their text.
+        public static let none = ByteConverter(kind: .text, dateFormats: [], allowed: nil)
+
+        private init(kind: FieldKind, dateFormats: [LocalDate.Pattern], allowed: [[UInt8]]?) {
+            self.kind = kind
+            self.dateFormats = dateFormats
+            self.allowed = allowed
+        }
+
         /// nil when the field's values must go through their text.
         public init?(_ field: FieldMapping) {
             guard field.codes == nil, field.spec.maxLength == nil else { return nil }

@@ -20,13 +20,14 @@ public struct RowScreen: Sendable {
         let text: Int?
         /// Free text with nothing to convert or check but its length.
         let plainText: Bool
-        /// How its values are converted from their bytes, when they can be.
-        let converter: ValueConverter.ByteConverter?
+        /// How its values are converted from their bytes (`.none` when they cannot be): not optional, so that the
+        /// hot loop calls it in place rather than on a copy.
+        let converter: ValueConverter.ByteConverter
         let required: Bool
         let maxLength: Int?
         let hasNullValues: Bool
         let transforms: InlineTransforms
-        /// Whether `converter` is set, read without copying the converter.
+        /// Whether its values are converted from their bytes.
         let converts: Bool
 
         init(field: FieldMapping, column: Int?, typed: Int?, text: Int?) {
@@ -35,7 +36,8 @@ public struct RowScreen: Sendable {
             self.typed = typed
             self.text = text
             plainText = field.spec.kind == .text && field.codes == nil && field.spec.allowed == nil
-            converter = ValueConverter.ByteConverter(field)
+            let converter = ValueConverter.ByteConverter(field)
+            self.converter = converter ?? .none
             required = field.required
             maxLength = field.spec.maxLength
             hasNullValues = !field.nullValues.isEmpty
@@ -182,7 +184,7 @@ public struct RowScreen: Sendable {
                     let value: CanonicalValue
                     // Bytes of a single-byte encoding are UTF-8 only when ASCII.
                     if slots[position].converts && (!ascii || !bytes.contains(where: { $0 >= 0x80 })) {
-                        guard let converted = slots[position].converter?.convert(bytes) else { return false }
+                        guard let converted = slots[position].converter.convert(bytes) else { return false }
                         value = converted
                     } else {
                         guard
