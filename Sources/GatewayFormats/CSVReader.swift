@@ -81,6 +81,9 @@ public final class CSVReader {
     private var sawMultibyteUTF8 = false
     private var failure: FormatError?
     private var columnIndexes: [String: Int] = [:]
+    /// File offset before which `nextBlock` cuts no block: where it last found no line feed to end one, or a few
+    /// blocks past one that did not read cleanly (records are then read one at a time, never scanned twice over).
+    private var noBlockBefore = 0
     /// Per cell of the last scanned record: start, end and quoted flag, relative to the record's first byte.
     private var cellBounds: UnsafeMutablePointer<Int>
     private var cellBoundsCapacity = 3 * 64
@@ -193,7 +196,7 @@ public final class CSVReader {
     /// feeds; nil when no line feed can end it (a record longer than `size`, lone CR line ends, a failure already
     /// met). Read them with `segmentReader`, then call `consume`; until then the reader itself has not moved.
     func nextBlock(size: Int, parts: Int) throws(FormatError) -> Block? {
-        if failure != nil { return nil }
+        if failure != nil || source.windowOffset + position < noBlockBefore { return nil }
         if source.count - position < size && !source.isAtEnd {
             _ = try refill(keepingFrom: position)
             position = 0
@@ -213,7 +216,10 @@ public final class CSVReader {
         } else {
             cut = min(n, position + size)
             while cut > position && p[cut - 1] != CSVReader.lf { cut -= 1 }
-            if cut == position { return nil }
+            if cut == position {
+                noBlockBefore = source.windowOffset + min(n, position + size)
+                return nil
+            }
         }
         var segments: [UnsafeBufferPointer<UInt8>] = []
         var start = position
@@ -260,6 +266,8 @@ public final class CSVReader {
                 outcomes.set(part, reader.segmentOutcome(startingEncoding: encoding, failed: failed))
             }
             guard consume(block, segments: outcomes.all) else {
+                // Quoted line breaks, most likely: the next few blocks are read one record at a time too.
+                noBlockBefore = block.end + 4 * blockSize
                 while bytesConsumed < block.end, let row = try nextRaw() { try serial(row) }
                 continue
             }

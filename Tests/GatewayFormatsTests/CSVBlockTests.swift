@@ -152,6 +152,17 @@ import Testing
         #expect(blocks >= 9)
     }
 
+    @Test func loneCRFileIsReadOneRecordAtATime() {
+        var bytes = Array("a;b\r".utf8)
+        for row in 0..<5000 { bytes += Array("\(row);x\r".utf8) }
+        let options = CSVOptions(delimiter: UInt8(ascii: ";"))
+        let (read, blocks) = Self.inBlocks(bytes, options, parts: 2, blockSize: 256)
+        #expect(read == Self.serially(bytes, options))
+        #expect(read.records.count == 5000)
+        // Only the end of the file, where no line feed is needed to end a block.
+        #expect(blocks <= 1)
+    }
+
     @Test func latin1FileIsReadInBlocks() {
         var bytes = Array("a;b\n".utf8)
         for row in 0..<500 { bytes += Array("\(row);".utf8) + [0x63, 0xE9] + [0x0A] }
