@@ -239,13 +239,14 @@ public final class CSVReader {
     ///   `reader.nextRaw()`, keeping what it found in state of its own (its line numbers count from 1); it throws
     ///   what `nextRaw()` threw.
     /// - When every segment read cleanly (which proves that each began at a record's start: the one before it ended
-    ///   outside quotes), `handBack(part, lineBase)` runs on this thread for each part in order; a segment's line
-    ///   `n` is the file's line `lineBase + n`.
+    ///   outside quotes), `prepare(parts)` runs on this thread with the number of segments, then
+    ///   `handBack(part, lineBase)` for each part in order; a segment's line `n` is the file's line `lineBase + n`.
     /// - Otherwise the block is read again here one record at a time, and `serial` gets each record, as it gets
     ///   those no block can hold (a record longer than a block, lone CR line ends). A file error is thrown by the
     ///   serial read, at its record.
     public func readBlocks(
         parts: Int, blockSize: Int, segment: @Sendable (_ part: Int, _ reader: CSVReader) throws -> Void,
+        prepare: (_ parts: Int) throws -> Void = { _ in },
         handBack: (_ part: Int, _ lineBase: Int) throws -> Void, serial: (CSVRawRecord) throws -> Void
     ) throws {
         let parts = max(parts, 1)
@@ -271,6 +272,7 @@ public final class CSVReader {
                 while bytesConsumed < block.end, let row = try nextRaw() { try serial(row) }
                 continue
             }
+            try prepare(block.segments.count)
             var base = firstLine - 1
             for (part, outcome) in outcomes.all.enumerated() {
                 try handBack(part, base)

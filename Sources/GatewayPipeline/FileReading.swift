@@ -155,9 +155,11 @@ public struct RecordStream: Sendable {
         try header(FluxHeader())
         var level = FileLevel()
         var index = 0
-        // Business keys (digests) and fingerprints of the valid records, when screening; room for as many as a file
-        // of this size holds when its rows are about a France Travail row long, so that the table seldom grows.
-        var seen = RepeatCheck<UInt64>(expected: screening ? min((reader.fileSize ?? 0) / 128, 1 << 22) : 0)
+        // Business keys (digests) and fingerprints of the valid records, in one shard per screening thread; room for
+        // as many as a file of this size holds when its rows are about a France Travail row long.
+        let seen = RepeatShards(
+            count: screening ? Self.screenThreads : 1,
+            expected: screening ? min((reader.fileSize ?? 0) / 128, 1 << 22) : 0)
         // Valid records in a row, handed over together.
         var run = (rows: 0, repeated: 0)
         func flush() throws {
@@ -167,7 +169,11 @@ public struct RecordStream: Sendable {
         }
         /// A valid record, screened or accepted by the full path, checked for repeats.
         func screened(key: UInt64, fingerprint: UInt64, line: Int?, maskedKey: () -> String, raw: () -> String) throws {
-            switch seen.check(key, fingerprint: fingerprint) {
+            try counted(seen.check(key, fingerprint: fingerprint), line: line, maskedKey: maskedKey, raw: raw)
+        }
+        /// A valid record once checked for repeats.
+        func counted(_ repeated: Repeat, line: Int?, maskedKey: () -> String, raw: () -> String) throws {
+            switch repeated {
             case .first: run.rows += 1
             case .identical:
                 run.rows += 1
@@ -214,20 +220,31 @@ public struct RecordStream: Sendable {
             let screen = RowScreen(
                 flow: flow, header: reader.header, columns: columns, fileNameValues: fileNameValues ?? [])
         {
-            try screenRows(reader, screen) { row in
+            // A screened record is read again only to word a conflict (it points into its reader's buffers).
+            func again<T>(_ bytes: UnsafeBufferPointer<UInt8>, _ use: (CSVRawRecord) -> T) -> T? {
+                let single = reader.segmentReader(bytes)
+                return withExtendedLifetime(single) {
+                    guard let row = try? single.nextRaw() else { return nil }
+                    return use(row)
+                }
+            }
+            try screenRows(reader, screen, seen) { row in
                 switch row {
                 case .valid(let key, let fingerprint, let line, let bytes):
-                    // The record is read again only to word a conflict (it points into its reader's buffers).
-                    func again<T>(_ use: (CSVRawRecord) -> T) -> T? {
-                        let single = reader.segmentReader(bytes)
-                        return withExtendedLifetime(single) {
-                            guard let row = try? single.nextRaw() else { return nil }
-                            return use(row)
-                        }
-                    }
                     try screened(
                         key: key, fingerprint: fingerprint, line: line,
-                        maskedKey: { again(screen.maskedKey) ?? "?" }, raw: { again { $0.decoded().raw } ?? "" })
+                        maskedKey: { again(bytes, screen.maskedKey) ?? "?" },
+                        raw: { again(bytes) { $0.decoded().raw } ?? "" })
+                case .conflicting(let line, let bytes):
+                    try counted(
+                        .conflicting, line: line, maskedKey: { again(bytes, screen.maskedKey) ?? "?" },
+                        raw: { again(bytes) { $0.decoded().raw } ?? "" })
+                case .run(let rows, let repeated):
+                    let before = index
+                    run.rows += rows
+                    run.repeated += repeated
+                    index += rows
+                    if before / 1024 != index / 1024 { progress?(index, reader.bytesConsumed, reader.fileSize) }
                 case .other(let record):
                     try emit([record], screen: screen)
                 }
@@ -256,23 +273,48 @@ public struct RecordStream: Sendable {
         return level
     }
 
-    /// A row as `screenRows` hands it over: vouched for by the screen (its bytes, to be read again if a report
-    /// needs them, stay valid during the call), or decoded for the full path.
+    /// Rows as `screenRows` hands them over, in file order. Bytes stay valid during the call, to be read again if a
+    /// report needs them.
     enum ScreenedRow {
+        /// Vouched for by the screen, not yet checked for repeats.
         case valid(key: UInt64, fingerprint: UInt64, line: Int, bytes: UnsafeBufferPointer<UInt8>)
+        /// Valid records in a row already checked for repeats: none conflicts, `repeated` repeat an identical one.
+        case run(rows: Int, repeated: Int)
+        /// Vouched for by the screen, but its business key came before with other values.
+        case conflicting(line: Int, bytes: UnsafeBufferPointer<UInt8>)
+        /// For the full path.
         case other(CSVRecord)
     }
 
-    /// Rows screened on every core (`CSVReader.readBlocks`), handed to `body` in file order.
-    private func screenRows(_ reader: CSVReader, _ screen: RowScreen, _ body: (ScreenedRow) throws -> Void) throws {
+    /// Threads that screen rows: `GATEWAY_SCREEN_THREADS`, or one per core (at most 8).
+    static var screenThreads: Int {
         let threads = ProcessInfo.processInfo.environment["GATEWAY_SCREEN_THREADS"].flatMap { Int($0) }
-        let workers = max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, 8))
+        return max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, 8))
+    }
+
+    /// Rows screened on every core (`CSVReader.readBlocks`), handed to `body` in file order. When every row of a
+    /// block passed the screen, its rows are also checked for repeats on every core, each thread taking the keys of
+    /// its shard of `seen` in file order; otherwise `body` checks them one by one.
+    private func screenRows(
+        _ reader: CSVReader, _ screen: RowScreen, _ seen: RepeatShards, _ body: (ScreenedRow) throws -> Void
+    ) throws {
+        let workers = seen.count
         let segments = (0..<workers).map { _ in ScreenedSegment(screen.isolated()) }
         var scratch = screen.makeScratch()
+        var checked = false
         try reader.readBlocks(
             parts: workers, blockSize: screenBlockSize,
             segment: { part, reader in try segments[part].read(reader) },
-            handBack: { part, lineBase in try segments[part].handBack(lineBase: lineBase, body) },
+            prepare: { parts in
+                let used = Array(segments.prefix(parts))
+                checked = workers > 1 && used.allSatisfy(\.allValid)
+                guard checked else { return }
+                for segment in used { segment.prepareChecks() }
+                DispatchQueue.concurrentPerform(iterations: workers) { shard in
+                    for segment in used { segment.check(shard: shard, of: seen) }
+                }
+            },
+            handBack: { part, lineBase in try segments[part].handBack(lineBase: lineBase, checked: checked, body) },
             serial: { row in
                 if let (key, fingerprint) = screen.screen(row, &scratch) {
                     try body(.valid(key: key, fingerprint: fingerprint, line: row.line, bytes: row.bytes))
@@ -458,11 +500,18 @@ private final class ScreenedSegment: @unchecked Sendable {
     private let screen: RowScreen
     private var scratch: RowScreen.Scratch
     private var rows: [Row] = []
+    /// Whether the screen vouched for every row.
+    private(set) var allValid = true
+    /// What the repeat check found for each row, when the rows are checked on every core: each thread writes the
+    /// rows of its shard.
+    private var repeats = UnsafeMutableBufferPointer<Repeat>.allocate(capacity: 0)
 
     init(_ screen: RowScreen) {
         self.screen = screen
         scratch = screen.makeScratch()
     }
+
+    deinit { repeats.deallocate() }
 
     /// Screens the rows of `reader` (a block's segment), after dropping those of the block before.
     func read(_ reader: CSVReader) throws {
@@ -475,17 +524,53 @@ private final class ScreenedSegment: @unchecked Sendable {
             self.scratch = scratch
         }
         rows.removeAll(keepingCapacity: true)
+        allValid = true
         while let row = try reader.nextRaw() {
             if let (key, fingerprint) = screen.screen(row, &scratch) {
                 rows.append(.valid(key: key, fingerprint: fingerprint, line: row.line, bytes: row.bytes))
             } else {
                 rows.append(.other(row.decoded()))
+                allValid = false
             }
         }
     }
 
-    /// The rows in order, their lines counted from `lineBase` (the line before the segment's first).
-    func handBack(lineBase: Int, _ body: (RecordStream.ScreenedRow) throws -> Void) throws {
+    /// Room for the repeat check of every row (on the reading thread, before `check`).
+    func prepareChecks() {
+        guard repeats.count < rows.count else { return }
+        repeats.deallocate()
+        repeats = .allocate(capacity: max(rows.count, 2 * repeats.count))
+    }
+
+    /// Checks the rows whose keys are in `shard` (all rows valid), in order; one thread per shard.
+    func check(shard: Int, of seen: RepeatShards) {
+        for (index, row) in rows.enumerated() {
+            guard case .valid(let key, let fingerprint, _, _) = row, seen.shard(of: key) == shard else { continue }
+            repeats[index] = seen.check(key, fingerprint: fingerprint)
+        }
+    }
+
+    /// The rows in order, their lines counted from `lineBase` (the line before the segment's first); once
+    /// `checked`, as runs of valid rows and the conflicts between them.
+    func handBack(lineBase: Int, checked: Bool, _ body: (RecordStream.ScreenedRow) throws -> Void) throws {
+        if checked {
+            var run = (rows: 0, repeated: 0)
+            for (index, row) in rows.enumerated() {
+                guard case .valid(_, _, let line, let bytes) = row else { continue }
+                switch repeats[index] {
+                case .first: run.rows += 1
+                case .identical:
+                    run.rows += 1
+                    run.repeated += 1
+                case .conflicting:
+                    if run.rows > 0 { try body(.run(rows: run.rows, repeated: run.repeated)) }
+                    run = (0, 0)
+                    try body(.conflicting(line: lineBase + line, bytes: bytes))
+                }
+            }
+            if run.rows > 0 { try body(.run(rows: run.rows, repeated: run.repeated)) }
+            return
+        }
         for row in rows {
             switch row {
             case .valid(let key, let fingerprint, let line, let bytes):
@@ -498,5 +583,30 @@ private final class ScreenedSegment: @unchecked Sendable {
                             raw: record.raw)))
             }
         }
+    }
+}
+
+/// The repeat check (`RepeatCheck`) split by business-key digest, so that each thread checks the keys of its own
+/// shard, in file order, at the same time as the others. A shard is used by one thread at a time.
+final class RepeatShards: @unchecked Sendable {
+    let count: Int
+    private let shards: UnsafeMutablePointer<RepeatCheck<UInt64>>
+
+    init(count: Int, expected: Int) {
+        self.count = max(count, 1)
+        shards = .allocate(capacity: self.count)
+        shards.initialize(repeating: RepeatCheck(expected: expected / self.count), count: self.count)
+    }
+
+    deinit {
+        shards.deinitialize(count: count)
+        shards.deallocate()
+    }
+
+    @inline(__always)
+    func shard(of key: UInt64) -> Int { Int(key % UInt64(count)) }
+
+    func check(_ key: UInt64, fingerprint: UInt64) -> Repeat {
+        shards[shard(of: key)].check(key, fingerprint: fingerprint)
     }
 }

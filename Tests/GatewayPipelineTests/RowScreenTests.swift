@@ -159,6 +159,29 @@ import Testing
         _ = screened
     }
 
+    /// Valid rows only, so that whole blocks pass the screen and are checked for repeats on every core: the same
+    /// rows again (identical repeats), and with another category (conflicts), many times over.
+    @Test func repeatsAndConflictsBetweenValidRowsGiveTheSameReport() throws {
+        let source = Repo.root.appendingPathComponent("Samples/ft-inscriptions/pe-cg-inscriptions-2026-09.csv")
+        var lines = try [UInt8](Data(contentsOf: source)).split(separator: 0x0A).map { Array($0) }
+        let header = lines.removeFirst()
+        var out = header + [0x0A]
+        for pass in 0..<200 {
+            for line in lines {
+                var row = line
+                if pass % 3 == 2 { Self.edit(&row, cell: 6) { $0 == [0x32] ? [0x33] : [0x32] } }
+                out += row + [0x0A]
+            }
+        }
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("screen-\(UUID().uuidString)-inscriptions-2026-09.csv").path
+        try Data(out).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (_, full) = try Self.reports(path)
+        #expect(full.rejected > 100 && full.duplicates > 100)
+        try Self.expectSame(path)
+    }
+
     /// The screen vouches for the valid rows itself (else the reports above would agree trivially), and leaves
     /// every spoilt one to the full path.
     @Test func screenVouchesForValidRowsOnly() throws {
@@ -194,12 +217,12 @@ import Testing
         #expect(badReport.rejected > 0 && badVouched == badReport.accepted)
     }
 
-    /// Replaces cell `index` of a `;` row.
     /// `bytes` inserted at the tenth byte of `cell` (at its end when shorter).
     static func insert(_ bytes: [UInt8], _ cell: [UInt8]) -> [UInt8] {
         Array(cell.prefix(9)) + bytes + cell.dropFirst(9)
     }
 
+    /// Replaces cell `index` of a `;` row.
     static func edit(_ row: inout [UInt8], cell index: Int, _ change: ([UInt8]) -> [UInt8]) {
         var cells = row.split(separator: 0x3B, omittingEmptySubsequences: false).map { Array($0) }
         guard index < cells.count else { return }
