@@ -5,8 +5,9 @@ import Yams
 
 /// Loads mapping files (`Mappings/*.yaml`) and checks them against the canonical catalogue.
 public enum MappingLoader {
-    /// Loads every `*.yaml` flow mapping in `directory`, keyed by flow id.
-    public static func loadAll(directory: String) throws -> [String: FlowMapping] {
+    /// Loads every `*.yaml` flow mapping in `directory`, keyed by flow id; with `only`, the files of that flow
+    /// alone (told by their `flow:` line before they are parsed), for a command that works on one flow.
+    public static func loadAll(directory: String, only: String? = nil) throws -> [String: FlowMapping] {
         let names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
         var flows: [String: FlowMapping] = [:]
         var problems: [String] = []
@@ -15,6 +16,7 @@ public enum MappingLoader {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
             // Files that are not flow mappings (programmes) have no `flow:` key.
             guard text.contains("\nflow:") || text.hasPrefix("flow:") else { continue }
+            if let only, declaredFlow(text) != only { continue }
             switch Result(catching: { () throws(MappingError) -> FlowMapping in try load(yaml: text, sourceFile: path) }
             ) {
             case .success(let flow):
@@ -44,6 +46,16 @@ public enum MappingLoader {
         }
         guard problems.isEmpty else { throw MappingError(problems: problems) }
         return flows
+    }
+
+    /// The value of a mapping's top-level `flow:` line, as written (quotes and spaces taken off).
+    static func declaredFlow(_ text: String) -> String? {
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) where line.hasPrefix("flow:") {
+            var value = line.dropFirst(5)
+            if let comment = value.firstIndex(of: "#") { value = value[..<comment] }
+            return value.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+        }
+        return nil
     }
 
     /// Parses and checks one mapping; every problem is listed, not just the first.

@@ -41,6 +41,8 @@ struct CommonOptions: ParsableArguments {
     }
 
     func flow(_ id: String) throws -> FlowMapping {
+        // That flow's files alone, then all of them to list the flows when it is unknown.
+        if let flow = try loadFlows(only: id)[id] { return flow }
         let flows = try allFlows()
         guard let flow = flows[id] else {
             throw ValidationError(
@@ -49,10 +51,12 @@ struct CommonOptions: ParsableArguments {
         return flow
     }
 
-    func allFlows() throws -> [String: FlowMapping] {
+    func allFlows() throws -> [String: FlowMapping] { try loadFlows(only: nil) }
+
+    private func loadFlows(only: String?) throws -> [String: FlowMapping] {
         let flows: [String: FlowMapping]
         do {
-            flows = try MappingLoader.loadAll(directory: mappings)
+            flows = try MappingLoader.loadAll(directory: mappings, only: only)
         } catch let error as MappingError {
             throw GatewayCLIError("Mappings invalides dans \(mappings) :\n" + error.description)
         } catch {

@@ -47,6 +47,20 @@ private func loadingProblems(_ yaml: String, sourceLocation: SourceLocation = #_
 
 @Suite("MappingLoader")
 struct MappingLoaderTests {
+    @Test func oneFlowLoadsAloneWithAllItsVariants() throws {
+        let all = try MappingLoader.loadAll(directory: LoaderFixtures.mappings)
+        for id in ["ft-inscriptions", "caf-beneficiaires", "operator-followup"] {
+            let alone = try MappingLoader.loadAll(directory: LoaderFixtures.mappings, only: id)
+            #expect(Array(alone.keys) == [id])
+            let flow = try #require(alone[id])
+            let expected = try #require(all[id])
+            #expect(flow.variants.map(\.variant) == expected.variants.map(\.variant))
+            #expect(flow.sourceFile == expected.sourceFile)
+        }
+        #expect(try MappingLoader.loadAll(directory: LoaderFixtures.mappings, only: "no-such-flow").isEmpty)
+        #expect(MappingLoader.declaredFlow("# c\nflow: \"job-posts\"  # posts\nvariant: csv\n") == "job-posts")
+    }
+
     @Test func theCNAFMappingLoadsFromTheMappingsDirectory() throws {
         let flows = try MappingLoader.loadAll(directory: LoaderFixtures.mappings)
         let flow = try #require(flows["caf-beneficiaires"])
