@@ -43,7 +43,9 @@ public final class ImportSession {
         self.db = db
         self.fileID = fileID
         self.referenceDate = referenceDate
-        prepared = try Prepared.allCases.map { try db.prepare(Self.sql($0), returningID: $0 == .householdInsert) }
+        prepared = try Prepared.allCases.map {
+            try db.prepare(Self.sql($0), returningID: $0 == .householdInsert || $0 == .personInsert)
+        }
     }
 
     /// Sets the file's reference date once the header has been read.
@@ -192,7 +194,7 @@ public final class ImportSession {
     /// The statements run for every household, prepared once per file and kept here (a cached statement would
     /// hash its SQL text, up to a kilobyte, on every call).
     private enum Prepared: Int, CaseIterable {
-        case lookup, householdInsert, householdUpsert, rightUpsert, personInsert, personUpsert, statusChangeInsert,
+        case lookup, householdInsert, householdUpdate, rightUpsert, personInsert, personUpdate, statusChangeInsert,
             eventInsert, householdSeen, peopleSeen, peopleLeft
     }
 
@@ -210,11 +212,11 @@ public final class ImportSession {
         switch which {
         case .lookup:
             "SELECT id, last_file_id, state, last_reference_date FROM household WHERE organisme = ? AND matricule = ?"
-        case .householdInsert: householdInsert
-        case .householdUpsert: householdUpsert
+        case .householdInsert: insert(into: "household", columns: householdColumns)
+        case .householdUpdate: householdUpdate
         case .rightUpsert: rightUpsert
         case .personInsert: insert(into: "person", columns: personColumns)
-        case .personUpsert: personUpsert
+        case .personUpdate: personUpdate
         case .statusChangeInsert: insert(into: "status_change", columns: statusChangeColumns)
         case .eventInsert:
             insert(
@@ -251,34 +253,30 @@ public final class ImportSession {
         }
     }
 
-    private static let householdInsert = """
-        INSERT INTO household (organisme, matricule, organisme_number, rsa_request_number, rsa_request_date,
-        partner_departement, street_number, street_type, street_name, address_complement, locality,
-        commune_insee, postal_code, commune_name, departement, homeless, soumis_droits_devoirs, right_state,
-        first_file_id, last_file_id, last_reference_date, state)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """
+    private static let householdColumns = [
+        "organisme", "matricule", "organisme_number", "rsa_request_number", "rsa_request_date", "partner_departement",
+        "street_number", "street_type", "street_name", "address_complement", "locality", "commune_insee",
+        "postal_code", "commune_name", "departement", "homeless", "soumis_droits_devoirs", "right_state",
+        "first_file_id", "last_file_id", "last_reference_date", "state",
+    ]
 
-    private static let householdUpsert =
-        householdInsert + """
+    /// An update of every column an insert binds, in the insert's order, so that one binding serves both; the
+    /// first file stays. An update by key rather than an upsert: PostgreSQL's upsert would draw an id from the
+    /// sequence each time, and the ids (shown by the exports of a purged store) would differ from SQLite's.
+    private static func update(_ table: String, columns: [String], keep: [String: String], where clause: String)
+        -> String
+    {
+        "UPDATE \(table) SET (\(columns.joined(separator: ", "))) = ("
+            + columns.map { keep[$0] ?? "?" }.joined(separator: ", ") + ")" + clause
+    }
 
-            ON CONFLICT (organisme, matricule) DO UPDATE SET organisme_number = excluded.organisme_number,
-            rsa_request_number = excluded.rsa_request_number, rsa_request_date = excluded.rsa_request_date,
-            partner_departement = excluded.partner_departement, street_number = excluded.street_number,
-            street_type = excluded.street_type, street_name = excluded.street_name,
-            address_complement = excluded.address_complement, locality = excluded.locality,
-            commune_insee = excluded.commune_insee, postal_code = excluded.postal_code,
-            commune_name = excluded.commune_name, departement = excluded.departement,
-            homeless = excluded.homeless, soumis_droits_devoirs = excluded.soumis_droits_devoirs,
-            right_state = excluded.right_state, last_file_id = excluded.last_file_id,
-            last_reference_date = excluded.last_reference_date, absent_since_file_id = NULL,
-            state = excluded.state
-            RETURNING id
-            """
+    private static let householdUpdate = update(
+        "household", columns: householdColumns, keep: ["first_file_id": "COALESCE(first_file_id, ?)"],
+        where: ", absent_since_file_id = NULL WHERE id = ?")
 
     private func upsertHousehold(_ household: Household, state: String, existingID: Int64?) throws -> Int64 {
         // A household never seen: a plain insert, cheaper than an upsert with RETURNING.
-        let values = statement(existingID == nil ? .householdInsert : .householdUpsert)
+        let values = statement(existingID == nil ? .householdInsert : .householdUpdate)
         values.reset()
         let address = household.address
         values.bind(household.organisme.rawValue)
@@ -303,13 +301,10 @@ public final class ImportSession {
         values.bind(fileID)
         values.bind(referenceDate?.iso)
         values.bind(state)
-        if existingID == nil {
-            return try values.executeInsert()
-        }
-        guard let id: Int64 = try values.fetchOne()?[0] else {
-            throw StoreFailure("household upsert returned no id")
-        }
-        return id
+        guard let existingID else { return try values.executeInsert() }
+        values.bind(existingID)
+        try values.execute()
+        return existingID
     }
 
     private static let rightUpsert = """
@@ -377,20 +372,10 @@ public final class ImportSession {
         values.bind(fileID)
     }
 
-    private static let personUpsert = """
-        INSERT INTO person (household_id, person_key, nir13, nir_key, civility, surname, birth_name, first_name,
-        birth_date, sex, role, france_travail_id, soumis_droits_devoirs, entrant_droits_devoirs, present,
-        first_file_id, last_file_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
-        ON CONFLICT (household_id, person_key) DO UPDATE SET nir13 = excluded.nir13,
-        nir_key = COALESCE(excluded.nir_key, person.nir_key), civility = excluded.civility,
-        surname = excluded.surname, birth_name = excluded.birth_name, first_name = excluded.first_name,
-        birth_date = excluded.birth_date, sex = excluded.sex, role = excluded.role,
-        france_travail_id = excluded.france_travail_id,
-        soumis_droits_devoirs = excluded.soumis_droits_devoirs,
-        entrant_droits_devoirs = excluded.entrant_droits_devoirs, present = 1,
-        last_file_id = excluded.last_file_id
-        RETURNING id
-        """
+    private static let personUpdate = update(
+        "person", columns: personColumns,
+        keep: ["nir_key": "COALESCE(?, nir_key)", "first_file_id": "COALESCE(first_file_id, ?)"],
+        where: ", present = 1 WHERE household_id = ? AND person_key = ? RETURNING id")
 
     private func upsertPeople(_ household: Household, householdID: Int64, isNew: Bool) throws -> [String: Int64] {
         var ids: [String: Int64] = [:]
@@ -403,12 +388,19 @@ public final class ImportSession {
             }
             return ids
         }
-        let values = statement(.personUpsert)
+        let update = statement(.personUpdate)
         for person in household.people {
             let key = person.householdKey
-            bindPerson(person, householdID: householdID, to: values)
-            if let id: Int64 = try values.fetchOne()?[0] {
+            bindPerson(person, householdID: householdID, to: update)
+            update.bind(householdID)
+            update.bind(key)
+            if let id: Int64 = try update.fetchOne()?[0] {
                 ids[key] = id
+            } else {
+                // New in this household.
+                let insert = statement(.personInsert)
+                bindPerson(person, householdID: householdID, to: insert)
+                ids[key] = try insert.executeInsert()
             }
         }
         let left = statement(.peopleLeft)

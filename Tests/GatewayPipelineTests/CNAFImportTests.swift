@@ -166,7 +166,9 @@ struct CNAFImportTests {
         #expect(issue.message.contains("Clé du NIR incorrecte"))
     }
 
-    @Test("A failure in the middle of a file leaves no trace; the next run applies it fully", arguments: Backend.available)
+    @Test(
+        "A failure in the middle of a file leaves no trace; the next run applies it fully", arguments: Backend.available
+    )
     func failureMidFileRollsBack(backend: Backend) throws {
         let store = try backend.store()
         let flow = self.flow

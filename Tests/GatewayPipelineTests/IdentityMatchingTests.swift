@@ -71,7 +71,9 @@ struct IdentityMatchingTests {
         #expect(noRole == .unmatched)
     }
 
-    @Test("Two identifiers naming two people: a conflict naming both by masked ids, nothing merged", arguments: Backend.available)
+    @Test(
+        "Two identifiers naming two people: a conflict naming both by masked ids, nothing merged",
+        arguments: Backend.available)
     func conflicts(backend: Backend) throws {
         let store = try Self.store(backend)
         // B's NIR with A's France Travail id.
@@ -103,7 +105,8 @@ struct IdentityMatchingTests {
         guard case .conflict = otherHousehold else { Issue.record("no conflict: \(otherHousehold)"); return }
     }
 
-    @Test("A France Travail id learnt from a matched enrolment finds the person next time", arguments: Backend.available)
+    @Test(
+        "A France Travail id learnt from a matched enrolment finds the person next time", arguments: Backend.available)
     func learntIdentifiers(backend: Backend) throws {
         let store = try Self.store(backend)
         // B (Mélanie KIEFFER) has no France Travail id in the CAF file.
@@ -130,7 +133,9 @@ struct IdentityMatchingTests {
         #expect(view.facts.contains { $0.kind == "household-member" && $0.partner == "caf-msa" })
     }
 
-    @Test("A France Travail radiation of a followed person is an alert for the operator; a closed accompaniment is not", arguments: Backend.available)
+    @Test(
+        "A France Travail radiation of a followed person is an alert for the operator; a closed accompaniment is not",
+        arguments: Backend.available)
     func radiationAlert(backend: Backend) throws {
         let store = try Self.store(backend)
         let nir = try Self.nir("1840367482123")

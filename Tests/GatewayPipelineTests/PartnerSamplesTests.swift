@@ -403,7 +403,8 @@ struct PartnerSamplesTests {
         #expect(try Self.matches(store) == matched)
     }
 
-    @Test("the same records under another file name update nothing and are not quarantined", arguments: Backend.available)
+    @Test(
+        "the same records under another file name update nothing and are not quarantined", arguments: Backend.available)
     func sameContentAgain(backend: Backend) throws {
         let directory = try TempDirectory()
         let store = try backend.store()

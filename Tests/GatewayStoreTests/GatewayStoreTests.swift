@@ -37,7 +37,9 @@ struct GatewayStoreTests {
         #expect(try store.receivedFiles().map(\.outcome) == ["applied", "unreadable"])
     }
 
-    @Test("Upsert on the business key; the same household twice in one file is a duplicate or a conflict", arguments: Backend.available)
+    @Test(
+        "Upsert on the business key; the same household twice in one file is a duplicate or a conflict",
+        arguments: Backend.available)
     func upsertAndDuplicates(backend: Backend) throws {
         let store = try backend.store()
         let (_, counts) = try store.apply(Self.arrival("1"), referenceDate: LocalDate(year: 2026, month: 9, day: 30)) {
@@ -71,7 +73,8 @@ struct GatewayStoreTests {
         #expect(states == ["etat_droit", "5"])
     }
 
-    @Test("CNAF events already recorded are not new changes when a later file repeats them", arguments: Backend.available)
+    @Test(
+        "CNAF events already recorded are not new changes when a later file repeats them", arguments: Backend.available)
     func eventsOnce(backend: Backend) throws {
         let store = try backend.store()
         let event = CNAFEvent(
