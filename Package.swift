@@ -146,6 +146,7 @@ let package = Package(
             name: "GatewayExchangeTests",
             dependencies: [
                 "GatewayExchange", "GatewayTransport", "GatewayStore", "GatewayPipeline", "GatewayMapping",
+                "GatewayTestSupport",
             ],
             // The little HTTPS (WebDAV) and FTPS servers the tests start, in Python.
             exclude: ["Servers"]),

@@ -97,11 +97,16 @@ public struct GatewayStore: Sendable {
     /// The folder where files are kept beside a store (refused files, outbox, uploads): the SQLite file's own
     /// folder, or, for a PostgreSQL store (a `postgres://` address), `GATEWAY_DATA` or `data`.
     public static func folder(beside location: String) -> String {
-        if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
+        if isPostgres(location) {
             return ProcessInfo.processInfo.environment["GATEWAY_DATA"] ?? "data"
         }
         let folder = (location as NSString).deletingLastPathComponent
         return folder.isEmpty ? "." : folder
+    }
+
+    /// Whether `location` names a PostgreSQL database (`postgres://…`) rather than a SQLite file.
+    public static func isPostgres(_ location: String) -> Bool {
+        location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
     }
 
     /// An in-memory store, for tests.
@@ -136,8 +141,11 @@ public struct GatewayStore: Sendable {
         _ arrival: FileArrival, referenceDate: LocalDate?, _ work: (ImportSession) throws -> Void
     ) throws -> (ReceivedFile, ImportCounts) {
         try database.write(bulk: true) { db in
-            // The ledger's unique (partner, sha256) decides between two instances importing the same file at once:
-            // the second waits for the first's transaction, then inserts nothing.
+            // One file applied at a time, across gateway instances, as SQLite's single writer does: a file's changes
+            // are derived from the state the files before it left (two CNAF months at once would both insert the
+            // same households). The ledger's unique (partner, sha256) then decides between two instances importing
+            // the same file: the second, once the first has committed, inserts nothing.
+            try db.lock("apply")
             guard
                 try db.execute(
                     """

@@ -42,11 +42,6 @@ public final class PostgresStoreDatabase: StoreDatabase {
         for connection in idle.withLock({ $0 }) { connection.close().whenComplete { _ in _ = connection } }
     }
 
-    /// Whether `location` names a PostgreSQL database rather than a SQLite file.
-    public static func isURL(_ location: String) -> Bool {
-        location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
-    }
-
     // MARK: Transactions
 
     public func read<T>(_ body: (any StoreConnection) throws -> T) throws -> T {
@@ -283,7 +278,7 @@ final class PostgresStoreStatement: StoreStatement {
 extension GatewayStore {
     /// The store `location` names: a PostgreSQL database (`postgres://…`) or a SQLite file (created if missing).
     public static func open(_ location: String) throws -> GatewayStore {
-        PostgresStoreDatabase.isURL(location) ? try GatewayStore(postgres: location) : try GatewayStore(path: location)
+        isPostgres(location) ? try GatewayStore(postgres: location) : try GatewayStore(path: location)
     }
 
     /// The store on the PostgreSQL database `url` names (`postgres://user@host:port/database`), migrated.

@@ -84,7 +84,7 @@ struct StoreOptions: ParsableArguments {
     func open() throws -> GatewayStore { try GatewayStore.open(store) }
 
     /// Whether there is a store to read: a PostgreSQL address, or a SQLite file that exists.
-    func exists() -> Bool { PostgresStoreDatabase.isURL(store) || FileManager.default.fileExists(atPath: store) }
+    func exists() -> Bool { GatewayStore.isPostgres(store) || FileManager.default.fileExists(atPath: store) }
 }
 
 struct GatewayCLIError: Error, CustomStringConvertible {

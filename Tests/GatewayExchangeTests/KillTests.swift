@@ -1,4 +1,5 @@
 import Foundation
+import GatewayTestSupport
 import Testing
 
 /// Builds a CNAF file of `count` households from the September sample's first household, with matricules from
@@ -70,11 +71,11 @@ struct KillTests {
             }
         }
 
-        func config(in directory: TempDirectory) throws -> String {
+        func config(in directory: TempDirectory, store: String? = nil) throws -> String {
             let path = directory.path("gateway.yaml")
             try write(
                 """
-                store: \(directory.path("g.sqlite"))
+                store: \(store ?? directory.path("g.sqlite"))
                 mappings: \(Repo.mappings)
                 work: \(directory.path("spool"))
                 refused: \(directory.path("refused"))
@@ -165,13 +166,16 @@ struct KillTests {
         }
     }
 
-    @Test("Two gateways on one store at once: every file taken by one of them, imported once")
-    func twoGateways() throws {
+    @Test(
+        "Two gateways on one store at once: every file taken by one of them, imported once",
+        arguments: Backend.available)
+    func twoGateways(backend: Backend) throws {
         let server = try SFTPServer()
         let batch = try Batch(server: server)
         try batch.reset()
         let directory = try TempDirectory()
-        let config = try batch.config(in: directory)
+        let store = backend == .sqlite ? directory.path("g.sqlite") : try Backend.newDatabase()
+        let config = try batch.config(in: directory, store: store)
         let first = try spawn(
             cli, ["run", "--quiet", "--config", config, "--only", "caf"], out: directory.path("1.out"),
             err: directory.path("1.err"))
@@ -183,14 +187,14 @@ struct KillTests {
             try String(contentsOfFile: directory.path($0), encoding: .utf8)
         }
         #expect(statuses == [0, 0], "\(outputs)")
-        let journal = try run(cli, ["journal", "--json", "--quiet", "--store", directory.path("g.sqlite")])
+        let journal = try run(cli, ["journal", "--json", "--quiet", "--store", store])
         let runs = try #require(try JSONSerialization.jsonObject(with: Data(journal.out.utf8)) as? [[String: Any]])
         #expect(runs.count == 2)
         let taken = runs.flatMap { ($0["transfers"] as? [[String: Any]]) ?? [] }
             .filter { ["applied", "rejected"].contains($0["outcome"] as? String) }
             .compactMap { $0["name"] as? String }
         #expect(taken.sorted() == files(in: batch.batch.path).filter { $0.hasSuffix(".xml") }, "\(outputs)")
-        let ledger = try run(cli, ["export", "files", "--quiet", "--store", directory.path("g.sqlite")])
+        let ledger = try run(cli, ["export", "files", "--quiet", "--store", store])
         #expect(ledger.out.split(whereSeparator: \.isNewline).count == 10)
         #expect(files(in: try server.local("in")) == ["archive", "errors"])
     }

@@ -130,3 +130,45 @@ struct BackendTests {
                 == .done(sha256: "abc"))
     }
 }
+
+@Suite("The command line on a PostgreSQL store", .serialized)
+struct PostgresCLITests {
+    /// `import` twice, `export`, `report indicators`, `journal` and `keys` through `--store`, on SQLite and PostgreSQL:
+    /// the same output.
+    @Test(
+        "--store postgres://… works for import, export, keys and reports, as --store a SQLite file does",
+        .enabled(if: Backend.available.contains(.postgres)))
+    func sameCommands() throws {
+        let directory = try TempDirectory()
+        let mappings = ["--mappings", Repo.mappings.path]
+        func commands(_ store: String) throws -> [String] {
+            var outputs: [String] = []
+            for (index, arguments) in [
+                ["import", "--quiet", "--flow", "caf-beneficiaires", Repo.sample("caf-67-2026-09.xml")] + mappings,
+                ["import", "--quiet", "--flow", "caf-beneficiaires", Repo.sample("caf-67-2026-10.xml")] + mappings,
+                ["import", "--flow", "caf-beneficiaires", Repo.sample("caf-67-2026-10.xml")] + mappings,
+                ["export", "households", "--format", "csv"], ["export", "status-changes", "--format", "json"],
+                ["export", "people", "--format", "csv"], ["keys", "list"],
+            ].enumerated() {
+                let result = try run(
+                    Repo.cli, arguments + ["--store", store], cwd: URL(fileURLWithPath: directory.path(".")))
+                #expect(result.status == 0 || (index < 2 && result.status == 1), "\(arguments): \(result.err)")
+                outputs.append(result.out)
+            }
+            return outputs
+        }
+        let sqlite = try commands(directory.path("g.sqlite"))
+        let postgres = try commands(try Backend.newDatabase())
+        #expect(sqlite == postgres)
+        #expect(postgres[2].contains("déjà reçu") && postgres[3].split(whereSeparator: \.isNewline).count > 10)
+    }
+
+    @Test("An unreachable PostgreSQL server: a clear error, without the password")
+    func unreachable() throws {
+        let result = try run(
+            Repo.cli, ["export", "households", "--store", "postgres://gateway:s3cret-word@127.0.0.1:1/insertion"])
+        #expect(result.status != 0)
+        #expect(result.err.contains("PostgreSQL") && result.err.contains("127.0.0.1:1/insertion"), "\(result.err)")
+        #expect(!result.err.contains("s3cret-word") && !result.out.contains("s3cret-word"))
+    }
+}
