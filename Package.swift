@@ -138,7 +138,7 @@ let package = Package(
         .testTarget(
             name: "GatewayServerTests",
             dependencies: [
-                "GatewayServer", "GatewayStore", "GatewayMapping", "GatewayPipeline",
+                "GatewayServer", "GatewayStore", "GatewayMapping", "GatewayPipeline", "GatewayTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ]),

@@ -16,6 +16,9 @@ public final class PostgresStoreDatabase: StoreDatabase {
     let place: String
     let logger: Logger
     private let idle = Mutex<[PostgresConnection]>([])
+    /// The store's own event loops: a thread that waits for a result is never one of them, even when it is one of
+    /// the HTTP server's (NIO's shared group).
+    static let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 2)
     private let nextID = Atomic<Int>(1)
 
     /// Connects to `postgres://user[:password]@host[:port]/database` (TLS off: loopback or a private network) and
@@ -87,7 +90,7 @@ public final class PostgresStoreDatabase: StoreDatabase {
     private func connect() throws -> PostgresConnection {
         do {
             return try PostgresConnection.connect(
-                on: PostgresConnection.defaultEventLoopGroup.any(), configuration: configuration,
+                on: Self.eventLoops.any(), configuration: configuration,
                 id: nextID.add(1, ordering: .relaxed).oldValue, logger: logger
             ).wait()
         } catch let error as PSQLError {
