@@ -113,19 +113,28 @@ struct KillTests {
         return result
     }
 
-    @Test("SIGKILL at random points of a run over a batch, then run again: exactly the store of an uninterrupted run")
-    func killedAndRunAgain() throws {
+    @Test(
+        "SIGKILL at random points of a run over a batch, then run again: exactly the store of an uninterrupted run",
+        arguments: Backend.available)
+    func killedAndRunAgain(backend: Backend) throws {
         let server = try SFTPServer()
         let batch = try Batch(server: server)
         let inbox = try server.local("in")
 
         try batch.reset()
         let reference = try TempDirectory()
+        /// The store of a run: a SQLite file in its folder, or a new PostgreSQL database.
+        func store(in directory: TempDirectory) throws -> String {
+            backend == .sqlite ? directory.path("g.sqlite") : try Backend.newDatabase()
+        }
+        let referenceStore = try store(in: reference)
         let started = Date()
-        let whole = try run(cli, ["run", "--quiet", "--config", try batch.config(in: reference), "--only", "caf"])
+        let whole = try run(
+            cli,
+            ["run", "--quiet", "--config", try batch.config(in: reference, store: referenceStore), "--only", "caf"])
         let duration = Date().timeIntervalSince(started)
         #expect(whole.status == 0, "\(whole.out) \(whole.err)")
-        let expected = try exports(reference.path("g.sqlite"))
+        let expected = try exports(referenceStore)
         #expect(
             expected["files"]?.split(whereSeparator: \.isNewline).count == 10, "9 files and the header, \(duration) s")
         let expectedArchive = files(in: inbox + "/archive")
@@ -138,7 +147,8 @@ struct KillTests {
         for iteration in 0..<4 {
             try batch.reset()
             let directory = try TempDirectory()
-            let config = try batch.config(in: directory)
+            let runStore = try store(in: directory)
+            let config = try batch.config(in: directory, store: runStore)
             var kills: [Int] = []
             // One or two kills, each at a random moment of what a whole run takes.
             for _ in 0..<(iteration % 2 + 1) {
@@ -153,7 +163,7 @@ struct KillTests {
             }
             let again = try run(cli, ["run", "--quiet", "--config", config, "--only", "caf"])
             #expect(again.status == 0, "iteration \(iteration), kills \(kills): \(again.out) \(again.err)")
-            let got = try exports(directory.path("g.sqlite"))
+            let got = try exports(runStore)
             for (table, text) in expected {
                 #expect(got[table] == text, "iteration \(iteration), kills at \(kills) ms: \(table) differs")
             }
@@ -161,7 +171,7 @@ struct KillTests {
             #expect(files(in: inbox + "/errors") == expectedErrors)
             #expect(Set(files(in: inbox + "/archive")) == Set(expectedArchive), "\(files(in: inbox + "/archive"))")
             #expect(files(in: batch.notices) == expectedNotices, "a notice sent twice?")
-            let journal = try run(cli, ["journal", "--quiet", "--store", directory.path("g.sqlite")])
+            let journal = try run(cli, ["journal", "--quiet", "--store", runStore])
             #expect(journal.status == 0)
         }
     }
