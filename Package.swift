@@ -47,8 +47,8 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strict),
-        // PostgreSQL for several gateway instances on one database: so far the keys, the audit log and the shared
-        // work claims (SKIP LOCKED); the records' store is still SQLite only.
+        // The store on PostgreSQL (postgres-nio), for several gateway instances on one database: the same SQL and
+        // migrations as SQLite behind GatewayStore's database abstraction; `--store postgres://…` selects it.
         .target(
             name: "GatewayStorePostgres",
             dependencies: [
@@ -100,7 +100,8 @@ let package = Package(
             name: "InsertionGatewayCLI",
             dependencies: [
                 "GatewayCore", "GatewayFormats", "GatewayMapping", "GatewayStore", "GatewayPipeline", "GatewayReports",
-                "GatewayServer", "GatewayExchange", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "GatewayServer", "GatewayExchange", "GatewayStorePostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -114,24 +115,30 @@ let package = Package(
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"]),
         .testTarget(name: "GatewayFormatsTests", dependencies: ["GatewayFormats"]),
         .testTarget(name: "GatewayMappingTests", dependencies: ["GatewayMapping"]),
-        .testTarget(name: "GatewayStoreTests", dependencies: ["GatewayStore"]),
+        // The backends the store's tests run on (SQLite, and PostgreSQL when a test server is given).
+        .target(
+            name: "GatewayTestSupport", dependencies: ["GatewayStore", "GatewayStorePostgres"],
+            path: "Tests/GatewayTestSupport", swiftSettings: strict),
+        .testTarget(name: "GatewayStoreTests", dependencies: ["GatewayStore", "GatewayTestSupport"]),
         .testTarget(name: "GatewayReportsTests", dependencies: ["GatewayReports"]),
         .testTarget(
             name: "GatewayPipelineTests",
             dependencies: [
-                "GatewayPipeline", "GatewayStore", "GatewayMapping", .product(name: "GRDB", package: "GRDB.swift"),
+                "GatewayPipeline", "GatewayStore", "GatewayMapping", "GatewayTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             // Expected outputs of the emitters, read by the tests from the source tree.
             exclude: ["Golden"]),
         .testTarget(
             name: "GatewayStorePostgresTests",
             dependencies: [
-                "GatewayStore", "GatewayStorePostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
+                "GatewayStore", "GatewayStorePostgres", "GatewayTestSupport",
+                "GatewayPipeline", "GatewayMapping",
             ]),
         .testTarget(
             name: "GatewayServerTests",
             dependencies: [
-                "GatewayServer", "GatewayStore", "GatewayMapping", "GatewayPipeline",
+                "GatewayServer", "GatewayStore", "GatewayMapping", "GatewayPipeline", "GatewayTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ]),
@@ -139,6 +146,7 @@ let package = Package(
             name: "GatewayExchangeTests",
             dependencies: [
                 "GatewayExchange", "GatewayTransport", "GatewayStore", "GatewayPipeline", "GatewayMapping",
+                "GatewayTestSupport",
             ],
             // The little HTTPS (WebDAV) and FTPS servers the tests start, in Python.
             exclude: ["Servers"]),

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A throwaway PostgreSQL server on loopback for the shared-store tests (Tests/GatewayStorePostgresTests).
+# A throwaway PostgreSQL server on loopback for the store's tests on PostgreSQL (every test given a backend list;
+# each makes a database of its own on it).
 #   bash scripts/postgres-test.sh start    # prints "DIR URL"; the server runs until `stop DIR`
 #   bash scripts/postgres-test.sh stop DIR
 # Needs Debian's postgresql package (scripts/setup.sh --with-postgres). No systemd: initdb and pg_ctl, as the

@@ -17,7 +17,7 @@ echo "== build (the CLI is exercised by the end-to-end tests)"
 swift build
 
 if [ -n "$with_postgres" ]; then
-    echo "== PostgreSQL on loopback for the shared-store tests"
+    echo "== PostgreSQL on loopback: the store's tests run on SQLite and on PostgreSQL"
     read -r pg_dir GATEWAY_TEST_POSTGRES_URL < <(bash scripts/postgres-test.sh start)
     export GATEWAY_TEST_POSTGRES_URL
     trap 'bash scripts/postgres-test.sh stop "$pg_dir"' EXIT

@@ -272,7 +272,7 @@ public struct ExchangeRunner: Sendable {
 
     var refusedFolder: String {
         config.refused
-            ?? (((config.store ?? "data/gateway.sqlite") as NSString).deletingLastPathComponent as NSString)
+            ?? (GatewayStore.folder(beside: config.store ?? "data/gateway.sqlite") as NSString)
             .appendingPathComponent("refused")
     }
 

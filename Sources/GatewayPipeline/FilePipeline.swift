@@ -189,10 +189,13 @@ public struct FilePipeline {
         log[metadataKey: "flow"] = "\(flow.id)"
         log[metadataKey: "file"] = "\(name)"
         log[metadataKey: "sha256"] = "\(sha256.prefix(12))"
-        if let known = try store.receivedFile(partner: partner, sha256: sha256) {
+        /// The report of a file the ledger already holds: received before, or by another gateway instance while
+        /// this one read it (its transaction found the ledger entry: nothing of this import is kept).
+        func alreadyReceived(_ known: ReceivedFile) -> ImportReport {
             log.info(
                 "file already received, nothing changed",
                 metadata: ["fileID": "\(known.id)", "outcome": "\(known.outcome)"])
+            var report = ImportReport(file: path, sha256: sha256, flow: flow.id, partner: partner, outcome: "applied")
             report.outcome = "already-received"
             report.alreadyReceived = true
             report.previousOutcome = known.outcome
@@ -205,6 +208,9 @@ public struct FilePipeline {
             report.statusChanges = known.statusChanges
             report.keptPath = known.keptPath
             return report
+        }
+        if let known = try store.receivedFile(partner: partner, sha256: sha256) {
+            return alreadyReceived(known)
         }
         log.info("file received", metadata: ["bytes": "\(size)"])
         var stream = RecordStream(flow: flow, schemaPath: schemaPath)
@@ -297,6 +303,11 @@ public struct FilePipeline {
                     "statusChanges": "\(counts.statusChanges)",
                 ])
             return report
+        } catch is FileAlreadyReceived {
+            guard let known = try store.receivedFile(partner: partner, sha256: sha256) else {
+                throw StoreFailure("the ledger entry of a file received meanwhile is missing")
+            }
+            return alreadyReceived(known)
         } catch let refused as FileRefused {
             report.outcome = "rejected"
             report.errors = refused.issues.map { ReportedIssue($0, record: nil) }

@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import GRDB
 
 /// An API key as stored: never the key itself, only its SHA-256; the partner it speaks for and its scopes.
 public struct APIKeyRecord: Sendable, Codable, Equatable {
@@ -62,56 +61,51 @@ public struct AuditEntry: Sendable, Codable, Equatable {
 
 extension Schema {
     /// The API's tables: keys (hashed) and the audit log. Registered after every earlier migration.
-    static func registerAPI(_ migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("v4-api") { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE api_key (
-                        id INTEGER PRIMARY KEY,
-                        -- public prefix of the key, shown in lists and in the audit log
-                        key_id TEXT NOT NULL UNIQUE,
-                        partner TEXT NOT NULL,
-                        -- SHA-256 (hex) of the whole key: the key itself is never stored
-                        sha256 TEXT NOT NULL UNIQUE,
-                        -- space-separated: flow:<flow>:in, flow:<flow>:out, admin
-                        scopes TEXT NOT NULL,
-                        label TEXT,
-                        created_at TEXT NOT NULL,
-                        revoked_at TEXT
-                    );
-                    CREATE TABLE audit_log (
-                        id INTEGER PRIMARY KEY,
-                        at TEXT NOT NULL,
-                        actor TEXT NOT NULL,
-                        partner TEXT,
-                        action TEXT NOT NULL,
-                        subject_kind TEXT NOT NULL,
-                        -- a file or person number, a file name, a report: never a NIR nor a name
-                        subject TEXT NOT NULL,
-                        purpose TEXT NOT NULL,
-                        route TEXT,
-                        status INTEGER
-                    );
-                    CREATE INDEX audit_log_at ON audit_log(at);
-                    CREATE INDEX audit_log_partner ON audit_log(partner, at);
-                    -- Work that several gateway instances share (a pushed file, a scheduled exchange): each item is
-                    -- claimed by one instance, for a lease, and done once.
-                    CREATE TABLE work_item (
-                        id INTEGER PRIMARY KEY,
-                        kind TEXT NOT NULL,
-                        key TEXT NOT NULL,
-                        -- pending | claimed | done
-                        state TEXT NOT NULL DEFAULT 'pending',
-                        claimed_by TEXT,
-                        claimed_until TEXT,
-                        outcome TEXT,
-                        created_at TEXT NOT NULL,
-                        UNIQUE (kind, key)
-                    );
-                    CREATE INDEX work_item_pending ON work_item(kind, state, id);
-                    """)
-        }
-    }
+    static let v4API = """
+        CREATE TABLE api_key (
+            id INTEGER PRIMARY KEY,
+            -- public prefix of the key, shown in lists and in the audit log
+            key_id TEXT NOT NULL UNIQUE,
+            partner TEXT NOT NULL,
+            -- SHA-256 (hex) of the whole key: the key itself is never stored
+            sha256 TEXT NOT NULL UNIQUE,
+            -- space-separated: flow:<flow>:in, flow:<flow>:out, admin
+            scopes TEXT NOT NULL,
+            label TEXT,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT
+        );
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            partner TEXT,
+            action TEXT NOT NULL,
+            subject_kind TEXT NOT NULL,
+            -- a file or person number, a file name, a report: never a NIR nor a name
+            subject TEXT NOT NULL,
+            purpose TEXT NOT NULL,
+            route TEXT,
+            status INTEGER
+        );
+        CREATE INDEX audit_log_at ON audit_log(at);
+        CREATE INDEX audit_log_partner ON audit_log(partner, at);
+        -- Work that several gateway instances share (a pushed file, a scheduled exchange): each item is
+        -- claimed by one instance, for a lease, and done once.
+        CREATE TABLE work_item (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            -- pending | claimed | done
+            state TEXT NOT NULL DEFAULT 'pending',
+            claimed_by TEXT,
+            claimed_until TEXT,
+            outcome TEXT,
+            created_at TEXT NOT NULL,
+            UNIQUE (kind, key)
+        );
+        CREATE INDEX work_item_pending ON work_item(kind, state, id);
+        """
 }
 
 extension GatewayStore {
@@ -138,12 +132,12 @@ extension GatewayStore {
         let (key, keyID) = Self.newKey()
         let record = APIKeyRecord(
             keyID: keyID, partner: partner, scopes: scopes, label: label, createdAt: Self.now(), revokedAt: nil)
-        try dbWriter.write { db in
+        try database.write { db in
             try db.execute(
-                sql: """
-                    INSERT INTO api_key (key_id, partner, sha256, scopes, label, created_at) VALUES (?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
+                """
+                INSERT INTO api_key (key_id, partner, sha256, scopes, label, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                """,
+                [
                     keyID, partner, Self.keyDigest(key), scopes.joined(separator: " "), label, record.createdAt,
                 ])
         }
@@ -152,40 +146,38 @@ extension GatewayStore {
 
     /// The live (not revoked) key whose digest is `sha256`, if any.
     public func apiKey(sha256: String) throws -> APIKeyRecord? {
-        try dbWriter.read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT * FROM api_key WHERE sha256 = ? AND revoked_at IS NULL", arguments: [sha256]
+        try database.read { db in
+            try db.fetchOne(
+                "SELECT * FROM api_key WHERE sha256 = ? AND revoked_at IS NULL", [sha256]
             ).map(APIKeyRecord.init(row:))
         }
     }
 
     /// Every key, revoked ones included, oldest first.
     public func apiKeys() throws -> [APIKeyRecord] {
-        try dbWriter.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM api_key ORDER BY id").map(APIKeyRecord.init(row:))
+        try database.read { db in
+            try db.fetchAll("SELECT * FROM api_key ORDER BY id").map(APIKeyRecord.init(row:))
         }
     }
 
     /// Revokes a key by its public prefix; false when no live key has it.
     @discardableResult
     public func revokeAPIKey(keyID: String) throws -> Bool {
-        try dbWriter.write { db in
-            try db.execute(
-                sql: "UPDATE api_key SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
-                arguments: [Self.now(), keyID])
-            return db.changesCount > 0
+        try database.write { db in
+            return try db.execute(
+                "UPDATE api_key SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL", [Self.now(), keyID]) > 0
         }
     }
 
     /// Appends to the audit log.
     public func audit(_ entry: AuditEntry) throws {
-        try dbWriter.write { db in
+        try database.write { db in
             try db.execute(
-                sql: """
-                    INSERT INTO audit_log (at, actor, partner, action, subject_kind, subject, purpose, route, status)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
+                """
+                INSERT INTO audit_log (at, actor, partner, action, subject_kind, subject, purpose, route, status)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
                     entry.at.isEmpty ? Self.now() : entry.at, entry.actor, entry.partner, entry.action,
                     entry.subjectKind, entry.subject, entry.purpose, entry.route, entry.status,
                 ])
@@ -194,9 +186,9 @@ extension GatewayStore {
 
     /// The audit log, oldest first, from `since` (an ISO date or date-time) and for one partner when given.
     public func auditLog(since: String? = nil, partner: String? = nil, limit: Int = 10_000) throws -> [AuditEntry] {
-        try dbWriter.read { db in
+        try database.read { db in
             var clauses: [String] = []
-            var arguments: [(any DatabaseValueConvertible)?] = []
+            var arguments: SQLArguments = []
             if let since {
                 clauses.append("at >= ?")
                 arguments.append(since)
@@ -207,9 +199,8 @@ extension GatewayStore {
             }
             let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
             arguments.append(limit)
-            return try Row.fetchAll(
-                db, sql: "SELECT * FROM audit_log \(filter) ORDER BY id LIMIT ?",
-                arguments: StatementArguments(arguments)
+            return try db.fetchAll(
+                "SELECT * FROM audit_log \(filter) ORDER BY id LIMIT ?", arguments
             ).map { row in
                 AuditEntry(
                     id: row["id"], at: row["at"], actor: row["actor"], partner: row["partner"], action: row["action"],
@@ -221,25 +212,24 @@ extension GatewayStore {
 
     /// A received file by its number in the ledger.
     public func receivedFile(id: Int64) throws -> ReceivedFile? {
-        try dbWriter.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM received_file WHERE id = ?", arguments: [id])
+        try database.read { db in
+            try db.fetchOne("SELECT * FROM received_file WHERE id = ?", [id])
                 .map(ReceivedFile.init(row:))
         }
     }
 
     /// The quarantined records, newest first, with their masked key and issues (never the raw record).
     public func quarantineEntries(fileID: Int64? = nil, limit: Int = 1_000) throws -> [QuarantineEntry] {
-        try dbWriter.read { db in
+        try database.read { db in
             let decoder = JSONDecoder()
             let filter = fileID == nil ? "" : "WHERE q.file_id = ?"
-            var arguments: [(any DatabaseValueConvertible)?] = fileID.map { [$0] } ?? []
+            var arguments: SQLArguments = fileID.map { [$0] } ?? []
             arguments.append(limit)
-            return try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT q.id, q.file_id, f.partner, f.flow, f.name, q.record_index, q.line, q.record_key, q.issues
-                    FROM quarantine q JOIN received_file f ON f.id = q.file_id \(filter) ORDER BY q.id DESC LIMIT ?
-                    """, arguments: StatementArguments(arguments)
+            return try db.fetchAll(
+                """
+                SELECT q.id, q.file_id, f.partner, f.flow, f.name, q.record_index, q.line, q.record_key, q.issues
+                FROM quarantine q JOIN received_file f ON f.id = q.file_id \(filter) ORDER BY q.id DESC LIMIT ?
+                """, arguments
             ).map { row in
                 QuarantineEntry(
                     id: row["id"], fileID: row["file_id"], partner: row["partner"], flow: row["flow"],
@@ -275,7 +265,7 @@ public struct ValidationIssueText: Sendable, Codable, Equatable {
 }
 
 extension APIKeyRecord {
-    init(row: Row) {
+    init(row: SQLRow) {
         self.init(
             keyID: row["key_id"], partner: row["partner"],
             scopes: (row["scopes"] as String).split(separator: " ").map(String.init), label: row["label"],

@@ -55,7 +55,12 @@ public struct ImportCounts: Sendable, Codable, Equatable {
 
 /// The embedded store: ledger of received files, households, people, rights, quarantine, history.
 public struct GatewayStore: Sendable {
-    let dbWriter: any DatabaseWriter
+    let database: any StoreDatabase
+
+    /// A store on another database (PostgreSQL, `GatewayStorePostgres`), already migrated.
+    public init(database: any StoreDatabase) {
+        self.database = database
+    }
 
     /// Opens (creating if needed) the SQLite store at `path` and migrates it.
     public init(path: String) throws {
@@ -86,8 +91,22 @@ public struct GatewayStore: Sendable {
                 Thread.sleep(forTimeInterval: 0.1 * Double(attempt))
             }
         }
-        let pool = opened!
-        self.dbWriter = pool
+        self.database = SQLiteDatabase(writer: opened!)
+    }
+
+    /// The folder where files are kept beside a store (refused files, outbox, uploads): the SQLite file's own
+    /// folder, or, for a PostgreSQL store (a `postgres://` address), `GATEWAY_DATA` or `data`.
+    public static func folder(beside location: String) -> String {
+        if isPostgres(location) {
+            return ProcessInfo.processInfo.environment["GATEWAY_DATA"] ?? "data"
+        }
+        let folder = (location as NSString).deletingLastPathComponent
+        return folder.isEmpty ? "." : folder
+    }
+
+    /// Whether `location` names a PostgreSQL database (`postgres://…`) rather than a SQLite file.
+    public static func isPostgres(_ location: String) -> Bool {
+        location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
     }
 
     /// An in-memory store, for tests.
@@ -96,111 +115,108 @@ public struct GatewayStore: Sendable {
         configuration.foreignKeysEnabled = true
         let queue = try DatabaseQueue(configuration: configuration)
         try Schema.migrator.migrate(queue)
-        self.dbWriter = queue
+        self.database = SQLiteDatabase(writer: queue)
     }
 
     /// The ledger entry for a file already received from `partner` with this content, if any.
     public func receivedFile(partner: String, sha256: String) throws -> ReceivedFile? {
-        try dbWriter.read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT * FROM received_file WHERE partner = ? AND sha256 = ?", arguments: [partner, sha256]
-            ).map(ReceivedFile.init(row:))
+        try database.read { db in
+            try db.fetchOne("SELECT * FROM received_file WHERE partner = ? AND sha256 = ?", [partner, sha256])
+                .map(ReceivedFile.init(row:))
         }
     }
 
     /// Every received file, oldest first.
     public func receivedFiles() throws -> [ReceivedFile] {
-        try dbWriter.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM received_file ORDER BY id").map(ReceivedFile.init(row:))
+        try database.read { db in
+            try db.fetchAll("SELECT * FROM received_file ORDER BY id").map(ReceivedFile.init(row:))
         }
     }
 
     /// Applies a file in one transaction: `work` upserts and quarantines through the session; if it throws,
-    /// nothing of the file is kept (not even its ledger entry) and the error is rethrown.
+    /// nothing of the file is kept (not even its ledger entry) and the error is rethrown. Throws
+    /// `FileAlreadyReceived` when the ledger holds the file by the time the transaction records it (another
+    /// instance applied it meanwhile).
     public func apply(
         _ arrival: FileArrival, referenceDate: LocalDate?, _ work: (ImportSession) throws -> Void
     ) throws -> (ReceivedFile, ImportCounts) {
-        try dbWriter.writeWithoutTransaction { db in
-            // Statements inserting several rows (or checking foreign keys) inside the file's transaction each
-            // keep a statement journal of the pages they touch. Once one exceeds 64 KiB, SQLite moves that
-            // journal to a temporary file for the rest of the transaction: two write calls per page touched,
-            // about 900,000 for 100,000 households. In memory for the import (set outside any transaction,
-            // as SQLite requires), and put back after, so that large sorts elsewhere still spill to disk.
-            let tempStore = try Int.fetchOne(db, sql: "PRAGMA temp_store") ?? 0
-            try db.execute(sql: "PRAGMA temp_store = MEMORY")
-            defer { try? db.execute(sql: "PRAGMA temp_store = \(tempStore)") }
-            var result: (ReceivedFile, ImportCounts)?
-            try db.inTransaction {
-                result = try applyInTransaction(db, arrival, referenceDate: referenceDate, work)
-                return .commit
-            }
-            return result!
-        }
-    }
-
-    private func applyInTransaction(
-        _ db: Database, _ arrival: FileArrival, referenceDate: LocalDate?, _ work: (ImportSession) throws -> Void
-    ) throws -> (ReceivedFile, ImportCounts) {
-        try db.execute(
-            sql: """
-                INSERT INTO received_file (partner, flow, sha256, name, size, received_at, outcome, reference_date)
-                VALUES (?, ?, ?, ?, ?, ?, 'applied', ?)
-                """,
-            arguments: [
-                arrival.partner, arrival.flow, arrival.sha256, arrival.name, arrival.size, Self.now(),
-                referenceDate?.iso,
-            ])
-        let fileID = db.lastInsertedRowID
-        let session = ImportSession(db: db, fileID: fileID, referenceDate: referenceDate)
-        try work(session)
-        let counts = session.counts
-        let issues = String(decoding: try Self.encoder.encode(session.fileIssues), as: UTF8.self)
-        try db.execute(
-            sql: """
+        try database.write(bulk: true) { db in
+            // One file applied at a time, across gateway instances, as SQLite's single writer does: a file's changes
+            // are derived from the state the files before it left (two CNAF months at once would both insert the
+            // same households). The ledger's unique (partner, sha256) then decides between two instances importing
+            // the same file: the second, once the first has committed, inserts nothing.
+            try db.lock("apply")
+            guard
+                try db.execute(
+                    """
+                    INSERT INTO received_file (partner, flow, sha256, name, size, received_at, outcome, reference_date)
+                    VALUES (?, ?, ?, ?, ?, ?, 'applied', ?) ON CONFLICT (partner, sha256) DO NOTHING
+                    """,
+                    [
+                        arrival.partner, arrival.flow, arrival.sha256, arrival.name, arrival.size, Self.now(),
+                        referenceDate?.iso,
+                    ]) == 1
+            else { throw FileAlreadyReceived(partner: arrival.partner, sha256: arrival.sha256) }
+            let fileID = try Self.ledgerID(db, arrival)
+            let session = try ImportSession(db: db, fileID: fileID, referenceDate: referenceDate)
+            try work(session)
+            let counts = session.counts
+            let issues = String(decoding: try Self.encoder.encode(session.fileIssues), as: UTF8.self)
+            try db.execute(
+                """
                 UPDATE received_file SET records = ?, accepted = ?, duplicates = ?, quarantined = ?,
                 status_changes = ?, issues = ?, reference_date = ? WHERE id = ?
                 """,
-            arguments: [
-                counts.records, counts.accepted, counts.duplicates, counts.quarantined, counts.statusChanges,
-                issues, session.referenceDate?.iso, fileID,
-            ])
-        let file = try Row.fetchOne(db, sql: "SELECT * FROM received_file WHERE id = ?", arguments: [fileID])
-            .map(ReceivedFile.init(row:))!
-        return (file, counts)
+                [
+                    counts.records, counts.accepted, counts.duplicates, counts.quarantined, counts.statusChanges,
+                    issues, session.referenceDate?.iso, fileID,
+                ])
+            let file = try db.fetchOne("SELECT * FROM received_file WHERE id = ?", [fileID])
+                .map(ReceivedFile.init(row:))!
+            return (file, counts)
+        }
+    }
+
+    private static func ledgerID(_ db: any StoreConnection, _ arrival: FileArrival) throws -> Int64 {
+        guard
+            let id: Int64 = try db.fetchValue(
+                "SELECT id FROM received_file WHERE partner = ? AND sha256 = ?", [arrival.partner, arrival.sha256])
+        else { throw FileAlreadyReceived(partner: arrival.partner, sha256: arrival.sha256) }
+        return id
     }
 
     /// Records a file that was not applied (unreadable, or refused as a whole) with its reasons, so it is
-    /// reported and recognised when it comes again.
+    /// reported and recognised when it comes again. When the ledger already holds it (another instance recorded
+    /// it meanwhile), that entry is returned.
     @discardableResult
     public func recordRefusedFile(
         _ arrival: FileArrival, outcome: String, records: Int, issues: [ValidationIssue], keptPath: String?
     ) throws -> ReceivedFile {
         let encoded = String(decoding: try Self.encoder.encode(issues), as: UTF8.self)
-        return try dbWriter.write { db in
+        return try database.write { db in
             try db.execute(
-                sql: """
-                    INSERT INTO received_file (partner, flow, sha256, name, size, received_at, outcome, records,
-                    issues, kept_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
+                """
+                INSERT INTO received_file (partner, flow, sha256, name, size, received_at, outcome, records,
+                issues, kept_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (partner, sha256) DO NOTHING
+                """,
+                [
                     arrival.partner, arrival.flow, arrival.sha256, arrival.name, arrival.size, Self.now(), outcome,
                     records, encoded, keptPath,
                 ])
-            return try Row.fetchOne(
-                db, sql: "SELECT * FROM received_file WHERE id = ?", arguments: [db.lastInsertedRowID]
-            ).map(ReceivedFile.init(row:))!
+            return try db.fetchOne("SELECT * FROM received_file WHERE id = ?", [try Self.ledgerID(db, arrival)])
+                .map(ReceivedFile.init(row:))!
         }
     }
 
     /// Row counts per table, for tests and the summary.
     public func tableCounts() throws -> [String: Int] {
-        try dbWriter.read { db in
+        try database.read { db in
             var counts: [String: Int] = [:]
             for table in [
                 "received_file", "household", "right_status", "person", "cnaf_event", "status_change", "quarantine",
                 "partner_record", "person_identifier", "proposal",
             ] {
-                counts[table] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0
+                counts[table] = try db.fetchValue("SELECT COUNT(*) FROM \(table)") ?? 0
             }
             return counts
         }
@@ -208,19 +224,17 @@ public struct GatewayStore: Sendable {
 
     /// Streams the rows of an export, header first; values never leave the store as a whole table in memory.
     public func export(_ table: ExportTable, _ row: ([String]) throws -> Void) throws {
-        try dbWriter.read { db in
+        try database.read { db in
             try row(table.columns)
-            let cursor = try Row.fetchCursor(db, sql: table.sql)
-            while let next = try cursor.next() {
+            try db.forEach(table.sql, []) { next in
                 try row(
-                    (0..<next.count).map { index in
-                        let value: DatabaseValue = next[index]
-                        switch value.storage {
-                        case .null: return ""
-                        case .int64(let number): return String(number)
-                        case .double(let number): return String(number)
-                        case .string(let text): return text
-                        case .blob(let data): return data.base64EncodedString()
+                    next.values.map { value in
+                        switch value {
+                        case .null: ""
+                        case .integer(let number): String(number)
+                        case .double(let number): String(number)
+                        case .text(let text): text
+                        case .blob(let data): data.base64EncodedString()
                         }
                     })
             }
@@ -229,14 +243,13 @@ public struct GatewayStore: Sendable {
 
     /// The status changes recorded from one file, in order, for tests and alerts.
     public func statusChanges(fileID: Int64) throws -> [StoredStatusChange] {
-        try dbWriter.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT h.organisme, h.matricule, p.role, s.kind, s.effective_date, s.before_value, s.after_value,
-                    s.motive, s.event_code FROM status_change s JOIN household h ON h.id = s.household_id
-                    LEFT JOIN person p ON p.id = s.person_id WHERE s.file_id = ? ORDER BY s.id
-                    """, arguments: [fileID]
+        try database.read { db in
+            try db.fetchAll(
+                """
+                SELECT h.organisme, h.matricule, p.role, s.kind, s.effective_date, s.before_value, s.after_value,
+                s.motive, s.event_code FROM status_change s JOIN household h ON h.id = s.household_id
+                LEFT JOIN person p ON p.id = s.person_id WHERE s.file_id = ? ORDER BY s.id
+                """, [fileID]
             ).map { row in
                 StoredStatusChange(
                     organisme: row[0], matricule: row[1], personRole: row[2], kind: row[3], effectiveDate: row[4],
@@ -270,7 +283,7 @@ public struct StoredStatusChange: Sendable, Codable, Equatable {
 }
 
 extension ReceivedFile {
-    init(row: Row) {
+    init(row: SQLRow) {
         let issuesText: String = row["issues"] ?? "[]"
         self.init(
             id: row["id"], partner: row["partner"], flow: row["flow"], sha256: row["sha256"], name: row["name"],

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import GatewayCore
 
 /// What applying one record did.
@@ -16,7 +15,7 @@ public enum ApplyOutcome: Sendable, Equatable {
 
 /// Applies one file's records inside its transaction. Every statement is prepared once per file.
 public final class ImportSession {
-    let db: Database
+    let db: any StoreConnection
     public let fileID: Int64
     public private(set) var referenceDate: LocalDate?
     public internal(set) var counts = ImportCounts()
@@ -40,10 +39,13 @@ public final class ImportSession {
     }
     private let encoder: JSONEncoder = GatewayStore.encoder
 
-    init(db: Database, fileID: Int64, referenceDate: LocalDate?) {
+    init(db: any StoreConnection, fileID: Int64, referenceDate: LocalDate?) throws {
         self.db = db
         self.fileID = fileID
         self.referenceDate = referenceDate
+        prepared = try Prepared.allCases.map {
+            try db.prepare(Self.sql($0), returningID: $0 == .householdInsert || $0 == .personInsert)
+        }
     }
 
     /// Sets the file's reference date once the header has been read.
@@ -57,12 +59,13 @@ public final class ImportSession {
         counts.records += 1
         let state = HouseholdState.encode(household)
         let firstLoad = try !repeated && isFirstLoad(of: household.organisme)
-        var existing: Row?
+        var existing: SQLRow?
         if !firstLoad {
-            var lookup = RawBindings(try statement(.lookup))
+            let lookup = statement(.lookup)
+            lookup.reset()
             lookup.bind(household.organisme.rawValue)
             lookup.bind(household.matricule.canonical)
-            existing = try Row.fetchOne(lookup.finish())
+            existing = try lookup.fetchOne()
         }
         var householdID: Int64
         var previous: Household?
@@ -85,12 +88,17 @@ public final class ImportSession {
                 return .stale
             }
             if storedState == state {
-                try db.cachedStatement(
-                    sql:
-                        "UPDATE household SET last_file_id = ?, last_reference_date = ?, absent_since_file_id = NULL WHERE id = ?"
-                ).execute(arguments: [fileID, referenceDate?.iso, householdID])
-                try db.cachedStatement(sql: "UPDATE person SET last_file_id = ? WHERE household_id = ? AND present = 1")
-                    .execute(arguments: [fileID, householdID])
+                let seen = statement(.householdSeen)
+                seen.reset()
+                seen.bind(fileID)
+                seen.bind(referenceDate?.iso)
+                seen.bind(householdID)
+                try seen.execute()
+                let people = statement(.peopleSeen)
+                people.reset()
+                people.bind(fileID)
+                people.bind(householdID)
+                try people.execute()
                 payingOffices.insert(PayingOffice(household))
                 counts.accepted += 1
                 return .accepted(statusChanges: 0)
@@ -104,10 +112,8 @@ public final class ImportSession {
         let personIDs = try upsertPeople(household, householdID: householdID, isNew: existing == nil)
         var knownEvents = Set<CNAFEvent>()
         if existing != nil && !household.events.isEmpty {
-            let rows = try Row.fetchAll(
-                try db.cachedStatement(
-                    sql: "SELECT liquidation_date, liquidation_time, code FROM cnaf_event WHERE household_id = ?"),
-                arguments: [householdID])
+            let rows = try db.fetchAll(
+                "SELECT liquidation_date, liquidation_time, code FROM cnaf_event WHERE household_id = ?", [householdID])
             for row in rows {
                 guard let date = LocalDate(iso: row[0] as String) else { continue }
                 let time: String = row[1]
@@ -117,15 +123,15 @@ public final class ImportSession {
         }
         let newEvents = household.events.filter { !knownEvents.contains($0) }
         if !newEvents.isEmpty {
-            let statement = try statement(.eventInsert)
+            let values = statement(.eventInsert)
             for event in newEvents {
-                var values = RawBindings(statement)
+                values.reset()
                 values.bind(householdID)
                 values.bind(event.liquidationDate.iso)
                 values.bind(event.liquidationTime ?? "")
                 values.bind(event.code)
                 values.bind(fileID)
-                try values.finish().execute()
+                try values.execute()
             }
         }
         let changes = StatusChangeDerivation.changes(
@@ -142,10 +148,10 @@ public final class ImportSession {
     /// Whether the store held no household of `organisme` before this file.
     private func isFirstLoad(of organisme: Organisme) throws -> Bool {
         if let known = firstLoads[organisme] { return known }
-        let any =
-            try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM household WHERE organisme = ? AND last_file_id <> ?)",
-                arguments: [organisme.rawValue, fileID]) ?? true
+        let any: Bool =
+            try db.fetchValue(
+                "SELECT EXISTS (SELECT 1 FROM household WHERE organisme = ? AND last_file_id <> ?)",
+                [organisme.rawValue, fileID]) ?? true
         firstLoads[organisme] = !any
         return !any
     }
@@ -155,23 +161,21 @@ public final class ImportSession {
         counts.records += 1
         counts.quarantined += 1
         let encoded = String(decoding: try encoder.encode(issues), as: UTF8.self)
-        try db.cachedStatement(
-            sql:
-                "INSERT INTO quarantine (file_id, record_index, line, record_key, raw, issues) VALUES (?, ?, ?, ?, ?, ?)"
-        ).execute(arguments: [fileID, index, line, key, raw, encoded])
+        try db.execute(
+            "INSERT INTO quarantine (file_id, record_index, line, record_key, raw, issues) VALUES (?, ?, ?, ?, ?, ?)",
+            [fileID, index, line, key, raw, encoded])
     }
 
     /// For a monthly file: households of the same paying offices that the file no longer lists.
     public func recordAbsences() throws {
         for office in payingOffices.sorted() {
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT id, organisme, matricule, right_state FROM household
-                    WHERE organisme = ? AND COALESCE(organisme_number, '') = ? AND last_file_id <> ?
-                    AND absent_since_file_id IS NULL
-                    AND (last_reference_date IS NULL OR ? IS NULL OR last_reference_date < ?)
-                    """, arguments: [office.organisme, office.number, fileID, referenceDate?.iso, referenceDate?.iso])
+            let rows = try db.fetchAll(
+                """
+                SELECT id, organisme, matricule, right_state FROM household
+                WHERE organisme = ? AND COALESCE(organisme_number, '') = ? AND last_file_id <> ?
+                AND absent_since_file_id IS NULL
+                AND (last_reference_date IS NULL OR CAST(? AS TEXT) IS NULL OR last_reference_date < ?)
+                """, [office.organisme, office.number, fileID, referenceDate?.iso, referenceDate?.iso])
             for row in rows {
                 let id: Int64 = row[0]
                 guard let organisme = Organisme(rawValue: row[1]),
@@ -181,49 +185,48 @@ public final class ImportSession {
                     of: HouseholdKey(organisme: organisme, matricule: matricule), referenceDate: referenceDate,
                     lastState: RightState(rawValue: row[3]))
                 try insert([change], householdID: id, personIDs: [:])
-                try db.execute(
-                    sql: "UPDATE household SET absent_since_file_id = ? WHERE id = ?", arguments: [fileID, id])
+                try db.execute("UPDATE household SET absent_since_file_id = ? WHERE id = ?", [fileID, id])
                 counts.statusChanges += 1
             }
         }
     }
 
-    /// The statements run for every household, prepared once per file and kept here: `cachedStatement(sql:)`
-    /// hashes its SQL text (up to a kilobyte) on every call.
+    /// The statements run for every household, prepared once per file and kept here (a cached statement would
+    /// hash its SQL text, up to a kilobyte, on every call).
     private enum Prepared: Int, CaseIterable {
-        case lookup, householdInsert, householdUpsert, rightUpsert, personInsert, personUpsert, statusChangeInsert,
-            eventInsert
+        case lookup, householdInsert, householdUpdate, rightUpsert, personInsert, personUpdate, statusChangeInsert,
+            eventInsert, householdSeen, peopleSeen, peopleLeft
     }
 
-    private var prepared = [Statement?](repeating: nil, count: Prepared.allCases.count)
+    private var prepared: [any StoreStatement] = []
 
-    private func statement(_ which: Prepared) throws -> Statement {
-        if let statement = prepared[which.rawValue] { return statement }
-        let statement = try db.makeStatement(sql: Self.sql(which))
-        prepared[which.rawValue] = statement
-        return statement
-    }
+    private func statement(_ which: Prepared) -> any StoreStatement { prepared[which.rawValue] }
 
     private static func insert(into table: String, columns: [String], orIgnore: Bool = false) -> String {
-        "INSERT \(orIgnore ? "OR IGNORE " : "")INTO \(table) (\(columns.joined(separator: ", "))) VALUES ("
+        "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES ("
             + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+            + (orIgnore ? " ON CONFLICT DO NOTHING" : "")
     }
 
     private static func sql(_ which: Prepared) -> String {
         switch which {
         case .lookup:
             "SELECT id, last_file_id, state, last_reference_date FROM household WHERE organisme = ? AND matricule = ?"
-        case .householdInsert: householdInsert
-        case .householdUpsert: householdUpsert
+        case .householdInsert: insert(into: "household", columns: householdColumns)
+        case .householdUpdate: householdUpdate
         case .rightUpsert: rightUpsert
         case .personInsert: insert(into: "person", columns: personColumns)
-        case .personUpsert: personUpsert
+        case .personUpdate: personUpdate
         case .statusChangeInsert: insert(into: "status_change", columns: statusChangeColumns)
         case .eventInsert:
             insert(
                 into: "cnaf_event",
                 columns: ["household_id", "liquidation_date", "liquidation_time", "code", "file_id"],
                 orIgnore: true)
+        case .householdSeen:
+            "UPDATE household SET last_file_id = ?, last_reference_date = ?, absent_since_file_id = NULL WHERE id = ?"
+        case .peopleSeen: "UPDATE person SET last_file_id = ? WHERE household_id = ? AND present = 1"
+        case .peopleLeft: "UPDATE person SET present = 0 WHERE household_id = ? AND last_file_id <> ?"
         }
     }
 
@@ -234,9 +237,9 @@ public final class ImportSession {
 
     private func insert(_ changes: [StatusChange], householdID: Int64, personIDs: [String: Int64]) throws {
         guard !changes.isEmpty else { return }
-        let statement = try statement(.statusChangeInsert)
+        let values = statement(.statusChangeInsert)
         for change in changes {
-            var values = RawBindings(statement)
+            values.reset()
             values.bind(householdID)
             values.bind(change.personKey.flatMap { personIDs[$0] })
             values.bind(change.kind.rawValue)
@@ -246,39 +249,35 @@ public final class ImportSession {
             values.bind(change.motive)
             values.bind(change.eventCode)
             values.bind(fileID)
-            try values.finish().execute()
+            try values.execute()
         }
     }
 
-    private static let householdInsert = """
-        INSERT INTO household (organisme, matricule, organisme_number, rsa_request_number, rsa_request_date,
-        partner_departement, street_number, street_type, street_name, address_complement, locality,
-        commune_insee, postal_code, commune_name, departement, homeless, soumis_droits_devoirs, right_state,
-        first_file_id, last_file_id, last_reference_date, state)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """
+    private static let householdColumns = [
+        "organisme", "matricule", "organisme_number", "rsa_request_number", "rsa_request_date", "partner_departement",
+        "street_number", "street_type", "street_name", "address_complement", "locality", "commune_insee",
+        "postal_code", "commune_name", "departement", "homeless", "soumis_droits_devoirs", "right_state",
+        "first_file_id", "last_file_id", "last_reference_date", "state",
+    ]
 
-    private static let householdUpsert =
-        householdInsert + """
+    /// An update of every column an insert binds, in the insert's order, so that one binding serves both; the
+    /// first file stays. An update by key rather than an upsert: PostgreSQL's upsert would draw an id from the
+    /// sequence each time, and the ids (shown by the exports of a purged store) would differ from SQLite's.
+    private static func update(_ table: String, columns: [String], keep: [String: String], where clause: String)
+        -> String
+    {
+        "UPDATE \(table) SET (\(columns.joined(separator: ", "))) = ("
+            + columns.map { keep[$0] ?? "?" }.joined(separator: ", ") + ")" + clause
+    }
 
-            ON CONFLICT (organisme, matricule) DO UPDATE SET organisme_number = excluded.organisme_number,
-            rsa_request_number = excluded.rsa_request_number, rsa_request_date = excluded.rsa_request_date,
-            partner_departement = excluded.partner_departement, street_number = excluded.street_number,
-            street_type = excluded.street_type, street_name = excluded.street_name,
-            address_complement = excluded.address_complement, locality = excluded.locality,
-            commune_insee = excluded.commune_insee, postal_code = excluded.postal_code,
-            commune_name = excluded.commune_name, departement = excluded.departement,
-            homeless = excluded.homeless, soumis_droits_devoirs = excluded.soumis_droits_devoirs,
-            right_state = excluded.right_state, last_file_id = excluded.last_file_id,
-            last_reference_date = excluded.last_reference_date, absent_since_file_id = NULL,
-            state = excluded.state
-            RETURNING id
-            """
+    private static let householdUpdate = update(
+        "household", columns: householdColumns, keep: ["first_file_id": "COALESCE(first_file_id, ?)"],
+        where: ", absent_since_file_id = NULL WHERE id = ?")
 
     private func upsertHousehold(_ household: Household, state: String, existingID: Int64?) throws -> Int64 {
         // A household never seen: a plain insert, cheaper than an upsert with RETURNING.
-        var values = RawBindings(
-            try statement(existingID == nil ? .householdInsert : .householdUpsert))
+        let values = statement(existingID == nil ? .householdInsert : .householdUpdate)
+        values.reset()
         let address = household.address
         values.bind(household.organisme.rawValue)
         values.bind(household.matricule.canonical)
@@ -302,14 +301,10 @@ public final class ImportSession {
         values.bind(fileID)
         values.bind(referenceDate?.iso)
         values.bind(state)
-        if existingID == nil {
-            try values.finish().execute()
-            return db.lastInsertedRowID
-        }
-        guard let id = try Int64.fetchOne(values.finish()) else {
-            throw DatabaseError(message: "household upsert returned no id")
-        }
-        return id
+        guard let existingID else { return try values.executeInsert() }
+        values.bind(existingID)
+        try values.execute()
+        return existingID
     }
 
     private static let rightUpsert = """
@@ -331,7 +326,8 @@ public final class ImportSession {
 
     private func upsertRight(_ household: Household, householdID: Int64) throws {
         let right = household.right
-        var values = RawBindings(try statement(.rightUpsert))
+        let values = statement(.rightUpsert)
+        values.reset()
         values.bind(householdID)
         values.bind(household.rsaRequestNumber)
         values.bind(right.state.rawValue)
@@ -346,7 +342,7 @@ public final class ImportSession {
         bind(right.closure)
         bind(right.earlierMonthClosure)
         values.bind(fileID)
-        try values.finish().execute()
+        try values.execute()
     }
 
     /// Upserts the people of a household; people no longer listed are kept, marked absent.
@@ -356,7 +352,8 @@ public final class ImportSession {
         "first_file_id", "last_file_id",
     ]
 
-    private func bindPerson(_ person: Person, householdID: Int64, to values: inout RawBindings) {
+    private func bindPerson(_ person: Person, householdID: Int64, to values: any StoreStatement) {
+        values.reset()
         values.bind(householdID)
         values.bind(person.householdKey)
         values.bind(person.nir?.base13)
@@ -375,49 +372,48 @@ public final class ImportSession {
         values.bind(fileID)
     }
 
-    private static let personUpsert = """
-        INSERT INTO person (household_id, person_key, nir13, nir_key, civility, surname, birth_name, first_name,
-        birth_date, sex, role, france_travail_id, soumis_droits_devoirs, entrant_droits_devoirs, present,
-        first_file_id, last_file_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
-        ON CONFLICT (household_id, person_key) DO UPDATE SET nir13 = excluded.nir13,
-        nir_key = COALESCE(excluded.nir_key, person.nir_key), civility = excluded.civility,
-        surname = excluded.surname, birth_name = excluded.birth_name, first_name = excluded.first_name,
-        birth_date = excluded.birth_date, sex = excluded.sex, role = excluded.role,
-        france_travail_id = excluded.france_travail_id,
-        soumis_droits_devoirs = excluded.soumis_droits_devoirs,
-        entrant_droits_devoirs = excluded.entrant_droits_devoirs, present = 1,
-        last_file_id = excluded.last_file_id
-        RETURNING id
-        """
+    private static let personUpdate = update(
+        "person", columns: personColumns,
+        keep: ["nir_key": "COALESCE(?, nir_key)", "first_file_id": "COALESCE(first_file_id, ?)"],
+        where: ", present = 1 WHERE household_id = ? AND person_key = ? RETURNING id")
 
     private func upsertPeople(_ household: Household, householdID: Int64, isNew: Bool) throws -> [String: Int64] {
         var ids: [String: Int64] = [:]
         if isNew {
             // A new household's people are new too, and no change of a new household names a person.
-            let statement = try statement(.personInsert)
+            let values = statement(.personInsert)
             for person in household.people {
-                var values = RawBindings(statement)
-                bindPerson(person, householdID: householdID, to: &values)
-                try values.finish().execute()
+                bindPerson(person, householdID: householdID, to: values)
+                try values.execute()
             }
             return ids
         }
-        let statement = try statement(.personUpsert)
+        let update = statement(.personUpdate)
         for person in household.people {
             let key = person.householdKey
-            var values = RawBindings(statement)
-            bindPerson(person, householdID: householdID, to: &values)
-            if let id = try Int64.fetchOne(values.finish()) {
+            bindPerson(person, householdID: householdID, to: update)
+            update.bind(householdID)
+            update.bind(key)
+            if let id: Int64 = try update.fetchOne()?[0] {
                 ids[key] = id
+            } else {
+                // New in this household.
+                let insert = statement(.personInsert)
+                bindPerson(person, householdID: householdID, to: insert)
+                ids[key] = try insert.executeInsert()
             }
         }
-        try db.cachedStatement(sql: "UPDATE person SET present = 0 WHERE household_id = ? AND last_file_id <> ?")
-            .execute(arguments: [householdID, fileID])
+        let left = statement(.peopleLeft)
+        left.reset()
+        left.bind(householdID)
+        left.bind(fileID)
+        try left.execute()
         // People who left are still referenced by their status change.
-        let left = try Row.fetchAll(
-            try db.cachedStatement(sql: "SELECT id, person_key FROM person WHERE household_id = ? AND present = 0"),
-            arguments: [householdID])
-        for row in left { ids[row[1]] = row[0] }
+        for row in try db.fetchAll(
+            "SELECT id, person_key FROM person WHERE household_id = ? AND present = 0", [householdID])
+        {
+            ids[row[1]] = row[0]
+        }
         return ids
     }
 }

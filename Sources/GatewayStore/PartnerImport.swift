@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import GatewayCore
 
 /// How a partner record's person was found.
@@ -102,7 +101,7 @@ extension ImportSession {
         return .matched(personID: person.rowIDs.max() ?? 0, via: via)
     }
 
-    private func known(_ rows: [Row]) -> [KnownPerson] {
+    private func known(_ rows: [SQLRow]) -> [KnownPerson] {
         // Rows of one individual (same NIR) are grouped; rows without NIR stay apart.
         var byIdentity: [String: KnownPerson] = [:]
         var order: [String] = []
@@ -125,46 +124,41 @@ extension ImportSession {
 
     private func people(nir13: String) throws -> [KnownPerson] {
         known(
-            try Row.fetchAll(
-                try db.cachedStatement(
-                    sql: """
-                        SELECT id, nir13, france_travail_id FROM person WHERE nir13 = ?
-                        UNION SELECT p.id, p.nir13, p.france_travail_id FROM person_identifier i
-                        JOIN person p ON p.id = i.person_id WHERE i.kind = 'nir13' AND i.value = ?
-                        ORDER BY id
-                        """), arguments: [nir13, nir13]))
+            try db.fetchAll(
+                """
+                SELECT id, nir13, france_travail_id FROM person WHERE nir13 = ?
+                UNION SELECT p.id, p.nir13, p.france_travail_id FROM person_identifier i
+                JOIN person p ON p.id = i.person_id WHERE i.kind = 'nir13' AND i.value = ?
+                ORDER BY id
+                """, [nir13, nir13]))
     }
 
     private func people(organisme: Organisme, matricule: String, role: PersonRole) throws -> [KnownPerson] {
         known(
-            try Row.fetchAll(
-                try db.cachedStatement(
-                    sql: """
-                        SELECT p.id, p.nir13, p.france_travail_id FROM person p JOIN household h ON h.id = p.household_id
-                        WHERE h.organisme = ? AND h.matricule = ? AND p.role = ? AND p.present = 1 ORDER BY p.id
-                        """), arguments: [organisme.rawValue, matricule, role.rawValue]))
+            try db.fetchAll(
+                """
+                SELECT p.id, p.nir13, p.france_travail_id FROM person p JOIN household h ON h.id = p.household_id
+                WHERE h.organisme = ? AND h.matricule = ? AND p.role = ? AND p.present = 1 ORDER BY p.id
+                """, [organisme.rawValue, matricule, role.rawValue]))
     }
 
     private func people(franceTravail id: FranceTravailID) throws -> [KnownPerson] {
         // CNAF files carry the 8-character form; partners may send the 11-character one.
         let key = id.matchingKey
         return known(
-            try Row.fetchAll(
-                try db.cachedStatement(
-                    sql: """
-                        SELECT id, nir13, france_travail_id FROM person WHERE substr(france_travail_id, 1, 8) = ?
-                        UNION SELECT p.id, p.nir13, p.france_travail_id FROM person_identifier i
-                        JOIN person p ON p.id = i.person_id WHERE i.kind = 'france-travail' AND i.value = ?
-                        ORDER BY id
-                        """), arguments: [key, key]))
+            try db.fetchAll(
+                """
+                SELECT id, nir13, france_travail_id FROM person WHERE substr(france_travail_id, 1, 8) = ?
+                UNION SELECT p.id, p.nir13, p.france_travail_id FROM person_identifier i
+                JOIN person p ON p.id = i.person_id WHERE i.kind = 'france-travail' AND i.value = ?
+                ORDER BY id
+                """, [key, key]))
     }
 
     private func people(surname: String, firstName: String, birthDate: LocalDate) throws -> [KnownPerson] {
-        let rows = try Row.fetchAll(
-            try db.cachedStatement(
-                sql:
-                    "SELECT id, nir13, france_travail_id, surname, birth_name, first_name FROM person WHERE birth_date = ?"
-            ), arguments: [birthDate.iso])
+        let rows = try db.fetchAll(
+            "SELECT id, nir13, france_travail_id, surname, birth_name, first_name FROM person WHERE birth_date = ?",
+            [birthDate.iso])
         let wantedSurname = NameNormalisation.key(surname)
         let wantedFirst = NameNormalisation.key(firstName)
         return known(
@@ -183,10 +177,8 @@ extension ImportSession {
         let key = record.businessKey
         // The canonical fields as compact JSON: what a mapping reads back into the same record.
         let state = record.fields.jsonText
-        let existing = try Row.fetchOne(
-            try db.cachedStatement(
-                sql: "SELECT id, last_file_id, state FROM partner_record WHERE entity = ? AND business_key = ?"),
-            arguments: [entity, key])
+        let existing = try db.fetchOne(
+            "SELECT id, last_file_id, state FROM partner_record WHERE entity = ? AND business_key = ?", [entity, key])
         if let existing, (existing["last_file_id"] as Int64) == fileID {
             if (existing["state"] as String) == state {
                 counts.duplicates += 1
@@ -196,15 +188,14 @@ extension ImportSession {
             return .conflict
         }
         if case .sourcingFeedback(let feedback) = record {
-            let proposal = try Row.fetchOne(
-                try db.cachedStatement(sql: "SELECT person_id FROM proposal WHERE id = ? AND post_id = ?"),
-                arguments: [feedback.proposalID, feedback.postID])
+            let proposal = try db.fetchOne(
+                "SELECT person_id FROM proposal WHERE id = ? AND post_id = ?", [feedback.proposalID, feedback.postID])
             guard proposal != nil else {
                 counts.records -= 1
                 return .unknownProposal
             }
-            try db.cachedStatement(sql: "UPDATE proposal SET outcome = ? WHERE id = ?")
-                .execute(arguments: [feedback.outcome.rawValue, feedback.proposalID])
+            try db.execute(
+                "UPDATE proposal SET outcome = ? WHERE id = ?", [feedback.outcome.rawValue, feedback.proposalID])
         }
         var match = IdentityMatch.unmatched
         if let identity = record.person {
@@ -224,19 +215,19 @@ extension ImportSession {
             counts.unmatched += 1
         }
         if let existing {
-            try db.cachedStatement(
-                sql: """
-                    UPDATE partner_record SET partner = ?, scope = ?, person_id = ?, matched_by = ?, state = ?,
-                    last_file_id = ? WHERE id = ?
-                    """
-            ).execute(arguments: [partner, record.scope, personID, via, state, fileID, existing["id"] as Int64])
+            try db.execute(
+                """
+                UPDATE partner_record SET partner = ?, scope = ?, person_id = ?, matched_by = ?, state = ?,
+                last_file_id = ? WHERE id = ?
+                """,
+                [partner, record.scope, personID, via, state, fileID, existing["id"] as Int64])
         } else {
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO partner_record (entity, business_key, partner, scope, person_id, matched_by, state,
-                    first_file_id, last_file_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(arguments: [entity, key, partner, record.scope, personID, via, state, fileID, fileID])
+            try db.execute(
+                """
+                INSERT INTO partner_record (entity, business_key, partner, scope, person_id, matched_by, state,
+                first_file_id, last_file_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [entity, key, partner, record.scope, personID, via, state, fileID, fileID])
         }
         counts.accepted += 1
         return .accepted(match)
@@ -249,12 +240,12 @@ extension ImportSession {
         if let id = identity.franceTravailID { learnt.append(("france-travail", id.matchingKey)) }
         if let nir = identity.nir { learnt.append(("nir13", nir.base13)) }
         for (kind, value) in learnt {
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO person_identifier (person_id, kind, value, partner, file_id) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT DO NOTHING
-                    """
-            ).execute(arguments: [personID, kind, value, partner, fileID])
+            try db.execute(
+                """
+                INSERT INTO person_identifier (person_id, kind, value, partner, file_id) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT DO NOTHING
+                """,
+                [personID, kind, value, partner, fileID])
         }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import GatewayCore
 
 /// A fact about a person, with the partner and the file it came from.
@@ -37,15 +36,14 @@ extension GatewayStore {
     }
 
     /// The latest CV deposit of each matched person (by the file that brought it), read once for a whole report.
-    static func latestCVDeposits(_ db: Database) throws -> [Int64: CVDeposit] {
+    static func latestCVDeposits(_ db: any StoreConnection) throws -> [Int64: CVDeposit] {
         var deposits: [Int64: CVDeposit] = [:]
-        let rows = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT person_id, state FROM partner_record WHERE entity = 'cv-deposit' AND person_id IS NOT NULL
-                ORDER BY last_file_id, id
-                """)
-        while let row = try rows.next() {
+        try db.forEach(
+            """
+            SELECT person_id, state FROM partner_record WHERE entity = 'cv-deposit' AND person_id IS NOT NULL
+            ORDER BY last_file_id, id
+            """, []
+        ) { row in
             if case .cvDeposit(let deposit)? = record("cv-deposit", row["state"]) {
                 deposits[row["person_id"]] = deposit
             }
@@ -55,11 +53,11 @@ extension GatewayStore {
 
     /// A stored job post.
     public func jobPost(id: String) throws -> JobPost? {
-        try dbWriter.read { db in
+        try database.read { db in
             guard
-                let state = try String.fetchOne(
-                    db, sql: "SELECT state FROM partner_record WHERE entity = 'job-post' AND business_key = ?",
-                    arguments: [id]), case .jobPost(let post)? = Self.record("job-post", state)
+                let state: String = try db.fetchValue(
+                    "SELECT state FROM partner_record WHERE entity = 'job-post' AND business_key = ?", [id]),
+                case .jobPost(let post)? = Self.record("job-post", state)
             else { return nil }
             return post
         }
@@ -67,14 +65,13 @@ extension GatewayStore {
 
     /// Every accompaniment linked to a known person, with what the sourcing needs from the CNAF and Job Connexion.
     public func sourcingCandidates() throws -> [Sourcing.Candidate] {
-        try dbWriter.read { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT r.id, r.person_id, r.state, p.first_name, p.surname, p.soumis_droits_devoirs, h.right_state
-                    FROM partner_record r JOIN person p ON p.id = r.person_id JOIN household h ON h.id = p.household_id
-                    WHERE r.entity = 'accompaniment' ORDER BY r.id
-                    """)
+        try database.read { db in
+            let rows = try db.fetchAll(
+                """
+                SELECT r.id, r.person_id, r.state, p.first_name, p.surname, p.soumis_droits_devoirs, h.right_state
+                FROM partner_record r JOIN person p ON p.id = r.person_id JOIN household h ON h.id = p.household_id
+                WHERE r.entity = 'accompaniment' ORDER BY r.id
+                """)
             let cvs = try Self.latestCVDeposits(db)
             return rows.compactMap { row -> Sourcing.Candidate? in
                 guard case .accompaniment(let accompaniment)? = Self.record("accompaniment", row["state"]) else {
@@ -94,15 +91,15 @@ extension GatewayStore {
         _ proposals: [(id: String, post: JobPost, candidate: Sourcing.Candidate, rank: Int, score: Int)]
     ) throws {
         let now = Self.now()
-        try dbWriter.write { db in
+        try database.write { db in
             for proposal in proposals {
                 try db.execute(
-                    sql: """
-                        INSERT INTO proposal (id, post_id, person_id, accompaniment_id, team, rank, score, proposed_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (post_id, person_id) DO UPDATE SET rank = excluded.rank, score = excluded.score
-                        """,
-                    arguments: [
+                    """
+                    INSERT INTO proposal (id, post_id, person_id, accompaniment_id, team, rank, score, proposed_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (post_id, person_id) DO UPDATE SET rank = excluded.rank, score = excluded.score
+                    """,
+                    [
                         proposal.id, proposal.post.id, proposal.candidate.personID,
                         proposal.candidate.accompanimentRecordID, proposal.post.team?.rawValue ?? "",
                         proposal.rank, proposal.score, now,
@@ -115,12 +112,10 @@ extension GatewayStore {
     /// suspended, moved to another département (CAF, MSA), radiation (France Travail). Only changes recorded
     /// from files after `afterFileID` (all when nil), for accompaniments still open.
     public func operatorAlerts(afterFileID: Int64? = nil) throws -> [OperatorAlert] {
-        try dbWriter.read { db in
+        try database.read { db in
             var alerts: [OperatorAlert] = []
-            let accompaniments = try Row.fetchAll(
-                db,
-                sql:
-                    "SELECT person_id, state FROM partner_record WHERE entity = 'accompaniment' AND person_id IS NOT NULL"
+            let accompaniments = try db.fetchAll(
+                "SELECT person_id, state FROM partner_record WHERE entity = 'accompaniment' AND person_id IS NOT NULL"
             ).compactMap { row -> (Int64, Accompaniment)? in
                 guard case .accompaniment(let value)? = Self.record("accompaniment", row["state"]), value.exit == nil,
                     value.endDate == nil
@@ -131,29 +126,28 @@ extension GatewayStore {
             for (person, accompaniment) in accompaniments { byPerson[person, default: []].append(accompaniment) }
             // The accompaniment may be linked to another row of the same individual (same NIR, other household).
             func followed(_ personID: Int64) throws -> [Accompaniment] {
-                let nir = try String.fetchOne(db, sql: "SELECT nir13 FROM person WHERE id = ?", arguments: [personID])
+                let nir: String? = try db.fetchValue("SELECT nir13 FROM person WHERE id = ?", [personID])
                 var ids: [Int64] = [personID]
                 if let nir {
-                    ids = try Int64.fetchAll(db, sql: "SELECT id FROM person WHERE nir13 = ?", arguments: [nir])
+                    ids = try db.fetchColumn("SELECT id FROM person WHERE nir13 = ?", [nir])
                 }
                 return ids.flatMap { byPerson[$0] ?? [] }
             }
-            let changes = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT s.household_id, s.person_id, s.kind, s.effective_date, s.motive, f.partner, f.id AS file_id
-                    FROM status_change s JOIN received_file f ON f.id = s.file_id
-                    WHERE s.kind IN ('right-closed', 'right-suspended', 'payment-suspended', 'moved-departement')
-                    AND (? IS NULL OR s.file_id > ?) ORDER BY s.id
-                    """, arguments: [afterFileID, afterFileID])
+            let changes = try db.fetchAll(
+                """
+                SELECT s.household_id, s.person_id, s.kind, s.effective_date, s.motive, f.partner, f.id AS file_id
+                FROM status_change s JOIN received_file f ON f.id = s.file_id
+                WHERE s.kind IN ('right-closed', 'right-suspended', 'payment-suspended', 'moved-departement')
+                AND s.file_id > ? ORDER BY s.id
+                """, [afterFileID ?? 0])
             for change in changes {
                 var people: [Int64] = []
                 if let person: Int64 = change["person_id"] {
                     people = [person]
                 } else {
-                    people = try Int64.fetchAll(
-                        db, sql: "SELECT id FROM person WHERE household_id = ? AND present = 1",
-                        arguments: [change["household_id"] as Int64])
+                    people = try db.fetchColumn(
+                        "SELECT id FROM person WHERE household_id = ? AND present = 1",
+                        [change["household_id"] as Int64])
                 }
                 let kind: String = change["kind"]
                 for person in people {
@@ -165,14 +159,13 @@ extension GatewayStore {
                     }
                 }
             }
-            let radiations = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT r.person_id, r.state, f.partner FROM partner_record r
-                    JOIN received_file f ON f.id = r.last_file_id
-                    WHERE r.entity = 'enrolment' AND r.person_id IS NOT NULL AND (? IS NULL OR r.last_file_id > ?)
-                    ORDER BY r.id
-                    """, arguments: [afterFileID, afterFileID])
+            let radiations = try db.fetchAll(
+                """
+                SELECT r.person_id, r.state, f.partner FROM partner_record r
+                JOIN received_file f ON f.id = r.last_file_id
+                WHERE r.entity = 'enrolment' AND r.person_id IS NOT NULL AND r.last_file_id > ?
+                ORDER BY r.id
+                """, [afterFileID ?? 0])
             for row in radiations {
                 guard case .enrolment(let enrolment)? = Self.record("enrolment", row["state"]),
                     enrolment.kind == .radiation
@@ -207,32 +200,29 @@ extension GatewayStore {
     /// The people an identifier names: an internal person number, a NIR (13 or 15 chars), a France Travail id, or
     /// `ORGANISME:matricule`.
     public func findPeople(_ identifier: String) throws -> [Int64] {
-        try dbWriter.read { db in
+        try database.read { db in
             let text = identifier.trimmingCharacters(in: .whitespaces).uppercased()
             if let number = Int64(text), text.count < 8 {
-                return try Int64.fetchAll(db, sql: "SELECT id FROM person WHERE id = ?", arguments: [number])
+                return try db.fetchColumn("SELECT id FROM person WHERE id = ?", [number])
             }
             if let nir = try? NIR(validating: text) {
-                return try Int64.fetchAll(
-                    db, sql: "SELECT MAX(id) FROM person WHERE nir13 = ? GROUP BY nir13", arguments: [nir.base13])
+                return try db.fetchColumn("SELECT MAX(id) FROM person WHERE nir13 = ? GROUP BY nir13", [nir.base13])
             }
             if let id = try? FranceTravailID(validating: text) {
-                return try Int64.fetchAll(
-                    db,
-                    sql: """
-                        SELECT DISTINCT id FROM (SELECT id FROM person WHERE substr(france_travail_id, 1, 8) = ?
-                        UNION SELECT person_id AS id FROM person_identifier WHERE kind = 'france-travail' AND value = ?)
-                        ORDER BY id
-                        """, arguments: [id.matchingKey, id.matchingKey])
+                return try db.fetchColumn(
+                    """
+                    SELECT DISTINCT id FROM (SELECT id FROM person WHERE substr(france_travail_id, 1, 8) = ?
+                    UNION SELECT person_id AS id FROM person_identifier WHERE kind = 'france-travail' AND value = ?) AS ids
+                    ORDER BY id
+                    """, [id.matchingKey, id.matchingKey])
             }
             let parts = text.split(separator: ":")
             if parts.count == 2, let matricule = try? Matricule(validating: String(parts[1])) {
-                return try Int64.fetchAll(
-                    db,
-                    sql: """
-                        SELECT p.id FROM person p JOIN household h ON h.id = p.household_id
-                        WHERE h.organisme = ? AND h.matricule = ? ORDER BY p.id
-                        """, arguments: [String(parts[0]), matricule.canonical])
+                return try db.fetchColumn(
+                    """
+                    SELECT p.id FROM person p JOIN household h ON h.id = p.household_id
+                    WHERE h.organisme = ? AND h.matricule = ? ORDER BY p.id
+                    """, [String(parts[0]), matricule.canonical])
             }
             return []
         }
@@ -241,27 +231,25 @@ extension GatewayStore {
     /// One person across partners: the CNAF facts of every household row of the same individual, then every
     /// partner record linked to them, each with its partner and file.
     public func person(_ id: Int64) throws -> PersonView? {
-        try dbWriter.read { db in
+        try database.read { db in
             guard
-                let person = try Row.fetchOne(
-                    db, sql: "SELECT id, nir13, surname, first_name, birth_date FROM person WHERE id = ?",
-                    arguments: [id])
+                let person = try db.fetchOne(
+                    "SELECT id, nir13, surname, first_name, birth_date FROM person WHERE id = ?", [id])
             else { return nil }
             let nir13: String? = person["nir13"]
             let rowIDs =
                 try nir13.map {
-                    try Int64.fetchAll(db, sql: "SELECT id FROM person WHERE nir13 = ? ORDER BY id", arguments: [$0])
+                    try db.fetchColumn("SELECT id FROM person WHERE nir13 = ? ORDER BY id", [$0])
                 } ?? [id]
             var facts: [PersonFact] = []
             let placeholders = rowIDs.map { _ in "?" }.joined(separator: ",")
-            for row in try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT p.role, p.france_travail_id, p.soumis_droits_devoirs, h.organisme, h.matricule, h.right_state,
-                    h.departement, f.partner, f.flow, f.name, f.id AS file_id FROM person p
-                    JOIN household h ON h.id = p.household_id JOIN received_file f ON f.id = p.last_file_id
-                    WHERE p.id IN (\(placeholders)) ORDER BY p.id
-                    """, arguments: StatementArguments(rowIDs))
+            for row in try db.fetchAll(
+                """
+                SELECT p.role, p.france_travail_id, p.soumis_droits_devoirs, h.organisme, h.matricule, h.right_state,
+                h.departement, f.partner, f.flow, f.name, f.id AS file_id FROM person p
+                JOIN household h ON h.id = p.household_id JOIN received_file f ON f.id = p.last_file_id
+                WHERE p.id IN (\(placeholders)) ORDER BY p.id
+                """, rowIDs.map { $0 })
             {
                 var detail: [String: String] = [:]
                 detail["role"] = row["role"]
@@ -276,13 +264,12 @@ extension GatewayStore {
                         partner: row["partner"], flow: row["flow"], file: row["name"], fileID: row["file_id"],
                         kind: "household-member", matchedBy: nil, detail: detail.compactMapValues { $0 }))
             }
-            for row in try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT r.entity, r.state, r.matched_by, f.partner, f.flow, f.name, f.id AS file_id
-                    FROM partner_record r JOIN received_file f ON f.id = r.last_file_id
-                    WHERE r.person_id IN (\(placeholders)) ORDER BY r.last_file_id, r.id
-                    """, arguments: StatementArguments(rowIDs))
+            for row in try db.fetchAll(
+                """
+                SELECT r.entity, r.state, r.matched_by, f.partner, f.flow, f.name, f.id AS file_id
+                FROM partner_record r JOIN received_file f ON f.id = r.last_file_id
+                WHERE r.person_id IN (\(placeholders)) ORDER BY r.last_file_id, r.id
+                """, rowIDs.map { $0 })
             {
                 guard let record = Self.record(row["entity"], row["state"]) else { continue }
                 var detail = record.fields.values
@@ -300,15 +287,14 @@ extension GatewayStore {
 
     /// The quarantined records and file-level issues of a received file, for its rejection notice.
     public func rejections(fileID: Int64) throws -> (file: ReceivedFile, records: [(Int, Int?, [ValidationIssue])])? {
-        try dbWriter.read { db in
+        try database.read { db in
             guard
-                let file = try Row.fetchOne(db, sql: "SELECT * FROM received_file WHERE id = ?", arguments: [fileID])
+                let file = try db.fetchOne("SELECT * FROM received_file WHERE id = ?", [fileID])
                     .map(ReceivedFile.init(row:))
             else { return nil }
             let decoder = JSONDecoder()
-            let records = try Row.fetchAll(
-                db, sql: "SELECT record_index, line, issues FROM quarantine WHERE file_id = ? ORDER BY record_index",
-                arguments: [fileID]
+            let records = try db.fetchAll(
+                "SELECT record_index, line, issues FROM quarantine WHERE file_id = ? ORDER BY record_index", [fileID]
             ).map { row -> (Int, Int?, [ValidationIssue]) in
                 let issues =
                     (try? decoder.decode([ValidationIssue].self, from: Data((row["issues"] as String).utf8))) ?? []
@@ -324,7 +310,7 @@ extension GatewayStore {
     /// Connexion (the latest CV deposit) say of its person: what the programme rules read. Streamed from the
     /// store; the person is named by a masked key only.
     public func followedCases() throws -> [FollowedCase] {
-        try dbWriter.read { db in
+        try database.read { db in
             var cases: [FollowedCase] = []
             let cvs = try Self.latestCVDeposits(db)
             struct Stored {
@@ -334,14 +320,13 @@ extension GatewayStore {
                 var soumis: Int?
                 var right: String?
             }
-            let stored = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT r.person_id, r.state, p.nir13, p.soumis_droits_devoirs, h.right_state
-                    FROM partner_record r LEFT JOIN person p ON p.id = r.person_id
-                    LEFT JOIN household h ON h.id = p.household_id
-                    WHERE r.entity = 'accompaniment' ORDER BY r.id
-                    """
+            let stored = try db.fetchAll(
+                """
+                SELECT r.person_id, r.state, p.nir13, p.soumis_droits_devoirs, h.right_state
+                FROM partner_record r LEFT JOIN person p ON p.id = r.person_id
+                LEFT JOIN household h ON h.id = p.household_id
+                WHERE r.entity = 'accompaniment' ORDER BY r.id
+                """
             ).map { row in
                 Stored(
                     personID: row[0], state: row[1], nir13: row[2], soumis: row[3], right: row[4])

@@ -1,13 +1,13 @@
 import GRDB
 import GRDBSQLite
 
-/// Binds values straight onto a prepared statement with the SQLite C API, skipping GRDB's
+/// A prepared statement of the embedded store, bound straight with the SQLite C API, skipping GRDB's
 /// `StatementArguments` (an array of boxed existentials per row): the import binds ≈ 60 values per household.
 ///
 /// The statement is first given empty, unchecked arguments, so that GRDB's own `execute()` / `fetchOne(_:)`
 /// (nil arguments) only reset it and keep these bindings, while GRDB still runs and reports the execution
-/// (errors, transaction bookkeeping). Every `?` must be bound, in order: `finish()` checks the count.
-struct RawBindings {
+/// (errors, transaction bookkeeping). Every `?` must be bound, in order: running it checks the count.
+final class RawBindings: StoreStatement {
     private let statement: Statement
     private let handle: OpaquePointer
     private var index: CInt = 0
@@ -16,11 +16,16 @@ struct RawBindings {
 
     init(_ statement: Statement) {
         self.statement = statement
-        statement.setUncheckedArguments(StatementArguments())  // resets, clears the bindings
         handle = statement.sqliteStatement
+        reset()
     }
 
-    mutating func bind(_ value: String?) {
+    func reset() {
+        statement.setUncheckedArguments(StatementArguments())  // resets, clears the bindings
+        index = 0
+    }
+
+    func bind(_ value: String?) {
         index += 1
         guard var value else {
             check(sqlite3_bind_null(handle, index))
@@ -37,7 +42,7 @@ struct RawBindings {
         check(code)
     }
 
-    mutating func bind(_ value: Int64?) {
+    func bind(_ value: Int64?) {
         index += 1
         guard let value else {
             check(sqlite3_bind_null(handle, index))
@@ -46,12 +51,17 @@ struct RawBindings {
         check(sqlite3_bind_int64(handle, index, value))
     }
 
-    mutating func bind(_ value: Int?) { bind(value.map(Int64.init)) }
+    func execute() throws { try finish().execute() }
 
-    mutating func bind(_ value: Bool?) { bind(value.map { $0 ? Int64(1) : 0 }) }
+    func fetchOne() throws -> SQLRow? { try Row.fetchOne(finish()).map(SQLRow.init) }
 
-    /// Checks that every parameter was bound; returns the statement, ready for `execute()` or a fetch.
-    func finish() -> Statement {
+    func executeInsert() throws -> Int64 {
+        try finish().execute()
+        return sqlite3_last_insert_rowid(sqlite3_db_handle(handle))
+    }
+
+    /// Checks that every parameter was bound; returns the statement, ready to run.
+    private func finish() -> Statement {
         precondition(index == sqlite3_bind_parameter_count(handle), "statement parameters left unbound")
         return statement
     }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import GatewayCore
 
 /// What a purge removed or made anonymous.
@@ -42,12 +41,11 @@ extension GatewayStore {
     public func purge(before: LocalDate, dryRun: Bool = false) throws -> PurgeCounts {
         var counts = PurgeCounts()
         var keptFiles: [String] = []
-        try dbWriter.write { db in
+        try database.write { db in
             // 1. Accompaniments ended before the date: anonymised in place.
             var keptPeople = Set<Int64>()
             var accompaniedPeople = Set<Int64>()
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT id, person_id, state FROM partner_record WHERE entity = 'accompaniment'")
+            let rows = try db.fetchAll("SELECT id, person_id, state FROM partner_record WHERE entity = 'accompaniment'")
             for row in rows {
                 let personID: Int64? = row["person_id"]
                 if let personID { accompaniedPeople.insert(personID) }
@@ -67,83 +65,74 @@ extension GatewayStore {
                 for name in ["mobility", "targetROME"] { fields.values[name] = nil }
                 fields.values.merge(Self.purgedIdentity) { _, new in new }
                 try db.execute(
-                    sql: "UPDATE partner_record SET state = ?, matched_by = 'purged' WHERE id = ?",
-                    arguments: [fields.jsonText, row["id"] as Int64])
+                    "UPDATE partner_record SET state = ?, matched_by = 'purged' WHERE id = ?",
+                    [fields.jsonText, row["id"] as Int64])
                 counts.accompanimentsAnonymised += 1
             }
             // People are one individual across household rows (same NIR): keep them all if one is kept.
-            let keptNIRs = Set(
-                try String.fetchAll(
-                    db,
-                    sql: "SELECT nir13 FROM person WHERE nir13 IS NOT NULL AND id IN (\(Self.list(keptPeople)))"))
+            let keptNIRs: Set<String> = Set(
+                try db.fetchColumn(
+                    "SELECT nir13 FROM person WHERE nir13 IS NOT NULL AND id IN (\(Self.list(keptPeople)))"))
             // 2. People of households last stated before the date, with nothing left to keep.
-            let candidates = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT p.id, p.nir13 FROM person p JOIN household h ON h.id = p.household_id
-                    JOIN received_file f ON f.id = h.last_file_id
-                    WHERE COALESCE(h.last_reference_date, substr(f.received_at, 1, 10)) < ?
-                    AND p.person_key NOT LIKE 'purged-%'
-                    """, arguments: [before.iso]
+            let candidates = try db.fetchAll(
+                """
+                SELECT p.id, p.nir13 FROM person p JOIN household h ON h.id = p.household_id
+                JOIN received_file f ON f.id = h.last_file_id
+                WHERE COALESCE(h.last_reference_date, substr(f.received_at, 1, 10)) < ?
+                AND p.person_key NOT LIKE 'purged-%'
+                """, [before.iso]
             ).filter { row in
                 let id: Int64 = row["id"]
                 let nir: String? = row["nir13"]
                 return !keptPeople.contains(id) && !(nir.map(keptNIRs.contains) ?? false)
             }.map { $0["id"] as Int64 }
             let erased = Self.list(Set(candidates))
-            counts.partnerRecordsDeleted += try Self.deleteCount(
-                db,
-                sql: """
-                    DELETE FROM partner_record WHERE person_id IN (\(erased))
-                    AND entity IN ('enrolment', 'cv-deposit', 'sourcing-feedback')
-                    """)
-            counts.identifiersDeleted = try Self.deleteCount(
-                db, sql: "DELETE FROM person_identifier WHERE person_id IN (\(erased))")
-            try db.execute(
-                sql: """
-                    UPDATE person SET nir13 = NULL, nir_key = NULL, civility = NULL, surname = '', birth_name = NULL,
-                    first_name = '', birth_date = NULL, france_travail_id = NULL, person_key = 'purged-' || id
-                    WHERE id IN (\(erased))
-                    """)
-            counts.peopleErased = db.changesCount
+            counts.partnerRecordsDeleted += try db.execute(
+                """
+                DELETE FROM partner_record WHERE person_id IN (\(erased))
+                AND entity IN ('enrolment', 'cv-deposit', 'sourcing-feedback')
+                """)
+            counts.identifiersDeleted = try db.execute("DELETE FROM person_identifier WHERE person_id IN (\(erased))")
+            counts.peopleErased = try db.execute(
+                """
+                UPDATE person SET nir13 = NULL, nir_key = NULL, civility = NULL, surname = '', birth_name = NULL,
+                first_name = '', birth_date = NULL, france_travail_id = NULL, person_key = 'purged-' || id
+                WHERE id IN (\(erased))
+                """)
             _ = accompaniedPeople
             // 3. Households whose every person is erased.
-            try db.execute(
-                sql: """
-                    UPDATE household SET matricule = 'P' || id, organisme_number = NULL, rsa_request_number = NULL,
-                    street_number = NULL, street_type = NULL, street_name = NULL, address_complement = NULL,
-                    locality = NULL, postal_code = NULL, state = '{}'
-                    WHERE matricule NOT LIKE 'P%' AND id IN (SELECT household_id FROM person)
-                    AND NOT EXISTS (SELECT 1 FROM person p WHERE p.household_id = household.id
-                        AND p.person_key NOT LIKE 'purged-%')
-                    """)
-            counts.householdsErased = db.changesCount
+            counts.householdsErased = try db.execute(
+                """
+                UPDATE household SET matricule = 'P' || id, organisme_number = NULL, rsa_request_number = NULL,
+                street_number = NULL, street_type = NULL, street_name = NULL, address_complement = NULL,
+                locality = NULL, postal_code = NULL, state = '{}'
+                WHERE matricule NOT LIKE 'P%' AND id IN (SELECT household_id FROM person)
+                AND NOT EXISTS (SELECT 1 FROM person p WHERE p.household_id = household.id
+                    AND p.person_key NOT LIKE 'purged-%')
+                """)
             // 4. Partner records about nobody known, from files received before the date.
-            counts.partnerRecordsDeleted += try Self.deleteCount(
-                db,
-                sql: """
-                    DELETE FROM partner_record WHERE person_id IS NULL
-                    AND entity IN ('enrolment', 'cv-deposit', 'sourcing-feedback')
-                    AND last_file_id IN (SELECT id FROM received_file WHERE substr(received_at, 1, 10) < ?)
-                    """, arguments: [before.iso])
+            counts.partnerRecordsDeleted += try db.execute(
+                """
+                DELETE FROM partner_record WHERE person_id IS NULL
+                AND entity IN ('enrolment', 'cv-deposit', 'sourcing-feedback')
+                AND last_file_id IN (SELECT id FROM received_file WHERE substr(received_at, 1, 10) < ?)
+                """, [before.iso])
             // 5. Raw quarantined records and refused files kept aside.
+            counts.quarantineEmptied = try db.execute(
+                """
+                UPDATE quarantine SET raw = '' WHERE raw <> ''
+                AND file_id IN (SELECT id FROM received_file WHERE substr(received_at, 1, 10) < ?)
+                """, [before.iso])
+            keptFiles = try db.fetchColumn(
+                """
+                SELECT kept_path FROM received_file WHERE kept_path IS NOT NULL
+                AND substr(received_at, 1, 10) < ?
+                """, [before.iso])
             try db.execute(
-                sql: """
-                    UPDATE quarantine SET raw = '' WHERE raw <> ''
-                    AND file_id IN (SELECT id FROM received_file WHERE substr(received_at, 1, 10) < ?)
-                    """, arguments: [before.iso])
-            counts.quarantineEmptied = db.changesCount
-            keptFiles = try String.fetchAll(
-                db,
-                sql: """
-                    SELECT kept_path FROM received_file WHERE kept_path IS NOT NULL
-                    AND substr(received_at, 1, 10) < ?
-                    """, arguments: [before.iso])
-            try db.execute(
-                sql: """
-                    UPDATE received_file SET kept_path = NULL WHERE kept_path IS NOT NULL
-                    AND substr(received_at, 1, 10) < ?
-                    """, arguments: [before.iso])
+                """
+                UPDATE received_file SET kept_path = NULL WHERE kept_path IS NOT NULL
+                AND substr(received_at, 1, 10) < ?
+                """, [before.iso])
             if dryRun { throw DryRun(counts: counts) }
         }
         for path in keptFiles where FileManager.default.fileExists(atPath: path) {
@@ -170,10 +159,6 @@ extension GatewayStore {
         ids.isEmpty ? "NULL" : ids.sorted().map(String.init).joined(separator: ",")
     }
 
-    static func deleteCount(_ db: Database, sql: String, arguments: StatementArguments = []) throws -> Int {
-        try db.execute(sql: sql, arguments: arguments)
-        return db.changesCount
-    }
 }
 
 extension GatewayStore {
@@ -182,25 +167,25 @@ extension GatewayStore {
     /// to them (canonical content), the identifiers learnt from partners, the proposals made for them, the files
     /// these came from, and the audit log's accesses to them. Nil when nobody has this number.
     public func personExport(_ id: Int64) throws -> Data? {
-        try dbWriter.read { db in
+        try database.read { db in
             guard
-                let nir13 = try Row.fetchOne(db, sql: "SELECT nir13 FROM person WHERE id = ?", arguments: [id])
+                let nir13 = try db.fetchOne("SELECT nir13 FROM person WHERE id = ?", [id])
                     .map({ $0["nir13"] as String? })
             else { return nil }
-            let rowIDs =
+            let rowIDs: [Int64] =
                 try nir13.map {
-                    try Int64.fetchAll(db, sql: "SELECT id FROM person WHERE nir13 = ? ORDER BY id", arguments: [$0])
+                    try db.fetchColumn("SELECT id FROM person WHERE nir13 = ? ORDER BY id", [$0])
                 } ?? [id]
             let people = Self.list(Set(rowIDs))
             func rows(_ sql: String) throws -> [[String: Any]] {
-                try Row.fetchAll(db, sql: sql).map { row in
+                try db.fetchAll(sql).map { row in
                     var object: [String: Any] = [:]
-                    for (column, value) in row {
-                        switch value.storage {
+                    for (column, value) in zip(row.columns, row.values) {
+                        switch value {
                         case .null: continue
-                        case .int64(let number): object[column] = number
+                        case .integer(let number): object[column] = number
                         case .double(let number): object[column] = number
-                        case .string(let text):
+                        case .text(let text):
                             if column == "state", let data = text.data(using: .utf8),
                                 let parsed = try? JSONSerialization.jsonObject(with: data)
                             {

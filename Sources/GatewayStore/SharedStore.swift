@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// API keys and the audit log, on whichever database the gateway instances share: the embedded SQLite store, or
 /// PostgreSQL (`GatewayStorePostgres`). Both pass the same test suite.
@@ -45,12 +44,10 @@ extension GatewayStore: AccessStore {}
 
 extension GatewayStore: WorkClaims {
     public func enqueue(kind: String, key: String) throws -> Bool {
-        try dbWriter.write { db in
-            try db.execute(
-                sql:
-                    "INSERT INTO work_item (kind, key, created_at) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO NOTHING",
-                arguments: [kind, key, Self.now()])
-            return db.changesCount > 0
+        try database.write { db in
+            return try db.execute(
+                "INSERT INTO work_item (kind, key, created_at) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO NOTHING",
+                [kind, key, Self.now()]) > 0
         }
     }
 
@@ -61,31 +58,30 @@ extension GatewayStore: WorkClaims {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         // One writer at a time in SQLite: the select and the update run in one write transaction, so two instances
-        // on the same file never claim the same item.
-        return try dbWriter.write { db in
+        // on the same file never claim the same item. On PostgreSQL the inner select locks the row it picks and
+        // skips rows another transaction holds: without it, two instances would pick the same row, and the second
+        // would take it over once the first committed.
+        return try database.write { db in
             guard
-                let row = try Row.fetchOne(
-                    db,
-                    sql: """
-                        UPDATE work_item SET state = 'claimed', claimed_by = ?, claimed_until = ?
-                        WHERE id = (SELECT id FROM work_item WHERE kind = ?
-                            AND (state = 'pending' OR (state = 'claimed' AND claimed_until < ?)) ORDER BY id LIMIT 1)
-                        RETURNING id, kind, key
-                        """,
-                    arguments: [instance, formatter.string(from: until), kind, formatter.string(from: now)])
+                let row = try db.fetchOne(
+                    """
+                    UPDATE work_item SET state = 'claimed', claimed_by = ?, claimed_until = ?
+                    WHERE id = (SELECT id FROM work_item WHERE kind = ?
+                        AND (state = 'pending' OR (state = 'claimed' AND claimed_until < ?)) ORDER BY id LIMIT 1\(db.dialect.skipLocked))
+                    RETURNING id, kind, key
+                    """, [instance, formatter.string(from: until), kind, formatter.string(from: now)])
             else { return nil }
             return ClaimedWork(id: row["id"], kind: row["kind"], key: row["key"])
         }
     }
 
     public func complete(_ work: ClaimedWork, instance: String, outcome: String) throws -> Bool {
-        try dbWriter.write { db in
-            try db.execute(
-                sql: """
-                    UPDATE work_item SET state = 'done', outcome = ?, claimed_until = NULL
-                    WHERE id = ? AND state = 'claimed' AND claimed_by = ?
-                    """, arguments: [outcome, work.id, instance])
-            return db.changesCount > 0
+        try database.write { db in
+            return try db.execute(
+                """
+                UPDATE work_item SET state = 'done', outcome = ?, claimed_until = NULL
+                WHERE id = ? AND state = 'claimed' AND claimed_by = ?
+                """, [outcome, work.id, instance]) > 0
         }
     }
 }

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import GatewayCore
 import GatewayMapping
+import GatewayStore
+import GatewayStorePostgres
 import Logging
 
 @main
@@ -68,13 +70,25 @@ struct CommonOptions: ParsableArguments {
 
 /// Store location shared by the commands that use one.
 struct StoreOptions: ParsableArguments {
-    @Option(help: "Chemin de la base SQLite (par défaut data/gateway.sqlite dans le dossier courant).")
+    @Option(
+        help: """
+            Chemin de la base SQLite (par défaut data/gateway.sqlite dans le dossier courant), ou adresse \
+            PostgreSQL postgres://utilisateur@hôte:port/base (plusieurs passerelles sur une base ; les fichiers \
+            restent alors dans GATEWAY_DATA, par défaut data).
+            """)
     var store: String = ProcessInfo.processInfo.environment["GATEWAY_STORE"] ?? "data/gateway.sqlite"
 
+    /// The folder of files beside the store (refused, outbox, uploads).
+    var dataDirectory: String { GatewayStore.folder(beside: store) }
+
     /// Where refused and unreadable files are kept, beside the store.
-    var keepDirectory: String {
-        ((store as NSString).deletingLastPathComponent as NSString).appendingPathComponent("refused")
-    }
+    var keepDirectory: String { (dataDirectory as NSString).appendingPathComponent("refused") }
+
+    /// Opens the store: the SQLite file, or the PostgreSQL database a `postgres://` address names.
+    func open() throws -> GatewayStore { try GatewayStore.open(store) }
+
+    /// Whether there is a store to read: a PostgreSQL address, or a SQLite file that exists.
+    func exists() -> Bool { GatewayStore.isPostgres(store) || FileManager.default.fileExists(atPath: store) }
 }
 
 struct GatewayCLIError: Error, CustomStringConvertible {

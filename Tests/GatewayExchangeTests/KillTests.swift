@@ -1,4 +1,5 @@
 import Foundation
+import GatewayTestSupport
 import Testing
 
 /// Builds a CNAF file of `count` households from the September sample's first household, with matricules from
@@ -70,11 +71,11 @@ struct KillTests {
             }
         }
 
-        func config(in directory: TempDirectory) throws -> String {
+        func config(in directory: TempDirectory, store: String? = nil) throws -> String {
             let path = directory.path("gateway.yaml")
             try write(
                 """
-                store: \(directory.path("g.sqlite"))
+                store: \(store ?? directory.path("g.sqlite"))
                 mappings: \(Repo.mappings)
                 work: \(directory.path("spool"))
                 refused: \(directory.path("refused"))
@@ -112,19 +113,28 @@ struct KillTests {
         return result
     }
 
-    @Test("SIGKILL at random points of a run over a batch, then run again: exactly the store of an uninterrupted run")
-    func killedAndRunAgain() throws {
+    @Test(
+        "SIGKILL at random points of a run over a batch, then run again: exactly the store of an uninterrupted run",
+        arguments: Backend.available)
+    func killedAndRunAgain(backend: Backend) throws {
         let server = try SFTPServer()
         let batch = try Batch(server: server)
         let inbox = try server.local("in")
 
         try batch.reset()
         let reference = try TempDirectory()
+        /// The store of a run: a SQLite file in its folder, or a new PostgreSQL database.
+        func store(in directory: TempDirectory) throws -> String {
+            backend == .sqlite ? directory.path("g.sqlite") : try Backend.newDatabase()
+        }
+        let referenceStore = try store(in: reference)
         let started = Date()
-        let whole = try run(cli, ["run", "--quiet", "--config", try batch.config(in: reference), "--only", "caf"])
+        let whole = try run(
+            cli,
+            ["run", "--quiet", "--config", try batch.config(in: reference, store: referenceStore), "--only", "caf"])
         let duration = Date().timeIntervalSince(started)
         #expect(whole.status == 0, "\(whole.out) \(whole.err)")
-        let expected = try exports(reference.path("g.sqlite"))
+        let expected = try exports(referenceStore)
         #expect(
             expected["files"]?.split(whereSeparator: \.isNewline).count == 10, "9 files and the header, \(duration) s")
         let expectedArchive = files(in: inbox + "/archive")
@@ -137,7 +147,8 @@ struct KillTests {
         for iteration in 0..<4 {
             try batch.reset()
             let directory = try TempDirectory()
-            let config = try batch.config(in: directory)
+            let runStore = try store(in: directory)
+            let config = try batch.config(in: directory, store: runStore)
             var kills: [Int] = []
             // One or two kills, each at a random moment of what a whole run takes.
             for _ in 0..<(iteration % 2 + 1) {
@@ -152,7 +163,7 @@ struct KillTests {
             }
             let again = try run(cli, ["run", "--quiet", "--config", config, "--only", "caf"])
             #expect(again.status == 0, "iteration \(iteration), kills \(kills): \(again.out) \(again.err)")
-            let got = try exports(directory.path("g.sqlite"))
+            let got = try exports(runStore)
             for (table, text) in expected {
                 #expect(got[table] == text, "iteration \(iteration), kills at \(kills) ms: \(table) differs")
             }
@@ -160,18 +171,21 @@ struct KillTests {
             #expect(files(in: inbox + "/errors") == expectedErrors)
             #expect(Set(files(in: inbox + "/archive")) == Set(expectedArchive), "\(files(in: inbox + "/archive"))")
             #expect(files(in: batch.notices) == expectedNotices, "a notice sent twice?")
-            let journal = try run(cli, ["journal", "--quiet", "--store", directory.path("g.sqlite")])
+            let journal = try run(cli, ["journal", "--quiet", "--store", runStore])
             #expect(journal.status == 0)
         }
     }
 
-    @Test("Two gateways on one store at once: every file taken by one of them, imported once")
-    func twoGateways() throws {
+    @Test(
+        "Two gateways on one store at once: every file taken by one of them, imported once",
+        arguments: Backend.available)
+    func twoGateways(backend: Backend) throws {
         let server = try SFTPServer()
         let batch = try Batch(server: server)
         try batch.reset()
         let directory = try TempDirectory()
-        let config = try batch.config(in: directory)
+        let store = backend == .sqlite ? directory.path("g.sqlite") : try Backend.newDatabase()
+        let config = try batch.config(in: directory, store: store)
         let first = try spawn(
             cli, ["run", "--quiet", "--config", config, "--only", "caf"], out: directory.path("1.out"),
             err: directory.path("1.err"))
@@ -183,14 +197,14 @@ struct KillTests {
             try String(contentsOfFile: directory.path($0), encoding: .utf8)
         }
         #expect(statuses == [0, 0], "\(outputs)")
-        let journal = try run(cli, ["journal", "--json", "--quiet", "--store", directory.path("g.sqlite")])
+        let journal = try run(cli, ["journal", "--json", "--quiet", "--store", store])
         let runs = try #require(try JSONSerialization.jsonObject(with: Data(journal.out.utf8)) as? [[String: Any]])
         #expect(runs.count == 2)
         let taken = runs.flatMap { ($0["transfers"] as? [[String: Any]]) ?? [] }
             .filter { ["applied", "rejected"].contains($0["outcome"] as? String) }
             .compactMap { $0["name"] as? String }
         #expect(taken.sorted() == files(in: batch.batch.path).filter { $0.hasSuffix(".xml") }, "\(outputs)")
-        let ledger = try run(cli, ["export", "files", "--quiet", "--store", directory.path("g.sqlite")])
+        let ledger = try run(cli, ["export", "files", "--quiet", "--store", store])
         #expect(ledger.out.split(whereSeparator: \.isNewline).count == 10)
         #expect(files(in: try server.local("in")) == ["archive", "errors"])
     }

@@ -3,6 +3,7 @@ import GRDB
 import GatewayCore
 import GatewayPipeline
 import GatewayStore
+import GatewayTestSupport
 import Testing
 
 @Suite("CNAF flux bénéficiaires, end to end through the pipeline")
@@ -11,9 +12,9 @@ struct CNAFImportTests {
 
     func pipeline() -> FilePipeline { FilePipeline(flow: flow, logger: silentLogger) }
 
-    @Test("September then October: exactly the expected status changes")
-    func statusChangesBetweenMonths() throws {
-        let store = try GatewayStore()
+    @Test("September then October: exactly the expected status changes", arguments: Backend.available)
+    func statusChangesBetweenMonths(backend: Backend) throws {
+        let store = try backend.store()
         let september = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
         #expect(september.outcome == "applied")
         #expect(september.records == 12 && september.accepted == 12 && september.quarantined == 0)
@@ -58,9 +59,9 @@ struct CNAFImportTests {
         #expect(october.statusChanges == expected.count)
     }
 
-    @Test("Importing the same file twice changes nothing and says so")
-    func reimportIsNoOp() throws {
-        let store = try GatewayStore()
+    @Test("Importing the same file twice changes nothing and says so", arguments: Backend.available)
+    func reimportIsNoOp(backend: Backend) throws {
+        let store = try backend.store()
         let first = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
         let countsAfterFirst = try store.tableCounts()
         let second = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
@@ -72,9 +73,9 @@ struct CNAFImportTests {
         #expect(try store.tableCounts() == countsAfterFirst)
     }
 
-    @Test("A household already known with the same state yields no change")
-    func unchangedHouseholdsYieldNoChange() throws {
-        let store = try GatewayStore()
+    @Test("A household already known with the same state yields no change", arguments: Backend.available)
+    func unchangedHouseholdsYieldNoChange(backend: Backend) throws {
+        let store = try backend.store()
         _ = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
         // Same content, different bytes (so a different hash): an extra comment line.
         let directory = try TempDirectory()
@@ -87,9 +88,9 @@ struct CNAFImportTests {
         #expect(resent.statusChanges == 0)
     }
 
-    @Test("CAF and MSA households live side by side, keyed by organisme and matricule")
-    func msaFile() throws {
-        let store = try GatewayStore()
+    @Test("CAF and MSA households live side by side, keyed by organisme and matricule", arguments: Backend.available)
+    func msaFile(backend: Backend) throws {
+        let store = try backend.store()
         _ = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
         let msa = try pipeline().importFile(path: Repo.sample("msa-67-2026-09.xml"), store: store)
         #expect(msa.accepted == 3)
@@ -115,38 +116,40 @@ struct CNAFImportTests {
             ("shifted-birthdate.xml", "applied", 2),
         ])
     func badFiles(name: String, outcome: String, quarantined: Int) throws {
-        let store = try GatewayStore()
-        let directory = try TempDirectory()
-        let report = try pipeline().importFile(
-            path: Repo.sample("bad/" + name), store: store, keepDirectory: directory.path("refused"))
-        #expect(report.outcome == outcome)
-        #expect(report.records == report.accepted + report.duplicates + report.quarantined)
-        #expect(report.quarantined == quarantined)
-        #expect(!report.errors.isEmpty)
-        let counts = try store.tableCounts()
-        #expect(counts["received_file"] == 1)
-        if outcome == "applied" {
-            #expect(report.exitCode == 1)
-            #expect(counts["quarantine"] == quarantined)
-        } else {
-            // Not half-applied: no household, no quarantine row; the file itself is kept aside.
-            #expect(report.exitCode == 2)
-            #expect(counts["household"] == 0 && counts["quarantine"] == 0 && counts["status_change"] == 0)
-            let kept = try #require(report.keptPath)
-            #expect(FileManager.default.contentsEqual(atPath: kept, andPath: Repo.sample("bad/" + name)))
-            let again = try pipeline().importFile(path: Repo.sample("bad/" + name), store: store)
-            #expect(again.alreadyReceived && again.exitCode == 2)
-        }
-        // No error meant for the partner carries a full NIR.
-        for issue in report.errors {
-            #expect(issue.message.range(of: #"[0-9]{13}"#, options: .regularExpression) == nil)
-            #expect(issue.value?.range(of: #"[0-9]{13}"#, options: .regularExpression) == nil)
+        for backend in Backend.available {
+            let store = try backend.store()
+            let directory = try TempDirectory()
+            let report = try pipeline().importFile(
+                path: Repo.sample("bad/" + name), store: store, keepDirectory: directory.path("refused"))
+            #expect(report.outcome == outcome)
+            #expect(report.records == report.accepted + report.duplicates + report.quarantined)
+            #expect(report.quarantined == quarantined)
+            #expect(!report.errors.isEmpty)
+            let counts = try store.tableCounts()
+            #expect(counts["received_file"] == 1)
+            if outcome == "applied" {
+                #expect(report.exitCode == 1)
+                #expect(counts["quarantine"] == quarantined)
+            } else {
+                // Not half-applied: no household, no quarantine row; the file itself is kept aside.
+                #expect(report.exitCode == 2)
+                #expect(counts["household"] == 0 && counts["quarantine"] == 0 && counts["status_change"] == 0)
+                let kept = try #require(report.keptPath)
+                #expect(FileManager.default.contentsEqual(atPath: kept, andPath: Repo.sample("bad/" + name)))
+                let again = try pipeline().importFile(path: Repo.sample("bad/" + name), store: store)
+                #expect(again.alreadyReceived && again.exitCode == 2)
+            }
+            // No error meant for the partner carries a full NIR.
+            for issue in report.errors {
+                #expect(issue.message.range(of: #"[0-9]{13}"#, options: .regularExpression) == nil)
+                #expect(issue.value?.range(of: #"[0-9]{13}"#, options: .regularExpression) == nil)
+            }
         }
     }
 
-    @Test("Quarantined records keep their raw XML and French, located errors")
-    func quarantineContent() throws {
-        let store = try GatewayStore()
+    @Test("Quarantined records keep their raw XML and French, located errors", arguments: Backend.available)
+    func quarantineContent(backend: Backend) throws {
+        let store = try backend.store()
         _ = try pipeline().importFile(path: Repo.sample("bad/wrong-nir-key.xml"), store: store)
         var rows: [[String]] = []
         try store.export(.quarantine) { rows.append($0) }
@@ -163,9 +166,11 @@ struct CNAFImportTests {
         #expect(issue.message.contains("Clé du NIR incorrecte"))
     }
 
-    @Test("A failure in the middle of a file leaves no trace; the next run applies it fully")
-    func failureMidFileRollsBack() throws {
-        let store = try GatewayStore()
+    @Test(
+        "A failure in the middle of a file leaves no trace; the next run applies it fully", arguments: Backend.available
+    )
+    func failureMidFileRollsBack(backend: Backend) throws {
+        let store = try backend.store()
         let flow = self.flow
         let (sha, size) = try FilePipeline.sha256(of: Repo.sample("caf-67-2026-09.xml"))
         let arrival = FileArrival(partner: flow.partner, flow: flow.id, name: "x.xml", size: size, sha256: sha)

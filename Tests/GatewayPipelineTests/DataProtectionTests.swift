@@ -3,6 +3,7 @@ import GatewayCore
 import GatewayMapping
 import GatewayPipeline
 import GatewayStore
+import GatewayTestSupport
 import Testing
 
 /// Retention (purge), the right of access (people export), and logs without personal data over a full run.
@@ -31,10 +32,11 @@ struct DataProtectionTests {
         }
     }
 
-    @Test("purge keeps every indicator and CV-deposit count, and erases the people past retention")
-    func purgeKeepsIndicators() throws {
-        let directory = try TempDirectory()
-        let store = try GatewayStore(path: directory.path("g.sqlite"))
+    @Test(
+        "purge keeps every indicator and CV-deposit count, and erases the people past retention",
+        arguments: Backend.available)
+    func purgeKeepsIndicators(backend: Backend) throws {
+        let store = try backend.store()
         try Self.importRun(into: store)
         let (programmes, _) = try ProgrammeLoader.load(directory: Repo.mappings.path)
         let periods = [("2026-01-01", "2026-12-31"), ("2026-09-01", "2026-10-31"), ("2026-10-01", "2026-11-30")]

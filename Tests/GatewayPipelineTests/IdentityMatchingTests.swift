@@ -2,14 +2,15 @@ import Foundation
 import GatewayCore
 import GatewayPipeline
 import GatewayStore
+import GatewayTestSupport
 import Testing
 
 /// The matching cascade against the people of the September CNAF sample (households A–M, invented data).
 @Suite("Identity matching: NIR → matricule and role → France Travail id → names and birth date")
 struct IdentityMatchingTests {
     /// A store holding the September CAF sample.
-    static func store() throws -> GatewayStore {
-        let store = try GatewayStore()
+    static func store(_ backend: Backend) throws -> GatewayStore {
+        let store = try backend.store()
         let report = try FilePipeline(flow: try Repo.cafFlow(), logger: silentLogger)
             .importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
         guard report.outcome == "applied" else { throw TestFailure("September sample not applied") }
@@ -26,9 +27,9 @@ struct IdentityMatchingTests {
 
     static func nir(_ text: String) throws -> NIR { try NIR(validating: text) }
 
-    @Test("Each level of the cascade finds the person it names")
-    func levels() throws {
-        let store = try Self.store()
+    @Test("Each level of the cascade finds the person it names", arguments: Backend.available)
+    func levels(backend: Backend) throws {
+        let store = try Self.store(backend)
         // A's applicant (François BŒUF): NIR, France Travail id 0457812K, CAF 2418736 DEM.
         guard
             case .matched(let byNIR, .nir) = try Self.match(
@@ -55,9 +56,9 @@ struct IdentityMatchingTests {
         guard case .matched(_, .nir) = corsican else { Issue.record("2A NIR not matched: \(corsican)"); return }
     }
 
-    @Test("Nobody known: unmatched, not guessed from a partial identity")
-    func unmatched() throws {
-        let store = try Self.store()
+    @Test("Nobody known: unmatched, not guessed from a partial identity", arguments: Backend.available)
+    func unmatched(backend: Backend) throws {
+        let store = try Self.store(backend)
         #expect(try Self.match(PersonIdentity(nir: try Self.nir("1850567482999")), in: store) == .unmatched)
         // Same names, another birth date: no match on names.
         let otherBirth = try Self.match(
@@ -70,9 +71,11 @@ struct IdentityMatchingTests {
         #expect(noRole == .unmatched)
     }
 
-    @Test("Two identifiers naming two people: a conflict naming both by masked ids, nothing merged")
-    func conflicts() throws {
-        let store = try Self.store()
+    @Test(
+        "Two identifiers naming two people: a conflict naming both by masked ids, nothing merged",
+        arguments: Backend.available)
+    func conflicts(backend: Backend) throws {
+        let store = try Self.store(backend)
         // B's NIR with A's France Travail id.
         let crossed = try Self.match(
             PersonIdentity(
@@ -102,9 +105,10 @@ struct IdentityMatchingTests {
         guard case .conflict = otherHousehold else { Issue.record("no conflict: \(otherHousehold)"); return }
     }
 
-    @Test("A France Travail id learnt from a matched enrolment finds the person next time")
-    func learntIdentifiers() throws {
-        let store = try Self.store()
+    @Test(
+        "A France Travail id learnt from a matched enrolment finds the person next time", arguments: Backend.available)
+    func learntIdentifiers(backend: Backend) throws {
+        let store = try Self.store(backend)
         // B (Mélanie KIEFFER) has no France Travail id in the CAF file.
         let enrolment = Enrolment(
             person: PersonIdentity(
@@ -129,9 +133,11 @@ struct IdentityMatchingTests {
         #expect(view.facts.contains { $0.kind == "household-member" && $0.partner == "caf-msa" })
     }
 
-    @Test("A France Travail radiation of a followed person is an alert for the operator; a closed accompaniment is not")
-    func radiationAlert() throws {
-        let store = try Self.store()
+    @Test(
+        "A France Travail radiation of a followed person is an alert for the operator; a closed accompaniment is not",
+        arguments: Backend.available)
+    func radiationAlert(backend: Backend) throws {
+        let store = try Self.store(backend)
         let nir = try Self.nir("1840367482123")
         let open = Accompaniment(
             person: PersonIdentity(nir: nir), id: "ACC-1", operatorCode: "OP-A", fiche: .jobCoaching,

@@ -3,6 +3,7 @@ import GatewayCore
 import GatewayMapping
 import GatewayPipeline
 import GatewayStore
+import GatewayTestSupport
 import Testing
 
 /// The main job's sequence on the samples, then every emitter; the files written are compared with golden files
@@ -14,9 +15,9 @@ struct OutboundTests {
     static let day = LocalDate(iso: "2026-11-02")!
 
     /// The samples imported as `scripts/run.sh` does, the proposals made, the feedback imported.
-    static func prepared() throws -> (GatewayStore, Outbound, TempDirectory) {
+    static func prepared(_ backend: Backend) throws -> (GatewayStore, Outbound, TempDirectory) {
         let flows = try MappingLoader.loadAll(directory: Repo.mappings.path)
-        let store = try GatewayStore()
+        let store = try backend.store()
         func load(_ flow: String, _ files: [String]) throws {
             let pipeline = FilePipeline(flow: try #require(flows[flow]), logger: silentLogger)
             for file in files {
@@ -98,9 +99,11 @@ struct OutboundTests {
         }
     }
 
-    @Test("Candidates go to the post's team, ranked, minimised; golden files for CSV, JSON and XML")
-    func sourcing() throws {
-        let (store, outbound, temp) = try Self.prepared()
+    @Test(
+        "Candidates go to the post's team, ranked, minimised; golden files for CSV, JSON and XML",
+        arguments: Backend.available)
+    func sourcing(backend: Backend) throws {
+        let (store, outbound, temp) = try Self.prepared(backend)
         let personal = try Self.personalValues()
         let bas = try outbound.source(postID: "DE67-2026-0412", format: .csv, directory: temp.url.path, on: Self.day)
         #expect(bas.partner == "developpeurs-emploi" && bas.records == 2)
@@ -135,9 +138,11 @@ struct OutboundTests {
         }
     }
 
-    @Test("One alert file per operator: right closed or suspended, payment suspended, moved out, radiation")
-    func alerts() throws {
-        let (_, outbound, temp) = try Self.prepared()
+    @Test(
+        "One alert file per operator: right closed or suspended, payment suspended, moved out, radiation",
+        arguments: Backend.available)
+    func alerts(backend: Backend) throws {
+        let (_, outbound, temp) = try Self.prepared(backend)
         let written = try outbound.alerts(directory: temp.url.path, on: Self.day)
         #expect(written.map(\.partner) == ["OP67-COACHING", "OP67-SOCIOPRO"])
         for file in written {
@@ -146,9 +151,11 @@ struct OutboundTests {
         }
     }
 
-    @Test("The rejection notice: one line per error, in French, in the partner's encoding and delimiter")
-    func notices() throws {
-        let (store, outbound, temp) = try Self.prepared()
+    @Test(
+        "The rejection notice: one line per error, in French, in the partner's encoding and delimiter",
+        arguments: Backend.available)
+    func notices(backend: Backend) throws {
+        let (store, outbound, temp) = try Self.prepared(backend)
         let flows = try MappingLoader.loadAll(directory: Repo.mappings.path)
         // A France Travail file with errors: the notice is in Latin-1 with `;`, like the partner's own files.
         let bad = Self.root.appendingPathComponent("ft-inscriptions/bad").path

@@ -1,9 +1,9 @@
 import Foundation
-import GRDB
 import GatewayCore
 import GatewayMapping
 import GatewayPipeline
 import GatewayStore
+import GatewayTestSupport
 import Testing
 
 /// The partner samples (`Samples/<flow>/`): every good file validates, every bad file fails the way its README
@@ -308,36 +308,31 @@ struct PartnerSamplesTests {
         #expect(utf8.outcome == "unreadable" && utf8.accepted == 0)
     }
 
-    /// `matched_by` of each partner record, by business key, read from the store's file.
-    static func matches(_ path: String) throws -> [String: String] {
-        let queue = try DatabaseQueue(path: path)
-        return try queue.read { db in
-            var result: [String: String] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT business_key, matched_by FROM partner_record") {
-                result[row["business_key"]] = (row["matched_by"] as String?) ?? "unmatched"
-            }
-            return result
+    /// `matched_by` of each partner record, by business key, read from the store.
+    static func matches(_ store: GatewayStore) throws -> [String: String] {
+        var result: [String: String] = [:]
+        var header = true
+        try store.export(.partnerRecords) { row in
+            defer { header = false }
+            guard !header else { return }
+            result[row[1]] = row[5].isEmpty ? "unmatched" : row[5]
         }
+        return result
     }
 
-    static func counts(_ path: String) throws -> [String: Int] {
-        let queue = try DatabaseQueue(path: path)
-        return try queue.read { db in
-            var counts: [String: Int] = [:]
-            for table in [
+    static func counts(_ store: GatewayStore) throws -> [String: Int] {
+        try store.tableCounts().filter {
+            [
                 "received_file", "person", "partner_record", "person_identifier", "quarantine", "status_change",
-            ] {
-                counts[table] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0
-            }
-            return counts
+            ].contains($0.key)
         }
     }
 
-    @Test("CNAF September, then France Travail and operators: people linked by the expected identifier")
-    func importLinksPeople() throws {
-        let directory = try TempDirectory()
-        let storePath = directory.path("gateway.sqlite")
-        let store = try GatewayStore(path: storePath)
+    @Test(
+        "CNAF September, then France Travail and operators: people linked by the expected identifier",
+        arguments: Backend.available)
+    func importLinksPeople(backend: Backend) throws {
+        let store = try backend.store()
         let cnaf = try FilePipeline(flow: Repo.cafFlow(), logger: silentLogger)
             .importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
         #expect(cnaf.outcome == "applied" && cnaf.accepted == 12)
@@ -371,7 +366,7 @@ struct PartnerSamplesTests {
             path: Self.path("operator-followup", "suivi-operateurs-2026-10.json"), store: store)
         #expect(october.outcome == "applied" && october.accepted == 4 && october.quarantined == 0)
 
-        let matched = try Self.matches(storePath)
+        let matched = try Self.matches(store)
         let expected: [String: String] = [
             "OP67-SOCIAL|ACC-2026-001": "nir",
             "OP67-PASSERELLE|P-0042": "france-travail",
@@ -396,7 +391,7 @@ struct PartnerSamplesTests {
         #expect(matched.count == 19 + 11)
 
         // Re-importing a file changes nothing.
-        let before = try Self.counts(storePath)
+        let before = try Self.counts(store)
         let again = try operators.importFile(
             path: Self.path("operator-followup", "suivi-operateurs-2026-09.csv"), store: store)
         #expect(again.outcome == "already-received" && again.alreadyReceived)
@@ -404,21 +399,21 @@ struct PartnerSamplesTests {
         let ftAgain = try Self.pipeline("ft-inscriptions").importFile(
             path: Self.path("ft-inscriptions", "pe-cg-stock-2026-09.csv"), store: store)
         #expect(ftAgain.outcome == "already-received")
-        #expect(try Self.counts(storePath) == before)
-        #expect(try Self.matches(storePath) == matched)
+        #expect(try Self.counts(store) == before)
+        #expect(try Self.matches(store) == matched)
     }
 
-    @Test("the same records under another file name update nothing and are not quarantined")
-    func sameContentAgain() throws {
+    @Test(
+        "the same records under another file name update nothing and are not quarantined", arguments: Backend.available)
+    func sameContentAgain(backend: Backend) throws {
         let directory = try TempDirectory()
-        let storePath = directory.path("gateway.sqlite")
-        let store = try GatewayStore(path: storePath)
+        let store = try backend.store()
         _ = try FilePipeline(flow: Repo.cafFlow(), logger: silentLogger)
             .importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
         let pipeline = try Self.pipeline("job-posts")
         let first = try pipeline.importFile(path: Self.path("job-posts", "offres-67-68-2026-09.json"), store: store)
         #expect(first.outcome == "applied" && first.accepted == 6)
-        let before = try Self.counts(storePath)
+        let before = try Self.counts(store)
         // Same records, other bytes (so another hash): the records already stored are not duplicated.
         let copy = directory.path("offres-copie.json")
         var text = try String(contentsOfFile: Self.path("job-posts", "offres-67-68-2026-09.json"), encoding: .utf8)
@@ -426,7 +421,7 @@ struct PartnerSamplesTests {
         try text.write(toFile: copy, atomically: true, encoding: .utf8)
         let second = try pipeline.importFile(path: copy, store: store)
         #expect(second.outcome == "applied" && second.quarantined == 0)
-        var after = try Self.counts(storePath)
+        var after = try Self.counts(store)
         #expect(after["received_file"] == (before["received_file"] ?? 0) + 1)
         after["received_file"] = before["received_file"]
         #expect(after == before)

@@ -3,6 +3,7 @@ import GatewayCore
 import GatewayMapping
 import GatewayServer
 import GatewayStore
+import GatewayTestSupport
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -53,11 +54,13 @@ struct APIFixture: Sendable {
     }()
 
     init(
-        storePath: String? = nil, logger: Logger = APIFixture.silent,
+        storePath: String? = nil, backend: Backend = .sqlite, logger: Logger = APIFixture.silent,
         configure: (inout APIConfiguration) -> Void = { _ in }
     ) throws {
         directory = try TempDirectory()
-        store = try storePath.map { try GatewayStore(path: $0) } ?? GatewayStore(path: directory.path("g.sqlite"))
+        store =
+            try storePath.map { try GatewayStore(path: $0) }
+            ?? backend.store(folder: URL(fileURLWithPath: directory.path(".")))
         let flows = try MappingLoader.loadAll(directory: Repo.mappings)
         let (programmes, structures) = try ProgrammeLoader.load(directory: Repo.mappings)
         var configuration = APIConfiguration(

@@ -1,56 +1,15 @@
 import Foundation
 import GatewayStore
 import GatewayStorePostgres
-import Logging
-import PostgresNIO
+import GatewayTestSupport
 import Testing
-
-/// The database a test runs on: the embedded SQLite store, or PostgreSQL when `GATEWAY_TEST_POSTGRES_URL` names a
-/// server (`scripts/test.sh` installs and starts one on loopback).
-enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case sqlite, postgres
-
-    var testDescription: String { rawValue }
-
-    static let postgresURL = ProcessInfo.processInfo.environment["GATEWAY_TEST_POSTGRES_URL"]
-
-    static var available: [Backend] { postgresURL == nil ? [.sqlite] : allCases }
-}
 
 /// Runs `body` with `instances` stores on one fresh database of `backend` (several gateway instances sharing it).
 func withStores(
     _ backend: Backend, instances: Int = 1,
     _ body: @Sendable ([any AccessStore & WorkClaims]) async throws -> Void
 ) async throws {
-    switch backend {
-    case .sqlite:
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ig-shared-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("g.sqlite").path
-        try await body(try (0..<instances).map { _ in try GatewayStore(path: path) })
-    case .postgres:
-        let url = try #require(Backend.postgresURL)
-        // A database of its own per test, so tests run in parallel and start empty.
-        let admin = try PostgresSharedStore.client(url: url)
-        let name = "ig_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await admin.run() }
-            defer { group.cancelAll() }
-            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
-            var components = try #require(URLComponents(string: url))
-            components.path = "/" + name
-            let clients = try (0..<instances).map { _ in try PostgresSharedStore.client(url: components.string!) }
-            try await withThrowingTaskGroup(of: Void.self) { running in
-                for client in clients { running.addTask { await client.run() } }
-                defer { running.cancelAll() }
-                let stores = clients.map { PostgresSharedStore(client: $0) }
-                for store in stores { try await store.migrate() }
-                try await body(stores)
-            }
-            try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"))
-        }
-    }
+    try await body(try backend.stores(instances))
 }
 
 @Suite("Shared store (keys, audit, work claims): the same tests on SQLite and PostgreSQL")

@@ -1,6 +1,7 @@
 import Foundation
 import GatewayCore
 import GatewayStore
+import GatewayTestSupport
 import Testing
 
 @Suite("Embedded store")
@@ -22,9 +23,9 @@ struct GatewayStoreTests {
         FileArrival(partner: "caf-msa", flow: "caf-beneficiaires", name: "\(sha).xml", size: 10, sha256: sha)
     }
 
-    @Test("A file is recorded once per partner and content")
-    func ledgerUniqueness() throws {
-        let store = try GatewayStore()
+    @Test("A file is recorded once per partner and content", arguments: Backend.available)
+    func ledgerUniqueness(backend: Backend) throws {
+        let store = try backend.store()
         _ = try store.apply(Self.arrival("a"), referenceDate: nil) { _ in }
         #expect(try store.receivedFile(partner: "caf-msa", sha256: "a") != nil)
         #expect(try store.receivedFile(partner: "other", sha256: "a") == nil)
@@ -36,9 +37,11 @@ struct GatewayStoreTests {
         #expect(try store.receivedFiles().map(\.outcome) == ["applied", "unreadable"])
     }
 
-    @Test("Upsert on the business key; the same household twice in one file is a duplicate or a conflict")
-    func upsertAndDuplicates() throws {
-        let store = try GatewayStore()
+    @Test(
+        "Upsert on the business key; the same household twice in one file is a duplicate or a conflict",
+        arguments: Backend.available)
+    func upsertAndDuplicates(backend: Backend) throws {
+        let store = try backend.store()
         let (_, counts) = try store.apply(Self.arrival("1"), referenceDate: LocalDate(year: 2026, month: 9, day: 30)) {
             session in
             let first = try session.apply(Self.household())
@@ -55,9 +58,9 @@ struct GatewayStoreTests {
         #expect(try store.tableCounts()["household"] == 1)
     }
 
-    @Test("An older file does not overwrite a newer state")
-    func staleFile() throws {
-        let store = try GatewayStore()
+    @Test("An older file does not overwrite a newer state", arguments: Backend.available)
+    func staleFile(backend: Backend) throws {
+        let store = try backend.store()
         _ = try store.apply(Self.arrival("new"), referenceDate: LocalDate(year: 2026, month: 10, day: 31)) { session in
             _ = try session.apply(Self.household(state: .closed))
         }
@@ -70,9 +73,10 @@ struct GatewayStoreTests {
         #expect(states == ["etat_droit", "5"])
     }
 
-    @Test("CNAF events already recorded are not new changes when a later file repeats them")
-    func eventsOnce() throws {
-        let store = try GatewayStore()
+    @Test(
+        "CNAF events already recorded are not new changes when a later file repeats them", arguments: Backend.available)
+    func eventsOnce(backend: Backend) throws {
+        let store = try backend.store()
         let event = CNAFEvent(
             liquidationDate: LocalDate(year: 2026, month: 9, day: 2)!, liquidationTime: "10:00:00", code: "ADR")
         _ = try store.apply(Self.arrival("1"), referenceDate: LocalDate(year: 2026, month: 9, day: 30)) { session in

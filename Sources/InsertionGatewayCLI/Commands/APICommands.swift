@@ -36,7 +36,7 @@ struct API: AsyncParsableCommand {
         guard parts.count == 2, let port = Int(parts[1]), (0...65_535).contains(port) else {
             throw ValidationError("--listen attend HÔTE:PORT, par exemple 127.0.0.1:8080")
         }
-        let store = try GatewayStore(path: storeOptions.store)
+        let store = try storeOptions.open()
         let programmes: ProgrammeCatalogue
         let structures: StructureCatalogue
         do {
@@ -44,10 +44,9 @@ struct API: AsyncParsableCommand {
         } catch {
             throw GatewayCLIError("Programmes invalides dans \(common.mappings) :\n\(error.description)")
         }
-        let data = (storeOptions.store as NSString).deletingLastPathComponent
         var configuration = APIConfiguration(
             outboxDirectory: outbox.directory(store: storeOptions), keepDirectory: storeOptions.keepDirectory,
-            uploadDirectory: ((data.isEmpty ? "." : data) as NSString).appendingPathComponent("uploads"))
+            uploadDirectory: (storeOptions.dataDirectory as NSString).appendingPathComponent("uploads"))
         configuration.maxBodyBytes = maxBodyMB << 20
         configuration.rateLimit = rate
         configuration.rateBurst = burst
@@ -106,7 +105,7 @@ struct Keys: ParsableCommand {
                         "« \(scope) » : le flux \(parts[1]) est \(outbound ? "sortant (out)" : "entrant (in)").")
                 }
             }
-            let store = try GatewayStore(path: storeOptions.store)
+            let store = try storeOptions.open()
             let (key, record) = try store.createAPIKey(partner: partner, scopes: scopes, label: label)
             try store.audit(
                 AuditEntry(
@@ -139,7 +138,7 @@ struct Keys: ParsableCommand {
 
         func run() throws {
             _ = common.bootstrapLogging()
-            let keys = try GatewayStore(path: storeOptions.store).apiKeys()
+            let keys = try storeOptions.open().apiKeys()
             try Tabular(
                 columns: ["cle", "partenaire", "portees", "libelle", "creee_le", "revoquee_le"],
                 rows: keys.map {
@@ -163,7 +162,7 @@ struct Keys: ParsableCommand {
 
         func run() throws {
             _ = common.bootstrapLogging()
-            let store = try GatewayStore(path: storeOptions.store)
+            let store = try storeOptions.open()
             guard try store.revokeAPIKey(keyID: keyID) else {
                 Output.error("Aucune clé active « \(keyID) ».")
                 throw ExitCode(1)
@@ -202,7 +201,7 @@ struct Audit: ParsableCommand {
         if let since, LocalDate(iso: since.prefix(10)) == nil {
             throw ValidationError("--since attend AAAA-MM-JJ ou un instant ISO 8601")
         }
-        let entries = try GatewayStore(path: storeOptions.store).auditLog(
+        let entries = try storeOptions.open().auditLog(
             since: since, partner: partner, limit: limit)
         try Tabular(
             columns: ["id", "quand", "qui", "partenaire", "action", "objet", "reference", "motif", "route", "statut"],

@@ -27,7 +27,7 @@ struct Purge: ParsableCommand {
     func run() throws {
         let logger = common.bootstrapLogging()
         guard let day = LocalDate(iso: before) else { throw ValidationError("--before attend AAAA-MM-JJ") }
-        let store = try GatewayStore(path: storeOptions.store)
+        let store = try storeOptions.open()
         let counts = dryRun ? try store.purgePreview(before: day) : try store.purge(before: day)
         if !dryRun {
             try store.audit(
@@ -78,7 +78,7 @@ extension People {
 
         func run() throws {
             _ = common.bootstrapLogging()
-            let store = try GatewayStore(path: storeOptions.store)
+            let store = try storeOptions.open()
             let found = try store.findPeople(id)
             guard found.count == 1, let person = found.first, let data = try store.personExport(person) else {
                 Output.error(

@@ -3,6 +3,7 @@ import Foundation
 import GatewayCore
 import GatewayExchange
 import GatewayStore
+import GatewayStorePostgres
 import Logging
 import ServiceLifecycle
 
@@ -52,7 +53,7 @@ struct ExchangeOptions: ParsableArguments {
         config.store =
             store ?? config.store ?? ProcessInfo.processInfo.environment["GATEWAY_STORE"]
             ?? "data/gateway.sqlite"
-        let gatewayStore = try GatewayStore(path: config.store!)
+        let gatewayStore = try GatewayStore.open(config.store!)
         let runner = ExchangeRunner(
             config: config, store: gatewayStore, flows: flows, logger: common.bootstrapLogging())
         return (config, runner)
@@ -181,10 +182,10 @@ struct JournalCommand: ParsableCommand {
 
     func run() throws {
         _ = common.bootstrapLogging()
-        guard FileManager.default.fileExists(atPath: storeOptions.store) else {
+        guard storeOptions.exists() else {
             throw ValidationError("Base introuvable : \(storeOptions.store)")
         }
-        let store = try GatewayStore(path: storeOptions.store)
+        let store = try storeOptions.open()
         let runs = try store.journal(since: try since.map(Self.instant), exchange: exchange)
         if json {
             try Output.json(runs)

@@ -32,10 +32,10 @@ struct Export: ParsableCommand {
 
     func run() throws {
         _ = common.bootstrapLogging()
-        guard FileManager.default.fileExists(atPath: storeOptions.store) else {
+        guard storeOptions.exists() else {
             throw ValidationError("Base introuvable : \(storeOptions.store)")
         }
-        let store = try GatewayStore(path: storeOptions.store)
+        let store = try storeOptions.open()
         switch format {
         case .csv:
             var options = CSVWriterOptions()

@@ -32,7 +32,7 @@ struct Import: ParsableCommand {
             Output.error("Fichier introuvable ou illisible : \(file)")
             throw ExitCode(2)
         }
-        let store = try GatewayStore(path: storeOptions.store)
+        let store = try storeOptions.open()
         var pipeline = FilePipeline(flow: mapping, logger: logger)
         let progress = ProgressDisplay(enabled: !common.quiet)
         pipeline.progress = progress.update

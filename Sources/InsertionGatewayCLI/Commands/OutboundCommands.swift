@@ -11,7 +11,7 @@ struct OutboxOptions: ParsableArguments {
     var out: String?
 
     func directory(store: StoreOptions) -> String {
-        out ?? ((store.store as NSString).deletingLastPathComponent as NSString).appendingPathComponent("outbox")
+        out ?? (store.dataDirectory as NSString).appendingPathComponent("outbox")
     }
 }
 
@@ -56,7 +56,7 @@ struct Source: ParsableCommand {
         guard let fileFormat = FileFormat(rawValue: format) else {
             throw ValidationError("--format : csv, json ou xml")
         }
-        let outbound = Outbound(flows: try common.allFlows(), store: try GatewayStore(path: storeOptions.store))
+        let outbound = Outbound(flows: try common.allFlows(), store: try storeOptions.open())
         do {
             let written = try outbound.source(
                 postID: postID, format: fileFormat, directory: outbox.directory(store: storeOptions),
@@ -94,7 +94,7 @@ struct Alerts: ParsableCommand {
 
     func run() throws {
         _ = common.bootstrapLogging()
-        let outbound = Outbound(flows: try common.allFlows(), store: try GatewayStore(path: storeOptions.store))
+        let outbound = Outbound(flows: try common.allFlows(), store: try storeOptions.open())
         let written = try outbound.alerts(
             directory: outbox.directory(store: storeOptions), afterFileID: afterFile, on: try runDay(date))
         if json {
@@ -122,7 +122,7 @@ struct Notice: ParsableCommand {
 
     func run() throws {
         _ = common.bootstrapLogging()
-        let outbound = Outbound(flows: try common.allFlows(), store: try GatewayStore(path: storeOptions.store))
+        let outbound = Outbound(flows: try common.allFlows(), store: try storeOptions.open())
         do {
             let written = try outbound.notice(fileID: fileID, directory: outbox.directory(store: storeOptions))
             if json {
@@ -158,7 +158,7 @@ struct People: ParsableCommand {
 
         func run() throws {
             _ = common.bootstrapLogging()
-            let store = try GatewayStore(path: storeOptions.store)
+            let store = try storeOptions.open()
             let found = try store.findPeople(id)
             guard !found.isEmpty else {
                 Output.error("Aucune personne connue sous cet identifiant.")

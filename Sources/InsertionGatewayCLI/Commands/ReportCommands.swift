@@ -62,7 +62,7 @@ struct RuleInputs {
         } catch {
             throw GatewayCLIError("Programmes invalides dans \(common.mappings) :\n\(error.description)")
         }
-        cases = try GatewayStore(path: store.store).followedCases()
+        cases = try store.open().followedCases()
     }
 }
 
