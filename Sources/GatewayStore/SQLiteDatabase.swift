@@ -41,7 +41,8 @@ final class SQLiteConnection: StoreConnection {
     init(_ db: Database) { self.db = db }
 
     static func arguments(_ arguments: SQLArguments) -> StatementArguments {
-        StatementArguments(arguments.sqlValues.map(\.databaseValue))
+        // A closure, not a key path: a key path through this enum is built again at every call (≈ 9 % of an import).
+        StatementArguments(arguments.sqlValues.map { $0.databaseValue })
     }
 
     @discardableResult
