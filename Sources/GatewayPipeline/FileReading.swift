@@ -590,17 +590,11 @@ private final class ScreenedSegment: @unchecked Sendable {
 /// shard, in file order, at the same time as the others. A shard is used by one thread at a time.
 final class RepeatShards: @unchecked Sendable {
     let count: Int
-    private let shards: UnsafeMutablePointer<RepeatCheck<UInt64>>
+    private let shards: [RepeatCheck]
 
     init(count: Int, expected: Int) {
         self.count = max(count, 1)
-        shards = .allocate(capacity: self.count)
-        shards.initialize(repeating: RepeatCheck(expected: expected / self.count), count: self.count)
-    }
-
-    deinit {
-        shards.deinitialize(count: count)
-        shards.deallocate()
+        shards = (0..<self.count).map { _ in RepeatCheck(expected: expected / max(count, 1)) }
     }
 
     @inline(__always)
