@@ -2,7 +2,7 @@
 public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
     /// Year, month and day in one word (`year << 9 | month << 5 | day`), in date order: records that hold many
     /// dates stay small, and dates compare as numbers.
-    private let packed: UInt32
+    let packed: UInt32
 
     public var year: Int { Int(packed >> 9) }
     public var month: Int { Int(packed >> 5 & 0xF) }
@@ -34,30 +34,15 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
     }
 
     /// ISO 8601 form, `YYYY-MM-DD`.
-    public var iso: String {
-        // Years 1...9999, months and days below 100 (all a valid date holds): ten ASCII digits and dashes
-        // written in place, a small string with no allocation.
-        if (0...9999).contains(year), (0...99).contains(month), (0...99).contains(day) {
-            return String(unsafeUninitializedCapacity: 10) { buffer in
-                func digit(_ value: Int) -> UInt8 { UInt8(truncatingIfNeeded: 0x30 + value) }
-                buffer[0] = digit(year / 1000)
-                buffer[1] = digit(year / 100 % 10)
-                buffer[2] = digit(year / 10 % 10)
-                buffer[3] = digit(year % 10)
-                buffer[4] = 0x2D
-                buffer[5] = digit(month / 10)
-                buffer[6] = digit(month % 10)
-                buffer[7] = 0x2D
-                buffer[8] = digit(day / 10)
-                buffer[9] = digit(day % 10)
-                return 10
-            }
-        }
-        func pad(_ value: Int, _ width: Int) -> String {
-            let text = String(value)
-            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
-        }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+    public var iso: String { isoCharacters.string }
+
+    /// The ten characters of `iso`, held inline (every date has a year of 0…9999, a month and a day below 100).
+    var isoCharacters: InlineASCII {
+        func digit(_ value: Int, at index: Int) -> UInt64 { UInt64(truncatingIfNeeded: 0x30 + value) << (index << 3) }
+        let low =
+            digit(year / 1000, at: 0) | digit(year / 100 % 10, at: 1) | digit(year / 10 % 10, at: 2)
+            | digit(year % 10, at: 3) | 0x2D << 32 | digit(month / 10, at: 5) | digit(month % 10, at: 6) | 0x2D << 56
+        return InlineASCII(low: low, high: digit(day / 10, at: 0) | digit(day % 10, at: 1), count: 10)
     }
 
     public var description: String { iso }

@@ -54,16 +54,26 @@ public struct FranceTravailID: ValidatedIdentifier {
                 "L'identifiant France Travail doit compter 8 caractères (7 chiffres puis un chiffre ou une "
                     + "lettre) ou 11 (les mêmes suivis de 3 chiffres) : \(RawText.received(count))")
         }
-        let refused = RawText.firstRefused(bytes) { byte, index in
-            RawText.isDigit(byte) || (index == 7 && RawText.isUpperLetter(byte))
-        }
+        // The usual identifier, checked eight bytes at a time: the eighth character (a digit or a letter) stood in
+        // for by a digit in the words.
+        let eighth = bytes[7]
+        let plain =
+            (RawText.isDigit(eighth) || RawText.isUpperLetter(eighth))
+            && RawText.areDigits(RawText.word(bytes, at: 0) & 0x00FF_FFFF_FFFF_FFFF | 0x30 << 56)
+            && (count == 8 || RawText.areDigits(RawText.word(bytes, at: 3) & 0xFFFF_FF00_FFFF_FFFF | 0x30 << 32))
+        let refused =
+            plain
+            ? nil
+            : RawText.firstRefused(bytes) { byte, index in
+                RawText.isDigit(byte) || (index == 7 && RawText.isUpperLetter(byte))
+            }
         if let position = refused {
             return failure(
                 .typeError,
                 "Caractère non autorisé dans l'identifiant France Travail en position \(position) : "
                     + (position == 8 ? "chiffre ou lettre attendu" : "chiffre attendu"))
         }
-        guard bytes[0..<7].contains(where: { $0 != 0x30 }) else {
+        guard RawText.word(bytes, at: 0) & 0x00FF_FFFF_FFFF_FFFF != 0x0030_3030_3030_3030 else {
             return failure(
                 .constraintError,
                 "Identifiant France Travail invalide : ses 7 premiers chiffres sont des zéros")

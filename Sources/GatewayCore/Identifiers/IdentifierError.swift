@@ -211,6 +211,33 @@ enum RawText {
         String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
     }
 
+    /// The eight bytes of `bytes` from `offset` as one word, the first in the lowest byte (`offset + 8` at most
+    /// `bytes.count`).
+    @inline(__always)
+    static func word(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> UInt64 {
+        precondition(offset >= 0 && offset + 8 <= bytes.count)
+        return UInt64(
+            littleEndian: UnsafeRawPointer(bytes.baseAddress!).loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+
+    /// Whether the eight bytes of `word` are ASCII digits.
+    @inline(__always)
+    static func areDigits(_ word: UInt64) -> Bool {
+        // High nibbles 3, and adding 6 carries no digit out of its nibble.
+        let highNibbles: UInt64 = 0xF0F0_F0F0_F0F0_F0F0
+        return word & highNibbles == 0x3030_3030_3030_3030
+            && (word &+ 0x0606_0606_0606_0606) & highNibbles == 0x3030_3030_3030_3030
+    }
+
+    /// The number eight ASCII digits write (`areDigits`), the first the most significant.
+    @inline(__always)
+    static func digitsValue(_ word: UInt64) -> UInt64 {
+        var value = word &- 0x3030_3030_3030_3030
+        value = (value &* 10 &+ value >> 8) & 0x00FF_00FF_00FF_00FF
+        value = (value &* 100 &+ value >> 16) & 0x0000_FFFF_0000_FFFF
+        return (value &* 10_000 &+ value >> 32) & 0xFFFF_FFFF
+    }
+
     /// The position of the first byte of `bytes` (1-based, as a partner counts) failing `accepts`, if any.
     @inline(__always)
     static func firstRefused(

@@ -10,14 +10,30 @@ public struct InlineASCII: Sendable, Hashable {
     /// The characters as two words (zero past `count`), for digests.
     var words: (UInt64, UInt64) { (low, high) }
 
-    /// The first `min(bytes.count, 16)` bytes of `bytes`.
+    /// The first `min(bytes.count, 16)` bytes of `bytes`: from eight bytes on, loaded a word at a time.
     @inline(__always)
     public init(_ bytes: UnsafeBufferPointer<UInt8>) {
         let count = min(bytes.count, Self.capacity)
-        for index in 0..<count {
-            let shifted = UInt64(bytes[index]) << UInt64((index & 7) << 3)
-            if index < 8 { low |= shifted } else { high |= shifted }
+        self.count = UInt8(count)
+        guard count >= 8, let base = bytes.baseAddress else {
+            for index in 0..<count { low |= UInt64(bytes[index]) << UInt64(index << 3) }
+            return
         }
+        let raw = UnsafeRawPointer(base)
+        low = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+        if count > 8 {
+            // The last eight bytes, those already in `low` shifted out.
+            high =
+                UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
+                >> UInt64((16 - count) << 3)
+        }
+    }
+
+    /// Characters given as two words (bytes in order from the lowest; zero past `count`).
+    @inline(__always)
+    init(low: UInt64, high: UInt64, count: Int) {
+        self.low = low
+        self.high = high
         self.count = UInt8(count)
     }
 

@@ -1,6 +1,28 @@
 /// The kinds of France Travail enrolment lines: one file per kind in the old CSV, a column in the newer extracts.
 public enum EnrolmentKind: String, Sendable, Codable, CaseIterable {
     case inscription, cessation, radiation, stock
+
+    /// `init(rawValue:)` by plain comparisons: the generated one searches a table of the names, and a row screen
+    /// reads a kind per row.
+    public init?(name: String) {
+        switch name {
+        case "inscription": self = .inscription
+        case "cessation": self = .cessation
+        case "radiation": self = .radiation
+        case "stock": self = .stock
+        default: return nil
+        }
+    }
+
+    /// A number per kind, for digests.
+    var code: UInt64 {
+        switch self {
+        case .inscription: 1
+        case .cessation: 2
+        case .radiation: 3
+        case .stock: 4
+        }
+    }
 }
 
 /// The state of a Job Connexion profile.
@@ -430,21 +452,7 @@ public struct KeyDigest: Sendable {
     }
 
     /// A date as `add(date.iso)`.
-    public mutating func add(_ date: LocalDate) {
-        guard (0...9999).contains(date.year), (0...99).contains(date.month), (0...99).contains(date.day) else {
-            return add(date.iso)
-        }
-        add(byte: UInt8(truncatingIfNeeded: 0x30 + date.year / 1000))
-        add(byte: UInt8(truncatingIfNeeded: 0x30 + date.year / 100 % 10))
-        add(byte: UInt8(truncatingIfNeeded: 0x30 + date.year / 10 % 10))
-        add(byte: UInt8(truncatingIfNeeded: 0x30 + date.year % 10))
-        add(byte: 0x2D)
-        add(byte: UInt8(truncatingIfNeeded: 0x30 + date.month / 10))
-        add(byte: UInt8(truncatingIfNeeded: 0x30 + date.month % 10))
-        add(byte: 0x2D)
-        add(byte: UInt8(truncatingIfNeeded: 0x30 + date.day / 10))
-        add(byte: UInt8(truncatingIfNeeded: 0x30 + date.day % 10))
-    }
+    public mutating func add(_ date: LocalDate) { add(date.isoCharacters) }
 
     public static func of(_ key: String) -> UInt64 {
         var digest = KeyDigest()

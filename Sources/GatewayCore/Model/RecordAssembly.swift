@@ -150,7 +150,7 @@ extension Enrolment {
             var check: NIR?
             if case .nir(let value)? = values[1] { check = value }
             PersonIdentity.checkNIR(nir, check: check, birthDate: birthDate, problems: &problems)
-            guard case .text(let kindText)? = values[own], let kind = EnrolmentKind(rawValue: kindText) else {
+            guard case .text(let kindText)? = values[own], let kind = EnrolmentKind(name: kindText) else {
                 return nil
             }
             guard let id = personFranceTravailID else {
@@ -221,7 +221,7 @@ extension Enrolment {
             digest.add(role?.rawValue)
             digest.add(birthDate)
             digest.add(franceTravailID.characters)
-            digest.add(kind.rawValue)
+            digest.add(Int(kind.code))
             digest.add(category)
             digest.add(startDate)
             digest.add(cessationDate)
@@ -311,7 +311,7 @@ struct FactsDigest {
     }
 
     mutating func add(_ date: LocalDate?) {
-        mix(date.map { UInt64(truncatingIfNeeded: $0.year * 10_000 + $0.month * 100 + $0.day) | 1 << 63 } ?? 0)
+        mix(date.map { UInt64($0.packed) | 1 << 63 } ?? 0)
     }
 
     mutating func add(_ number: Int?) {
