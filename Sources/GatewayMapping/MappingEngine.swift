@@ -218,7 +218,10 @@ public enum ValueConverter {
 
         /// The value, or nil when `convert` refuses it (which then says why).
         public func convert(_ value: UnsafeBufferPointer<UInt8>) -> CanonicalValue? {
-            if let allowed, !allowed.contains(where: { $0.count == value.count && $0.elementsEqual(value) }) {
+            // Tested before it is bound: binding the list retains it, at every value.
+            if allowed != nil,
+                let allowed, !allowed.contains(where: { $0.count == value.count && $0.elementsEqual(value) })
+            {
                 return nil
             }
             switch kind {
@@ -230,8 +233,9 @@ public enum ValueConverter {
             case .rome: return ROMECode(validUTF8: value).map(CanonicalValue.rome)
             case .siret: return SIRET(validUTF8: value).map(CanonicalValue.siret)
             case .date:
-                for pattern in dateFormats {
-                    if let date = LocalDate.parse(bytes: value, pattern: pattern) { return .date(date) }
+                // The first format by index: iterating the list would retain it, at every value.
+                for index in dateFormats.indices {
+                    if let date = LocalDate.parse(bytes: value, pattern: dateFormats[index]) { return .date(date) }
                 }
                 return nil
             case .integer:

@@ -155,21 +155,23 @@ public struct RowScreen: Sendable {
         let complete = scratch.values.withUnsafeMutableBufferPointer { values in
             slots.withUnsafeBufferPointer { slots -> Bool in
                 for position in 0..<slots.count {
-                    // The last row's value goes first, whatever becomes of this cell.
-                    if let typed = slots[position].typed { values[typed] = nil }
-                    guard let column = slots[position].column else { continue }
+                    guard let column = slots[position].column else {
+                        if let typed = slots[position].typed { values[typed] = nil }
+                        continue
+                    }
                     if row.isQuoted(column) { return false }
                     let cell = row.cell(column)
                     guard let range = Self.transformed(cell, slots[position].transforms, row.encoding) else {
                         return false
                     }
                     let bytes = UnsafeBufferPointer(rebasing: cell[range])
-                    if bytes.isEmpty {
+                    if bytes.isEmpty
+                        || (slots[position].hasNullValues
+                            && slots[position].field.nullValues.contains(row.text(bytes)))
+                    {
                         if slots[position].required { return false }
-                        continue
-                    }
-                    if slots[position].hasNullValues && slots[position].field.nullValues.contains(row.text(bytes)) {
-                        if slots[position].required { return false }
+                        // No value: the last row's goes.
+                        if let typed = slots[position].typed { values[typed] = nil }
                         continue
                     }
                     if slots[position].plainText && slots[position].typed == nil {
@@ -224,6 +226,7 @@ public struct RowScreen: Sendable {
 
     /// The part of `cell` the transforms keep, when they only cut it; nil when one of them would change its text
     /// (the full path then applies them).
+    @inline(__always)
     static func transformed(
         _ cell: UnsafeBufferPointer<UInt8>, _ transforms: InlineTransforms, _ encoding: TextEncoding
     )
