@@ -191,39 +191,39 @@ public enum ValueConverter {
     /// field is taken out once, so that a row's cells are converted without touching the field mapping's references.
     public struct ByteConverter: Sendable {
         let kind: FieldKind
-        let dateFormats: [LocalDate.Pattern]
-        /// The allowed values' bytes, when the field has a list.
-        let allowed: [[UInt8]]?
+        /// The field's date formats, in order (at most four: a field with more goes through its text). Held in the
+        /// value rather than in a list: a converter holds no reference, so calling it from a list of slots retains
+        /// nothing.
+        let dateFormats: (LocalDate.Pattern?, LocalDate.Pattern?, LocalDate.Pattern?, LocalDate.Pattern?)
 
         /// A converter that converts nothing (`convert` gives nil), for fields whose values go through their text.
-        public static let none = ByteConverter(kind: .text, dateFormats: [], allowed: nil)
+        public static let none = ByteConverter(kind: .text)
 
-        private init(kind: FieldKind, dateFormats: [LocalDate.Pattern], allowed: [[UInt8]]?) {
+        /// Whether it converts values (it is not `none`).
+        public var converts: Bool { kind != .text }
+
+        private init(kind: FieldKind) {
             self.kind = kind
-            self.dateFormats = dateFormats
-            self.allowed = allowed
+            dateFormats = (nil, nil, nil, nil)
         }
 
-        /// nil when the field's values must go through their text.
+        /// nil when the field's values must go through their text (code lists, allowed values, a length limit,
+        /// kinds read from text, more than four date formats).
         public init?(_ field: FieldMapping) {
-            guard field.codes == nil, field.spec.maxLength == nil else { return nil }
+            guard field.codes == nil, field.spec.maxLength == nil, field.spec.allowed == nil,
+                field.dateFormats.count <= 4
+            else { return nil }
             switch field.spec.kind {
             case .nir, .matricule, .franceTravailID, .inseeCommune, .postalCode, .rome, .siret, .date, .integer: break
             case .text, .time, .boolean, .decimal: return nil
             }
             kind = field.spec.kind
-            dateFormats = field.dateFormats
-            allowed = field.spec.allowed.map { $0.map { Array($0.utf8) } }
+            let formats = field.dateFormats.map { Optional($0) } + [nil, nil, nil, nil]
+            dateFormats = (formats[0], formats[1], formats[2], formats[3])
         }
 
         /// The value, or nil when `convert` refuses it (which then says why).
         public func convert(_ value: UnsafeBufferPointer<UInt8>) -> CanonicalValue? {
-            // Tested before it is bound: binding the list retains it, at every value.
-            if allowed != nil,
-                let allowed, !allowed.contains(where: { $0.count == value.count && $0.elementsEqual(value) })
-            {
-                return nil
-            }
             switch kind {
             case .nir: return NIR(validUTF8: value).map(CanonicalValue.nir)
             case .matricule: return Matricule(validUTF8: value).map(CanonicalValue.matricule)
@@ -233,9 +233,11 @@ public enum ValueConverter {
             case .rome: return ROMECode(validUTF8: value).map(CanonicalValue.rome)
             case .siret: return SIRET(validUTF8: value).map(CanonicalValue.siret)
             case .date:
-                // The first format by index: iterating the list would retain it, at every value.
-                for index in dateFormats.indices {
-                    if let date = LocalDate.parse(bytes: value, pattern: dateFormats[index]) { return .date(date) }
+                guard let first = dateFormats.0 else { return nil }
+                if let date = LocalDate.parse(bytes: value, pattern: first) { return .date(date) }
+                for pattern in [dateFormats.1, dateFormats.2, dateFormats.3] {
+                    guard let pattern else { break }
+                    if let date = LocalDate.parse(bytes: value, pattern: pattern) { return .date(date) }
                 }
                 return nil
             case .integer:

@@ -20,15 +20,13 @@ public struct RowScreen: Sendable {
         let text: Int?
         /// Free text with nothing to convert or check but its length.
         let plainText: Bool
-        /// How its values are converted from their bytes (`.none` when they cannot be): not optional, so that the
-        /// hot loop calls it in place rather than on a copy.
+        /// How its values are converted from their bytes (`.none` when they cannot be). It holds no reference:
+        /// calling it retains nothing.
         let converter: ValueConverter.ByteConverter
         let required: Bool
         let maxLength: Int?
         let hasNullValues: Bool
         let transforms: InlineTransforms
-        /// Whether its values are converted from their bytes.
-        let converts: Bool
 
         init(field: FieldMapping, column: Int?, typed: Int?, text: Int?) {
             self.field = field
@@ -36,13 +34,11 @@ public struct RowScreen: Sendable {
             self.typed = typed
             self.text = text
             plainText = field.spec.kind == .text && field.codes == nil && field.spec.allowed == nil
-            let converter = ValueConverter.ByteConverter(field)
-            self.converter = converter ?? .none
+            converter = ValueConverter.ByteConverter(field) ?? .none
             required = field.required
             maxLength = field.spec.maxLength
             hasNullValues = !field.nullValues.isEmpty
             transforms = InlineTransforms(field.transforms)
-            converts = converter != nil
         }
     }
 
@@ -185,7 +181,7 @@ public struct RowScreen: Sendable {
                     }
                     let value: CanonicalValue
                     // Bytes of a single-byte encoding are UTF-8 only when ASCII.
-                    if slots[position].converts && (!ascii || !bytes.contains(where: { $0 >= 0x80 })) {
+                    if slots[position].converter.converts && (!ascii || !bytes.contains(where: { $0 >= 0x80 })) {
                         guard let converted = slots[position].converter.convert(bytes) else { return false }
                         value = converted
                     } else {
