@@ -286,6 +286,9 @@ public struct RecordStream: Sendable {
         case other(CSVRecord)
     }
 
+    /// Segments per screening thread in each block (`screenRows`).
+    static let segmentsPerThread = 4
+
     /// Threads that screen rows: `GATEWAY_SCREEN_THREADS`, or one per core (at most 8).
     static var screenThreads: Int {
         let threads = ProcessInfo.processInfo.environment["GATEWAY_SCREEN_THREADS"].flatMap { Int($0) }
@@ -299,11 +302,14 @@ public struct RecordStream: Sendable {
         _ reader: CSVReader, _ screen: RowScreen, _ seen: RepeatShards, _ body: (ScreenedRow) throws -> Void
     ) throws {
         let workers = seen.count
-        let segments = (0..<workers).map { _ in ScreenedSegment(screen.isolated()) }
+        // More segments than threads, taken by whichever thread is free: a thread slowed down (by the machine's
+        // other work) leaves the others less to wait for at the end of each block.
+        let parts = workers > 1 ? workers * Self.segmentsPerThread : 1
+        let segments = (0..<parts).map { _ in ScreenedSegment(screen.isolated()) }
         var scratch = screen.makeScratch()
         var checked = false
         try reader.readBlocks(
-            parts: workers, blockSize: screenBlockSize,
+            parts: parts, blockSize: screenBlockSize,
             segment: { part, reader in try segments[part].read(reader) },
             prepare: { parts in
                 let used = Array(segments.prefix(parts))
