@@ -195,6 +195,8 @@ public enum ValueConverter {
         /// value rather than in a list: a converter holds no reference, so calling it from a list of slots retains
         /// nothing.
         let dateFormats: (LocalDate.Pattern?, LocalDate.Pattern?, LocalDate.Pattern?, LocalDate.Pattern?)
+        /// The allowed values, when the field has a list (held in the value too).
+        let allowed: InlineAllowed?
 
         /// A converter that converts nothing (`convert` gives nil), for fields whose values go through their text.
         public static let none = ByteConverter(kind: .text)
@@ -205,14 +207,19 @@ public enum ValueConverter {
         private init(kind: FieldKind) {
             self.kind = kind
             dateFormats = (nil, nil, nil, nil)
+            allowed = nil
         }
 
-        /// nil when the field's values must go through their text (code lists, allowed values, a length limit,
-        /// kinds read from text, more than four date formats).
+        /// nil when the field's values must go through their text (code lists, a length limit, kinds read from
+        /// text, more than four date formats, allowed values `InlineAllowed` cannot hold).
         public init?(_ field: FieldMapping) {
-            guard field.codes == nil, field.spec.maxLength == nil, field.spec.allowed == nil,
-                field.dateFormats.count <= 4
-            else { return nil }
+            guard field.codes == nil, field.spec.maxLength == nil, field.dateFormats.count <= 4 else { return nil }
+            if let list = field.spec.allowed {
+                guard let allowed = InlineAllowed(list) else { return nil }
+                self.allowed = allowed
+            } else {
+                allowed = nil
+            }
             switch field.spec.kind {
             case .nir, .matricule, .franceTravailID, .inseeCommune, .postalCode, .rome, .siret, .date, .integer: break
             case .text, .time, .boolean, .decimal: return nil
@@ -224,6 +231,7 @@ public enum ValueConverter {
 
         /// The value, or nil when `convert` refuses it (which then says why).
         public func convert(_ value: UnsafeBufferPointer<UInt8>) -> CanonicalValue? {
+            if let allowed, !allowed.contains(value) { return nil }
             switch kind {
             case .nir: return NIR(validUTF8: value).map(CanonicalValue.nir)
             case .matricule: return Matricule(validUTF8: value).map(CanonicalValue.matricule)
@@ -248,6 +256,51 @@ public enum ValueConverter {
                 return Int(String(decoding: value, as: UTF8.self)).map(CanonicalValue.integer)
             case .text, .time, .boolean, .decimal:
                 return nil
+            }
+        }
+    }
+
+    /// A short list of allowed values held in one value, to test a cell's bytes against: at most 16 values of at
+    /// most 8 bytes (`category`'s 1 to 8); nil for a longer list.
+    public struct InlineAllowed: Sendable {
+        /// Each value's bytes in one word, the first in the lowest byte.
+        private var words:
+            (
+                UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+                UInt64, UInt64, UInt64
+            ) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        /// Each value's length, four bits each.
+        private var lengths: UInt64 = 0
+        private var count = 0
+
+        init?(_ list: [String]) {
+            guard list.count <= 16, list.allSatisfy({ $0.utf8.count <= 8 }) else { return nil }
+            count = list.count
+            withUnsafeMutableBytes(of: &words) { raw in
+                for (index, value) in list.enumerated() {
+                    raw.storeBytes(of: Self.word(Array(value.utf8)), toByteOffset: 8 * index, as: UInt64.self)
+                }
+            }
+            for (index, value) in list.enumerated() { lengths |= UInt64(value.utf8.count) << UInt64(4 * index) }
+        }
+
+        private static func word(_ bytes: some Collection<UInt8>) -> UInt64 {
+            var word: UInt64 = 0
+            for (index, byte) in bytes.enumerated() { word |= UInt64(byte) << UInt64(8 * index) }
+            return word
+        }
+
+        func contains(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard value.count <= 8 else { return false }
+            let word = Self.word(value)
+            return withUnsafeBytes(of: words) { raw in
+                for index in 0..<count
+                where raw.load(fromByteOffset: 8 * index, as: UInt64.self) == word
+                    && Int(lengths >> UInt64(4 * index) & 0xF) == value.count
+                {
+                    return true
+                }
+                return false
             }
         }
     }
