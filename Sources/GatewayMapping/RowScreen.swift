@@ -307,15 +307,13 @@ public struct RowScreen: Sendable {
 /// A 64-bit fingerprint of a record's values, field by field: the same for the same canonical values whether they
 /// come from a row's bytes or from a field bag. Not for storage: it tells duplicates from conflicts in one run.
 struct RowFingerprint {
-    private var state: UInt64 = 0x243F_6A88_85A3_08D3
+    /// The words so far, mixed as the record's facts are.
+    private var state = FactsDigest()
     private var word: UInt64 = 0
     private var filled = 0
 
     @inline(__always)
-    private mutating func mix(_ value: UInt64) {
-        state = (state ^ value) &* 0x9E37_79B9_7F4A_7C15
-        state ^= state >> 29
-    }
+    private mutating func mix(_ value: UInt64) { state.mix(value) }
 
     @inline(__always)
     private mutating func byte(_ value: UInt8) {
@@ -384,7 +382,7 @@ struct RowFingerprint {
 
     mutating func finish() -> UInt64 {
         flush()
-        return state
+        return state.value
     }
 }
 

@@ -440,7 +440,7 @@ final class RepeatCheck {
             }
             return earlier == fingerprint ? .identical : .conflicting
         }
-        var index = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
+        var index = home(key)
         while true {
             let stored = slots[2 * index]
             if stored == key { return slots[2 * index + 1] == fingerprint ? .identical : .conflicting }
@@ -455,6 +455,10 @@ final class RepeatCheck {
         }
     }
 
+    /// The slot where `key` is looked for first: the top bits of the key once multiplied.
+    @inline(__always)
+    private func home(_ key: UInt64) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift) }
+
     /// Twice the slots, every key placed again.
     private func grow() {
         let old = (slots: slots, capacity: capacity, memory: memory)
@@ -464,7 +468,7 @@ final class RepeatCheck {
         slots = memory.words
         for index in 0..<old.capacity where old.slots[2 * index] != 0 {
             let key = old.slots[2 * index]
-            var slot = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
+            var slot = home(key)
             while slots[2 * slot] != 0 { slot = (slot + 1) & (capacity - 1) }
             slots[2 * slot] = key
             slots[2 * slot + 1] = old.slots[2 * index + 1]

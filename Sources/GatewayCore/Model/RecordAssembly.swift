@@ -293,14 +293,20 @@ extension Enrolment {
 }
 
 /// A 64-bit digest of values, field after field, each marked present or absent. Not for storage: it tells
-/// repeated records from conflicting ones within one run.
-struct FactsDigest {
-    private(set) var value: UInt64 = 0x243F_6A88_85A3_08D3
+/// repeated records from conflicting ones within one run. Its mixer is also the row screen's (`RowFingerprint`).
+public struct FactsDigest: Sendable {
+    /// Stored apart from `value` so that `mix` can be inlined in other modules (the row screen's hot loop).
+    @usableFromInline var state: UInt64 = 0x243F_6A88_85A3_08D3
 
-    @inline(__always)
-    mutating func mix(_ word: UInt64) {
-        value = (value ^ word) &* 0x9E37_79B9_7F4A_7C15
-        value ^= value >> 29
+    public var value: UInt64 { state }
+
+    public init() {}
+
+    /// Mixes one word into the digest.
+    @inlinable @inline(__always)
+    public mutating func mix(_ word: UInt64) {
+        state = (state ^ word) &* 0x9E37_79B9_7F4A_7C15
+        state ^= state >> 29
     }
 
     mutating func add(_ characters: InlineASCII?) {
