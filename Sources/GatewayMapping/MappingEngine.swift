@@ -195,8 +195,9 @@ public enum ValueConverter {
         /// value rather than in a list: a converter holds no reference, so calling it from a list of slots retains
         /// nothing.
         let dateFormats: (LocalDate.Pattern?, LocalDate.Pattern?, LocalDate.Pattern?, LocalDate.Pattern?)
-        /// The allowed values, when the field has a list (held in the value too).
-        let allowed: InlineAllowed?
+        /// Where the field's allowed values are in the `AllowedValues` the converter was made with, when it has a
+        /// list. The converter stays a few bytes: one held in a list is called without being copied out first.
+        let allowed: Range<Int32>?
 
         /// A converter that converts nothing (`convert` gives nil), for fields whose values go through their text.
         public static let none = ByteConverter(kind: .text)
@@ -211,27 +212,37 @@ public enum ValueConverter {
         }
 
         /// nil when the field's values must go through their text (code lists, a length limit, kinds read from
-        /// text, more than four date formats, allowed values `InlineAllowed` cannot hold).
-        public init?(_ field: FieldMapping) {
+        /// text, more than four date formats, allowed values `AllowedValues` cannot hold). Its allowed values, if
+        /// any, are added to `allowedValues`, which `convert` is then given.
+        public init?(_ field: FieldMapping, allowedValues: inout AllowedValues) {
             guard field.codes == nil, field.spec.maxLength == nil, field.dateFormats.count <= 4 else { return nil }
-            if let list = field.spec.allowed {
-                guard let allowed = InlineAllowed(list) else { return nil }
-                self.allowed = allowed
-            } else {
-                allowed = nil
-            }
             switch field.spec.kind {
             case .nir, .matricule, .franceTravailID, .inseeCommune, .postalCode, .rome, .siret, .date, .integer: break
             case .text, .time, .boolean, .decimal: return nil
+            }
+            if let list = field.spec.allowed {
+                guard let allowed = allowedValues.add(list) else { return nil }
+                self.allowed = allowed
+            } else {
+                allowed = nil
             }
             kind = field.spec.kind
             let formats = field.dateFormats.map { Optional($0) } + [nil, nil, nil, nil]
             dateFormats = (formats[0], formats[1], formats[2], formats[3])
         }
 
-        /// The value, or nil when `convert` refuses it (which then says why).
-        public func convert(_ value: UnsafeBufferPointer<UInt8>) -> CanonicalValue? {
-            if let allowed, !allowed.contains(value) { return nil }
+        /// The value, or nil when `convert` refuses it (which then says why). `allowedValues` holds the entries of
+        /// the `AllowedValues` the converter was made with.
+        public func convert(
+            _ value: UnsafeBufferPointer<UInt8>, allowedValues: UnsafeBufferPointer<AllowedValues.Entry>
+        ) -> CanonicalValue? {
+            if let allowed,
+                !AllowedValues.contains(
+                    value,
+                    UnsafeBufferPointer(rebasing: allowedValues[Int(allowed.lowerBound)..<Int(allowed.upperBound)]))
+            {
+                return nil
+            }
             switch kind {
             case .nir: return NIR(validUTF8: value).map(CanonicalValue.nir)
             case .matricule: return Matricule(validUTF8: value).map(CanonicalValue.matricule)
@@ -260,28 +271,25 @@ public enum ValueConverter {
         }
     }
 
-    /// A short list of allowed values held in one value, to test a cell's bytes against: at most 16 values of at
-    /// most 8 bytes (`category`'s 1 to 8); nil for a longer list.
-    public struct InlineAllowed: Sendable {
-        /// Each value's bytes in one word, the first in the lowest byte.
-        private var words:
-            (
-                UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
-                UInt64, UInt64, UInt64
-            ) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        /// Each value's length, four bits each.
-        private var lengths: UInt64 = 0
-        private var count = 0
+    /// The allowed values of several fields in one list, to test a cell's bytes against: each field's list is a
+    /// range of it, and holds at most 64 values of at most 8 bytes each (`category`'s 1 to 8).
+    public struct AllowedValues: Sendable {
+        /// One value: its bytes in one word (the first in the lowest byte) and its length.
+        public struct Entry: Sendable, Equatable {
+            let word: UInt64
+            let count: Int
+        }
 
-        init?(_ list: [String]) {
-            guard list.count <= 16, list.allSatisfy({ $0.utf8.count <= 8 }) else { return nil }
-            count = list.count
-            withUnsafeMutableBytes(of: &words) { raw in
-                for (index, value) in list.enumerated() {
-                    raw.storeBytes(of: Self.word(Array(value.utf8)), toByteOffset: 8 * index, as: UInt64.self)
-                }
-            }
-            for (index, value) in list.enumerated() { lengths |= UInt64(value.utf8.count) << UInt64(4 * index) }
+        public private(set) var entries: [Entry] = []
+
+        public init() {}
+
+        /// Adds `list` and gives where it is, or nil when a value is longer than 8 bytes or the list longer than 64.
+        mutating func add(_ list: [String]) -> Range<Int32>? {
+            guard list.count <= 64, list.allSatisfy({ $0.utf8.count <= 8 }) else { return nil }
+            let start = Int32(entries.count)
+            for value in list { entries.append(Entry(word: Self.word(Array(value.utf8)), count: value.utf8.count)) }
+            return start..<Int32(entries.count)
         }
 
         private static func word(_ bytes: some Collection<UInt8>) -> UInt64 {
@@ -290,18 +298,11 @@ public enum ValueConverter {
             return word
         }
 
-        func contains(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        /// Whether `value` is one of `list`.
+        static func contains(_ value: UnsafeBufferPointer<UInt8>, _ list: UnsafeBufferPointer<Entry>) -> Bool {
             guard value.count <= 8 else { return false }
             let word = Self.word(value)
-            return withUnsafeBytes(of: words) { raw in
-                for index in 0..<count
-                where raw.load(fromByteOffset: 8 * index, as: UInt64.self) == word
-                    && Int(lengths >> UInt64(4 * index) & 0xF) == value.count
-                {
-                    return true
-                }
-                return false
-            }
+            return list.contains { $0.word == word && $0.count == value.count }
         }
     }
 

@@ -28,13 +28,13 @@ public struct RowScreen: Sendable {
         let hasNullValues: Bool
         let transforms: InlineTransforms
 
-        init(field: FieldMapping, column: Int?, typed: Int?, text: Int?) {
+        init(field: FieldMapping, column: Int?, typed: Int?, text: Int?, converter: ValueConverter.ByteConverter) {
             self.field = field
             self.column = column
             self.typed = typed
             self.text = text
             plainText = field.spec.kind == .text && field.codes == nil && field.spec.allowed == nil
-            converter = ValueConverter.ByteConverter(field) ?? .none
+            self.converter = converter
             required = field.required
             maxLength = field.spec.maxLength
             hasNullValues = !field.nullValues.isEmpty
@@ -43,6 +43,8 @@ public struct RowScreen: Sendable {
     }
 
     var slots: [Slot]
+    /// The allowed values of the slots' converters.
+    var allowedValues: [ValueConverter.AllowedValues.Entry]
     /// Values from the file name, which every record gets.
     var constants: [(value: CanonicalValue, typed: Int?)]
     let entity: String
@@ -64,6 +66,7 @@ public struct RowScreen: Sendable {
         for (index, name) in textNames.enumerated() where textIndex[name] == nil { textIndex[name] = index }
         var slots: [Slot] = []
         var names: [String] = []
+        var allowedValues = ValueConverter.AllowedValues()
         for field in flow.record.fields {
             guard field.occurrence != .all, field.source.steps.count == 1, let step = field.source.steps.first,
                 step.name != "*", step.filter == nil, !names.contains(field.spec.name)
@@ -78,7 +81,8 @@ public struct RowScreen: Sendable {
                 text == nil || (field.spec.kind == .text && field.codes == nil && field.spec.allowed == nil)
             else { return nil }
             guard field.transforms.count <= InlineTransforms.capacity else { return nil }
-            slots.append(Slot(field: field, column: column, typed: typed, text: text))
+            let converter = ValueConverter.ByteConverter(field, allowedValues: &allowedValues) ?? .none
+            slots.append(Slot(field: field, column: column, typed: typed, text: text, converter: converter))
             names.append(field.spec.name)
         }
         for (name, others) in PartnerRecord.textFallbacks(of: entity)
@@ -93,6 +97,7 @@ public struct RowScreen: Sendable {
             names.append(spec.name)
         }
         self.slots = slots
+        self.allowedValues = allowedValues.entries
         self.constants = constants
         self.entity = entity
         self.typedNames = typedNames
@@ -135,8 +140,11 @@ public struct RowScreen: Sendable {
     public func isolated() -> RowScreen {
         var copy = self
         copy.slots = slots.map { slot in
-            Slot(field: slot.field.isolated(), column: slot.column, typed: slot.typed, text: slot.text)
+            Slot(
+                field: slot.field.isolated(), column: slot.column, typed: slot.typed, text: slot.text,
+                converter: slot.converter)
         }
+        copy.allowedValues = allowedValues.map { $0 }
         copy.constants = constants.map { ($0.value, $0.typed) }
         return copy
     }
@@ -150,50 +158,54 @@ public struct RowScreen: Sendable {
         let ascii = row.encoding != .utf8
         let complete = scratch.values.withUnsafeMutableBufferPointer { values in
             slots.withUnsafeBufferPointer { slots -> Bool in
-                for position in 0..<slots.count {
-                    guard let column = slots[position].column else {
-                        if let typed = slots[position].typed { values[typed] = nil }
-                        continue
-                    }
-                    if row.isQuoted(column) { return false }
-                    let cell = row.cell(column)
-                    guard let range = Self.transformed(cell, slots[position].transforms, row.encoding) else {
-                        return false
-                    }
-                    let bytes = UnsafeBufferPointer(rebasing: cell[range])
-                    if bytes.isEmpty
-                        || (slots[position].hasNullValues
-                            && slots[position].field.nullValues.contains(row.text(bytes)))
-                    {
-                        if slots[position].required { return false }
-                        // No value: the last row's goes.
-                        if let typed = slots[position].typed { values[typed] = nil }
-                        continue
-                    }
-                    if slots[position].plainText && slots[position].typed == nil {
-                        // In a single-byte encoding a byte is a character; in UTF-8 a longer value goes the full path.
-                        if let maxLength = slots[position].maxLength, bytes.count > maxLength { return false }
-                        if let text = slots[position].text {
-                            texts.field(text)
-                            guard texts.text(bytes, row.encoding) else { return false }
+                allowedValues.withUnsafeBufferPointer { allowedValues -> Bool in
+                    for position in 0..<slots.count {
+                        guard let column = slots[position].column else {
+                            if let typed = slots[position].typed { values[typed] = nil }
+                            continue
                         }
-                        continue
+                        if row.isQuoted(column) { return false }
+                        let cell = row.cell(column)
+                        guard let range = Self.transformed(cell, slots[position].transforms, row.encoding) else {
+                            return false
+                        }
+                        let bytes = UnsafeBufferPointer(rebasing: cell[range])
+                        if bytes.isEmpty
+                            || (slots[position].hasNullValues
+                                && slots[position].field.nullValues.contains(row.text(bytes)))
+                        {
+                            if slots[position].required { return false }
+                            // No value: the last row's goes.
+                            if let typed = slots[position].typed { values[typed] = nil }
+                            continue
+                        }
+                        if slots[position].plainText && slots[position].typed == nil {
+                            // In a single-byte encoding a byte is a character; in UTF-8 a longer value goes the full path.
+                            if let maxLength = slots[position].maxLength, bytes.count > maxLength { return false }
+                            if let text = slots[position].text {
+                                texts.field(text)
+                                guard texts.text(bytes, row.encoding) else { return false }
+                            }
+                            continue
+                        }
+                        let value: CanonicalValue
+                        // Bytes of a single-byte encoding are UTF-8 only when ASCII.
+                        if slots[position].converter.converts && (!ascii || !bytes.contains(where: { $0 >= 0x80 })) {
+                            guard
+                                let converted = slots[position].converter.convert(bytes, allowedValues: allowedValues)
+                            else { return false }
+                            value = converted
+                        } else {
+                            guard
+                                case .success(let converted) = ValueConverter.convert(
+                                    row.text(bytes), field: slots[position].field)
+                            else { return false }
+                            value = converted
+                        }
+                        if let typed = slots[position].typed { values[typed] = value }
                     }
-                    let value: CanonicalValue
-                    // Bytes of a single-byte encoding are UTF-8 only when ASCII.
-                    if slots[position].converter.converts && (!ascii || !bytes.contains(where: { $0 >= 0x80 })) {
-                        guard let converted = slots[position].converter.convert(bytes) else { return false }
-                        value = converted
-                    } else {
-                        guard
-                            case .success(let converted) = ValueConverter.convert(
-                                row.text(bytes), field: slots[position].field)
-                        else { return false }
-                        value = converted
-                    }
-                    if let typed = slots[position].typed { values[typed] = value }
+                    return true
                 }
-                return true
             }
         }
         return complete ? texts : nil

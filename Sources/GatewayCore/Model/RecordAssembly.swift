@@ -135,6 +135,7 @@ extension Enrolment {
 
         /// The facts of `values[i]`, the value of `typedFields[i]`, or nil when there is no kind or no France
         /// Travail id; `problems` gets the rules they break.
+        @inline(__always)
         public init?(_ values: [CanonicalValue?], absent: (String) -> Bool, problems: inout [RecordProblem]) {
             let own = PersonIdentity.typedFields.count
             func date(_ index: Int) -> LocalDate? {
@@ -206,31 +207,35 @@ extension Enrolment {
         public var effectiveDate: LocalDate? { radiationDate ?? cessationDate ?? startDate }
 
         /// The record's `PartnerRecord.businessKeyDigest`.
-        public var keyDigest: UInt64 { Enrolment.keyDigest(franceTravailID, kind, effectiveDate) }
+        public var keyDigest: UInt64 {
+            @inline(__always) get { Enrolment.keyDigest(franceTravailID, kind, effectiveDate) }
+        }
 
         /// A digest of every fact: equal facts, equal digests. Two records built from facts with the same texts are
         /// equal exactly when their facts are, so with the texts hashed beside it, it tells a repeated record from a
         /// conflicting one without keeping the records.
         public var digest: UInt64 {
-            var digest = FactsDigest()
-            // NIRs are equal on their first 13 characters (`NIR.==`).
-            digest.add(nir?.characters.prefix(13))
-            digest.add(personFranceTravailID?.characters)
-            digest.add(organisme?.rawValue)
-            digest.add(matricule?.canonical)
-            digest.add(role?.rawValue)
-            digest.add(birthDate)
-            digest.add(franceTravailID.characters)
-            digest.add(Int(kind.code))
-            digest.add(category)
-            digest.add(startDate)
-            digest.add(cessationDate)
-            digest.add(radiationDate)
-            digest.add(ppaeSignedOn)
-            digest.add(lastInterviewOn)
-            digest.add(rome?.canonical)
-            digest.add(commune?.characters)
-            return digest.value
+            @inline(__always) get {
+                var digest = FactsDigest()
+                // NIRs are equal on their first 13 characters (`NIR.==`).
+                digest.add(nir?.characters.prefix(13))
+                digest.add(personFranceTravailID?.characters)
+                digest.add(organisme?.rawValue)
+                digest.add(matricule?.canonical)
+                digest.add(role?.rawValue)
+                digest.add(birthDate)
+                digest.add(franceTravailID.characters)
+                digest.add(Int(kind.code))
+                digest.add(category)
+                digest.add(startDate)
+                digest.add(cessationDate)
+                digest.add(radiationDate)
+                digest.add(ppaeSignedOn)
+                digest.add(lastInterviewOn)
+                digest.add(rome?.canonical)
+                digest.add(commune?.characters)
+                return digest.value
+            }
         }
     }
 }
