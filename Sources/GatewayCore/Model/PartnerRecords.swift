@@ -403,7 +403,8 @@ public enum PartnerRecord: Sendable, Hashable {
         }
     }
 
-    /// `KeyDigest.of(businessKey)`, without building the key for enrolments (a million France Travail rows).
+    /// A 64-bit digest of `businessKey`: records with equal keys have equal digests. An enrolment digests its key's
+    /// parts in place (`Enrolment.keyDigest`, a million France Travail rows); the others `KeyDigest.of(businessKey)`.
     public var businessKeyDigest: UInt64 {
         guard case .enrolment(let value) = self else { return KeyDigest.of(businessKey) }
         return value.keyDigest
@@ -422,8 +423,7 @@ public enum PartnerRecord: Sendable, Hashable {
     }
 }
 
-/// The 64-bit digest of a business key (FNV-1a), fed piece by piece: a million keys checked for repeats in a few
-/// dozen MB. A digest collision (about 1 in 10^7 for a million keys) could only report a false repeat in
+/// The 64-bit digest of a business key (FNV-1a): a million keys checked for repeats in a few dozen MB. A digest collision (about 1 in 10^7 for a million keys) could only report a false repeat in
 /// `validate`; the import compares the keys themselves.
 public struct KeyDigest: Sendable {
     public private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -439,20 +439,6 @@ public struct KeyDigest: Sendable {
             }
         }
     }
-
-    @inline(__always)
-    public mutating func add(byte: UInt8) {
-        value ^= UInt64(byte)
-        value = value &* 0x100_0000_01b3
-    }
-
-    /// Characters held inline, as `add(text)` of their text.
-    mutating func add(_ characters: InlineASCII) {
-        for index in 0..<Int(characters.count) { add(byte: characters[index]) }
-    }
-
-    /// A date as `add(date.iso)`.
-    public mutating func add(_ date: LocalDate) { add(date.isoCharacters) }
 
     public static func of(_ key: String) -> UInt64 {
         var digest = KeyDigest()

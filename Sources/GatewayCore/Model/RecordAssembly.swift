@@ -283,16 +283,15 @@ extension PartnerRecord {
 }
 
 extension Enrolment {
-    /// `KeyDigest.of(PartnerRecord.businessKey)`, fed from the values in place.
+    /// `PartnerRecord.businessKeyDigest`: the key's parts (France Travail id, kind, effective date) digested as they
+    /// are held, without building the key (a million France Travail rows).
     public var keyDigest: UInt64 { Self.keyDigest(franceTravailID, kind, effectiveDate) }
 
     static func keyDigest(_ id: FranceTravailID, _ kind: EnrolmentKind, _ date: LocalDate?) -> UInt64 {
-        var digest = KeyDigest()
+        var digest = FactsDigest()
         digest.add(id.characters)
-        digest.add(byte: 0x7C)
-        digest.add(kind.rawValue)
-        digest.add(byte: 0x7C)
-        if let date { digest.add(date) }
+        digest.add(Int(kind.code))
+        digest.add(date)
         return digest.value
     }
 }

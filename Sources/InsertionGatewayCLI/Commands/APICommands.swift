@@ -60,11 +60,13 @@ struct API: AsyncParsableCommand {
 
 struct Keys: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "keys",
         abstract: "Clés d'API des partenaires (gardées hachées) : créer, lister, révoquer.",
         subcommands: [Add.self, List.self, Revoke.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Crée une clé pour un partenaire et l'affiche une seule fois.")
 
         @OptionGroup var common: CommonOptions
@@ -128,6 +130,7 @@ struct Keys: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "Les clés (préfixe, partenaire, portées), jamais la clé.")
 
         @OptionGroup var common: CommonOptions
@@ -152,7 +155,8 @@ struct Keys: ParsableCommand {
     }
 
     struct Revoke: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Révoque une clé par son préfixe (igw_…).")
+        static let configuration = CommandConfiguration(
+            commandName: "revoke", abstract: "Révoque une clé par son préfixe (igw_…).")
 
         @OptionGroup var common: CommonOptions
         @OptionGroup var storeOptions: StoreOptions
@@ -178,6 +182,7 @@ struct Keys: ParsableCommand {
 
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "audit",
         abstract:
             "Le journal d'audit des accès aux données personnelles : qui, quoi (fichier, personne), quand, pourquoi.")
 

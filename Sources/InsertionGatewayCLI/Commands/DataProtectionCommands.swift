@@ -5,6 +5,7 @@ import GatewayStore
 
 struct Purge: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "purge",
         abstract:
             "Efface les données personnelles au-delà de la durée de conservation, en gardant ce que comptent les indicateurs."
     )
@@ -59,6 +60,7 @@ struct Purge: ParsableCommand {
 extension People {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract:
                 "Tout ce que la passerelle détient sur une personne (droit d'accès), en JSON, non masqué ; l'accès est journalisé."
         )

@@ -80,6 +80,7 @@ extension GatewayConfig {
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract:
             "Lance une fois les échanges dus (gateway.yaml) : reçoit, importe, envoie, archive, et résume ce qui a été fait."
     )
@@ -139,6 +140,7 @@ struct Run: ParsableCommand {
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "serve",
         abstract:
             "Lance les échanges selon leur calendrier (cron, Europe/Paris), en service ; SIGTERM : finit le fichier en cours puis s'arrête."
     )

@@ -7,6 +7,7 @@ extension ExportTable: ExpressibleByArgument {}
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "export",
         abstract:
             "Exporte une table de la base (foyers, personnes, changements, quarantaine, registre, enregistrements des partenaires, liens, propositions) en CSV ou JSON."
     )

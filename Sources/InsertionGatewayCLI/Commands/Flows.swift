@@ -4,6 +4,7 @@ import GatewayMapping
 
 struct Flows: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "flows",
         abstract: "Liste les flux déclarés dans les mappings, et vérifie les mappings.")
 
     @OptionGroup var common: CommonOptions

@@ -5,6 +5,7 @@ import GatewayStore
 
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "import",
         abstract: "Importe un fichier dans la base, en entier ou pas du tout ; un fichier déjà reçu ne change rien.")
 
     @OptionGroup var common: CommonOptions

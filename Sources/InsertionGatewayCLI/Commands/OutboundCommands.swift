@@ -28,6 +28,7 @@ func runDay(_ given: String?) throws -> LocalDate {
 
 struct Source: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "source",
         abstract:
             "Propose des candidats pour une offre et les écrit pour l'équipe entreprises du territoire (67 : Développeurs Emploi, 68 : Conseillers Relais Entreprises)."
     )
@@ -76,6 +77,7 @@ struct Source: ParsableCommand {
 
 struct Alerts: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "alerts",
         abstract:
             "Écrit, pour chaque structure, les alertes de changement de situation des personnes qu'elle accompagne.")
 
@@ -108,6 +110,7 @@ struct Alerts: ParsableCommand {
 
 struct Notice: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "notice",
         abstract: "Écrit l'avis de rejet d'un fichier reçu, pour le partenaire qui l'a envoyé.")
 
     @OptionGroup var common: CommonOptions
@@ -139,10 +142,12 @@ struct Notice: ParsableCommand {
 
 struct People: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "people",
         abstract: "Les personnes vues par les partenaires.", subcommands: [Show.self, Export.self])
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract:
                 "Une personne à travers les partenaires : chaque fait avec le partenaire et le fichier d'où il vient.")
 

@@ -91,6 +91,7 @@ func ficheLabel(_ fiche: Fiche, _ programmes: ProgrammeCatalogue) -> String {
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract:
             "Vérifie les règles des fiches action : file active, CER, fréquence des contacts, durée, droits et devoirs, échéances."
     )
@@ -137,6 +138,7 @@ struct Check: ParsableCommand {
 
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "report",
         abstract: "Rapports : dépôt des CV, indicateurs des fiches, tableau de bord HTML.",
         subcommands: [CVDeposit.self, IndicatorsReport.self, Dashboard.self, All.self])
 
@@ -214,6 +216,7 @@ struct Report: ParsableCommand {
 
     struct Dashboard: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "dashboard",
             abstract:
                 "Tableau de bord HTML autonome (sans réseau ni JavaScript) : programmes face aux cibles, dépôt des CV, entrées et sorties par mois, constats."
         )
@@ -251,6 +254,7 @@ extension Report {
     /// Every report of a scheduled run from one reading of the store: findings, CV deposit, indicators, dashboard.
     struct All: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "all",
             abstract:
                 "Tous les rapports d'un coup (une seule lecture de la base) : constats.csv, depot-cv.csv, indicateurs.csv, tableau-de-bord.html."
         )

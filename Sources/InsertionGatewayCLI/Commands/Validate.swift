@@ -4,6 +4,7 @@ import GatewayPipeline
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "validate",
         abstract: "Valide un fichier sans rien enregistrer (0 : tout est valide, 1 : des rejets, 2 : illisible).")
 
     @OptionGroup var common: CommonOptions
