@@ -438,19 +438,32 @@ struct Child {
     /// output and error to files, waits for it with `wait4` and gets its `ru_maxrss`.
     /// Runs a step `runs` times and keeps the fastest run, with the highest peak memory seen.
     static func fastest(of runs: Int, _ step: () throws -> Child) throws -> Child {
-        var best = try step()
-        var highest = best
-        for _ in 1..<max(runs, 1) {
-            let next = try step()
-            if next.peakKiB > highest.peakKiB { highest = next }
-            if next.seconds < best.seconds { best = next }
+        var fastest = Fastest()
+        for _ in 0..<max(runs, 1) { fastest.add(try step()) }
+        return fastest.run!
+    }
+
+    /// The fastest of the runs of one step added so far, with the highest peak memory seen among them: steps
+    /// whose runs alternate with another's (`fastest(of:)` runs one step alone).
+    struct Fastest {
+        private var best: Child?
+        private var highest: Child?
+
+        mutating func add(_ child: Child) {
+            if highest.map({ child.peakKiB > $0.peakKiB }) ?? true { highest = child }
+            if best.map({ child.seconds < $0.seconds }) ?? true { best = child }
         }
-        if highest.peakKiB > best.peakKiB {
-            best.maxRSSKiB = highest.maxRSSKiB
-            best.floorKiB = highest.floorKiB
-            best.polledKiB = highest.polledKiB
+
+        /// The fastest run, with the highest peak's memory readings; nil before the first.
+        var run: Child? {
+            guard var best, let highest else { return nil }
+            if highest.peakKiB > best.peakKiB {
+                best.maxRSSKiB = highest.maxRSSKiB
+                best.floorKiB = highest.floorKiB
+                best.polledKiB = highest.polledKiB
+            }
+            return best
         }
-        return best
     }
 
     static func run(_ executable: String, _ arguments: [String], stdout: String, stderr: String) throws -> Child {

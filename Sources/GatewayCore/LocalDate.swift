@@ -71,36 +71,40 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
         return Array(text.utf8).withUnsafeBufferPointer { parse(bytes: $0, pattern: pattern) }
     }
 
-    /// A date in `pattern` from UTF-8 bytes.
+    /// A date in `pattern` from UTF-8 bytes. Its eight digits are gathered into one word, checked and read at once
+    /// (`RawText.areDigits`, `digitsValue`).
     public static func parse(bytes: UnsafeBufferPointer<UInt8>, pattern: Pattern) -> LocalDate? {
-        func number(_ range: Range<Int>) -> Int? {
-            guard range.upperBound <= bytes.count else { return nil }
-            var value = 0
-            for index in range {
-                let byte = bytes[index]
-                guard byte >= 48, byte <= 57 else { return nil }
-                value = value * 10 + Int(byte - 48)
-            }
-            return value
-        }
-        func separator(_ index: Int, _ char: UInt8) -> Bool { index < bytes.count && bytes[index] == char }
+        let digits: UInt64
+        let value: UInt64
         switch pattern {
         case .iso:
-            guard bytes.count == 10 || (bytes.count > 10 && (bytes[10] == 84 || bytes[10] == 32)),
-                separator(4, 45), separator(7, 45),
-                let year = number(0..<4), let month = number(5..<7), let day = number(8..<10)
-            else { return nil }
-            return LocalDate(year: year, month: month, day: day)
+            // yyyy-MM-dd, perhaps followed by a time.
+            guard bytes.count == 10 || (bytes.count > 10 && (bytes[10] == 84 || bytes[10] == 32)) else { return nil }
+            let low = RawText.word(bytes, at: 0)  // yyyy-MM-
+            let high = RawText.word(bytes, at: 2)  // yy-MM-dd
+            guard low >> 32 & 0xFF == 45, low >> 56 == 45 else { return nil }
+            digits = low & 0xFFFF_FFFF | (low >> 40 & 0xFFFF) << 32 | (high >> 48) << 48
+            guard RawText.areDigits(digits) else { return nil }
+            value = RawText.digitsValue(digits)
+            return LocalDate(year: Int(value / 10_000), month: Int(value / 100 % 100), day: Int(value % 100))
         case .french, .frenchDashes:
-            let sep: UInt8 = pattern == .french ? 47 : 45
-            guard bytes.count == 10, separator(2, sep), separator(5, sep),
-                let day = number(0..<2), let month = number(3..<5), let year = number(6..<10)
-            else { return nil }
-            return LocalDate(year: year, month: month, day: day)
+            // dd/MM/yyyy or dd-MM-yyyy.
+            guard bytes.count == 10 else { return nil }
+            let separator: UInt64 = pattern == .french ? 47 : 45
+            let low = RawText.word(bytes, at: 0)  // dd/MM/yy
+            let high = RawText.word(bytes, at: 2)  // /MM/yyyy
+            guard low >> 16 & 0xFF == separator, low >> 40 & 0xFF == separator else { return nil }
+            digits = low & 0xFFFF | (low >> 24 & 0xFFFF) << 16 | (high >> 32) << 32
+            guard RawText.areDigits(digits) else { return nil }
+            value = RawText.digitsValue(digits)
+            return LocalDate(year: Int(value % 10_000), month: Int(value / 10_000 % 100), day: Int(value / 1_000_000))
         case .compact:
-            guard bytes.count == 8, let year = number(0..<4), let month = number(4..<6), let day = number(6..<8)
-            else { return nil }
-            return LocalDate(year: year, month: month, day: day)
+            // yyyyMMdd.
+            guard bytes.count == 8 else { return nil }
+            digits = RawText.word(bytes, at: 0)
+            guard RawText.areDigits(digits) else { return nil }
+            value = RawText.digitsValue(digits)
+            return LocalDate(year: Int(value / 10_000), month: Int(value / 100 % 100), day: Int(value % 100))
         }
     }
 

@@ -205,6 +205,13 @@ public enum ValueConverter {
         /// Whether it converts values (it is not `none`).
         public var converts: Bool { kind != .text }
 
+        /// Whether `other` converts every value as this one does.
+        func convertsAlike(_ other: ByteConverter) -> Bool {
+            kind == other.kind && allowed == other.allowed && dateFormats.0 == other.dateFormats.0
+                && dateFormats.1 == other.dateFormats.1 && dateFormats.2 == other.dateFormats.2
+                && dateFormats.3 == other.dateFormats.3
+        }
+
         private init(kind: FieldKind) {
             self.kind = kind
             dateFormats = (nil, nil, nil, nil)

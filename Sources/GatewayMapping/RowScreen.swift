@@ -1,3 +1,4 @@
+import Foundation
 import GatewayCore
 import GatewayFormats
 
@@ -27,6 +28,9 @@ public struct RowScreen: Sendable {
         let maxLength: Int?
         let hasNullValues: Bool
         let transforms: InlineTransforms
+        /// An earlier slot whose cell gives the same value from the same bytes (same transforms, converter alike):
+        /// a cell equal to its cell takes its value (France Travail's `nir2`, which repeats `nir`).
+        var twin: (column: Int, typed: Int)?
 
         init(field: FieldMapping, column: Int?, typed: Int?, text: Int?, converter: ValueConverter.ByteConverter) {
             self.field = field
@@ -82,7 +86,16 @@ public struct RowScreen: Sendable {
             else { return nil }
             guard field.transforms.count <= InlineTransforms.capacity else { return nil }
             let converter = ValueConverter.ByteConverter(field, allowedValues: &allowedValues) ?? .none
-            slots.append(Slot(field: field, column: column, typed: typed, text: text, converter: converter))
+            var slot = Slot(field: field, column: column, typed: typed, text: text, converter: converter)
+            if converter.converts, typed != nil,
+                let twin = slots.first(where: {
+                    $0.converter.convertsAlike(converter) && $0.transforms == slot.transforms && $0.typed != nil
+                        && $0.column != nil
+                }), let twinColumn = twin.column, let twinTyped = twin.typed
+            {
+                slot.twin = (twinColumn, twinTyped)
+            }
+            slots.append(slot)
             names.append(field.spec.name)
         }
         for (name, others) in PartnerRecord.textFallbacks(of: entity)
@@ -140,9 +153,11 @@ public struct RowScreen: Sendable {
     public func isolated() -> RowScreen {
         var copy = self
         copy.slots = slots.map { slot in
-            Slot(
+            var copy = Slot(
                 field: slot.field.isolated(), column: slot.column, typed: slot.typed, text: slot.text,
                 converter: slot.converter)
+            copy.twin = slot.twin
+            return copy
         }
         copy.allowedValues = allowedValues.map { $0 }
         copy.constants = constants.map { ($0.value, $0.typed) }
@@ -189,8 +204,15 @@ public struct RowScreen: Sendable {
                             continue
                         }
                         let value: CanonicalValue
-                        // Bytes of a single-byte encoding are UTF-8 only when ASCII.
-                        if slots[position].converter.converts && (!ascii || !bytes.contains(where: { $0 >= 0x80 })) {
+                        if let twin = slots[position].twin, let same = values[twin.typed],
+                            Self.equal(row.cell(twin.column), cell)
+                        {
+                            // The same cell as an earlier one, converted alike, already converted.
+                            value = same
+                        } else if slots[position].converter.converts
+                            // Bytes of a single-byte encoding are UTF-8 only when ASCII.
+                            && (!ascii || !bytes.contains(where: { $0 >= 0x80 }))
+                        {
                             guard
                                 let converted = slots[position].converter.convert(bytes, allowedValues: allowedValues)
                             else { return false }
@@ -232,6 +254,13 @@ public struct RowScreen: Sendable {
         return texts.finish()
     }
 
+    @inline(__always)
+    private static func equal(_ one: UnsafeBufferPointer<UInt8>, _ other: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard one.count == other.count else { return false }
+        guard let first = one.baseAddress, let second = other.baseAddress else { return true }
+        return memcmp(first, second, one.count) == 0
+    }
+
     /// The part of `cell` the transforms keep, when they only cut it; nil when one of them would change its text
     /// (the full path then applies them).
     @inline(__always)
@@ -257,14 +286,16 @@ public struct RowScreen: Sendable {
                 }
             case .upper:
                 guard let base = cell.baseAddress else { break }
+                // Eight bytes at a time, the last ones in a word of their own (its other bytes zero).
                 var index = start
-                while index + 8 <= end {
-                    let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                while index < end {
+                    let count = min(end - index, 8)
+                    let word =
+                        count == 8
+                        ? UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                        : Bytes.partial(base, from: index, to: end)
                     if word & Bytes.highs != 0 || Bytes.between(word, 0x61, 0x7A) != 0 { return nil }
-                    index += 8
-                }
-                for index in index..<end where cell[index] >= 0x80 || (cell[index] >= 0x61 && cell[index] <= 0x7A) {
-                    return nil
+                    index += count
                 }
             case .lower:
                 for index in start..<end where cell[index] >= 0x80 || (cell[index] >= 0x41 && cell[index] <= 0x5A) {
@@ -273,32 +304,28 @@ public struct RowScreen: Sendable {
             case .collapseSpaces:
                 // The engine's own test (`needsCollapsing`) on the text's UTF-8: control spaces, doubled or edge
                 // spaces, and the lead bytes of Unicode spaces (Latin-1 0x80…0xBF are U+0080…U+00BF: lead C2).
+                guard let base = cell.baseAddress else { break }
                 var previous: UInt8 = 0x20
                 var index = start
-                if let base = cell.baseAddress {
-                    // Eight bytes at a time while none needs a closer look.
-                    while index + 8 <= end {
-                        let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                        let spaces = Bytes.equal(word, 0x20)
-                        var odd = Bytes.below(word, 0x20) | Bytes.equal(word, 0x7F)
-                        odd |= spaces & (spaces << 8 | (previous == 0x20 ? 0x80 : 0))
-                        if singleByte {
-                            odd |= word & ~(word << 1) & Bytes.highs  // 0x80…0xBF
-                        } else {
-                            odd |= Bytes.equal(word, 0xC2) | Bytes.equal(word, 0xE2) | Bytes.equal(word, 0xE3)
-                        }
-                        if odd != 0 { break }
-                        previous = UInt8(truncatingIfNeeded: word >> 56)
-                        index += 8
+                // Eight bytes at a time, the last ones in a word of their own (its other bytes zero: only the test
+                // for control bytes sees them, and its result is cut to the bytes of the cell).
+                while index < end {
+                    let count = min(end - index, 8)
+                    let word =
+                        count == 8
+                        ? UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                        : Bytes.partial(base, from: index, to: end)
+                    let spaces = Bytes.equal(word, 0x20)
+                    var odd = Bytes.below(word, 0x20) | Bytes.equal(word, 0x7F)
+                    odd |= spaces & (spaces << 8 | (previous == 0x20 ? 0x80 : 0))
+                    if singleByte {
+                        odd |= word & ~(word << 1) & Bytes.highs  // 0x80…0xBF
+                    } else {
+                        odd |= Bytes.equal(word, 0xC2) | Bytes.equal(word, 0xE2) | Bytes.equal(word, 0xE3)
                     }
-                }
-                for index in index..<end {
-                    let byte = cell[index]
-                    if byte < 0x20 || byte == 0x7F || (byte == 0x20 && previous == 0x20) { return nil }
-                    if singleByte ? (byte >= 0x80 && byte < 0xC0) : (byte == 0xC2 || byte == 0xE2 || byte == 0xE3) {
-                        return nil
-                    }
-                    previous = byte
+                    if odd & Bytes.lanes(count) != 0 { return nil }
+                    previous = UInt8(truncatingIfNeeded: word >> UInt64(8 * (count - 1)))
+                    index += count
                 }
                 if previous == 0x20 { return nil }
             case .digitsOnly:
@@ -363,6 +390,15 @@ struct RowFingerprint {
                 index += 8
             }
         }
+        // The last bytes (fewer than eight) in one word when they are ASCII, as the byte loop would gather them.
+        if filled == 0, index < count, count - index < 8, let base = bytes.baseAddress {
+            let tail = Bytes.partial(base, from: index, to: count)
+            if encoding == .utf8 || tail & Bytes.highs == 0 {
+                word = tail
+                filled = count - index
+                return true
+            }
+        }
         while index < count {
             let value = bytes[index]
             if value < 0x80 || encoding == .utf8 {
@@ -417,6 +453,38 @@ enum Bytes {
         ~(((word & lows) &+ ones &* UInt64(0x80 - bound)) | word) & highs
     }
 
+    /// The high bits of the first `count` (1 to 8) bytes.
+    @inline(__always)
+    static func lanes(_ count: Int) -> UInt64 {
+        count == 8 ? highs : highs & (1 << UInt64(8 * count) &- 1)
+    }
+
+    /// The bytes from `index` to `end` (fewer than eight, at least one) of the cell starting at `base`, in one word,
+    /// the first in the lowest byte and the others zero. It reads no byte before `base` nor from `end` on.
+    @inline(__always)
+    static func partial(_ base: UnsafePointer<UInt8>, from index: Int, to end: Int) -> UInt64 {
+        let count = end - index
+        if end >= 8 {
+            // The eight bytes that end at `end`, shifted down to the last `count`.
+            return UnsafeRawPointer(base + end - 8).loadUnaligned(as: UInt64.self) >> UInt64(64 - 8 * count)
+        }
+        var word: UInt64 = 0
+        var at = index
+        var shift: UInt64 = 0
+        if count & 4 != 0 {
+            word = UInt64(UnsafeRawPointer(base + at).loadUnaligned(as: UInt32.self))
+            at += 4
+            shift = 32
+        }
+        if count & 2 != 0 {
+            word |= UInt64(UnsafeRawPointer(base + at).loadUnaligned(as: UInt16.self)) << shift
+            at += 2
+            shift += 16
+        }
+        if count & 1 != 0 { word |= UInt64(base[at]) << shift }
+        return word
+    }
+
     /// ASCII bytes from `low` to `high`; only for a word of ASCII bytes.
     @inline(__always)
     static func between(_ word: UInt64, _ low: UInt8, _ high: UInt8) -> UInt64 {
@@ -426,7 +494,7 @@ enum Bytes {
 
 /// A field's transforms held in one word, in order: a list in an array would be retained and released at every
 /// cell of every row.
-struct InlineTransforms: Sendable {
+struct InlineTransforms: Sendable, Equatable {
     static let capacity = 8
     private var codes: UInt64 = 0
 

@@ -87,6 +87,80 @@ import Testing
         }
     }
 
+    /// Dates read by words against the same patterns read byte by byte: every byte value at every position of a
+    /// valid date, and random dates (some impossible: 31 April, 29 February of a common year, month 13).
+    @Test func datesReadByWordsAgreeWithTheBytes() {
+        func reference(_ bytes: [UInt8], _ pattern: LocalDate.Pattern) -> LocalDate? {
+            func number(_ range: Range<Int>) -> Int? {
+                guard range.upperBound <= bytes.count else { return nil }
+                var value = 0
+                for index in range {
+                    guard bytes[index] >= 48, bytes[index] <= 57 else { return nil }
+                    value = value * 10 + Int(bytes[index] - 48)
+                }
+                return value
+            }
+            func separator(_ index: Int, _ byte: UInt8) -> Bool { index < bytes.count && bytes[index] == byte }
+            switch pattern {
+            case .iso:
+                guard bytes.count == 10 || (bytes.count > 10 && (bytes[10] == 84 || bytes[10] == 32)),
+                    separator(4, 45), separator(7, 45), let year = number(0..<4), let month = number(5..<7),
+                    let day = number(8..<10)
+                else { return nil }
+                return LocalDate(year: year, month: month, day: day)
+            case .french, .frenchDashes:
+                let byte: UInt8 = pattern == .french ? 47 : 45
+                guard bytes.count == 10, separator(2, byte), separator(5, byte), let day = number(0..<2),
+                    let month = number(3..<5), let year = number(6..<10)
+                else { return nil }
+                return LocalDate(year: year, month: month, day: day)
+            case .compact:
+                guard bytes.count == 8, let year = number(0..<4), let month = number(4..<6), let day = number(6..<8)
+                else { return nil }
+                return LocalDate(year: year, month: month, day: day)
+            }
+        }
+        var random = Generator(state: 5)
+        let shapes: [(LocalDate.Pattern, String)] = [
+            (.iso, "2026-09-14"), (.iso, "2024-02-29T08:00:00+01:00"), (.iso, "2024-02-29 08:00"),
+            (.french, "14/09/2026"), (.frenchDashes, "14-09-2026"), (.compact, "20260914"),
+        ]
+        var cases: [(LocalDate.Pattern, [UInt8])] = []
+        for (pattern, text) in shapes {
+            let valid = Array(text.utf8)
+            for position in 0..<min(valid.count, 11) {
+                for byte in 0...255 {
+                    var bytes = valid
+                    bytes[position] = UInt8(byte)
+                    cases.append((pattern, bytes))
+                }
+            }
+            cases.append((pattern, Array(valid.dropLast())))
+            cases.append((pattern, valid + [0x30]))
+            for pattern in LocalDate.Pattern.allCases { cases.append((pattern, valid)) }
+        }
+        for _ in 0..<20_000 {
+            let year = random.below(3000)
+            let month = random.below(14)
+            let day = random.below(33)
+            func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+            let yyyy = String(repeating: "0", count: 4 - String(year).count) + String(year)
+            cases.append((.iso, Array("\(yyyy)-\(two(month))-\(two(day))".utf8)))
+            cases.append((.french, Array("\(two(day))/\(two(month))/\(yyyy)".utf8)))
+            cases.append((.compact, Array("\(yyyy)\(two(month))\(two(day))".utf8)))
+        }
+        var dates = 0
+        for (pattern, bytes) in cases {
+            let expected = reference(bytes, pattern)
+            let parsed = bytes.withUnsafeBufferPointer { LocalDate.parse(bytes: $0, pattern: pattern) }
+            #expect(parsed == expected, "\(pattern) \(String(decoding: bytes, as: UTF8.self))")
+            if expected != nil { dates += 1 }
+        }
+        // Both outcomes were tried, plenty of each.
+        #expect(dates > 10_000)
+        #expect(cases.count - dates > 10_000)
+    }
+
     /// NIRs of plain digits (read by words) against the rules worked out digit by digit.
     @Test func plainNIRsAgreeWithTheRules() {
         var random = Generator(state: 4)

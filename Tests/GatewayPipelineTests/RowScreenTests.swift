@@ -133,6 +133,17 @@ import Testing
             ),
             ("DEL in the address", { row, _ in Self.edit(&row, cell: address) { Self.insert([0x7F], $0) } }),
             ("lower case deep in the NIR", { row, _ in Self.edit(&row, cell: 0) { Self.insert([0x61], $0) } }),
+            // In the last bytes of a cell, read as a word of their own.
+            ("lower case last in the id", { row, _ in Self.edit(&row, cell: 1) { Array($0.dropLast()) + [0x61] } }),
+            (
+                "double space before the last letter of the address",
+                { row, _ in Self.edit(&row, cell: address) { Array($0.dropLast()) + [0x20, 0x20] + $0.suffix(1) } }
+            ),
+            (
+                "no-break space before the last letter of the first name",
+                { row, _ in Self.edit(&row, cell: 3) { Array($0.dropLast()) + [0xA0] + $0.suffix(1) } }
+            ),
+            ("control character last but one", { row, _ in Self.edit(&row, cell: 2) { $0 + [0x1F, 0x41] } }),
         ]
         var out = header + [0x0A]
         // Each pass spoils other cells (the variant picks them), so that every column gets its turn.
