@@ -50,10 +50,18 @@ public enum MappingLoader {
 
     /// The value of a mapping's top-level `flow:` line, as written (quotes and spaces taken off).
     static func declaredFlow(_ text: String) -> String? {
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true) where line.hasPrefix("flow:") {
-            var value = line.dropFirst(5)
-            if let comment = value.firstIndex(of: "#") { value = value[..<comment] }
-            return value.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+        // Line by line up to the first `flow:` (near the top), cut on the UTF-8 bytes: every file is looked at.
+        var rest = Substring(text)
+        while !rest.isEmpty {
+            let end = rest.utf8.firstIndex(of: 0x0A) ?? rest.endIndex
+            let line = rest[..<end]
+            if line.hasPrefix("flow:") {
+                var value = line.dropFirst(5)
+                if let comment = value.firstIndex(of: "#") { value = value[..<comment] }
+                return value.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(
+                    in: CharacterSet(charactersIn: "\"'"))
+            }
+            rest = end == rest.endIndex ? "" : rest[rest.utf8.index(after: end)...]
         }
         return nil
     }

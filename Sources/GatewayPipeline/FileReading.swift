@@ -506,6 +506,9 @@ private final class ScreenedSegment: @unchecked Sendable {
     private let screen: RowScreen
     private var scratch: RowScreen.Scratch
     private var rows: [Row] = []
+    /// The business key's digest and the fingerprint of each row the screen vouched for, in order: all the repeat
+    /// check reads, packed (when every row is valid, the digests of row `i` are `digests[i]`).
+    private var digests: [(key: UInt64, fingerprint: UInt64)] = []
     /// Whether the screen vouched for every row.
     private(set) var allValid = true
     /// What the repeat check found for each row, when the rows are checked on every core: each thread writes the
@@ -523,17 +526,22 @@ private final class ScreenedSegment: @unchecked Sendable {
     func read(_ reader: CSVReader) throws {
         // Locals in the loop: a class's stored properties would be checked for exclusive access at every row.
         var rows = self.rows
+        var digests = self.digests
         var scratch = self.scratch
         self.rows = []
+        self.digests = []
         defer {
             self.rows = rows
+            self.digests = digests
             self.scratch = scratch
         }
         rows.removeAll(keepingCapacity: true)
+        digests.removeAll(keepingCapacity: true)
         allValid = true
         while let row = try reader.nextRaw() {
             if let (key, fingerprint) = screen.screen(row, &scratch) {
                 rows.append(.valid(key: key, fingerprint: fingerprint, line: row.line, bytes: row.bytes))
+                digests.append((key, fingerprint))
             } else {
                 rows.append(.other(row.decoded()))
                 allValid = false
@@ -550,9 +558,11 @@ private final class ScreenedSegment: @unchecked Sendable {
 
     /// Checks the rows whose keys are in `shard` (all rows valid), in order; one thread per shard.
     func check(shard: Int, of seen: RepeatShards) {
-        for (index, row) in rows.enumerated() {
-            guard case .valid(let key, let fingerprint, _, _) = row, seen.shard(of: key) == shard else { continue }
-            repeats[index] = seen.check(key, fingerprint: fingerprint)
+        let table = seen.table(shard)
+        digests.withUnsafeBufferPointer { digests in
+            for index in digests.indices where seen.shard(of: digests[index].key) == shard {
+                repeats[index] = table.check(digests[index].key, fingerprint: digests[index].fingerprint)
+            }
         }
     }
 
@@ -597,14 +607,21 @@ private final class ScreenedSegment: @unchecked Sendable {
 final class RepeatShards: @unchecked Sendable {
     let count: Int
     private let shards: [RepeatCheck]
+    /// `count - 1` when `count` is a power of two.
+    private let mask: UInt64?
 
     init(count: Int, expected: Int) {
         self.count = max(count, 1)
+        mask = self.count & (self.count - 1) == 0 ? UInt64(self.count - 1) : nil
         shards = (0..<self.count).map { _ in RepeatCheck(expected: expected / max(count, 1)) }
     }
 
+    /// The shard of `key`: `key % count`, taken by a mask when `count` is a power of two (no division at every row).
     @inline(__always)
-    func shard(of key: UInt64) -> Int { Int(key % UInt64(count)) }
+    func shard(of key: UInt64) -> Int { Int(truncatingIfNeeded: mask.map { key & $0 } ?? key % UInt64(count)) }
+
+    /// The table of shard `index`, for a thread that checks many keys of it.
+    func table(_ index: Int) -> RepeatCheck { shards[index] }
 
     func check(_ key: UInt64, fingerprint: UInt64) -> Repeat {
         shards[shard(of: key)].check(key, fingerprint: fingerprint)

@@ -59,6 +59,9 @@ struct MappingLoaderTests {
         }
         #expect(try MappingLoader.loadAll(directory: LoaderFixtures.mappings, only: "no-such-flow").isEmpty)
         #expect(MappingLoader.declaredFlow("# c\nflow: \"job-posts\"  # posts\nvariant: csv\n") == "job-posts")
+        #expect(MappingLoader.declaredFlow("# c\r\nflow: job-posts\r\nvariant: csv\r\n") == "job-posts")
+        #expect(MappingLoader.declaredFlow("flow: ft-inscriptions") == "ft-inscriptions")
+        #expect(MappingLoader.declaredFlow("# flow: no\n  flow: nested\n") == nil)
     }
 
     @Test func theCNAFMappingLoadsFromTheMappingsDirectory() throws {
