@@ -30,8 +30,8 @@ if ! command -v wrk >/dev/null 2>&1; then
     fi
 fi
 
-swift build -c release --product insertion-gateway
-gw="$(swift build -c release --show-bin-path)/insertion-gateway"
+swift build -c release --static-swift-stdlib --product insertion-gateway
+gw="$(swift build -c release --static-swift-stdlib --show-bin-path)/insertion-gateway"
 
 work="$(mktemp -d)"
 server=""

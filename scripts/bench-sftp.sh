@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
 done
 bash scripts/setup.sh >/dev/null
 command -v bc >/dev/null 2>&1 || apt-get install -y -qq bc >/dev/null
-swift build -c release --product insertion-gateway 2>&1 | tail -n 1
+swift build -c release --static-swift-stdlib --product insertion-gateway 2>&1 | tail -n 1
 gateway=$PWD/.build/release/insertion-gateway
 work=$(mktemp -d /tmp/ig-bench-sftp.XXXXXX)
 trap '[ -f "$work/sshd.pid" ] && kill "$(cat "$work/sshd.pid")" 2>/dev/null; rm -rf "$work"' EXIT

@@ -15,8 +15,8 @@ if [ "${1:-}" = "--sftp" ]; then
     exec bash scripts/bench-sftp.sh "$@"
 fi
 
-swift build -c release --product insertion-gateway
-swift build -c release --product gateway-bench
+swift build -c release --static-swift-stdlib --product insertion-gateway
+swift build -c release --static-swift-stdlib --product gateway-bench
 
 if ! command -v xmllint >/dev/null 2>&1; then
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -33,4 +33,4 @@ if command -v python3 >/dev/null 2>&1 && ! python3 -c "import pandas" >/dev/null
     python3 -m pip install --quiet pandas || echo "pandas could not be installed: the France Travail reference will be skipped" >&2
 fi
 
-exec "$(swift build -c release --show-bin-path)/gateway-bench" "$@"
+exec "$(swift build -c release --static-swift-stdlib --show-bin-path)/gateway-bench" "$@"

@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-swift build -c release --product insertion-gateway 2>&1 | tail -n 1
+swift build -c release --static-swift-stdlib --product insertion-gateway 2>&1 | tail -n 1
 gateway=.build/release/insertion-gateway
 store=${GATEWAY_STORE:-data/gateway.sqlite}
 # The day the samples are set on, so that the outputs do not depend on when this runs.

@@ -709,10 +709,11 @@ public final class CSVReader {
         // Cells split at ASCII bytes, so a record that is valid UTF-8 has valid UTF-8 cells: check it once.
         let plainUTF8: Bool
         if mode != .utf8 {
-            plainUTF8 = TextDecoding.isASCII(whole)
+            let ascii = TextDecoding.asciiPrefix(whole)
+            plainUTF8 = ascii == whole.count
             // A pinned single-byte encoding decodes any byte: UTF-8 text would be stored as « Ã© » silently.
             // French text in Latin-1 or Windows-1252 is practically never valid multi-byte UTF-8.
-            if !plainUTF8 && !tolerant && options.encoding != .auto && TextDecoding.isValidUTF8(whole) {
+            if !plainUTF8 && !tolerant && options.encoding != .auto && TextDecoding.isValidUTF8(whole, from: ascii) {
                 throw utf8UnderSingleByte(scanned)
             }
         } else if TextDecoding.isValidUTF8(whole) {

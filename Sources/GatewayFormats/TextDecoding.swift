@@ -45,22 +45,24 @@ public enum TextDecoding {
     ]
 
     /// True when every byte is below 0x80; checks eight bytes at a time.
-    public static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = bytes.baseAddress else { return true }
+    public static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool { asciiPrefix(bytes) == bytes.count }
+
+    /// How many bytes at the start of `bytes` are ASCII (all of them when it is ASCII).
+    public static func asciiPrefix(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        guard let base = bytes.baseAddress else { return 0 }
         let count = bytes.count
         let raw = UnsafeRawPointer(base)
         var index = 0
         while index + 8 <= count {
-            if raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 {
-                return false
-            }
+            let high = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080
+            if high != 0 { return index + high.trailingZeroBitCount >> 3 }
             index += 8
         }
         while index < count {
-            if base[index] >= 0x80 { return false }
+            if base[index] >= 0x80 { return index }
             index += 1
         }
-        return true
+        return count
     }
 
     /// Strict UTF-8: nil when the bytes are not valid UTF-8 (no repair).
@@ -80,11 +82,14 @@ public enum TextDecoding {
     }
 
     /// True for well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or code points above U+10FFFF).
-    public static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    public static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool { isValidUTF8(bytes, from: 0) }
+
+    /// `isValidUTF8` of bytes whose first `start` are already known to be ASCII.
+    public static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Bool {
         guard let base = bytes.baseAddress else { return true }
         let count = bytes.count
         let raw = UnsafeRawPointer(base)
-        var index = 0
+        var index = start
         while index < count {
             if index + 8 <= count,
                 raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0

@@ -362,6 +362,29 @@ struct TextDecodingTests {
             valid.withUnsafeBufferPointer { TextDecoding.utf8($0) } == "aé€😀 texte assez long pour le chemin rapide")
     }
 
+    @Test("the ASCII prefix is where the first byte from 0x80 is, read eight bytes at a time or one by one")
+    func asciiPrefix() throws {
+        for length in 0...20 {
+            for position in 0...length {
+                var bytes = Array(repeating: UInt8(ascii: "a"), count: length)
+                if position < length { bytes[position] = 0xC3 }
+                let prefix = bytes.withUnsafeBufferPointer { TextDecoding.asciiPrefix($0) }
+                #expect(prefix == position, "\(length) \(position)")
+                #expect(bytes.withUnsafeBufferPointer { TextDecoding.isASCII($0) } == (position == length))
+                // Validity from the first non-ASCII byte on is validity of the whole.
+                for tail: [UInt8] in [[0xC3, 0xA9], [0xC3], [0xE9, 0x61]] where position < length {
+                    var text = bytes
+                    text.replaceSubrange(position..., with: tail)
+                    text.withUnsafeBufferPointer { buffer in
+                        let start = TextDecoding.asciiPrefix(buffer)
+                        #expect(TextDecoding.isValidUTF8(buffer, from: start) == TextDecoding.isValidUTF8(buffer))
+                        #expect(TextDecoding.isValidUTF8(buffer) == (tail == [0xC3, 0xA9]))
+                    }
+                }
+            }
+        }
+    }
+
     @Test("encoding to Windows-1252 and Latin-1 replaces what is missing with ?")
     func encoding() throws {
         var output: [UInt8] = []
