@@ -96,7 +96,8 @@ extension GatewayBench {
 
         var rows: [(String, Double, Int, String)] = []
         // pandas and validate take turns, so that both are timed under the same load: this machine's speed drifts
-        // from minute to minute. Each keeps its fastest run.
+        // from minute to minute. Each keeps its fastest run, of at least five (a few seconds each; the import
+        // keeps `runs`).
         let python = Executables.find("python3")
         let script = """
             import sys, time
@@ -112,7 +113,7 @@ extension GatewayBench {
         var pandasRuns = Child.Fastest()
         var pandasMissing: String?
         var validateRuns = Child.Fastest()
-        for _ in 0..<max(runs, 1) {
+        for _ in 0..<max(runs, 5) {
             if let python, pandasMissing == nil {
                 let child = try Child.run(
                     python, ["-c", script, file], stdout: work.file("pandas.out"), stderr: work.file("pandas.err"))

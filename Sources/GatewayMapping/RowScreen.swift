@@ -211,7 +211,7 @@ public struct RowScreen: Sendable {
                             value = same
                         } else if slots[position].converter.converts
                             // Bytes of a single-byte encoding are UTF-8 only when ASCII.
-                            && (!ascii || !bytes.contains(where: { $0 >= 0x80 }))
+                            && (!ascii || Bytes.areASCII(bytes))
                         {
                             guard
                                 let converted = slots[position].converter.convert(bytes, allowedValues: allowedValues)
@@ -451,6 +451,20 @@ enum Bytes {
     @inline(__always)
     static func below(_ word: UInt64, _ bound: UInt8) -> UInt64 {
         ~(((word & lows) &+ ones &* UInt64(0x80 - bound)) | word) & highs
+    }
+
+    /// Whether every byte of `bytes` is below 0x80, eight at a time.
+    @inline(__always)
+    static func areASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        var index = 0
+        var high: UInt64 = 0
+        while index + 8 <= bytes.count {
+            high |= UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            index += 8
+        }
+        if index < bytes.count { high |= partial(base, from: index, to: bytes.count) }
+        return high & highs == 0
     }
 
     /// The high bits of the first `count` (1 to 8) bytes.

@@ -25,6 +25,18 @@ import Testing
         }
     }
 
+    @Test func asciiCellsAreFoundEightBytesAtATime() {
+        for length in 0...20 {
+            let plain = [UInt8](repeating: 0x7F, count: length)
+            #expect(plain.withUnsafeBufferPointer { Bytes.areASCII($0) })
+            for position in 0..<length {
+                var bytes = plain
+                bytes[position] = 0x80
+                #expect(!bytes.withUnsafeBufferPointer { Bytes.areASCII($0) }, "\(length) \(position)")
+            }
+        }
+    }
+
     @Test func lanesAreTheHighBitsOfTheFirstBytes() {
         for count in 1...8 {
             var expected: UInt64 = 0
