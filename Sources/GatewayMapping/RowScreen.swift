@@ -289,11 +289,7 @@ public struct RowScreen: Sendable {
                 // Eight bytes at a time, the last ones in a word of their own (its other bytes zero).
                 var index = start
                 while index < end {
-                    let count = min(end - index, 8)
-                    let word =
-                        count == 8
-                        ? UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                        : Bytes.partial(base, from: index, to: end)
+                    let (word, count) = Bytes.next(base, from: index, to: end)
                     if word & Bytes.highs != 0 || Bytes.between(word, 0x61, 0x7A) != 0 { return nil }
                     index += count
                 }
@@ -310,11 +306,7 @@ public struct RowScreen: Sendable {
                 // Eight bytes at a time, the last ones in a word of their own (its other bytes zero: only the test
                 // for control bytes sees them, and its result is cut to the bytes of the cell).
                 while index < end {
-                    let count = min(end - index, 8)
-                    let word =
-                        count == 8
-                        ? UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                        : Bytes.partial(base, from: index, to: end)
+                    let (word, count) = Bytes.next(base, from: index, to: end)
                     let spaces = Bytes.equal(word, 0x20)
                     var odd = Bytes.below(word, 0x20) | Bytes.equal(word, 0x7F)
                     odd |= spaces & (spaces << 8 | (previous == 0x20 ? 0x80 : 0))
@@ -459,12 +451,23 @@ enum Bytes {
         guard let base = bytes.baseAddress else { return true }
         var index = 0
         var high: UInt64 = 0
-        while index + 8 <= bytes.count {
-            high |= UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-            index += 8
+        while index < bytes.count {
+            let (word, count) = next(base, from: index, to: bytes.count)
+            high |= word
+            index += count
         }
-        if index < bytes.count { high |= partial(base, from: index, to: bytes.count) }
         return high & highs == 0
+    }
+
+    /// The cell's next word from `index` (before `end`): its eight bytes, or its last ones with the others zero
+    /// (`partial`), and how many bytes it holds.
+    @inline(__always)
+    static func next(_ base: UnsafePointer<UInt8>, from index: Int, to end: Int) -> (word: UInt64, count: Int) {
+        let count = min(end - index, 8)
+        let word =
+            count == 8
+            ? UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) : partial(base, from: index, to: end)
+        return (word, count)
     }
 
     /// The high bits of the first `count` (1 to 8) bytes.
