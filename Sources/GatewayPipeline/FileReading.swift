@@ -498,16 +498,16 @@ extension FlowMapping {
 /// handed back by the reading thread.
 private final class ScreenedSegment: @unchecked Sendable {
     private enum Row {
-        /// Its bytes are in the block, which stays until the rows are handed back.
-        case valid(key: UInt64, fingerprint: UInt64, line: Int, bytes: UnsafeBufferPointer<UInt8>)
+        /// Its bytes are in the block, which stays until the rows are handed back; its digests are in `digests`.
+        case valid(line: Int, bytes: UnsafeBufferPointer<UInt8>)
         case other(CSVRecord)
     }
 
     private let screen: RowScreen
     private var scratch: RowScreen.Scratch
     private var rows: [Row] = []
-    /// The business key's digest and the fingerprint of each row the screen vouched for, in order: all the repeat
-    /// check reads, packed (when every row is valid, the digests of row `i` are `digests[i]`).
+    /// The business key's digest and the fingerprint of each row the screen vouched for, in order, packed: all the
+    /// repeat check reads (when every row is valid, the digests of row `i` are `digests[i]`).
     private var digests: [(key: UInt64, fingerprint: UInt64)] = []
     /// Whether the screen vouched for every row.
     private(set) var allValid = true
@@ -540,7 +540,7 @@ private final class ScreenedSegment: @unchecked Sendable {
         allValid = true
         while let row = try reader.nextRaw() {
             if let (key, fingerprint) = screen.screen(row, &scratch) {
-                rows.append(.valid(key: key, fingerprint: fingerprint, line: row.line, bytes: row.bytes))
+                rows.append(.valid(line: row.line, bytes: row.bytes))
                 digests.append((key, fingerprint))
             } else {
                 rows.append(.other(row.decoded()))
@@ -572,7 +572,7 @@ private final class ScreenedSegment: @unchecked Sendable {
         if checked {
             var run = (rows: 0, repeated: 0)
             for (index, row) in rows.enumerated() {
-                guard case .valid(_, _, let line, let bytes) = row else { continue }
+                guard case .valid(let line, let bytes) = row else { continue }
                 switch repeats[index] {
                 case .first: run.rows += 1
                 case .identical:
@@ -587,9 +587,12 @@ private final class ScreenedSegment: @unchecked Sendable {
             if run.rows > 0 { try body(.run(rows: run.rows, repeated: run.repeated)) }
             return
         }
+        var valid = 0
         for row in rows {
             switch row {
-            case .valid(let key, let fingerprint, let line, let bytes):
+            case .valid(let line, let bytes):
+                let (key, fingerprint) = digests[valid]
+                valid += 1
                 try body(.valid(key: key, fingerprint: fingerprint, line: lineBase + line, bytes: bytes))
             case .other(let record):
                 try body(

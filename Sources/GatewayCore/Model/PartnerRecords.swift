@@ -423,8 +423,9 @@ public enum PartnerRecord: Sendable, Hashable {
     }
 }
 
-/// The 64-bit digest of a business key (FNV-1a): a million keys checked for repeats in a few dozen MB. A digest collision (about 1 in 10^7 for a million keys) could only report a false repeat in
-/// `validate`; the import compares the keys themselves.
+/// The 64-bit digest of a business key (FNV-1a): a million keys checked for repeats in a few dozen MB. A digest
+/// collision (about 1 in 10^7 for a million keys) could only report a false repeat in `validate`; the import
+/// compares the keys themselves.
 public struct KeyDigest: Sendable {
     public private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
 
