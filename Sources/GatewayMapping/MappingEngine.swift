@@ -205,6 +205,19 @@ public enum ValueConverter {
         /// Whether it converts values (it is not `none`).
         public var converts: Bool { kind != .text }
 
+        /// Whether it trims and upper-cases its values itself, as the `trim` and `upper` transforms would: the
+        /// identifiers, which all read their value through `RawText.withNormalised` (white space around dropped, ASCII
+        /// letters upper-cased, any other character kept as one that no identifier accepts). A value it accepts
+        /// from a cell then equals the one it gives from the cell once trimmed and upper-cased. Not with a list of
+        /// allowed values, which is compared with the cell before conversion.
+        public var normalisesLikeTrimAndUpper: Bool {
+            guard allowed == nil else { return false }
+            switch kind {
+            case .nir, .matricule, .franceTravailID, .inseeCommune, .postalCode, .rome, .siret: return true
+            case .date, .integer, .text, .time, .boolean, .decimal: return false
+            }
+        }
+
         /// Whether `other` converts every value as this one does.
         func convertsAlike(_ other: ByteConverter) -> Bool {
             kind == other.kind && allowed == other.allowed && dateFormats.0 == other.dateFormats.0

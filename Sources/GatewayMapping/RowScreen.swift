@@ -27,6 +27,9 @@ public struct RowScreen: Sendable {
         let required: Bool
         let maxLength: Int?
         let hasNullValues: Bool
+        /// The transforms whose effect the screen checks. None when they are only `trim` and `upper` and the
+        /// converter does the same (`ValueConverter.ByteConverter.normalisesLikeTrimAndUpper`): the converter then
+        /// reads the cell as it is, and a cell it cannot take as it is goes through the full path.
         let transforms: InlineTransforms
         /// An earlier slot whose cell gives the same value from the same bytes (same transforms, converter alike):
         /// a cell equal to its cell takes its value (France Travail's `nir2`, which repeats `nir`).
@@ -42,7 +45,10 @@ public struct RowScreen: Sendable {
             required = field.required
             maxLength = field.spec.maxLength
             hasNullValues = !field.nullValues.isEmpty
-            transforms = InlineTransforms(field.transforms)
+            let normalised =
+                converter.normalisesLikeTrimAndUpper && !hasNullValues
+                && field.transforms.allSatisfy { $0 == .trim || $0 == .upper }
+            transforms = InlineTransforms(normalised ? [] : field.transforms)
         }
     }
 
@@ -181,10 +187,15 @@ public struct RowScreen: Sendable {
                         }
                         if row.isQuoted(column) { return false }
                         let cell = row.cell(column)
-                        guard let range = Self.transformed(cell, slots[position].transforms, row.encoding) else {
-                            return false
+                        let bytes: UnsafeBufferPointer<UInt8>
+                        if slots[position].transforms.isEmpty {
+                            bytes = cell
+                        } else {
+                            guard let range = Self.transformed(cell, slots[position].transforms, row.encoding) else {
+                                return false
+                            }
+                            bytes = UnsafeBufferPointer(rebasing: cell[range])
                         }
-                        let bytes = UnsafeBufferPointer(rebasing: cell[range])
                         if bytes.isEmpty
                             || (slots[position].hasNullValues
                                 && slots[position].field.nullValues.contains(row.text(bytes)))
@@ -529,6 +540,10 @@ struct InlineTransforms: Sendable, Equatable {
             }
             codes |= code << UInt64(8 * index)
         }
+    }
+
+    var isEmpty: Bool {
+        @inline(__always) get { codes == 0 }
     }
 
     /// The next transform, taken off the list.

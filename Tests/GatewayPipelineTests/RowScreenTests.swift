@@ -144,6 +144,25 @@ import Testing
                 { row, _ in Self.edit(&row, cell: 3) { Array($0.dropLast()) + [0xA0] + $0.suffix(1) } }
             ),
             ("control character last but one", { row, _ in Self.edit(&row, cell: 2) { $0 + [0x1F, 0x41] } }),
+            // Identifiers are read as they are, trim and upper left to their converter: white space the converter
+            // does not drop, or drops where `trim` would not, must still give the full path's report.
+            ("vertical tab before the id", { row, _ in Self.edit(&row, cell: 1) { [0x0B] + $0 } }),
+            ("form feed after the NIR", { row, _ in Self.edit(&row, cell: 0) { $0 + [0x0C] } }),
+            ("no-break space before the id", { row, _ in Self.edit(&row, cell: 1) { [0xA0] + $0 } }),
+            ("space inside the id", { row, _ in Self.edit(&row, cell: 1) { Self.insert([0x20], $0) } }),
+            ("spaces inside the NIR", { row, _ in Self.edit(&row, cell: 0) { Self.insert([0x20], $0) } }),
+            ("tab inside the NIR", { row, _ in Self.edit(&row, cell: 0) { Self.insert([0x09], $0) } }),
+            (
+                "both NIRs spaced alike",
+                { row, _ in
+                    Self.edit(&row, cell: 0) { [0x20] + $0 + [0x20] }
+                    Self.edit(&row, cell: kind == "inscriptions" ? 7 : 8) { [0x20] + $0 + [0x20] }
+                }
+            ),
+            (
+                "lower case Corsican commune",
+                { row, _ in Self.edit(&row, cell: kind == "inscriptions" ? 8 : 9) { _ in Array(" 2a004".utf8) } }
+            ),
         ]
         var out = header + [0x0A]
         // Each pass spoils other cells (the variant picks them), so that every column gets its turn.
