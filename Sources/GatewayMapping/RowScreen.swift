@@ -126,29 +126,32 @@ public struct RowScreen: Sendable {
 
     /// What one thread needs to screen rows; one per thread.
     public struct Scratch {
-        var values: [CanonicalValue?]
+        /// The typed values of the row being read (the only entity whose records assemble from typed values is the
+        /// enrolment, see `PartnerRecord.typedFields(of:)`).
+        var values: Enrolment.Values
     }
 
     /// A thread's scratch, with the file-name values already in place (rows only write their cells' values).
     public func makeScratch() -> Scratch {
-        var values = [CanonicalValue?](repeating: nil, count: typedNames.count)
+        var values = Enrolment.Values()
         for constant in constants {
-            if let typed = constant.typed { values[typed] = constant.value }
+            if let typed = constant.typed { values.set(typed, constant.value) }
         }
         return Scratch(values: values)
     }
 
     /// The business key's digest (`KeyDigest`) and the fingerprint of a row the full path would accept, or nil.
     public func screen(_ row: CSVRawRecord, _ scratch: inout Scratch) -> (key: UInt64, fingerprint: UInt64)? {
-        guard let texts = read(row, &scratch), let (key, facts) = PartnerRecord.digests(entity: entity, scratch.values)
-        else { return nil }
+        guard let texts = read(row, &scratch.values), let (key, facts) = PartnerRecord.digests(scratch.values) else {
+            return nil
+        }
         return (key, Self.fingerprint(facts: facts, texts: texts))
     }
 
     /// The masked business key of a row `screen` vouched for, for a report.
     public func maskedKey(_ row: CSVRawRecord) -> String {
         var scratch = makeScratch()
-        guard read(row, &scratch) != nil, let record = PartnerRecord.assemble(entity: entity, scratch.values) else {
+        guard read(row, &scratch.values) != nil, let record = PartnerRecord.assemble(scratch.values) else {
             return "?"
         }
         return record.maskedKey
@@ -172,73 +175,71 @@ public struct RowScreen: Sendable {
 
     /// Reads a row's typed values into `scratch` and hashes its kept texts, when every cell is one the full path
     /// would take as it is; nil otherwise.
-    func read(_ row: CSVRawRecord, _ scratch: inout Scratch) -> RowFingerprint? {
+    func read(_ row: CSVRawRecord, _ values: inout Enrolment.Values) -> RowFingerprint? {
         guard row.cellCount == columnCount else { return nil }
         // The kept texts, hashed as they are read; the record's hash joins them after.
         var texts = RowFingerprint()
         let ascii = row.encoding != .utf8
-        let complete = scratch.values.withUnsafeMutableBufferPointer { values in
-            slots.withUnsafeBufferPointer { slots -> Bool in
-                allowedValues.withUnsafeBufferPointer { allowedValues -> Bool in
-                    for position in 0..<slots.count {
-                        guard let column = slots[position].column else {
-                            if let typed = slots[position].typed { values[typed] = nil }
-                            continue
-                        }
-                        if row.isQuoted(column) { return false }
-                        let cell = row.cell(column)
-                        let bytes: UnsafeBufferPointer<UInt8>
-                        if slots[position].transforms.isEmpty {
-                            bytes = cell
-                        } else {
-                            guard let range = Self.transformed(cell, slots[position].transforms, row.encoding) else {
-                                return false
-                            }
-                            bytes = UnsafeBufferPointer(rebasing: cell[range])
-                        }
-                        if bytes.isEmpty
-                            || (slots[position].hasNullValues
-                                && slots[position].field.nullValues.contains(row.text(bytes)))
-                        {
-                            if slots[position].required { return false }
-                            // No value: the last row's goes.
-                            if let typed = slots[position].typed { values[typed] = nil }
-                            continue
-                        }
-                        if slots[position].plainText && slots[position].typed == nil {
-                            // In a single-byte encoding a byte is a character; in UTF-8 a longer value goes the full path.
-                            if let maxLength = slots[position].maxLength, bytes.count > maxLength { return false }
-                            if let text = slots[position].text {
-                                texts.field(text)
-                                guard texts.text(bytes, row.encoding) else { return false }
-                            }
-                            continue
-                        }
-                        let value: CanonicalValue
-                        if let twin = slots[position].twin, let same = values[twin.typed],
-                            Self.equal(row.cell(twin.column), cell)
-                        {
-                            // The same cell as an earlier one, converted alike, already converted.
-                            value = same
-                        } else if slots[position].converter.converts
-                            // Bytes of a single-byte encoding are UTF-8 only when ASCII.
-                            && (!ascii || Bytes.areASCII(bytes))
-                        {
-                            guard
-                                let converted = slots[position].converter.convert(bytes, allowedValues: allowedValues)
-                            else { return false }
-                            value = converted
-                        } else {
-                            guard
-                                case .success(let converted) = ValueConverter.convert(
-                                    row.text(bytes), field: slots[position].field)
-                            else { return false }
-                            value = converted
-                        }
-                        if let typed = slots[position].typed { values[typed] = value }
+        let complete = slots.withUnsafeBufferPointer { slots -> Bool in
+            allowedValues.withUnsafeBufferPointer { allowedValues -> Bool in
+                for position in 0..<slots.count {
+                    guard let column = slots[position].column else {
+                        if let typed = slots[position].typed { values.set(typed, nil) }
+                        continue
                     }
-                    return true
+                    if row.isQuoted(column) { return false }
+                    let cell = row.cell(column)
+                    let bytes: UnsafeBufferPointer<UInt8>
+                    if slots[position].transforms.isEmpty {
+                        bytes = cell
+                    } else {
+                        guard let range = Self.transformed(cell, slots[position].transforms, row.encoding) else {
+                            return false
+                        }
+                        bytes = UnsafeBufferPointer(rebasing: cell[range])
+                    }
+                    if bytes.isEmpty
+                        || (slots[position].hasNullValues
+                            && slots[position].field.nullValues.contains(row.text(bytes)))
+                    {
+                        if slots[position].required { return false }
+                        // No value: the last row's goes.
+                        if let typed = slots[position].typed { values.set(typed, nil) }
+                        continue
+                    }
+                    if slots[position].plainText && slots[position].typed == nil {
+                        // In a single-byte encoding a byte is a character; in UTF-8 a longer value goes the full path.
+                        if let maxLength = slots[position].maxLength, bytes.count > maxLength { return false }
+                        if let text = slots[position].text {
+                            texts.field(text)
+                            guard texts.text(bytes, row.encoding) else { return false }
+                        }
+                        continue
+                    }
+                    let value: CanonicalValue
+                    if let twin = slots[position].twin, let same = values.value(twin.typed),
+                        Self.equal(row.cell(twin.column), cell)
+                    {
+                        // The same cell as an earlier one, converted alike, already converted.
+                        value = same
+                    } else if slots[position].converter.converts
+                        // Bytes of a single-byte encoding are UTF-8 only when ASCII.
+                        && (!ascii || Bytes.areASCII(bytes))
+                    {
+                        guard
+                            let converted = slots[position].converter.convert(bytes, allowedValues: allowedValues)
+                        else { return false }
+                        value = converted
+                    } else {
+                        guard
+                            case .success(let converted) = ValueConverter.convert(
+                                row.text(bytes), field: slots[position].field)
+                        else { return false }
+                        value = converted
+                    }
+                    if let typed = slots[position].typed { values.set(typed, value) }
                 }
+                return true
             }
         }
         return complete ? texts : nil

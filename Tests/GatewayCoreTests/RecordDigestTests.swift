@@ -85,3 +85,36 @@ import Testing
         #expect(keyChanged >= 3)
     }
 }
+
+/// `Enrolment.Values` holds each typed field in a property of its type, by its index in `Enrolment.typedFields`:
+/// every field must keep what it is given, in its own place (a reordered list of names would show here).
+@Suite struct EnrolmentValuesTests {
+    @Test func eachFieldKeepsItsValueInItsOwnPlace() throws {
+        let alternatives = try RecordDigestTests.alternatives()
+        let base = try RecordDigestTests.values()
+        for (name, others) in alternatives {
+            let index = RecordDigestTests.index(name)
+            for other in others {
+                var list = base
+                list[index] = other
+                let values = Enrolment.Values(list)
+                // Organisme, role and kind are read from their text: one that is none of them is no value.
+                let expected: CanonicalValue? =
+                    switch (name, other) {
+                    case ("person.organisme", .text("XYZ")): nil
+                    default: other
+                    }
+                #expect(values.value(index) == expected, "\(name)")
+                for position in Enrolment.typedFields.indices where position != index {
+                    #expect(
+                        values.value(position) == base[position], "\(name) changed \(Enrolment.typedFields[position])")
+                }
+                // Setting a value then taking it off leaves the field absent.
+                var cleared = values
+                cleared.set(index, nil)
+                #expect(cleared.value(index) == nil, "\(name)")
+            }
+        }
+        #expect(Enrolment.Values(base).value(Enrolment.typedFields.count) == nil)
+    }
+}

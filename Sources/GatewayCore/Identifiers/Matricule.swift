@@ -12,7 +12,9 @@
 /// A matricule identifies a household only within its organisme: match on (matricule, organisme).
 public struct Matricule: ValidatedIdentifier {
     /// The normalised digits, without padding or leading zeros.
-    public let canonical: String
+    public var canonical: String { characters.string }
+    /// The same, held inline: a matricule holds no reference, so the records that hold one copy as plain bytes.
+    let characters: InlineASCII
 
     /// The canonical digits.
     public var description: String { canonical }
@@ -22,8 +24,8 @@ public struct Matricule: ValidatedIdentifier {
     /// Validates and normalises a matricule; see the type's documentation.
     public init(validating raw: String) throws(IdentifierError) {
         let result = RawText.withNormalised(raw, capacity: 15, stripSeparators: false) {
-            bytes, count -> Result<String, IdentifierError> in
-            func failure(_ type: IssueType, _ message: String) -> Result<String, IdentifierError> {
+            bytes, count -> Result<InlineASCII, IdentifierError> in
+            func failure(_ type: IssueType, _ message: String) -> Result<InlineASCII, IdentifierError> {
                 .failure(
                     IdentifierError(type: type, message: message, maskedValue: Masking.identifier(raw)))
             }
@@ -45,8 +47,8 @@ public struct Matricule: ValidatedIdentifier {
             guard let start = bytes[0..<end].firstIndex(where: { $0 != 0x30 }) else {
                 return failure(.constraintError, "Matricule invalide : il ne contient que des zéros")
             }
-            return .success(RawText.string(bytes, start..<end))
+            return .success(InlineASCII(UnsafeBufferPointer(rebasing: bytes[start..<end])))
         }
-        canonical = try result.get()
+        characters = try result.get()
     }
 }

@@ -4,7 +4,9 @@
 /// letter upper-cased. The code is not checked against the list of job sheets.
 public struct ROMECode: ValidatedIdentifier {
     /// The 5-character code.
-    public let canonical: String
+    public var canonical: String { characters.string }
+    /// The same, held inline: a code holds no reference, so the records that hold one copy as plain bytes.
+    let characters: InlineASCII
 
     /// The professional domain: the letter (`K` for `K2204`).
     public var domain: String { String(decoding: canonical.utf8.prefix(1), as: UTF8.self) }
@@ -17,8 +19,8 @@ public struct ROMECode: ValidatedIdentifier {
     /// Validates a ROME code.
     public init(validating raw: String) throws(IdentifierError) {
         let result = RawText.withNormalised(raw, capacity: 5, stripSeparators: false) {
-            bytes, count -> Result<String, IdentifierError> in
-            func failure(_ type: IssueType, _ message: String) -> Result<String, IdentifierError> {
+            bytes, count -> Result<InlineASCII, IdentifierError> in
+            func failure(_ type: IssueType, _ message: String) -> Result<InlineASCII, IdentifierError> {
                 .failure(IdentifierError(type: type, message: message, maskedValue: RawText.plain(raw)))
             }
             if count == 0 {
@@ -43,8 +45,8 @@ public struct ROMECode: ValidatedIdentifier {
                 return failure(
                     .constraintError, "Code ROME invalide : le domaine doit être une lettre de A à N")
             }
-            return .success(RawText.string(bytes, 0..<5))
+            return .success(InlineASCII(UnsafeBufferPointer(rebasing: bytes[0..<5])))
         }
-        canonical = try result.get()
+        characters = try result.get()
     }
 }

@@ -137,23 +137,21 @@ extension Enrolment {
         /// Travail id; `problems` gets the rules they break.
         @inline(__always)
         public init?(_ values: [CanonicalValue?], absent: (String) -> Bool, problems: inout [RecordProblem]) {
-            let own = PersonIdentity.typedFields.count
-            func date(_ index: Int) -> LocalDate? {
-                if case .date(let date)? = values[index] { return date }
-                return nil
-            }
-            if case .nir(let nir)? = values[0] { self.nir = nir }
-            if case .franceTravailID(let id)? = values[2] { personFranceTravailID = id }
-            birthDate = date(3)
-            if case .text(let text)? = values[4] { organisme = Organisme(rawValue: text) }
-            if case .matricule(let matricule)? = values[5] { self.matricule = matricule }
-            if case .text(let text)? = values[6] { role = PersonRole(rawValue: text) }
-            var check: NIR?
-            if case .nir(let value)? = values[1] { check = value }
-            PersonIdentity.checkNIR(nir, check: check, birthDate: birthDate, problems: &problems)
-            guard case .text(let kindText)? = values[own], let kind = EnrolmentKind(name: kindText) else {
-                return nil
-            }
+            self.init(Values(values), absent: absent, problems: &problems)
+        }
+
+        /// The facts of `values`, or nil when there is no kind or no France Travail id; `problems` gets the rules
+        /// they break.
+        @inline(__always)
+        public init?(_ values: Values, absent: (String) -> Bool, problems: inout [RecordProblem]) {
+            nir = values.nir
+            personFranceTravailID = values.personFranceTravailID
+            birthDate = values.birthDate
+            organisme = values.organisme
+            matricule = values.matricule
+            role = values.role
+            PersonIdentity.checkNIR(nir, check: values.nirCheck, birthDate: birthDate, problems: &problems)
+            guard let kind = values.kind else { return nil }
             guard let id = personFranceTravailID else {
                 if absent("person.franceTravailID") {
                     problems.append(
@@ -165,15 +163,15 @@ extension Enrolment {
             }
             self.kind = kind
             franceTravailID = id
-            if case .integer(let number)? = values[own + 2] { category = number }
-            startDate = date(own + 3)
-            cessationDate = date(own + 4)
-            radiationDate = date(own + 5)
-            ppaeSignedOn = date(own + 6)
-            lastInterviewOn = date(own + 7)
-            if case .rome(let rome)? = values[own + 8] { self.rome = rome }
-            if case .inseeCommune(let commune)? = values[own + 9] { self.commune = commune }
-            let event = date(own + 1)
+            category = values.category
+            startDate = values.startDate
+            cessationDate = values.cessationDate
+            radiationDate = values.radiationDate
+            ppaeSignedOn = values.ppaeSignedOn
+            lastInterviewOn = values.lastInterviewOn
+            rome = values.rome
+            commune = values.commune
+            let event = values.eventDate
             switch kind {
             case .inscription, .stock: startDate = startDate ?? event
             case .cessation: cessationDate = cessationDate ?? event
@@ -221,7 +219,7 @@ extension Enrolment {
                 digest.add(nir?.characters.prefix(13))
                 digest.add(personFranceTravailID?.characters)
                 digest.add(organisme?.rawValue)
-                digest.add(matricule?.canonical)
+                digest.add(matricule?.characters)
                 digest.add(role?.rawValue)
                 digest.add(birthDate)
                 digest.add(franceTravailID.characters)
@@ -232,9 +230,111 @@ extension Enrolment {
                 digest.add(radiationDate)
                 digest.add(ppaeSignedOn)
                 digest.add(lastInterviewOn)
-                digest.add(rome?.canonical)
+                digest.add(rome?.characters)
                 digest.add(commune?.characters)
                 return digest.value
+            }
+        }
+    }
+}
+
+extension Enrolment {
+    /// The values the rules read (`typedFields`), each held as its type: what `Facts` are made from. A row screen
+    /// sets them straight from a row's cells; the builders from a list of values.
+    public struct Values: Sendable {
+        var nir: NIR?
+        var nirCheck: NIR?
+        var personFranceTravailID: FranceTravailID?
+        var birthDate: LocalDate?
+        var organisme: Organisme?
+        var matricule: Matricule?
+        var role: PersonRole?
+        var kind: EnrolmentKind?
+        var eventDate: LocalDate?
+        var category: Int?
+        var startDate: LocalDate?
+        var cessationDate: LocalDate?
+        var radiationDate: LocalDate?
+        var ppaeSignedOn: LocalDate?
+        var lastInterviewOn: LocalDate?
+        var rome: ROMECode?
+        var commune: INSEECommune?
+
+        /// No value.
+        public init() {}
+
+        /// `values[i]` as the value of `typedFields[i]`.
+        public init(_ values: [CanonicalValue?]) {
+            for index in values.indices { set(index, values[index]) }
+        }
+
+        /// Sets the value of `typedFields[index]`. A value of another type than the field's leaves it absent, and
+        /// so does a text that is no organisme, role or kind.
+        @inline(__always)
+        public mutating func set(_ index: Int, _ value: CanonicalValue?) {
+            func date() -> LocalDate? {
+                if case .date(let date)? = value { return date }
+                return nil
+            }
+            func text() -> String? {
+                if case .text(let text)? = value { return text }
+                return nil
+            }
+            switch index {
+            case 0, 1:
+                var nir: NIR?
+                if case .nir(let value)? = value { nir = value }
+                if index == 0 { self.nir = nir } else { nirCheck = nir }
+            case 2:
+                personFranceTravailID = nil
+                if case .franceTravailID(let id)? = value { personFranceTravailID = id }
+            case 3: birthDate = date()
+            case 4: organisme = text().flatMap(Organisme.init(rawValue:))
+            case 5:
+                matricule = nil
+                if case .matricule(let value)? = value { matricule = value }
+            case 6: role = text().flatMap(PersonRole.init(rawValue:))
+            case 7: kind = text().flatMap(EnrolmentKind.init(name:))
+            case 8: eventDate = date()
+            case 9:
+                category = nil
+                if case .integer(let number)? = value { category = number }
+            case 10: startDate = date()
+            case 11: cessationDate = date()
+            case 12: radiationDate = date()
+            case 13: ppaeSignedOn = date()
+            case 14: lastInterviewOn = date()
+            case 15:
+                rome = nil
+                if case .rome(let value)? = value { rome = value }
+            case 16:
+                commune = nil
+                if case .inseeCommune(let value)? = value { commune = value }
+            default: break
+            }
+        }
+
+        /// The value of `typedFields[index]`, as `set` took it (a text as what it read: organisme, role, kind).
+        public func value(_ index: Int) -> CanonicalValue? {
+            switch index {
+            case 0: nir.map(CanonicalValue.nir)
+            case 1: nirCheck.map(CanonicalValue.nir)
+            case 2: personFranceTravailID.map(CanonicalValue.franceTravailID)
+            case 3: birthDate.map(CanonicalValue.date)
+            case 4: organisme.map { .text($0.rawValue) }
+            case 5: matricule.map(CanonicalValue.matricule)
+            case 6: role.map { .text($0.rawValue) }
+            case 7: kind.map { .text($0.rawValue) }
+            case 8: eventDate.map(CanonicalValue.date)
+            case 9: category.map(CanonicalValue.integer)
+            case 10: startDate.map(CanonicalValue.date)
+            case 11: cessationDate.map(CanonicalValue.date)
+            case 12: radiationDate.map(CanonicalValue.date)
+            case 13: ppaeSignedOn.map(CanonicalValue.date)
+            case 14: lastInterviewOn.map(CanonicalValue.date)
+            case 15: rome.map(CanonicalValue.rome)
+            case 16: commune.map(CanonicalValue.inseeCommune)
+            default: nil
             }
         }
     }
@@ -263,6 +363,12 @@ extension PartnerRecord {
     /// screen needs, without the record.
     public static func digests(entity: String, _ values: [CanonicalValue?]) -> (key: UInt64, facts: UInt64)? {
         guard entity == Catalogue.enrolment.name else { return nil }
+        return digests(Enrolment.Values(values))
+    }
+
+    /// `digests(entity:_:)` of an enrolment's typed values (the only records assembled from typed values).
+    @inline(__always)
+    public static func digests(_ values: Enrolment.Values) -> (key: UInt64, facts: UInt64)? {
         var problems: [RecordProblem] = []
         guard let facts = Enrolment.Facts(values, absent: { _ in true }, problems: &problems), problems.isEmpty else {
             return nil
@@ -274,11 +380,16 @@ extension PartnerRecord {
     /// no rule: what a row screen needs to vouch for a row and know its business key.
     public static func assemble(entity: String, _ values: [CanonicalValue?]) -> PartnerRecord? {
         guard entity == Catalogue.enrolment.name else { return nil }
+        return assemble(Enrolment.Values(values))
+    }
+
+    /// `assemble(entity:_:)` of an enrolment's typed values.
+    public static func assemble(_ values: Enrolment.Values) -> PartnerRecord? {
         var problems: [RecordProblem] = []
-        guard let enrolment = Enrolment.assemble(values, texts: [], absent: { _ in true }, problems: &problems),
-            problems.isEmpty
-        else { return nil }
-        return .enrolment(enrolment)
+        guard let facts = Enrolment.Facts(values, absent: { _ in true }, problems: &problems), problems.isEmpty else {
+            return nil
+        }
+        return .enrolment(Enrolment(facts, texts: []))
     }
 }
 
