@@ -68,15 +68,18 @@ public enum MappingLoader {
 
     /// Parses and checks one mapping; every problem is listed, not just the first.
     public static func load(yaml: String, sourceFile: String? = nil) throws(MappingError) -> FlowMapping {
-        let document: Any?
+        // Parsed once: the values (`Yams.load` is this node's `any`), and the key order, which a dictionary loses
+        // (emitters write columns and elements in the file's order).
+        let node: Node?
         do {
-            document = try Yams.load(yaml: yaml)
+            node = try Yams.compose(yaml: yaml)
         } catch {
             throw MappingError("YAML illisible : \(error)")
         }
-        guard let root = document as? [String: Any] else { throw MappingError("le document doit être un objet YAML") }
-        // Key order, which a dictionary loses: emitters write columns and elements in the file's order.
-        let order = (try? Yams.compose(yaml: yaml)).flatMap { $0 }.map { keyOrder($0) } ?? [:]
+        guard let node, let root = node.any as? [String: Any] else {
+            throw MappingError("le document doit être un objet YAML")
+        }
+        let order = keyOrder(node)
         var problems: [String] = []
         func string(_ key: String, in map: [String: Any], required: Bool = false) -> String? {
             if let value = map[key] {
