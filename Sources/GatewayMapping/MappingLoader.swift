@@ -66,13 +66,19 @@ public enum MappingLoader {
         return nil
     }
 
+    /// How plain YAML scalars are typed: booleans, integers, nulls and merge keys. Not floats nor timestamps: a
+    /// value such as `1.10` or `2026-09-30` in a mapping is text (a null value read as 1.1, or as a date printed with
+    /// its time, would never match a cell), and matching their patterns was a good part of reading the mappings at
+    /// every command's start.
+    static let resolver = Resolver.basic.appending(.bool).appending(.int).appending(.null).appending(.merge)
+
     /// Parses and checks one mapping; every problem is listed, not just the first.
     public static func load(yaml: String, sourceFile: String? = nil) throws(MappingError) -> FlowMapping {
         // Parsed once: the values (`Yams.load` is this node's `any`), and the key order, which a dictionary loses
         // (emitters write columns and elements in the file's order).
         let node: Node?
         do {
-            node = try Yams.compose(yaml: yaml)
+            node = try Yams.compose(yaml: yaml, resolver)
         } catch {
             throw MappingError("YAML illisible : \(error)")
         }

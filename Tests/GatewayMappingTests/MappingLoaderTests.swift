@@ -116,6 +116,20 @@ struct MappingLoaderTests {
         #expect(flow.record.fields.count == 29)
     }
 
+    /// Values written in a mapping are text even when they look like numbers with decimals or dates: a null value
+    /// `1.10` stays `1.10` (not 1.1), `2026-09-30` stays itself (not a date printed with its time).
+    @Test func decimalAndDateLookingScalarsStayText() throws {
+        let path = LoaderFixtures.repositoryRoot.appendingPathComponent("Mappings/ft-inscriptions-csv.yaml").path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let original = "person.birthDate: { path: dtnai }"
+        #expect(text.contains(original))
+        let flow = try MappingLoader.load(
+            yaml: text.replacingOccurrences(
+                of: original, with: "person.birthDate: { path: dtnai, null-values: [1.10, 2026-09-30, 00.00] }"))
+        let birthDate = try #require(flow.record.fields.first { $0.spec.name == "person.birthDate" })
+        #expect(birthDate.nullValues == ["1.10", "2026-09-30", "00.00"])
+    }
+
     @Test func aBrokenMappingListsEveryProblemAtOnce() {
         let problems = loadingProblems(
             """
