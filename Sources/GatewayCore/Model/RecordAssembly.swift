@@ -72,7 +72,8 @@ extension PersonIdentity {
 }
 
 extension Enrolment {
-    /// The fields the rules read: the identity's, then the enrolment's own.
+    /// The fields the rules read: the identity's, then the enrolment's own. `Values` holds them by these indices
+    /// (`EnrolmentValuesTests` checks that each keeps its place).
     public static let typedFields =
         PersonIdentity.typedFields + [
             "kind", "eventDate", "category", "startDate", "cessationDate", "radiationDate", "ppaeSignedOn",
@@ -199,6 +200,16 @@ extension Enrolment {
                         .constraintError, field: cessationDate != nil ? "cessationDate" : "radiationDate",
                         value: end.iso, message: "La date de fin d'inscription précède la date d'inscription."))
             }
+        }
+
+        /// The facts of `values` when they break no rule.
+        @inline(__always)
+        static func unbroken(_ values: Values) -> Facts? {
+            var problems: [RecordProblem] = []
+            guard let facts = Facts(values, absent: { _ in true }, problems: &problems), problems.isEmpty else {
+                return nil
+            }
+            return facts
         }
 
         /// As `Enrolment.effectiveDate`.
@@ -369,11 +380,7 @@ extension PartnerRecord {
     /// `digests(entity:_:)` of an enrolment's typed values (the only records assembled from typed values).
     @inline(__always)
     public static func digests(_ values: Enrolment.Values) -> (key: UInt64, facts: UInt64)? {
-        var problems: [RecordProblem] = []
-        guard let facts = Enrolment.Facts(values, absent: { _ in true }, problems: &problems), problems.isEmpty else {
-            return nil
-        }
-        return (facts.keyDigest, facts.digest)
+        Enrolment.Facts.unbroken(values).map { ($0.keyDigest, $0.digest) }
     }
 
     /// The record of `entity` from the values of its `typedFields` alone (its free text left out), when they break
@@ -385,11 +392,7 @@ extension PartnerRecord {
 
     /// `assemble(entity:_:)` of an enrolment's typed values.
     public static func assemble(_ values: Enrolment.Values) -> PartnerRecord? {
-        var problems: [RecordProblem] = []
-        guard let facts = Enrolment.Facts(values, absent: { _ in true }, problems: &problems), problems.isEmpty else {
-            return nil
-        }
-        return .enrolment(Enrolment(facts, texts: []))
+        Enrolment.Facts.unbroken(values).map { .enrolment(Enrolment($0, texts: [])) }
     }
 }
 
