@@ -150,7 +150,7 @@ import Testing
             ("form feed after the NIR", { row, _ in Self.edit(&row, cell: 0) { $0 + [0x0C] } }),
             ("no-break space before the id", { row, _ in Self.edit(&row, cell: 1) { [0xA0] + $0 } }),
             ("space inside the id", { row, _ in Self.edit(&row, cell: 1) { Self.insert([0x20], $0) } }),
-            ("spaces inside the NIR", { row, _ in Self.edit(&row, cell: 0) { Self.insert([0x20], $0) } }),
+            ("space inside the NIR", { row, _ in Self.edit(&row, cell: 0) { Self.insert([0x20], $0) } }),
             ("tab inside the NIR", { row, _ in Self.edit(&row, cell: 0) { Self.insert([0x09], $0) } }),
             (
                 "both NIRs spaced alike",

@@ -32,20 +32,14 @@ extension PersonIdentity {
     public static func assemble(
         _ values: [CanonicalValue?], texts: [String?], problems: inout [RecordProblem]
     ) -> PersonIdentity {
-        func value(_ index: Int) -> CanonicalValue? { values[index] }
         func text(_ index: Int) -> String? { index < texts.count ? texts[index] : nil }
-        var identity = PersonIdentity()
-        if case .nir(let nir)? = value(0) { identity.nir = nir }
-        if case .franceTravailID(let id)? = value(2) { identity.franceTravailID = id }
-        if case .date(let date)? = value(3) { identity.birthDate = date }
-        if case .text(let text)? = value(4) { identity.organisme = Organisme(rawValue: text) }
-        if case .matricule(let matricule)? = value(5) { identity.matricule = matricule }
-        if case .text(let text)? = value(6) { identity.role = PersonRole(rawValue: text) }
-        identity.surname = text(0)
-        identity.firstName = text(1)
-        var check: NIR?
-        if case .nir(let value)? = value(1) { check = value }
-        checkNIR(identity.nir, check: check, birthDate: identity.birthDate, problems: &problems)
+        // The identity's fields lead the enrolment's typed fields: its typed values read them, the one way.
+        let typed = Enrolment.Values(values)
+        let identity = PersonIdentity(
+            nir: typed.nir, franceTravailID: typed.personFranceTravailID, organisme: typed.organisme,
+            matricule: typed.matricule, role: typed.role, surname: text(0), firstName: text(1),
+            birthDate: typed.birthDate)
+        checkNIR(identity.nir, check: typed.nirCheck, birthDate: identity.birthDate, problems: &problems)
         return identity
     }
 
@@ -251,7 +245,8 @@ extension Enrolment {
 
 extension Enrolment {
     /// The values the rules read (`typedFields`), each held as its type: what `Facts` are made from. A row screen
-    /// sets them straight from a row's cells; the builders from a list of values.
+    /// sets them straight from a row's cells; the builders from a list of values. The identity's fields come first,
+    /// so a list of `PersonIdentity.typedFields` alone is read the same way (`PersonIdentity.assemble`).
     public struct Values: Sendable {
         var nir: NIR?
         var nirCheck: NIR?
