@@ -36,6 +36,12 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
     /// ISO 8601 form, `YYYY-MM-DD`.
     public var iso: String { isoCharacters.string }
 
+    /// French form, `JJ/MM/AAAA`, for messages.
+    public var french: String {
+        let iso = self.iso
+        return "\(iso.suffix(2))/\(iso.dropFirst(5).prefix(2))/\(iso.prefix(4))"
+    }
+
     /// The ten characters of `iso`, held inline (every date has a year of 0…9999, a month and a day below 100).
     var isoCharacters: InlineASCII {
         func digit(_ value: Int, at index: Int) -> UInt64 { UInt64(truncatingIfNeeded: 0x30 + value) << (index << 3) }

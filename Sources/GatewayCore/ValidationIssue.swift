@@ -37,10 +37,13 @@ public struct ValidationIssue: Sendable, Codable, Hashable {
     public var value: String?
     /// A French message a partner can act on.
     public var message: String
+    /// The plausibility check that found it (`PlausibilityCheck`), when the issue is one of the gateway's own
+    /// checks rather than a breach of the partner's format; nil otherwise.
+    public var check: String?
 
     public init(
         type: IssueType, field: String? = nil, line: Int? = nil, path: String? = nil, value: String? = nil,
-        message: String
+        message: String, check: PlausibilityCheck? = nil
     ) {
         self.type = type
         self.field = field
@@ -48,5 +51,6 @@ public struct ValidationIssue: Sendable, Codable, Hashable {
         self.path = path
         self.value = value
         self.message = message
+        self.check = check?.rawValue
     }
 }

@@ -223,6 +223,8 @@ public struct ExchangeRunner: Sendable {
             // The lease again, from now: the import may be long.
             _ = try store.claim(key, owner: owner.description, lease: exchange.lease, isGone: GatewayOwner.isGone)
             var pipeline = FilePipeline(flow: flow, logger: log)
+            let flows = Array(flows.values)
+            pipeline.alternatives = { flows }
             pipeline.reportLimit = 0
             let report = try pipeline.importFile(
                 path: path, store: store, partner: exchange.partner, keepDirectory: refusedFolder,
@@ -244,7 +246,9 @@ public struct ExchangeRunner: Sendable {
             case "already-received": summary.alreadyReceived += 1
             default: summary.refused += 1
             }
-            if let notices = exchange.notices, let fileID = report.fileID, !applied || report.quarantined > 0 {
+            if let notices = exchange.notices, let fileID = report.fileID,
+                !applied || report.quarantined > 0 || (flow.noticeListsAnomalies && report.warnings > 0)
+            {
                 try sendNotice(fileID: fileID, to: notices, &context, &summary)
             }
             transfer.movedTo = try dispose(
@@ -372,7 +376,9 @@ public struct ExchangeRunner: Sendable {
             written = try outbound.alerts(directory: folder, afterFileID: cursor, on: today)
         default:
             for file in try store.receivedFiles()
-            where file.id > (cursor ?? 0) && file.id <= upper && (file.outcome != "applied" || file.quarantined > 0) {
+            where file.id > (cursor ?? 0) && file.id <= upper
+                && file.needsNotice(listingAnomalies: flows[file.flow]?.noticeListsAnomalies == true)
+            {
                 written.append(try outbound.notice(fileID: file.id, directory: folder))
             }
         }

@@ -43,6 +43,18 @@ public final class ByteReader {
     /// Bytes read from the input so far (the end of the window).
     public var bytesConsumed: Int { windowOffset + count }
 
+    /// The byte order of a file that began with a UTF-16 byte order mark: it is served transcoded into UTF-8 (the
+    /// mark dropped), so the parsers read UTF-8 whatever the file; window offsets then count UTF-8 bytes.
+    public private(set) var utf16: UTF16Order?
+    public enum UTF16Order: Sendable { case littleEndian, bigEndian }
+    /// The file's first bytes were looked at for a UTF-16 byte order mark.
+    private var sniffed = false
+    /// Raw UTF-16 bytes read but not yet transcoded (an odd byte, a high surrogate waiting for its pair).
+    private var pendingUTF16: [UInt8] = []
+    /// Bytes ready to serve before reading on: the first bytes looked at, or UTF-8 transcoded from UTF-16.
+    private var queued: [UInt8] = []
+    private var queuedStart = 0
+
     /// Opens `path` for reading; the first chunk is read on the first `refill(keepingFrom:)`.
     public init(
         path: String, chunkSize: Int = ByteReader.chunkSize,
@@ -69,6 +81,7 @@ public final class ByteReader {
     /// Serves bytes that stay owned by the caller and must outlive the reader (a part of another reader's window
     /// read on another thread). They are never copied nor written: a refill only moves the window's start.
     public init(borrowing bytes: UnsafeBufferPointer<UInt8>) {
+        sniffed = true
         descriptor = -1
         chunkSize = ByteReader.chunkSize
         maximumWindow = Int.max
@@ -83,8 +96,19 @@ public final class ByteReader {
     /// Where an empty borrowed window points: never read.
     nonisolated(unsafe) private static let empty = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
 
-    /// Serves `bytes` from memory, for tests and small inputs.
-    public init(bytes: [UInt8]) {
+    /// Serves `bytes` from memory, for tests and small inputs (UTF-16 with its byte order mark served as UTF-8).
+    public init(bytes original: [UInt8]) {
+        var bytes = original
+        if let order = Self.utf16Order(original[...]) {
+            var raw = Array(original.dropFirst(2))
+            var out: [UInt8] = []
+            // An invalid tail is kept as it is: the parser then meets NUL bytes and says the file is not text.
+            if (try? Self.transcode(&raw, order, into: &out)) != nil, raw.isEmpty {
+                bytes = out
+                utf16 = order
+            }
+        }
+        sniffed = true
         descriptor = -1
         chunkSize = ByteReader.chunkSize
         maximumWindow = Int.max
@@ -139,7 +163,7 @@ public final class ByteReader {
             capacity = newCapacity
         }
         while true {
-            let got = read(descriptor, storage + count, chunkSize)
+            let got = try readChunk(into: storage + count)
             if got > 0 {
                 count += got
                 return true
@@ -153,6 +177,96 @@ public final class ByteReader {
             if errno == EINTR { continue }
             throw ByteReader.ioError(errno, opening: false)
         }
+    }
+
+    /// Reads the next chunk of the file into `target` (room for `chunkSize` bytes): as it is, or transcoded from
+    /// UTF-16 into UTF-8 when the file began with a UTF-16 byte order mark.
+    private func readChunk(into target: UnsafeMutablePointer<UInt8>) throws(FormatError) -> Int {
+        if !sniffed {
+            sniffed = true
+            let head = UnsafeMutablePointer<UInt8>.allocate(capacity: 2)
+            defer { head.deallocate() }
+            var got = 0
+            while got < 2 {
+                let more = try readChunk(into: head + got, limit: 2 - got)
+                if more == 0 { break }
+                got += more
+            }
+            let first = Array(UnsafeBufferPointer(start: head, count: got))
+            utf16 = Self.utf16Order(first[...])
+            if utf16 == nil { queued = first }
+        }
+        while queuedStart == queued.count {
+            queued.removeAll(keepingCapacity: true)
+            queuedStart = 0
+            guard let order = utf16 else { return try readChunk(into: target, limit: chunkSize) }
+            let size = max(chunkSize & ~1, 2)
+            let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: size)
+            defer { buffer.deallocate() }
+            let got = try readChunk(into: buffer, limit: size)
+            if got == 0 {
+                guard pendingUTF16.isEmpty else { throw Self.invalidUTF16() }
+                return 0
+            }
+            pendingUTF16 += UnsafeBufferPointer(start: buffer, count: got)
+            try Self.transcode(&pendingUTF16, order, into: &queued)
+        }
+        let served = min(chunkSize, queued.count - queuedStart)
+        queued.withUnsafeBufferPointer { target.update(from: $0.baseAddress! + queuedStart, count: served) }
+        queuedStart += served
+        return served
+    }
+
+    /// The byte order a UTF-16 byte order mark at the start of a file gives, if there is one.
+    static func utf16Order(_ head: ArraySlice<UInt8>) -> UTF16Order? {
+        guard head.count >= 2 else { return nil }
+        let (first, second) = (head[head.startIndex], head[head.startIndex + 1])
+        if first == 0xFF && second == 0xFE { return .littleEndian }
+        if first == 0xFE && second == 0xFF { return .bigEndian }
+        return nil
+    }
+
+    /// Transcodes the complete UTF-16 units of `raw` into UTF-8 appended to `out`, leaving in `raw` what waits for
+    /// more bytes (an odd byte, a high surrogate).
+    static func transcode(_ raw: inout [UInt8], _ order: UTF16Order, into out: inout [UInt8]) throws(FormatError) {
+        func unit(_ at: Int) -> UInt16 {
+            order == .littleEndian
+                ? UInt16(raw[at]) | UInt16(raw[at + 1]) << 8 : UInt16(raw[at]) << 8 | UInt16(raw[at + 1])
+        }
+        var index = 0
+        while index + 1 < raw.count {
+            let first = unit(index)
+            let scalar: Unicode.Scalar
+            if (0xD800...0xDBFF).contains(first) {
+                guard index + 3 < raw.count else { break }
+                let second = unit(index + 2)
+                guard (0xDC00...0xDFFF).contains(second) else { throw invalidUTF16() }
+                scalar = Unicode.Scalar(0x10000 + (UInt32(first - 0xD800) << 10 | UInt32(second - 0xDC00)))!
+                index += 4
+            } else if (0xDC00...0xDFFF).contains(first) {
+                throw invalidUTF16()
+            } else {
+                scalar = Unicode.Scalar(first)!
+                index += 2
+            }
+            out.append(contentsOf: UTF8.encode(scalar)!)
+        }
+        raw.removeFirst(index)
+    }
+
+    private func readChunk(into target: UnsafeMutablePointer<UInt8>, limit: Int) throws(FormatError) -> Int {
+        while true {
+            let got = read(descriptor, target, limit)
+            if got >= 0 { return got }
+            if errno == EINTR { continue }
+            throw ByteReader.ioError(errno, opening: false)
+        }
+    }
+
+    private static func invalidUTF16() -> FormatError {
+        FormatError(
+            .formatError,
+            message: "le fichier annonce UTF-16 (marque d'ordre d'octets) mais contient une suite UTF-16 invalide")
     }
 
     private static func ioError(_ code: Int32, opening: Bool) -> FormatError {

@@ -54,10 +54,13 @@ public struct CSVRecord: Sendable, Hashable {
 ///   quote (`"12"B`) is appended literally to the cell. Only an opening quote never closed is an error.
 /// - A record whose cell count differs from the header's is returned as it is: the mapping reports it.
 /// - With `.auto`, each record is decoded as strict UTF-8; at the first record that is not valid UTF-8 the reader
-///   switches to Windows-1252 for that record and every later one (`detectedEncoding` becomes `.windows1252`).
-///   A file mixing valid multi-byte UTF-8 and other bytes is therefore read as UTF-8 up to that record and as
-///   Windows-1252 after it; `encodingWarnings` then holds an entry naming the line of the switch.
-/// - A NUL byte means a binary (or UTF-16) file: the reader throws and stops.
+///   switches to Windows-1252 (`detectedEncoding` becomes `.windows1252`); `encodingWarnings` then names the line
+///   of the switch when UTF-8 text came before.
+/// - Under a single-byte encoding (pinned, or after that switch), a record that is valid multi-byte UTF-8 is read
+///   as UTF-8, and bytes 0x80–0x9F under Latin-1 as Windows-1252: each is certain, and `encodingWarnings` counts
+///   them. A byte Windows-1252 leaves undefined has no certain reading: the reader throws, naming the line.
+/// - A file with a UTF-16 byte order mark is read as UTF-16 (`ByteReader` transcodes it). A NUL byte otherwise
+///   means a binary file (or UTF-16 without its mark): the reader throws and stops.
 ///
 /// Errors thrown by `next()` while splitting records (NUL byte, unclosed quote, I/O) are final and thrown again
 /// by later calls; an invalid UTF-8 record with a pinned `.utf8` encoding is consumed, so `next()` can go on.
@@ -69,8 +72,37 @@ public final class CSVReader {
     public private(set) var delimiter: UInt8
     /// `.utf8` until a record is not valid UTF-8 (with `.auto`), else the pinned encoding.
     public private(set) var detectedEncoding: TextEncoding
-    /// Warnings about the file's encoding, such as a switch to Windows-1252 after UTF-8 text was read.
-    public private(set) var encodingWarnings: [ValidationIssue] = []
+    /// Anomalies of the file's encoding (check `encoding-mismatch`): UTF-8 records under a single-byte encoding,
+    /// Windows-1252 bytes under Latin-1, a switch to Windows-1252 after UTF-8 text was read. Each was read as what
+    /// it certainly is.
+    public var encodingWarnings: [ValidationIssue] {
+        var warnings = switchWarnings
+        let expected = options.encoding == .auto ? detectedEncoding.displayName : options.encoding.displayName
+        if let (first, count) = utf8UnderSingleByte {
+            warnings.append(
+                ValidationIssue(
+                    type: .formatError, line: first,
+                    message:
+                        "\(count) enregistrement(s) encodé(s) en UTF-8 alors que le flux est en \(expected), le premier ligne \(first) : "
+                        + "lu(s) en UTF-8 ; le fichier devrait être enregistré dans un seul encodage",
+                    check: .encodingMismatch))
+        }
+        if let (first, count) = c1UnderLatin1 {
+            warnings.append(
+                ValidationIssue(
+                    type: .formatError, line: first,
+                    message:
+                        "\(count) enregistrement(s) contiennent des caractères Windows-1252 (€, ’, Œ…) alors que le flux est en ISO-8859-1, "
+                        + "le premier ligne \(first) : lu(s) en Windows-1252",
+                    check: .encodingMismatch))
+        }
+        return warnings
+    }
+    private var switchWarnings: [ValidationIssue] = []
+    /// Records read as UTF-8 under a single-byte encoding: the first one's line, and how many.
+    private var utf8UnderSingleByte: (first: Int, count: Int)?
+    /// Records read as Windows-1252 under a pinned Latin-1.
+    private var c1UnderLatin1: (first: Int, count: Int)?
     /// The options the reader was created with.
     public let options: CSVOptions
 
@@ -302,7 +334,9 @@ public final class CSVReader {
     /// How a segment reader ended, once it returned nil (or threw: pass `failed`).
     func segmentOutcome(startingEncoding: TextEncoding, failed: Bool) -> SegmentOutcome {
         SegmentOutcome(
-            lines: line - 1, clean: !failed && failure == nil && detectedEncoding == startingEncoding,
+            lines: line - 1,
+            clean: !failed && failure == nil && detectedEncoding == startingEncoding && utf8UnderSingleByte == nil
+                && c1UnderLatin1 == nil,
             sawMultibyteUTF8: sawMultibyteUTF8)
     }
 
@@ -331,10 +365,28 @@ public final class CSVReader {
         let n = source.count
         if n >= 3, p[0] == 0xEF, p[1] == 0xBB, p[2] == 0xBF {
             position = 3
-        } else if n >= 2, (p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF) {
-            throw FormatError(
-                .formatError, line: 1,
-                message: "le fichier n'est pas un fichier texte CSV (encodé en UTF-16 : enregistrez-le en UTF-8)")
+            // A UTF-8 byte order mark is certain: the file is UTF-8 whatever the flow pins.
+            if options.encoding != .auto && options.encoding != .utf8 {
+                detectedEncoding = .utf8
+                switchWarnings.append(
+                    ValidationIssue(
+                        type: .formatError, line: 1,
+                        message:
+                            "le fichier commence par une marque d'ordre d'octets UTF-8 alors que le flux est en \(options.encoding.displayName) : lu en UTF-8",
+                        check: .encodingMismatch))
+            }
+        } else if let order = source.utf16 {
+            // The byte reader transcodes UTF-16 (its byte order mark is certain) into UTF-8.
+            detectedEncoding = .utf8
+            if options.encoding != .auto {
+                switchWarnings.append(
+                    ValidationIssue(
+                        type: .formatError, line: 1,
+                        message:
+                            "le fichier est encodé en UTF-16 (\(order == .littleEndian ? "petit-boutiste" : "gros-boutiste"), avec sa marque d'ordre d'octets) "
+                            + "alors que le flux est en \(options.encoding.displayName) : lu en UTF-16",
+                        check: .encodingMismatch))
+            }
         }
     }
 
@@ -462,7 +514,19 @@ public final class CSVReader {
     }
 
     private func notText(_ line: Int) -> FormatError {
-        FormatError(.formatError, line: line, message: "le fichier n'est pas un fichier texte CSV")
+        // ASCII text in UTF-16 has a NUL beside every character: name it rather than calling it binary.
+        let window = UnsafeBufferPointer(start: source.storage, count: min(source.count, 512))
+        let zeros = window.enumerated().filter { $0.element == 0 }
+        if window.count >= 8, zeros.count * 3 >= window.count,
+            zeros.allSatisfy({ $0.offset % 2 == 0 }) || zeros.allSatisfy({ $0.offset % 2 == 1 })
+        {
+            return FormatError(
+                .formatError, line: line,
+                message:
+                    "le fichier semble encodé en UTF-16 sans marque d'ordre d'octets : l'enregistrer en UTF-8 (ou en UTF-16 avec sa marque)"
+            )
+        }
+        return FormatError(.formatError, line: line, message: "le fichier n'est pas un fichier texte CSV")
     }
 
     private static let ones: UInt64 = 0x0101_0101_0101_0101
@@ -707,14 +771,29 @@ public final class CSVReader {
         let whole = UnsafeBufferPointer(start: base, count: scanned.end - scanned.start)
         var mode = self.mode
         // Cells split at ASCII bytes, so a record that is valid UTF-8 has valid UTF-8 cells: check it once.
-        let plainUTF8: Bool
+        var plainUTF8: Bool
         if mode != .utf8 {
             let ascii = TextDecoding.asciiPrefix(whole)
             plainUTF8 = ascii == whole.count
-            // A pinned single-byte encoding decodes any byte: UTF-8 text would be stored as « Ã© » silently.
-            // French text in Latin-1 or Windows-1252 is practically never valid multi-byte UTF-8.
-            if !plainUTF8 && !tolerant && options.encoding != .auto && TextDecoding.isValidUTF8(whole, from: ascii) {
-                throw utf8UnderSingleByte(scanned)
+            // A single-byte encoding decodes any byte: UTF-8 text would be stored as « Ã© » silently. French text
+            // in Latin-1 or Windows-1252 is practically never valid multi-byte UTF-8, so such a record is read as
+            // the UTF-8 it certainly is, and the file gets an anomaly naming its first line.
+            if !plainUTF8 && TextDecoding.isValidUTF8(whole, from: ascii) {
+                plainUTF8 = true
+                if !tolerant { utf8UnderSingleByte = Self.counted(utf8UnderSingleByte, line: scanned.line) }
+            } else if !plainUTF8 {
+                switch TextDecoding.highControls(whole, from: ascii) {
+                case .none: break
+                case .windows1252:
+                    // Bytes 0x80–0x9F are C1 controls in Latin-1, which never occur in partner text: the file is
+                    // Windows-1252 (its superset), as exported by Windows tools.
+                    if mode == .latin1 {
+                        mode = .windows1252
+                        if !tolerant { c1UnderLatin1 = Self.counted(c1UnderLatin1, line: scanned.line) }
+                    }
+                case .undefined(let byte, let offset):
+                    if !tolerant { throw undefinedByte(scanned, byte: byte, from: offset) }
+                }
             }
         } else if TextDecoding.isValidUTF8(whole) {
             plainUTF8 = true
@@ -726,6 +805,9 @@ public final class CSVReader {
                 let invalid = firstInvalidCell(scanned)
                 if options.encoding == .utf8 {
                     throw invalidUTF8(scanned, cell: invalid.cell, from: invalid.from)
+                }
+                if case .undefined(let byte, let offset) = TextDecoding.highControls(whole, from: 0) {
+                    throw undefinedByte(scanned, byte: byte, from: offset)
                 }
                 switchToWindows1252(
                     at: invalidLine(scanned, from: invalid.from), multibyteInRecord: invalid.multibyteBefore)
@@ -775,38 +857,34 @@ public final class CSVReader {
             ))
     }
 
-    private func utf8UnderSingleByte(_ scanned: ScannedRecord) -> FormatError {
-        let base = UnsafePointer(source.storage + scanned.start)
-        var cell = 0
-        var from = 0
-        for index in 0..<cellBoundsCount / 3 {
-            let start = cellBounds[3 * index]
-            let bytes = UnsafeBufferPointer(start: base + start, count: cellBounds[3 * index + 1] - start)
-            if !TextDecoding.isASCII(bytes) {
-                (cell, from) = (index, start)
-                break
-            }
-        }
-        let line = invalidLine(scanned, from: from)
-        let column = cell < header.count ? header[cell] : "n° \(cell + 1)"
-        let expected = options.encoding.displayName
+    /// A byte that Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D): no reading of the file is certain.
+    private func undefinedByte(_ scanned: ScannedRecord, byte: UInt8, from offset: Int) -> FormatError {
+        let line = invalidLine(scanned, from: offset)
+        let hex = String(byte, radix: 16, uppercase: true)
         return FormatError(
             issue: ValidationIssue(
-                type: .formatError, line: line, path: column,
+                type: .formatError, line: line,
                 message:
-                    "texte encodé en UTF-8 ligne \(line) (colonne « \(column) ») alors que le flux est en \(expected) : "
-                    + "le fichier doit être enregistré en \(expected)"))
+                    "octet 0x\(hex) ligne \(line) : il n'a de sens ni en \(options.encoding == .latin1 ? "ISO-8859-1" : "Windows-1252") "
+                    + "ni en UTF-8 ; le fichier n'est pas dans l'encodage attendu, il doit être renvoyé correctement encodé"
+            ))
+    }
+
+    /// A count of lines with their first one.
+    private static func counted(_ seen: (first: Int, count: Int)?, line: Int) -> (first: Int, count: Int) {
+        (seen?.first ?? line, (seen?.count ?? 0) + 1)
     }
 
     private func switchToWindows1252(at line: Int, multibyteInRecord: Bool) {
         detectedEncoding = .windows1252
         guard sawMultibyteUTF8 || multibyteInRecord else { return }
-        encodingWarnings.append(
+        switchWarnings.append(
             ValidationIssue(
                 type: .formatError, line: line,
                 message:
                     "encodage mixte : texte UTF-8 avant la ligne \(line), puis des caractères non UTF-8 ; "
-                    + "la suite du fichier est lue en Windows-1252"))
+                    + "les enregistrements qui ne sont pas en UTF-8 sont lus en Windows-1252",
+                check: .encodingMismatch))
     }
 }
 

@@ -44,6 +44,31 @@ public enum TextDecoding {
         0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178,
     ]
 
+    /// What the bytes 0x80–0x9F of a single-byte text say of it.
+    public enum HighControls: Equatable {
+        /// None: Latin-1 and Windows-1252 read the text alike.
+        case none
+        /// Some, all defined in Windows-1252 (`€`, `’`, `Œ`…): C1 controls in Latin-1, which no partner writes.
+        case windows1252
+        /// One of the five bytes Windows-1252 leaves undefined, at `offset`.
+        case undefined(UInt8, offset: Int)
+    }
+
+    /// Looks for bytes 0x80–0x9F from `start` on.
+    public static func highControls(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> HighControls {
+        var found = HighControls.none
+        var index = start
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte >= 0x80 && byte <= 0x9F {
+                if windows1252High[Int(byte) - 0x80] == 0xFFFD { return .undefined(byte, offset: index) }
+                found = .windows1252
+            }
+            index += 1
+        }
+        return found
+    }
+
     /// True when every byte is below 0x80; checks eight bytes at a time.
     public static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool { asciiPrefix(bytes) == bytes.count }
 

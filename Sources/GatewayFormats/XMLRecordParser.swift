@@ -296,10 +296,15 @@ final class XMLRecordParser {
     @exclusivity(unchecked) private var context: xmlParserCtxtPtr?
     @exclusivity(unchecked) private var sawRoot = false
 
-    init(path: String, encoding: String?, counter: ByteCounter) {
+    /// How the file's bytes are read repaired into UTF-8 (`XMLRepairingSource`), if they are.
+    let repairing: Repair?
+    enum Repair { case lines, utf16(ByteReader.UTF16Order) }
+
+    init(path: String, encoding: String?, counter: ByteCounter, repairing: Repair? = nil) {
         self.path = path
         self.encoding = encoding
         self.counter = counter
+        self.repairing = repairing
     }
 
     /// Parses the whole file, calling `element` with each complete top-level element.
@@ -343,7 +348,17 @@ final class XMLRecordParser {
         }
         let me = Unmanaged.passUnretained(self).toOpaque()
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        let first = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, 4) }
+        let repair = repairing.map { how in
+            switch how {
+            case .lines: XMLRepairingSource(descriptor: descriptor)
+            case .utf16(let order): XMLRepairingSource(descriptor: descriptor, utf16: order)
+            }
+        }
+        func read(_ buffer: UnsafeMutableRawBufferPointer, _ count: Int) -> Int {
+            guard let repair else { return Glibc.read(descriptor, buffer.baseAddress, count) }
+            return repair.read(into: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), capacity: count)
+        }
+        let first = chunk.withUnsafeMutableBytes { read($0, 4) }
         guard first >= 0 else { throw FormatError(.formatError, message: "Fichier illisible.") }
         counter.value += Int64(first)
         let created = chunk.withUnsafeBufferPointer { buffer in
@@ -364,7 +379,7 @@ final class XMLRecordParser {
             _ = xmlSwitchToEncoding(parserContext, encodingHandler)
         }
         while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            let count = chunk.withUnsafeMutableBytes { read($0, $0.count) }
             guard count >= 0 else { throw FormatError(.formatError, message: "Erreur de lecture du fichier.") }
             counter.value += Int64(count)
             let status = chunk.withUnsafeBufferPointer { buffer in

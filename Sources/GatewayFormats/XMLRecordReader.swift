@@ -79,6 +79,10 @@ public final class XMLRecordReader {
     public let fileSize: Int?
     /// Schema errors of each record, by record index, from the schema pass.
     private var schemaIssuesByRecord: [Int: [ValidationIssue]] = [:]
+    /// Whether the file is read through `XMLRepairingSource` (its bytes contradict its declared encoding, or it
+    /// is UTF-16), and the byte order of a UTF-16 file.
+    private var repairing = false
+    private var utf16: ByteReader.UTF16Order?
 
     public init(path: String, options: Options) throws(FormatError) {
         self.path = path
@@ -99,10 +103,24 @@ public final class XMLRecordReader {
         record: (XMLNodeRef, Int, [ValidationIssue]) throws -> Void
     ) throws {
         try XMLSafety.refuseDoctype(path: path)
+        // Bytes that contradict the declared (or pinned) encoding are read as what they certainly are, with an
+        // anomaly, or the file is refused naming the line: never decoded into garbled text.
+        let survey = XMLEncodingSurvey.scan(path: path)
+        if case .repair(let anomaly) = try XMLEncodingPlan.plan(survey, pinned: options.encoding) {
+            repairing = true
+            switch survey.byteOrderMark {
+            case .utf16LittleEndian: utf16 = .littleEndian
+            case .utf16BigEndian: utf16 = .bigEndian
+            default: break
+            }
+            if let anomaly { warnings.append(anomaly) }
+        }
         if let schemaPath = options.schemaPath {
             try validateAgainstSchema(schemaPath)
         }
-        let parser = XMLRecordParser(path: path, encoding: options.encoding, counter: bytesRead)
+        let parser = XMLRecordParser(
+            path: path, encoding: repairing ? nil : options.encoding, counter: bytesRead,
+            repairing: repairing ? utf16.map { .utf16($0) } ?? .lines : nil)
         var index = 0
         try parser.parse { node in
             if node.isNamed(self.recordName) {
@@ -119,7 +137,9 @@ public final class XMLRecordReader {
     private func openReader(collector: ErrorCollector, counter: ByteCounter) throws(FormatError) -> xmlTextReaderPtr {
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else { throw FormatError(.formatError, message: "Fichier illisible ou absent.") }
-        let context = ReadContext(descriptor: descriptor, counter: counter)
+        let context = ReadContext(
+            descriptor: descriptor, counter: counter,
+            repair: repairing ? XMLRepairingSource(descriptor: descriptor, utf16: utf16) : nil)
         let unmanaged = Unmanaged.passRetained(context)
         let parseOptions = Int32(
             XML_PARSE_NONET.rawValue
@@ -128,7 +148,14 @@ public final class XMLRecordReader {
             { context, buffer, length in
                 guard let context, let buffer else { return -1 }
                 let reading = Unmanaged<ReadContext>.fromOpaque(context).takeUnretainedValue()
-                let count = Glibc.read(reading.descriptor, buffer, Int(length))
+                let count: Int
+                if let repair = reading.repair {
+                    count = buffer.withMemoryRebound(to: UInt8.self, capacity: Int(length)) { bytes in
+                        repair.read(into: bytes, capacity: Int(length))
+                    }
+                } else {
+                    count = Glibc.read(reading.descriptor, buffer, Int(length))
+                }
                 if count > 0 { reading.counter.value += Int64(count) }
                 return Int32(count)
             },
@@ -137,7 +164,7 @@ public final class XMLRecordReader {
                 let reading = Unmanaged<ReadContext>.fromOpaque(context).takeRetainedValue()
                 Glibc.close(reading.descriptor)
                 return 0
-            }, unmanaged.toOpaque(), path, options.encoding, parseOptions)
+            }, unmanaged.toOpaque(), path, repairing ? nil : options.encoding, parseOptions)
         guard let reader else {
             unmanaged.release()
             Glibc.close(descriptor)
@@ -216,10 +243,13 @@ final class ByteCounter: @unchecked Sendable {
 private final class ReadContext {
     let descriptor: Int32
     let counter: ByteCounter
+    /// The repaired bytes to read instead of the file's, when its encoding needs repair.
+    let repair: XMLRepairingSource?
 
-    init(descriptor: Int32, counter: ByteCounter) {
+    init(descriptor: Int32, counter: ByteCounter, repair: XMLRepairingSource?) {
         self.descriptor = descriptor
         self.counter = counter
+        self.repair = repair
     }
 }
 

@@ -211,8 +211,13 @@ public struct FlowMapping: Sendable {
     public var record: RecordMapping
     /// File-level fields (header, trailer) mapped to `flux-header`.
     public var file: RecordMapping?
-    /// Whether `declaredCount` must equal the records read.
+    /// Whether `declaredCount` must equal the records read (its check, `count-mismatch`, says what a
+    /// difference does).
     public var reconcileCount: Bool
+    /// What each plausibility check does for this flow (`checks:` in the mapping, over the defaults).
+    public var checks = CheckPolicy()
+    /// Whether the partner's rejection notice lists the anomalies too (`notice: { anomalies: true }`).
+    public var noticeListsAnomalies = false
     /// Where the mapping was loaded from.
     public var sourceFile: String?
     /// The layout's name when a flow comes in several layouts (`csv-2019`, `extract`, `xml`).

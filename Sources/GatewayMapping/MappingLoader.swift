@@ -160,6 +160,33 @@ public enum MappingLoader {
         if reconcile && file?.fields.contains(where: { $0.spec.name == "declaredCount" }) != true {
             problems.append("reconcile.count demande un champ file.declaredCount")
         }
+        var checks: [PlausibilityCheck: CheckSeverity] = [:]
+        if let given = root["checks"] {
+            if let map = given as? [String: Any] {
+                for (name, value) in map {
+                    guard let check = PlausibilityCheck(rawValue: name) else {
+                        let known = PlausibilityCheck.allCases.map(\.rawValue).joined(separator: ", ")
+                        problems.append("checks : contrôle « \(name) » inconnu (\(known))")
+                        continue
+                    }
+                    guard let text = value as? String, let severity = CheckSeverity(rawValue: text) else {
+                        problems.append("checks.\(name) : « \(value) » n'est pas warn, reject ou off")
+                        continue
+                    }
+                    checks[check] = severity
+                }
+            } else {
+                problems.append("checks doit associer chaque contrôle à warn, reject ou off")
+            }
+        }
+        var noticeListsAnomalies = false
+        if let notice = root["notice"] {
+            if let flag = (notice as? [String: Any])?["anomalies"] as? Bool {
+                noticeListsAnomalies = flag
+            } else {
+                problems.append("notice.anomalies doit valoir true ou false")
+            }
+        }
         guard problems.isEmpty, let format else { throw MappingError(problems: problems) }
         var flow = FlowMapping(
             id: id, partner: partner, title: title, version: string("version", in: root), format: format,
@@ -170,6 +197,8 @@ public enum MappingLoader {
         flow.groupBy = groupBy
         flow.optionalColumns = optionalColumns
         flow.fileNameFields = fileNameFields
+        flow.checks = CheckPolicy(checks)
+        flow.noticeListsAnomalies = noticeListsAnomalies
         return flow
     }
 

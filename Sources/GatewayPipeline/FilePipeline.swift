@@ -14,17 +14,21 @@ public struct ReportedIssue: Sendable, Codable, Equatable {
     public var path: String?
     public var value: String?
     public var message: String
-    /// Index of the record (0-based) the issue belongs to; nil for the file.
+    /// The number of the record (1-based, as in the notices and the API) the issue belongs to; nil for the file.
     public var record: Int?
+    /// The plausibility check that found it, for an anomaly or a check set to reject; nil for a breach of format.
+    public var check: String?
 
-    init(_ issue: ValidationIssue, record: Int?) {
+    /// `index` is the record's 0-based position in its file, as the readers count.
+    init(_ issue: ValidationIssue, record index: Int?) {
         self.type = issue.type.rawValue
         self.field = issue.field
         self.line = issue.line
         self.path = issue.path
         self.value = issue.value
         self.message = issue.message
-        self.record = record
+        self.record = index.map { $0 + 1 }
+        self.check = issue.check
     }
 }
 
@@ -40,9 +44,12 @@ public struct ValidationReport: Sendable, Codable {
     /// False when the file cannot be read at all (or, for files with a declared count, does not reconcile).
     public var readable = true
     public var errors: [ReportedIssue] = []
+    /// Anomalies: what the gateway's plausibility checks found, set to warn (the records are valid).
     public var warnings: [ReportedIssue] = []
     /// Errors beyond the report's limit, counted only.
     public var errorsNotShown = 0
+    /// Anomalies beyond the report's limit, counted only.
+    public var warningsNotShown = 0
 
     /// 0: every record valid; 1: some rejected; 2: the file cannot be read or is refused as a whole.
     public var exitCode: Int32 {
@@ -69,9 +76,13 @@ public struct ImportReport: Sendable, Codable {
     public var statusChanges = 0
     /// Partner records kept but matched to no known person.
     public var unmatched = 0
+    /// Anomalies stored with the file: findings of the plausibility checks set to warn (records and file).
+    public var warnings = 0
     public var fileID: Int64?
     public var errors: [ReportedIssue] = []
     public var errorsNotShown = 0
+    /// The anomalies, as far as the report's limit.
+    public var anomalies: [ReportedIssue] = []
     public var keptPath: String?
 
     public var exitCode: Int32 {
@@ -94,6 +105,8 @@ public struct FilePipeline {
     public var screening = true
     /// The screen's block size (`RecordStream.screenBlockSize`), for tests.
     var screenBlockSize = RecordStream.defaultScreenBlockSize
+    /// Every flow, asked only when a file is not in this flow's format, to name the flows that would take it.
+    public var alternatives: (@Sendable () -> [FlowMapping])?
 
     public init(flow: FlowMapping, logger: Logger = Logger(label: "insertion-gateway")) {
         self.flow = flow
@@ -105,6 +118,7 @@ public struct FilePipeline {
         var report = ValidationReport(file: path, flow: flow.id)
         var stream = RecordStream(flow: flow, schemaPath: schemaPath)
         stream.progress = progress
+        stream.alternatives = alternatives
         stream.screening = screening
         stream.screenBlockSize = screenBlockSize
         // Keys by a 64-bit digest, not their text: a million-row file stays within a few dozen MB. A digest
@@ -114,6 +128,8 @@ public struct FilePipeline {
         let partnerKeys = RepeatCheck()
         var errors: [ReportedIssue] = []
         var errorsNotShown = 0
+        var warnings: [ReportedIssue] = []
+        var warningsNotShown = 0
         /// Counts a valid record by whether it repeats an earlier one.
         func count(_ repeated: Repeat, index: Int, conflict: () -> ValidationIssue) {
             switch repeated {
@@ -154,10 +170,14 @@ public struct FilePipeline {
                     case .rejected(let index, _, _, _, let issues):
                         report.rejected += 1
                         add(issues, record: index, to: &errors, dropped: &errorsNotShown)
+                    case .anomalies(let index, _, _, let issues):
+                        report.records -= 1  // the record itself was counted
+                        add(issues, record: index, to: &warnings, dropped: &warningsNotShown)
                     }
                 })
             add(level.issues, record: nil, to: &errors, dropped: &errorsNotShown)
-            report.warnings = level.warnings.map { ReportedIssue($0, record: nil) }
+            report.warnings = level.warnings.map { ReportedIssue($0, record: nil) } + warnings
+            report.warningsNotShown = warningsNotShown
             if !level.issues.isEmpty && level.issues.contains(where: { $0.type != .schemaError }) {
                 report.readable = false
             }
@@ -207,6 +227,7 @@ public struct FilePipeline {
             report.duplicates = known.duplicates
             report.quarantined = known.quarantined
             report.statusChanges = known.statusChanges
+            report.warnings = known.anomalies
             report.keptPath = known.keptPath
             return report
         }
@@ -216,10 +237,13 @@ public struct FilePipeline {
         log.info("file received", metadata: ["bytes": "\(size)"])
         var stream = RecordStream(flow: flow, schemaPath: schemaPath)
         stream.progress = progress
+        stream.alternatives = alternatives
         do {
             var level = RecordStream.FileLevel()
             var recordErrors: [ReportedIssue] = []
             var recordErrorsNotShown = 0
+            var anomalies: [ReportedIssue] = []
+            var anomaliesNotShown = 0
             let (file, counts) = try store.apply(arrival, referenceDate: nil) { session in
                 // One thread reads and maps, this one stores: both cores work, the transaction stays here.
                 func quarantine(index: Int, line: Int?, key: String?, raw: String, issues: [ValidationIssue]) throws {
@@ -270,6 +294,9 @@ public struct FilePipeline {
                                     raw: raw ?? "", issues: [issue])
                             case .rejected(let index, let line, let key, let raw, let issues):
                                 try quarantine(index: index, line: line, key: key, raw: raw, issues: issues)
+                            case .anomalies(let index, let line, let key, let issues):
+                                try session.recordAnomalies(index: index, line: line, key: key, issues: issues)
+                                add(issues, record: index, to: &anomalies, dropped: &anomaliesNotShown)
                             case .finished(let result):
                                 level = result
                                 finished = true
@@ -285,10 +312,15 @@ public struct FilePipeline {
                 handoff.waitForProducer()
                 guard level.issues.isEmpty else { throw FileRefused(issues: level.issues) }
                 session.fileIssues = level.warnings
+                let fileAnomalies = level.warnings.filter { $0.check != nil }
+                try session.recordAnomalies(index: nil, line: nil, key: nil, issues: fileAnomalies)
+                add(fileAnomalies, record: nil, to: &anomalies, dropped: &anomaliesNotShown)
                 if level.header.isMonthly { try session.recordAbsences() }
             }
             report.errors = recordErrors
             report.errorsNotShown = recordErrorsNotShown
+            report.anomalies = anomalies
+            report.warnings = counts.anomalies
             report.fileID = file.id
             report.records = counts.records
             report.accepted = counts.accepted
@@ -301,7 +333,7 @@ public struct FilePipeline {
                 metadata: [
                     "fileID": "\(file.id)", "records": "\(counts.records)", "accepted": "\(counts.accepted)",
                     "duplicates": "\(counts.duplicates)", "quarantined": "\(counts.quarantined)",
-                    "statusChanges": "\(counts.statusChanges)",
+                    "statusChanges": "\(counts.statusChanges)", "anomalies": "\(counts.anomalies)",
                 ])
             return report
         } catch is FileAlreadyReceived {

@@ -15,6 +15,49 @@ public enum RecordOutcome {
     case screened(rows: Int, repeated: Int)
     /// A record refused with its issues; `key` is the masked business key when it could be read.
     case rejected(index: Int, line: Int?, key: String?, raw: String, issues: [ValidationIssue])
+    /// What the gateway's plausibility checks found in the record just handed over (index `index`), set to warn
+    /// by the flow: the record was applied or refused on its own merits, these are stored and reported beside it.
+    case anomalies(index: Int, line: Int?, key: String?, issues: [ValidationIssue])
+}
+
+extension RecordOutcome {
+    /// The record's masked business key, as the partner may be shown it.
+    var maskedKey: String? {
+        switch self {
+        case .household(let household, _, _, _): household.key.description
+        case .partner(let record, _, _, _): record.maskedKey
+        case .rejected(_, _, let key, _, _), .anomalies(_, _, let key, _): key
+        case .screened: nil
+        }
+    }
+}
+
+/// The checks that span the records of one file: the same person in two households.
+final class FileCrossCheck {
+    /// The first household of the file each NIR was met in, and its line.
+    private var households: [NIR: (key: HouseholdKey, line: Int?)] = [:]
+
+    /// The people of `household` already met in another household of the file.
+    func findings(_ household: Household, line: Int?, path: String) -> [ValidationIssue] {
+        var findings: [ValidationIssue] = []
+        for (position, person) in household.people.enumerated() {
+            guard let nir = person.nir else { continue }
+            guard let first = households[nir] else {
+                households[nir] = (household.key, line)
+                continue
+            }
+            guard first.key != household.key else { continue }
+            let role = person.role == .applicant ? "comme demandeur " : ""
+            findings.append(
+                ValidationIssue(
+                    type: .uniqueError, field: "people.nir", line: line, path: "\(path)/Personne[\(position + 1)]",
+                    value: nir.masked,
+                    message:
+                        "La personne \(nir.masked) figure \(role)dans ce foyer et dans le foyer \(first.key) (ligne \(first.line.map(String.init) ?? "?")) du même fichier.",
+                    check: .personInSeveralHouseholds))
+        }
+        return findings
+    }
 }
 
 /// Reads a partner file through its flow mapping, one record at a time: reader → mapping → canonical record.
@@ -34,6 +77,10 @@ public struct RecordStream: Sendable {
     /// another, small enough to stay in cache. Tests make it tiny to cut records in many places.
     var screenBlockSize = RecordStream.defaultScreenBlockSize
     static let defaultScreenBlockSize = 2 << 20
+    /// Every flow, asked only when a file is not in its flow's format, to name the flows that would take it.
+    public var alternatives: (@Sendable () -> [FlowMapping])?
+    /// Whether the file was looked at already (`FileLook`).
+    var looked = false
 
     public init(flow: FlowMapping, schemaPath: String? = nil) {
         self.flow = flow
@@ -56,6 +103,39 @@ public struct RecordStream: Sendable {
     public func read(
         _ path: String, header: (FluxHeader) throws -> Void, record: (RecordOutcome) throws -> Void
     ) throws -> FileLevel {
+        if !looked {
+            // What the file is, said before a reader of the wrong kind says something else (an empty file is
+            // « empty », random bytes « not a text file », CSV given to an XML flow « looks like CSV »).
+            let look = try FileLook.of(path)
+            let layouts = [flow] + flow.variants
+            if !layouts.contains(where: { $0.format == look.format }) {
+                let expected = Set(layouts.map { $0.format.rawValue.uppercased() }).sorted().joined(separator: ", ")
+                let takers = look.takers(among: alternatives?() ?? []).filter { $0 != flow.id }
+                throw FormatError(
+                    issue: ValidationIssue(
+                        type: .formatError, field: "format", line: 1,
+                        message:
+                            "Le fichier ressemble à du \(look.format.rawValue.uppercased()) ; le flux « \(flow.id) » attend : \(expected)."
+                            + (takers.isEmpty
+                                ? "" : " Flux qui prendraient ce fichier : \(takers.joined(separator: ", ")).")))
+            }
+            // XML of another flow: none of this flow's record elements at its start, another inbound flow's instead
+            // (a file of this flow with no record at all is not refused for it).
+            if look.isOtherXML(than: layouts),
+                case let takers = look.takers(among: alternatives?() ?? []).filter({ $0 != flow.id }), !takers.isEmpty
+            {
+                let elements = layouts.compactMap(\.recordElement).map { "<\($0)>" }.joined(separator: ", ")
+                throw FormatError(
+                    issue: ValidationIssue(
+                        type: .formatError, field: "format", line: 1,
+                        message:
+                            "Le fichier est du XML, mais d'un autre flux : aucun élément \(elements) attendu par le flux « \(flow.id) »."
+                            + " Flux qui prendraient ce fichier : \(takers.joined(separator: ", "))."))
+            }
+            var stream = self
+            stream.looked = true
+            return try stream.read(path, header: header, record: record)
+        }
         let chosen = try flow.resolve(forFile: path)
         if chosen.variant != flow.variant || chosen.format != flow.format {
             var stream = RecordStream(flow: chosen, schemaPath: schemaPath)
@@ -63,6 +143,7 @@ public struct RecordStream: Sendable {
             stream.fileNameValues = fileNameValues
             stream.screening = screening
             stream.screenBlockSize = screenBlockSize
+            stream.looked = true
             return try stream.read(path, header: header, record: record)
         }
         if !flow.fileNameFields.isEmpty && fileNameValues == nil {
@@ -86,6 +167,8 @@ public struct RecordStream: Sendable {
         let reader = try XMLRecordReader(path: path, options: options)
         var level = FileLevel()
         var fileBag = FieldBag(line: nil, path: "")
+        var fileDate: LocalDate?
+        let crossCheck = FileCrossCheck()
         var headerSent = false
         let recordName = flow.recordElement ?? ""
         func sendHeader() throws {
@@ -102,17 +185,34 @@ public struct RecordStream: Sendable {
             record: { node, index, schemaIssues in
                 try sendHeader()
                 let path = "\(recordName)[\(index + 1)]"
-                let outcome = classify(
+                if fileDate == nil { fileDate = fileBag.date("createdOn") ?? fileBag.date("referenceDate") }
+                var anomalies: [ValidationIssue] = []
+                var unused: UInt64?
+                var outcome = classify(
                     engine.map(node, path: path), extraIssues: schemaIssues, index: index, line: node.line,
-                    raw: { node.serialised() })
+                    raw: { node.serialised() }, fingerprintWith: nil, fingerprint: &unused, fileDate: fileDate,
+                    anomalies: &anomalies)
+                if case .household(let household, _, let line, let raw) = outcome,
+                    flow.checks[.personInSeveralHouseholds] != .off
+                {
+                    let (errors, more) = flow.checks.split(crossCheck.findings(household, line: line, path: path))
+                    anomalies += more
+                    if !errors.isEmpty {
+                        outcome = .rejected(
+                            index: index, line: line, key: household.key.description, raw: raw(), issues: errors)
+                    }
+                }
                 try record(outcome)
+                if !anomalies.isEmpty {
+                    try record(.anomalies(index: index, line: node.line, key: outcome.maskedKey, issues: anomalies))
+                }
                 level.records += 1
                 if index % 512 == 0 { progress?(index, reader.bytesConsumed, reader.fileSize) }
             })
         try sendHeader()
         level.header = RecordBuilder.fluxHeader(from: fileBag)
         level.issues.append(contentsOf: reader.fileIssues)
-        level.warnings.append(contentsOf: reader.warnings)
+        sort(reader.warnings, into: &level)
         if reader.droppedSchemaIssues > 0 {
             level.issues.append(
                 ValidationIssue(
@@ -122,13 +222,26 @@ public struct RecordStream: Sendable {
         if flow.file != nil {
             level.issues.append(contentsOf: engine.checkRequiredFileFields(fileBag))
         }
+        // The file was read to its end and is well-formed (a truncated or malformed one threw above): a count that
+        // disagrees is the check's to judge, not a reason in itself to refuse what was read.
         if flow.reconcileCount, let declared = level.header.declaredCount, declared != level.records {
-            level.issues.append(
-                ValidationIssue(
-                    type: .reconciliationError, field: "declaredCount", value: String(declared),
-                    message:
-                        "Le fichier annonce \(declared) enregistrement(s) mais en contient \(level.records) : fichier incomplet ou mal constitué, il n'est pas appliqué."
-                ))
+            switch flow.checks[.countMismatch] {
+            case .reject:
+                level.issues.append(
+                    ValidationIssue(
+                        type: .reconciliationError, field: "declaredCount", value: String(declared),
+                        message:
+                            "Le fichier annonce \(declared) enregistrement(s) mais en contient \(level.records) : fichier incomplet ou mal constitué, il n'est pas appliqué.",
+                        check: .countMismatch))
+            case .warn:
+                level.warnings.append(
+                    ValidationIssue(
+                        type: .reconciliationError, field: "declaredCount", value: String(declared),
+                        message:
+                            "Le fichier annonce \(declared) enregistrement(s) mais en contient \(level.records) : les enregistrements lus sont appliqués ; nombre déclaré à vérifier.",
+                        check: .countMismatch))
+            case .off: break
+            }
         }
         progress?(level.records, reader.bytesConsumed, reader.fileSize)
         return level
@@ -203,9 +316,11 @@ public struct RecordStream: Sendable {
             }
             let node = CSVRowNode(record: first, columns: columns, others: Array(group.dropFirst()))
             var fingerprint: UInt64?
+            var anomalies: [ValidationIssue] = []
             let outcome = classify(
                 engine.map(node, path: "ligne \(first.line)"), extraIssues: extra, index: index, line: first.line,
-                raw: { group.map(\.raw).joined(separator: "\n") }, fingerprintWith: screen, fingerprint: &fingerprint)
+                raw: { group.map(\.raw).joined(separator: "\n") }, fingerprintWith: screen, fingerprint: &fingerprint,
+                anomalies: &anomalies)
             if case .partner(let partnerRecord, _, let line, let raw) = outcome, let fingerprint {
                 return try screened(
                     key: partnerRecord.businessKeyDigest, fingerprint: fingerprint, line: line,
@@ -213,6 +328,9 @@ public struct RecordStream: Sendable {
             }
             try flush()
             try record(outcome)
+            if !anomalies.isEmpty {
+                try record(.anomalies(index: index, line: first.line, key: outcome.maskedKey, issues: anomalies))
+            }
             index += 1
             if index % 1024 == 0 { progress?(index, reader.bytesConsumed, reader.fileSize) }
         }
@@ -269,7 +387,7 @@ public struct RecordStream: Sendable {
         }
         try flush()
         level.records = index
-        level.warnings.append(contentsOf: reader.encodingWarnings)
+        sort(reader.encodingWarnings, into: &level)
         return level
     }
 
@@ -354,21 +472,41 @@ public struct RecordStream: Sendable {
     /// memory must stay bounded.
     static let maxRowsPerGroup = 1000
 
+    /// A reader's file-level warnings: those of a plausibility check follow the flow's severity (a check set to
+    /// reject refuses the file), the others (parser warnings) stay warnings.
+    private func sort(_ warnings: [ValidationIssue], into level: inout FileLevel) {
+        for warning in warnings {
+            guard let check = warning.check.flatMap(PlausibilityCheck.init(rawValue:)) else {
+                level.warnings.append(warning)
+                continue
+            }
+            switch flow.checks[check] {
+            case .warn: level.warnings.append(warning)
+            case .reject: level.issues.append(warning)
+            case .off: break
+            }
+        }
+    }
+
     /// Mapping issues and canonical checks decide whether a record is kept.
     func classify(
         _ mapped: (FieldBag, [ValidationIssue]), extraIssues: [ValidationIssue], index: Int, line: Int?,
         raw: @escaping () -> String
     ) -> RecordOutcome {
         var unused: UInt64?
+        var anomalies: [ValidationIssue] = []
         return classify(
             mapped, extraIssues: extraIssues, index: index, line: line, raw: raw, fingerprintWith: nil,
-            fingerprint: &unused)
+            fingerprint: &unused, anomalies: &anomalies)
     }
 
-    /// `classify`, and the fingerprint of a valid record's values by `screen` (`RowScreen.fingerprint`).
+    /// `classify`, and the fingerprint of a valid record's values by `screen` (`RowScreen.fingerprint`). The
+    /// plausibility checks' findings go to `anomalies` when the flow sets them to warn, and refuse the record when
+    /// it sets them to reject; `fileDate` is the file's own date, for the checks of dates.
     func classify(
         _ mapped: (FieldBag, [ValidationIssue]), extraIssues: [ValidationIssue], index: Int, line: Int?,
-        raw: @escaping () -> String, fingerprintWith screen: RowScreen?, fingerprint: inout UInt64?
+        raw: @escaping () -> String, fingerprintWith screen: RowScreen?, fingerprint: inout UInt64?,
+        fileDate: LocalDate? = nil, anomalies: inout [ValidationIssue]
     ) -> RecordOutcome {
         var (bag, mappingIssues) = mapped
         var issues = extraIssues + mappingIssues
@@ -377,8 +515,13 @@ public struct RecordStream: Sendable {
         }
         switch flow.record.entity.name {
         case Catalogue.household.name:
-            switch RecordBuilder.household(from: bag) {
+            var findings: [ValidationIssue] = []
+            let built = RecordBuilder.household(from: bag, fileDate: fileDate, findings: &findings)
+            let (errors, warnings) = flow.checks.split(findings)
+            issues += errors
+            switch built {
             case .success(let household) where issues.isEmpty:
+                anomalies = warnings
                 return .household(household, index: index, line: line, raw: raw)
             case .success: break
             case .failure(let list): issues.append(contentsOf: list.issues)
@@ -456,21 +599,7 @@ extension FlowMapping {
     }
 
     /// XML when the first significant byte is `<`, JSON when `[` or `{`, CSV otherwise.
-    static func sniffFormat(_ path: String) throws -> FileFormat {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw FormatError(issue: ValidationIssue(type: .formatError, message: "Fichier illisible : \(path)."))
-        }
-        defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: 512)) ?? Data()
-        var bytes = head[...]
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
-        guard let first = bytes.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) else { return .csv }
-        switch first {
-        case UInt8(ascii: "<"): return .xml
-        case UInt8(ascii: "["), UInt8(ascii: "{"): return .json
-        default: return .csv
-        }
-    }
+    static func sniffFormat(_ path: String) throws -> FileFormat { try FileLook.of(path).format }
 
     /// The values of the fields read from the file's name; a required one that no fragment gives makes the
     /// file unusable.

@@ -117,18 +117,27 @@ public struct Outbound {
             fields["line"] = issue.line.map(String.init)
             fields["column"] = issue.path
             fields["field"] = issue.field
-            fields["type"] = issue.type.rawValue
+            fields["type"] = issue.check.map { "anomalie:" + $0 } ?? issue.type.rawValue
             fields["value"] = issue.value
             fields["message"] = issue.message
             fields["hint"] =
-                issue.field == "person"
-                ? "Vérifier les identifiants de la personne (NIR, identifiant France Travail, matricule) : ils désignent deux personnes différentes."
-                : Self.hint(for: issue.type)
+                issue.check != nil
+                ? "Enregistrement appliqué : vérifier la donnée signalée et la corriger dans un prochain envoi si besoin."
+                : issue.field == "person"
+                    ? "Vérifier les identifiants de la personne (NIR, identifiant France Travail, matricule) : ils désignent deux personnes différentes."
+                    : Self.hint(for: issue.type)
             try emitter.write(fields)
         }
         for issue in file.issues { try line(issue, record: nil) }
         for (index, _, issues) in records {
             for issue in issues { try line(issue, record: index) }
+        }
+        // The anomalies of applied records, when the partner's flow asks for them: the records were applied, the
+        // partner is told what looked odd.
+        if flows[file.flow]?.noticeListsAnomalies == true {
+            for anomaly in try store.recordAnomalies(fileID: file.id) {
+                try line(anomaly.issue, record: anomaly.record.map { $0 - 1 })
+            }
         }
         try emitter.finish()
         return Written(path: path, partner: file.partner, records: emitter.recordsWritten)

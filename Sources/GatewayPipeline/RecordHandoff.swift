@@ -12,6 +12,8 @@ enum ReadMessage: Sendable {
     /// A valid record of another partner flow; `raw` as for households.
     case partner(PartnerRecord, index: Int, line: Int?, raw: String?)
     case rejected(index: Int, line: Int?, key: String?, raw: String, issues: [ValidationIssue])
+    /// The anomalies of the record just handed over.
+    case anomalies(index: Int, line: Int?, key: String?, issues: [ValidationIssue])
     case finished(RecordStream.FileLevel)
     case failed(any Error)
 }
@@ -100,6 +102,8 @@ extension RecordStream {
                             message = .partner(partnerRecord, index: index, line: line, raw: raw())
                         case .rejected(let index, let line, let key, let raw, let issues):
                             message = .rejected(index: index, line: line, key: key, raw: raw, issues: issues)
+                        case .anomalies(let index, let line, let key, let issues):
+                            message = .anomalies(index: index, line: line, key: key, issues: issues)
                         case .screened:
                             // A screened record lacks its free text: it is never stored.
                             preconditionFailure("an import reads with screening off")

@@ -170,7 +170,8 @@ extension GatewayAPI {
         let store = store
         let summaries = try await offload {
             let files = try store.receivedFiles().filter {
-                $0.partner == partner && allowed.contains($0.flow) && ($0.outcome != "applied" || $0.quarantined > 0)
+                $0.partner == partner && allowed.contains($0.flow)
+                    && $0.needsNotice(listingAnomalies: flows[$0.flow]?.noticeListsAnomalies == true)
             }.suffix(limit).reversed()
             return try files.map { file in
                 var issues = file.issues.map { Self.rejection($0, record: nil) }

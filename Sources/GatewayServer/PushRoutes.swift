@@ -98,14 +98,15 @@ extension GatewayAPI {
         action: String
     ) async throws -> Response {
         let partner = context.caller?.partner ?? flow.partner
-        let (store, keep, logger) = (store, configuration.keepDirectory, logger)
+        let (store, keep, logger, flows) = (store, configuration.keepDirectory, logger, flows)
         let started = ContinuousClock.now
         // The upload is removed by the import's own thread once it is done, not here: after a request timeout the
         // import still runs to its end, and must find its file.
         var report = try await offload {
             defer { upload.remove() }
-            return try FilePipeline(flow: flow, logger: logger).importFile(
-                path: upload.path, store: store, partner: partner, keepDirectory: keep)
+            var pipeline = FilePipeline(flow: flow, logger: logger)
+            pipeline.alternatives = { Array(flows.values) }
+            return try pipeline.importFile(path: upload.path, store: store, partner: partner, keepDirectory: keep)
         }
         report.file = upload.name
         report.keptPath = nil

@@ -38,6 +38,14 @@ public struct ReceivedFile: Sendable, Codable, Equatable {
     public var statusChanges: Int
     public var issues: [ValidationIssue]
     public var keptPath: String?
+    /// Anomalies stored with the file (plausibility checks set to warn).
+    public var anomalies: Int = 0
+
+    /// Whether the partner gets a notice of this file: it was refused, some records were quarantined, or its
+    /// flow's notice lists anomalies (`listingAnomalies`) and it has some.
+    public func needsNotice(listingAnomalies: Bool) -> Bool {
+        outcome != "applied" || quarantined > 0 || (listingAnomalies && anomalies > 0)
+    }
 }
 
 /// The counts a file's import ends with. `records == accepted + duplicates + quarantined`.
@@ -49,6 +57,8 @@ public struct ImportCounts: Sendable, Codable, Equatable {
     public var statusChanges = 0
     /// Partner records accepted but matched to no known person (kept, linked when they can be).
     public var unmatched = 0
+    /// Anomalies stored (plausibility findings set to warn, on records and on the file).
+    public var anomalies = 0
 
     public init() {}
 }
@@ -165,11 +175,11 @@ public struct GatewayStore: Sendable {
             try db.execute(
                 """
                 UPDATE received_file SET records = ?, accepted = ?, duplicates = ?, quarantined = ?,
-                status_changes = ?, issues = ?, reference_date = ? WHERE id = ?
+                status_changes = ?, issues = ?, reference_date = ?, anomalies = ? WHERE id = ?
                 """,
                 [
                     counts.records, counts.accepted, counts.duplicates, counts.quarantined, counts.statusChanges,
-                    issues, session.referenceDate?.iso, fileID,
+                    issues, session.referenceDate?.iso, counts.anomalies, fileID,
                 ])
             let file = try db.fetchOne("SELECT * FROM received_file WHERE id = ?", [fileID])
                 .map(ReceivedFile.init(row:))!
@@ -291,7 +301,7 @@ extension ReceivedFile {
             referenceDate: row["reference_date"], records: row["records"], accepted: row["accepted"],
             duplicates: row["duplicates"], quarantined: row["quarantined"], statusChanges: row["status_changes"],
             issues: (try? JSONDecoder().decode([ValidationIssue].self, from: Data(issuesText.utf8))) ?? [],
-            keptPath: row["kept_path"])
+            keptPath: row["kept_path"], anomalies: row["anomalies"] ?? 0)
     }
 }
 
@@ -305,9 +315,16 @@ public enum ExportTable: String, Sendable, CaseIterable {
     /// Identifiers learnt from partners, with their source.
     case links
     case proposals
+    /// What the plausibility checks found in applied records and files.
+    case anomalies
 
     var columns: [String] {
         switch self {
+        case .anomalies:
+            [
+                "fichier", "nom_fichier", "partenaire", "flux", "enregistrement", "ligne", "cle", "controle", "type",
+                "champ", "chemin", "valeur", "message",
+            ]
         case .partnerRecords:
             [
                 "entite", "cle", "partenaire", "perimetre", "personne", "rapproche_par", "premier_fichier",
@@ -345,6 +362,13 @@ public enum ExportTable: String, Sendable, CaseIterable {
 
     var sql: String {
         switch self {
+        case .anomalies:
+            """
+            SELECT a.file_id, f.name, f.partner, f.flow, a.record_index + 1, a.line, a.record_key, a.check_id,
+            a.type, a.field, a.path, a.value, a.message FROM anomaly a JOIN received_file f ON f.id = a.file_id
+            ORDER BY a.id
+            """
+
         case .partnerRecords:
             """
             SELECT entity, business_key, partner, scope, person_id, matched_by, first_file_id, last_file_id,

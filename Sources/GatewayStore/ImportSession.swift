@@ -57,6 +57,8 @@ public final class ImportSession {
     ///   to look up.
     public func apply(_ household: Household, repeated: Bool = true) throws -> ApplyOutcome {
         counts.records += 1
+        lastHousehold = nil
+        lastPartnerRecord = nil
         let state = HouseholdState.encode(household)
         let firstLoad = try !repeated && isFirstLoad(of: household.organisme)
         var existing: SQLRow?
@@ -71,6 +73,7 @@ public final class ImportSession {
         var previous: Household?
         if let existing {
             householdID = existing[0]
+            lastHousehold = householdID
             let lastFile: Int64 = existing[1]
             let storedState: String = existing[2]
             if lastFile == fileID {
@@ -108,6 +111,7 @@ public final class ImportSession {
             householdID = 0
         }
         householdID = try upsertHousehold(household, state: state, existingID: existing == nil ? nil : householdID)
+        lastHousehold = householdID
         try upsertRight(household, householdID: householdID)
         let personIDs = try upsertPeople(household, householdID: householdID, isNew: existing == nil)
         var knownEvents = Set<CNAFEvent>()
@@ -154,6 +158,34 @@ public final class ImportSession {
                 [organisme.rawValue, fileID]) ?? true
         firstLoads[organisme] = !any
         return !any
+    }
+
+    /// The household the last `apply` stored or found, for the anomalies that follow it.
+    var lastHousehold: Int64?
+    /// The partner record (entity, business key) the last `applyPartner` stored, for the anomalies that follow it.
+    var lastPartnerRecord: (entity: String, key: String)?
+
+    /// Stores the anomalies of the record just applied (`index`), or of the file (`index` nil), values masked.
+    public func recordAnomalies(index: Int?, line: Int?, key: String?, issues: [ValidationIssue]) throws {
+        guard !issues.isEmpty else { return }
+        let household = index == nil ? nil : lastHousehold
+        var partnerRecord: Int64?
+        if index != nil, let (entity, key) = lastPartnerRecord {
+            partnerRecord = try db.fetchValue(
+                "SELECT id FROM partner_record WHERE entity = ? AND business_key = ?", [entity, key])
+        }
+        for issue in issues {
+            try db.execute(
+                """
+                INSERT INTO anomaly (file_id, record_index, line, record_key, household_id, partner_record_id,
+                check_id, type, field, path, value, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    fileID, index, issue.line ?? line, key, household, partnerRecord, issue.check ?? "",
+                    issue.type.rawValue, issue.field, issue.path, issue.value, issue.message,
+                ])
+            counts.anomalies += 1
+        }
     }
 
     /// Keeps a refused record with its errors (values masked) and its raw text.

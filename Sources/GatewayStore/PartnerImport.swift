@@ -173,6 +173,8 @@ extension ImportSession {
     /// record adds (a France Travail id for a person known by NIR) with their source.
     public func applyPartner(_ record: PartnerRecord, partner: String) throws -> PartnerApplyOutcome {
         counts.records += 1
+        lastHousehold = nil
+        lastPartnerRecord = nil
         let entity = record.entityName
         let key = record.businessKey
         // The canonical fields as compact JSON: what a mapping reads back into the same record.
@@ -230,6 +232,7 @@ extension ImportSession {
                 [entity, key, partner, record.scope, personID, via, state, fileID, fileID])
         }
         counts.accepted += 1
+        lastPartnerRecord = (entity, key)
         return .accepted(match)
     }
 

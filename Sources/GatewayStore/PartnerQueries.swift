@@ -21,6 +21,20 @@ public struct PersonView: Sendable, Codable, Equatable {
     public var firstName: String
     public var birthDate: String?
     public var facts: [PersonFact]
+    /// What the plausibility checks found in the records that tell of this person (their households' and their
+    /// partner records'), values masked.
+    public var anomalies: [StoredAnomaly] = []
+}
+
+/// An anomaly as stored: a finding of a plausibility check set to warn, with its file and record.
+public struct StoredAnomaly: Sendable, Codable, Equatable {
+    public var fileID: Int64
+    public var file: String
+    /// The record's number in its file (1-based); nil for the file.
+    public var record: Int?
+    public var key: String?
+    public var check: String
+    public var issue: ValidationIssue
 }
 
 /// An alert to write for an operator.
@@ -279,9 +293,42 @@ extension GatewayStore {
                         partner: row["partner"], flow: row["flow"], file: row["name"], fileID: row["file_id"],
                         kind: row["entity"], matchedBy: row["matched_by"], detail: detail))
             }
+            let anomalies = try Self.anomalies(
+                db,
+                where: """
+                    a.household_id IN (SELECT household_id FROM person WHERE id IN (\(placeholders)))
+                    OR a.partner_record_id IN (SELECT id FROM partner_record WHERE person_id IN (\(placeholders)))
+                    """, rowIDs + rowIDs)
             return PersonView(
                 personID: rowIDs.max() ?? id, maskedNIR: nir13.map(Masking.nir), surname: person["surname"],
-                firstName: person["first_name"], birthDate: person["birth_date"], facts: facts)
+                firstName: person["first_name"], birthDate: person["birth_date"], facts: facts, anomalies: anomalies)
+        }
+    }
+
+    /// The anomalies stored with a file's records (not those of the file itself, which its ledger entry holds).
+    public func recordAnomalies(fileID: Int64) throws -> [StoredAnomaly] {
+        try database.read { db in
+            try Self.anomalies(db, where: "a.file_id = ? AND a.record_index IS NOT NULL", [fileID])
+        }
+    }
+
+    static func anomalies(_ db: any StoreConnection, where clause: String, _ arguments: [Int64]) throws
+        -> [StoredAnomaly]
+    {
+        try db.fetchAll(
+            """
+            SELECT a.file_id, f.name, a.record_index, a.record_key, a.check_id, a.type, a.field, a.line, a.path,
+            a.value, a.message FROM anomaly a JOIN received_file f ON f.id = a.file_id WHERE \(clause)
+            ORDER BY a.id
+            """, arguments.map { $0 }
+        ).map { row in
+            let index: Int? = row[2]
+            let check: String = row[4]
+            return StoredAnomaly(
+                fileID: row[0], file: row[1], record: index.map { $0 + 1 }, key: row[3], check: check,
+                issue: ValidationIssue(
+                    type: IssueType(rawValue: row[5]) ?? .constraintError, field: row[6], line: row[7], path: row[8],
+                    value: row[9], message: row[10], check: PlausibilityCheck(rawValue: check)))
         }
     }
 

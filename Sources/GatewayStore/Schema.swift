@@ -7,7 +7,7 @@ public enum Schema {
     /// Every migration, in order: its identifier and its statements.
     public static let migrations: [(id: String, sql: String)] = [
         ("v1-ledger-households-quarantine", v1), ("v2-partner-records-identity-links", v2),
-        ("v3-exchanges-journal-claims", v3), ("v4-api", v4API),
+        ("v3-exchanges-journal-claims", v3), ("v4-api", v4API), ("v5-anomalies", v5Anomalies),
     ]
 
     static var migrator: DatabaseMigrator {
@@ -278,5 +278,30 @@ public enum Schema {
                             last_started REAL,
                             cursor INTEGER
                         );
+        """
+
+    static let v5Anomalies = """
+                        -- What the gateway's plausibility checks found in records it applied (or in the file), set to
+                        -- warn by the flow's mapping: one row per finding, values masked as in the quarantine.
+                        CREATE TABLE anomaly (
+                            id INTEGER PRIMARY KEY,
+                            file_id INTEGER NOT NULL REFERENCES received_file(id),
+                            -- the record's index in its file (0-based, as the quarantine's); NULL for the file
+                            record_index INTEGER,
+                            line INTEGER,
+                            record_key TEXT,
+                            household_id INTEGER REFERENCES household(id) ON DELETE CASCADE,
+                            partner_record_id INTEGER REFERENCES partner_record(id) ON DELETE CASCADE,
+                            check_id TEXT NOT NULL,
+                            type TEXT NOT NULL,
+                            field TEXT,
+                            path TEXT,
+                            value TEXT,
+                            message TEXT NOT NULL
+                        );
+                        CREATE INDEX anomaly_file ON anomaly(file_id);
+                        CREATE INDEX anomaly_household ON anomaly(household_id) WHERE household_id IS NOT NULL;
+                        CREATE INDEX anomaly_partner_record ON anomaly(partner_record_id) WHERE partner_record_id IS NOT NULL;
+                        ALTER TABLE received_file ADD COLUMN anomalies INTEGER NOT NULL DEFAULT 0;
         """
 }

@@ -30,6 +30,19 @@ enum Output {
             line("  … et \(hidden) autre(s) erreur(s) (--json pour la liste, export quarantine pour tout).")
         }
     }
+
+    /// Prints anomalies (records applied, with what the plausibility checks found), as `issues` prints errors.
+    static func anomalies(_ anomalies: [ReportedIssue], notShown: Int, limit: Int = 20) {
+        for anomaly in anomalies.prefix(limit) {
+            var place = anomaly.line.map { "ligne \($0)" } ?? "fichier"
+            if let path = anomaly.path { place += " (\(path))" }
+            line("  anomalie [\(anomaly.check ?? anomaly.type)] \(place) : \(anomaly.message)")
+        }
+        let hidden = max(0, anomalies.count - limit) + notShown
+        if hidden > 0 {
+            line("  … et \(hidden) autre(s) anomalie(s) (--json pour la liste, export anomalies pour tout).")
+        }
+    }
 }
 
 /// Streams a JSON array of flat objects, one per line, without holding the rows.

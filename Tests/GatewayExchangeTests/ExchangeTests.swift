@@ -145,15 +145,15 @@ struct ExchangeTests {
                 errors: errors
                 notices: { transport: folder, location: \(notices) }
             """, in: directory)
-        try copySample("cnaf/bad/count-mismatch.xml", to: inbox)
+        try copySample("cnaf/bad/undefined-byte.xml", to: inbox)
         try copySample("cnaf/bad/wrong-nir-key.xml", to: inbox)
         let run = try gateway.run("caf")
         #expect(run.refused == 1 && run.applied == 1 && run.sent == 2, "\(run)")
-        #expect(files(in: inbox + "/errors") == ["count-mismatch.xml"])
+        #expect(files(in: inbox + "/errors") == ["undefined-byte.xml"])
         #expect(files(in: inbox + "/archive") == ["wrong-nir-key.xml"])
         #expect(files(in: notices).count == 2)
         // The same files again: recognised, archived again, and no second notice.
-        try copySample("cnaf/bad/count-mismatch.xml", to: inbox, as: "count-mismatch-bis.xml")
+        try copySample("cnaf/bad/undefined-byte.xml", to: inbox, as: "undefined-byte-bis.xml")
         let again = try gateway.run("caf")
         #expect(again.alreadyReceived == 1 && again.sent == 0 && again.alreadySent == 1, "\(again)")
         #expect(files(in: notices).count == 2)
@@ -179,7 +179,7 @@ struct ExchangeTests {
                 location: \(outbox)/{partner}
             """, in: directory)
         try copySample("cnaf/bad/wrong-nir-key.xml", to: inbox)
-        try copySample("cnaf/bad/shifted-birthdate.xml", to: inbox)
+        try copySample("cnaf/bad/duplicate-household.xml", to: inbox)
         _ = try gateway.run("caf")
         let first = try gateway.run("notices")
         #expect(first.sent == 2 && first.failed == 0, "\(first)")

@@ -16,7 +16,7 @@ struct CLITests {
         "validate --json: contract keys and exit codes",
         arguments: [
             ("caf-67-2026-09.xml", Int32(0)), ("bad/wrong-nir-key.xml", 1), ("bad/malformed.xml", 2),
-            ("bad/xxe.xml", 2), ("bad/count-mismatch.xml", 2),
+            ("bad/xxe.xml", 2), ("odd/count-mismatch.xml", 0), ("bad/undefined-byte.xml", 2),
         ])
     func validateJSON(sample: String, exit: Int32) throws {
         let result = try run(

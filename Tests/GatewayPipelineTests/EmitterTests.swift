@@ -14,7 +14,7 @@ func readRecords(_ path: String, flow: FlowMapping) throws -> (records: [Partner
         record: { outcome in
             switch outcome {
             case .partner(let record, _, _, _): records.append(record)
-            case .household, .screened: break
+            case .household, .screened, .anomalies: break
             case .rejected(_, _, _, _, let found): issues += found
             }
         })
@@ -270,7 +270,7 @@ struct SampleRoundTripTests {
             record: { outcome in
                 switch outcome {
                 case .partner(let record, _, _, _): records.append(record)
-                case .household, .screened: break
+                case .household, .screened, .anomalies: break
                 case .rejected(_, _, _, _, let found): issues += found
                 }
             })

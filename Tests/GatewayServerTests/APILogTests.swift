@@ -41,7 +41,7 @@ struct APILogTests {
         let pushes: [(String, String, String)] = [
             ("caf-beneficiaires", caf, "cnaf/caf-67-2026-09.xml"),
             ("caf-beneficiaires", caf, "cnaf/bad/wrong-nir-key.xml"),
-            ("caf-beneficiaires", caf, "cnaf/bad/shifted-birthdate.xml"),
+            ("caf-beneficiaires", caf, "cnaf/odd/shifted-birthdate.xml"),
             ("jobconnexion-cv", fixture.jobConnexion, "jobconnexion-cv/jobconnexion-profils-2026-10-15.json"),
             ("jobconnexion-cv", fixture.jobConnexion, "jobconnexion-cv/bad/profils-bad-identifiers.csv"),
             ("jobconnexion-cv", fixture.jobConnexion, "jobconnexion-cv/bad/profils-malformed.json"),

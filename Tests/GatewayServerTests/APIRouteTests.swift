@@ -100,7 +100,7 @@ struct APIRouteTests {
             ),
             (
                 "/v1/flows/caf-beneficiaires/files", .post, .key(caf),
-                try fileBody(Repo.sample("cnaf/bad/count-mismatch.xml")), 422
+                try fileBody(Repo.sample("cnaf/bad/undefined-byte.xml")), 422
             ),
             ("/v1/flows/no-such-flow/files", .post, .key(caf), ByteBuffer(string: "x"), 404),
             ("/v1/flows/de-candidates/files", .post, .key(caf), ByteBuffer(string: "x"), 404),

@@ -1,7 +1,19 @@
 /// Builds canonical records from mapped fields, with the checks that span several fields.
 public enum RecordBuilder {
-    /// A household from a mapped `household` record, or the issues that prevent it.
+    /// A household from a mapped `household` record, or the issues that prevent it; plausibility findings are
+    /// left out (see `household(from:fileDate:findings:)`).
     public static func household(from bag: FieldBag) -> Result<Household, IssueList> {
+        var findings: [ValidationIssue] = []
+        return household(from: bag, fileDate: nil, findings: &findings)
+    }
+
+    /// A household from a mapped `household` record, or the issues that prevent it (a breach of the format, or
+    /// what could not be stored without loss). What the gateway's own checks find beyond that goes to `findings`,
+    /// each with its `PlausibilityCheck`: the flow's `CheckPolicy` decides whether it rejects the record.
+    /// `fileDate` is the file's own date (creation, else reference), after which no birth or request can be.
+    public static func household(
+        from bag: FieldBag, fileDate: LocalDate?, findings: inout [ValidationIssue]
+    ) -> Result<Household, IssueList> {
         var issues: [ValidationIssue] = []
         guard let organisme = bag.text("organisme").flatMap(Organisme.init(rawValue:)),
             case .matricule(let matricule)? = bag["matricule"],
@@ -35,6 +47,7 @@ public enum RecordBuilder {
         for personBag in bag.collections["people"] ?? [] {
             switch person(from: personBag) {
             case .success(let person):
+                findings += personFindings(person, bag: personBag, fileDate: fileDate)
                 if !keys.insert(person.householdKey).inserted {
                     issues.append(
                         personBag.issue(
@@ -51,14 +64,38 @@ public enum RecordBuilder {
                     type: .missingCell, field: "people", line: bag.line, path: bag.path,
                     message: "Le foyer ne contient aucune personne."))
         }
-        if !people.isEmpty && !people.contains(where: { $0.role == .applicant }) {
-            issues.append(
+        let applicants = people.filter { $0.role == .applicant }.count
+        if !people.isEmpty && applicants == 0 {
+            findings.append(
                 ValidationIssue(
                     type: .constraintError, field: "people.role", line: bag.line, path: bag.path,
-                    message: "Le foyer n'a pas de demandeur (rôle DEM) : chaque dossier RSA en a un."))
+                    message: "Le foyer n'a pas de demandeur (rôle DEM) : chaque dossier RSA en a un.",
+                    check: .householdWithoutApplicant))
+        } else if applicants > 1 {
+            findings.append(
+                ValidationIssue(
+                    type: .constraintError, field: "people.role", line: bag.line, path: bag.path,
+                    message: "Le foyer compte \(applicants) demandeurs (rôle DEM) : un dossier RSA n'en a qu'un.",
+                    check: .severalApplicants))
+        }
+        if let fileDate, let requested = bag.date("rsaRequestDate"), requested > fileDate {
+            findings.append(
+                bag.issue(
+                    .constraintError, field: "rsaRequestDate", value: requested.iso,
+                    message:
+                        "La date de demande RSA (\(requested.french)) est postérieure à la date du fichier (\(fileDate.french)).",
+                    check: .futureDate))
         }
         let events: [CNAFEvent] = (bag.collections["events"] ?? []).compactMap { event in
             guard let date = event.date("liquidationDate"), let code = event.text("code") else { return nil }
+            if let fileDate, date > fileDate {
+                findings.append(
+                    event.issue(
+                        .constraintError, field: "liquidationDate", value: date.iso,
+                        message:
+                            "L'événement \(code) est liquidé le \(date.french), après la date du fichier (\(fileDate.french)).",
+                        check: .futureDate))
+            }
             return CNAFEvent(liquidationDate: date, liquidationTime: event.text("liquidationTime"), code: code)
         }
         let anomalies = (bag.collections["anomalies"] ?? []).compactMap { $0.text("label") }
@@ -72,7 +109,7 @@ public enum RecordBuilder {
                 people: people, right: right, events: events, anomalies: anomalies))
     }
 
-    /// A person from a mapped `person` record; checks the NIR against civility, sex and birth date.
+    /// A person from a mapped `person` record.
     public static func person(from bag: FieldBag) -> Result<Person, IssueList> {
         guard let surname = bag.text("surname"), let firstName = bag.text("firstName"),
             let role = bag.text("role").flatMap(PersonRole.init(rawValue:))
@@ -87,18 +124,31 @@ public enum RecordBuilder {
             firstName: firstName, birthDate: bag.date("birthDate"), sex: bag.integer("sex"), role: role,
             franceTravailID: franceTravailID, soumisDroitsDevoirs: bag.bool("soumisDroitsDevoirs"),
             entrantDroitsDevoirs: bag.bool("entrantDroitsDevoirs"))
-        if let nir {
-            let problems = nir.agreementIssues(
-                sex: person.sex, civility: civility?.rawValue, birthDate: person.birthDate)
-            if !problems.isEmpty {
-                return .failure(
-                    IssueList(
-                        problems.map {
-                            bag.issue($0.type, field: "nir", value: $0.maskedValue ?? nir.masked, message: $0.message)
-                        }))
+        return .success(person)
+    }
+
+    /// What the gateway's own checks find in a person: a NIR that disagrees with the sex, the civility or the
+    /// birth date beside it (shifted columns, or a NIR given for someone else); a birth after the file's date.
+    public static func personFindings(_ person: Person, bag: FieldBag, fileDate: LocalDate?) -> [ValidationIssue] {
+        var findings: [ValidationIssue] = []
+        if let nir = person.nir {
+            for problem in nir.agreementIssues(
+                sex: person.sex, civility: person.civility?.rawValue, birthDate: person.birthDate)
+            {
+                findings.append(
+                    bag.issue(
+                        problem.type, field: "nir", value: problem.maskedValue ?? nir.masked, message: problem.message,
+                        check: .nirIdentityMismatch))
             }
         }
-        return .success(person)
+        if let fileDate, let birthDate = person.birthDate, birthDate > fileDate {
+            findings.append(
+                bag.issue(
+                    .constraintError, field: "birthDate",
+                    message: "La date de naissance est postérieure à la date du fichier (\(fileDate.french)).",
+                    check: .futureDate))
+        }
+        return findings
     }
 
     /// The file-level facts of a flux from its mapped header and trailer fields.

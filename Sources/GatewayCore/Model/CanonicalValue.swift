@@ -96,10 +96,12 @@ public struct FieldBag: Sendable {
     }
 
     /// An issue located at the origin of `field` (or at the record when the field was absent).
-    public func issue(_ type: IssueType, field: String, value: String? = nil, message: String) -> ValidationIssue {
+    public func issue(
+        _ type: IssueType, field: String, value: String? = nil, message: String, check: PlausibilityCheck? = nil
+    ) -> ValidationIssue {
         let origin = entries[field]?.origin
         return ValidationIssue(
             type: type, field: field, line: origin?.line ?? line, path: origin.map { path + "/" + $0.path } ?? path,
-            value: value, message: message)
+            value: value, message: message, check: check)
     }
 }

@@ -215,7 +215,7 @@ extension Catalogue {
             FieldSpec("hint", .text, doc: "Comment corriger"),
         ])
 
-    static let outboundEntities: [String: EntitySpec] = [
+    public static let outboundEntities: [String: EntitySpec] = [
         candidate.name: candidate, statusAlert.name: statusAlert, rejectionNotice.name: rejectionNotice,
     ]
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GatewayMapping
 import GatewayPipeline
 import GatewayStore
 
@@ -35,6 +36,8 @@ struct Import: ParsableCommand {
         }
         let store = try storeOptions.open()
         var pipeline = FilePipeline(flow: mapping, logger: logger)
+        let directory = common.mappings
+        pipeline.alternatives = { (try? MappingLoader.loadAll(directory: directory)).map { Array($0.values) } ?? [] }
         let progress = ProgressDisplay(enabled: !common.quiet)
         pipeline.progress = progress.update
         let report = try pipeline.importFile(
@@ -54,7 +57,8 @@ struct Import: ParsableCommand {
                     ? ", \(report.statusChanges) changement(s) de situation" : ""
                 Output.line(
                     "\(report.file) : \(report.records) lu(s), \(report.accepted) accepté(s), \(report.duplicates) doublon(s), \(report.quarantined) en quarantaine"
-                        + changes + (report.unmatched > 0 ? ", \(report.unmatched) sans personne connue." : ".")
+                        + changes + (report.unmatched > 0 ? ", \(report.unmatched) sans personne connue" : "")
+                        + (report.warnings > 0 ? ", \(report.warnings) anomalie(s)." : ".")
                 )
             default:
                 Output.line(
@@ -62,6 +66,7 @@ struct Import: ParsableCommand {
                         + (report.keptPath.map { " ; fichier conservé dans \($0)" } ?? "") + ".")
             }
             Output.issues(report.errors, notShown: report.errorsNotShown)
+            Output.anomalies(report.anomalies, notShown: report.warnings - report.anomalies.count)
         }
         throw ExitCode(report.exitCode)
     }
@@ -78,6 +83,9 @@ struct ImportJSON: Encodable {
     var statusChanges: Int
     /// Partner records kept but matched to no known person.
     var unmatched: Int
+    /// Anomalies stored with the file (plausibility checks set to warn); listed in `anomalies`.
+    var warnings: Int
+    var anomalies: [ReportedIssue]
     var outcome: String
     var alreadyReceived: Bool
     var previousOutcome: String?
@@ -95,6 +103,8 @@ struct ImportJSON: Encodable {
         quarantined = report.quarantined
         statusChanges = report.statusChanges
         unmatched = report.unmatched
+        warnings = report.warnings
+        anomalies = report.anomalies
         outcome = report.outcome
         alreadyReceived = report.alreadyReceived
         previousOutcome = report.previousOutcome

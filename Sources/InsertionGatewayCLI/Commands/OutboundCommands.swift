@@ -184,6 +184,11 @@ struct People: ParsableCommand {
                         "  [\(fact.partner) · \(fact.file) (n° \(fact.fileID))] \(fact.kind)"
                             + (fact.matchedBy.map { " (rapproché par \($0))" } ?? "") + " : " + detail)
                 }
+                for anomaly in view.anomalies {
+                    Output.line(
+                        "  anomalie [\(anomaly.check)] \(anomaly.file) (n° \(anomaly.fileID))"
+                            + (anomaly.issue.line.map { ", ligne \($0)" } ?? "") + " : \(anomaly.issue.message)")
+                }
             }
         }
     }

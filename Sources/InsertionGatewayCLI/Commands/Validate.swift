@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GatewayMapping
 import GatewayPipeline
 
 struct Validate: ParsableCommand {
@@ -25,6 +26,8 @@ struct Validate: ParsableCommand {
         let logger = common.bootstrapLogging()
         let mapping = try common.flow(flow)
         var pipeline = FilePipeline(flow: mapping, logger: logger)
+        let directory = common.mappings
+        pipeline.alternatives = { (try? MappingLoader.loadAll(directory: directory)).map { Array($0.values) } ?? [] }
         let progress = ProgressDisplay(enabled: !common.quiet)
         pipeline.progress = progress.update
         let report = pipeline.validate(path: file, schemaPath: schema)
@@ -35,8 +38,11 @@ struct Validate: ParsableCommand {
             Output.line(
                 "\(report.file) : \(report.records) enregistrement(s), \(report.accepted) valide(s), \(report.rejected) rejeté(s)"
                     + (report.duplicates > 0 ? ", \(report.duplicates) doublon(s)" : "")
+                    + (report.warnings.isEmpty
+                        ? "" : ", \(report.warnings.count + report.warningsNotShown) anomalie(s)")
                     + (report.readable ? "" : " — fichier illisible ou refusé"))
             Output.issues(report.errors, notShown: report.errorsNotShown)
+            Output.anomalies(report.warnings, notShown: report.warningsNotShown)
         }
         throw ExitCode(report.exitCode)
     }
@@ -52,8 +58,10 @@ struct ValidationJSON: Encodable {
     var duplicates: Int
     var readable: Bool
     var errors: [ReportedIssue]
+    /// Anomalies (plausibility checks set to warn) and file-level warnings: the records stay valid.
     var warnings: [ReportedIssue]
     var errorsNotShown: Int
+    var warningsNotShown: Int
 
     init(_ report: ValidationReport) {
         file = report.file
@@ -66,5 +74,6 @@ struct ValidationJSON: Encodable {
         errors = report.errors
         warnings = report.warnings
         errorsNotShown = report.errorsNotShown
+        warningsNotShown = report.warningsNotShown
     }
 }
