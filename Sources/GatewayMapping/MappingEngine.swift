@@ -331,8 +331,10 @@ public enum ValueConverter {
         // The spec is read in place: a copy would retain its strings for every value.
         // Personal fields are masked; so is a NIR found where it does not belong (shifted columns).
         // Only a refused value is shown, so it is masked only then.
+        // At most a bounded excerpt of a refused value is kept: a megabyte cell must not become a megabyte issue.
         var shown: String {
-            field.spec.personal ? Masking.text(raw) : (Masking.looksLikeNIR(raw) ? Masking.nir(raw) : raw)
+            let masked = field.spec.personal ? Masking.text(raw) : (Masking.looksLikeNIR(raw) ? Masking.nir(raw) : raw)
+            return masked.count > 60 ? masked.prefix(60) + "…" : masked
         }
         var value = raw
         if let codes = field.codes {

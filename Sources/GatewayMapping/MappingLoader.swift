@@ -321,14 +321,26 @@ public enum MappingLoader {
             }
             let nullValues = Set((body["null-values"] as? [Any])?.map { "\($0)" } ?? [])
             for key in body.keys
-            where !["path", "required", "transforms", "codes", "format", "true", "false", "pick", "null-values", "doc"]
-                .contains(key)
-            {
+            where ![
+                "path", "required", "transforms", "codes", "format", "true", "false", "pick", "null-values", "doc",
+                "max-length",
+            ].contains(key) {
                 problems.append("\(place) : clé « \(key) » inconnue")
+            }
+            // Every text value is bounded: the catalogue's length, the mapping's own, or the default.
+            var bounded = spec
+            if let given = body["max-length"] {
+                if let length = given as? Int, length > 0 {
+                    bounded.maxLength = length
+                } else {
+                    problems.append("\(place) : max-length doit être un entier positif")
+                }
+            } else if spec.kind == .text && spec.maxLength == nil {
+                bounded.maxLength = FieldSpec.defaultTextMaxLength
             }
             fields.append(
                 FieldMapping(
-                    spec: spec, source: source, required: required, transforms: transforms, codes: codes,
+                    spec: bounded, source: source, required: required, transforms: transforms, codes: codes,
                     dateFormats: formats, trueValues: trueValues, falseValues: falseValues, occurrence: occurrence,
                     nullValues: nullValues))
         }

@@ -266,12 +266,10 @@ public struct FilePipeline {
                         for message in handoff.takeAll() {
                             switch message {
                             case .header(let header): session.setReferenceDate(header.referenceDate)
-                            case .household(let household, let index, let line, let raw):
-                                if try session.apply(household, repeated: raw != nil) == .conflict {
-                                    try quarantine(
-                                        index: index, line: line, key: household.key.description, raw: raw ?? "",
-                                        issues: [Self.conflict(household.key, line: line)])
-                                }
+                            case .household(let household, _, _):
+                                _ = try session.apply(household, repeated: false)
+                            case .duplicateHousehold:
+                                session.countDuplicate()
                             case .partner(let partnerRecord, let index, let line, let raw):
                                 let issue: ValidationIssue
                                 switch try session.applyPartner(partnerRecord, partner: partner) {

@@ -6,9 +6,10 @@ import GatewayFormats
 /// parser's memory.
 enum ReadMessage: Sendable {
     case header(FluxHeader)
-    /// A valid household; `raw` is its text when its key already came earlier in the file, so that the store
-    /// can keep it in quarantine if the content differs.
-    case household(Household, index: Int, line: Int?, raw: String?)
+    /// A valid household, the first of its key in the file.
+    case household(Household, index: Int, line: Int?)
+    /// A household repeated identically earlier in the file: counted as a duplicate, nothing to apply.
+    case duplicateHousehold(index: Int)
     /// A valid record of another partner flow; `raw` as for households.
     case partner(PartnerRecord, index: Int, line: Int?, raw: String?)
     case rejected(index: Int, line: Int?, key: String?, raw: String, issues: [ValidationIssue])
@@ -80,8 +81,9 @@ extension RecordStream {
         let stream = self
         let thread = Thread {
             defer { handoff.producerFinished() }
-            // Keys only: whether a repeat is identical is decided by the store, which compares states anyway.
-            var seen = Set<HouseholdKey>()
+            // Each household key with its content's fingerprint: a repeat in the file is told apart here, whatever
+            // the store holds (an identical one is a duplicate, another one is refused and reported).
+            var seen: [HouseholdKey: Int] = [:]
             // Messages go over in batches: one lock and at most one wake-up per batch, not per record.
             var batch: [ReadMessage] = []
             batch.reserveCapacity(64)
@@ -95,8 +97,17 @@ extension RecordStream {
                         let message: ReadMessage
                         switch outcome {
                         case .household(let household, let index, let line, let raw):
-                            let repeated = !seen.insert(household.key).inserted
-                            message = .household(household, index: index, line: line, raw: repeated ? raw() : nil)
+                            if let earlier = seen[household.key] {
+                                message =
+                                    earlier == household.hashValue
+                                    ? .duplicateHousehold(index: index)
+                                    : .rejected(
+                                        index: index, line: line, key: household.key.description, raw: raw(),
+                                        issues: [FilePipeline.conflict(household.key, line: line)])
+                            } else {
+                                seen[household.key] = household.hashValue
+                                message = .household(household, index: index, line: line)
+                            }
                         case .partner(let partnerRecord, let index, let line, let raw):
                             // Partner records keep their raw text: the store may refuse them on an identity conflict.
                             message = .partner(partnerRecord, index: index, line: line, raw: raw())

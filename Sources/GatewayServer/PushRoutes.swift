@@ -66,27 +66,33 @@ extension GatewayAPI {
         else { throw APIError(.internalServerError, "upload-failed", "Écriture du dépôt impossible.") }
         defer { try? handle.close() }
         var total = 0
-        var sawFirstByte = recordsArrayKey == nil
+        var shape = recordsArrayKey == nil ? nil : JSONRecordsBody()
         if let key = recordsArrayKey, !key.isEmpty {
             try handle.write(contentsOf: Data(("{" + JSONValueQuote.quote(key) + ":").utf8))
         }
+        var out: [UInt8] = []
         for try await buffer in request.body {
             total += buffer.readableBytes
             if total > limit { throw Self.tooLarge(limit) }
-            if !sawFirstByte, let first = buffer.readableBytesView.first(where: { !Self.isJSONSpace($0) }) {
-                guard first == UInt8(ascii: "[") else {
-                    throw APIError.badRequest("Un tableau JSON d'enregistrements est attendu ([ … ]).")
-                }
-                sawFirstByte = true
+            guard shape != nil else {
+                try handle.write(contentsOf: buffer.readableBytesView)
+                continue
             }
-            try handle.write(contentsOf: buffer.readableBytesView)
+            out.removeAll(keepingCapacity: true)
+            try shape!.feed(buffer.readableBytesView, into: &out)
+            try handle.write(contentsOf: out)
         }
-        guard total > 0, sawFirstByte else { throw APIError.badRequest("Corps de la requête vide.") }
+        guard total > 0 else { throw APIError.badRequest("Corps de la requête vide.") }
+        if shape != nil {
+            out.removeAll(keepingCapacity: true)
+            try shape!.finish(into: &out)
+            try handle.write(contentsOf: out)
+        }
         if let key = recordsArrayKey, !key.isEmpty { try handle.write(contentsOf: Data("}".utf8)) }
     }
 
     static func isJSONSpace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 || byte == 0xEF || byte == 0xBB || byte == 0xBF
+        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
     }
 
     static func tooLarge(_ limit: Int) -> APIError {
@@ -173,5 +179,93 @@ enum JSONValueQuote {
     static func quote(_ text: String) -> String {
         let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// The body of `POST /v1/flows/{flow}/records`, checked as it streams: exactly one JSON array of records, or
+/// NDJSON (one object a line, written out as an array), and nothing after it. A UTF-8 byte order mark at the very
+/// start is dropped, as the file readers drop it; anywhere else it is content.
+struct JSONRecordsBody {
+    private enum Mode { case start, array, lines }
+    private var mode = Mode.start
+    /// Bytes of a byte order mark matched at the very start.
+    private var markMatched = 0
+    private var sawAnything = false
+    private var depth = 0
+    private var inString = false
+    private var escaped = false
+    /// Array: its closing bracket was read. Lines: the current line's object is complete.
+    private var closed = false
+    private var objects = 0
+
+    mutating func feed(_ bytes: some Collection<UInt8>, into out: inout [UInt8]) throws(APIError) {
+        for byte in bytes {
+            if !sawAnything && markMatched < 3 && byte == [0xEF, 0xBB, 0xBF][markMatched] {
+                markMatched += 1
+                continue
+            }
+            if !sawAnything && markMatched > 0 && markMatched < 3 { throw Self.invalid("octets invalides au début") }
+            sawAnything = true
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                out.append(byte)
+                continue
+            }
+            if depth == 0 {
+                if GatewayAPI.isJSONSpace(byte) {
+                    if byte == 0x0A && mode == .lines { closed = false }
+                    out.append(byte)
+                    continue
+                }
+                switch mode {
+                case .start:
+                    if byte == UInt8(ascii: "[") {
+                        mode = .array
+                    } else if byte == UInt8(ascii: "{") {
+                        mode = .lines
+                        out.append(UInt8(ascii: "["))
+                    } else {
+                        throw APIError.badRequest(
+                            "Un tableau JSON d'enregistrements ([ … ]) ou un objet par ligne (NDJSON) est attendu.")
+                    }
+                case .array:
+                    throw Self.invalid("contenu après la fin du tableau JSON")
+                case .lines:
+                    guard byte == UInt8(ascii: "{"), !closed else {
+                        throw Self.invalid("un seul objet JSON par ligne est attendu")
+                    }
+                    if objects > 0 { out.append(UInt8(ascii: ",")) }
+                }
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
+            case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                depth -= 1
+                if depth == 0 {
+                    closed = true
+                    objects += 1
+                }
+                if depth < 0 { throw Self.invalid("crochet ou accolade fermante en trop") }
+            default: break
+            }
+            out.append(byte)
+        }
+    }
+
+    mutating func finish(into out: inout [UInt8]) throws(APIError) {
+        guard sawAnything, mode != .start else { throw APIError.badRequest("Corps de la requête vide.") }
+        guard depth == 0, !inString else { throw Self.invalid("JSON incomplet (tableau ou objet non fermé)") }
+        if mode == .lines { out.append(UInt8(ascii: "]")) }
+    }
+
+    private static func invalid(_ what: String) -> APIError {
+        APIError.badRequest("Corps JSON refusé : \(what). Un seul tableau d'enregistrements, ou un objet par ligne.")
     }
 }

@@ -233,7 +233,8 @@ extension GatewayStore {
             ).map { row in
                 QuarantineEntry(
                     id: row["id"], fileID: row["file_id"], partner: row["partner"], flow: row["flow"],
-                    file: row["name"], record: row["record_index"], line: row["line"], key: row["record_key"],
+                    file: row["name"], record: (row["record_index"] as Int) + 1, line: row["line"],
+                    key: row["record_key"],
                     issues: (try? decoder.decode([ValidationIssueText].self, from: Data((row["issues"] as String).utf8)))
                         ?? [])
             }
@@ -248,6 +249,7 @@ public struct QuarantineEntry: Sendable, Codable, Equatable {
     public var partner: String
     public var flow: String
     public var file: String
+    /// The record's number in its file, from 1 (as in the notices).
     public var record: Int
     public var line: Int?
     public var key: String?

@@ -404,7 +404,7 @@ public enum ExportTable: String, Sendable, CaseIterable {
             """
         case .quarantine:
             """
-            SELECT q.file_id, f.name, q.record_index, q.line, q.record_key, q.issues, q.raw FROM quarantine q
+            SELECT q.file_id, f.name, q.record_index + 1, q.line, q.record_key, q.issues, q.raw FROM quarantine q
             JOIN received_file f ON f.id = q.file_id ORDER BY q.id
             """
         case .files:

@@ -188,14 +188,38 @@ public final class ImportSession {
         }
     }
 
+    /// Counts a record repeated identically earlier in the file: nothing to apply.
+    public func countDuplicate() {
+        lastHousehold = nil
+        lastPartnerRecord = nil
+        counts.records += 1
+        counts.duplicates += 1
+    }
+
     /// Keeps a refused record with its errors (values masked) and its raw text.
     public func quarantine(index: Int, line: Int?, key: String?, raw: String, issues: [ValidationIssue]) throws {
+        lastHousehold = nil
+        lastPartnerRecord = nil
         counts.records += 1
         counts.quarantined += 1
         let encoded = String(decoding: try encoder.encode(issues), as: UTF8.self)
         try db.execute(
             "INSERT INTO quarantine (file_id, record_index, line, record_key, raw, issues) VALUES (?, ?, ?, ?, ?, ?)",
-            [fileID, index, line, key, raw, encoded])
+            [fileID, index, line, key.map { Self.bounded($0, 120) }, Self.bounded(raw, Self.maxRawBytes), encoded])
+    }
+
+    /// The most of a quarantined record's text kept: a record of megabytes is kept as an excerpt (it was refused
+    /// for its size anyway), so that one bad file cannot fill the store or every later quarantine listing.
+    public static let maxRawBytes = 64 << 10
+
+    /// `text` cut to at most `limit` bytes (at a character boundary), with a marker saying how long it was.
+    static func bounded(_ text: String, _ limit: Int) -> String {
+        guard text.utf8.count > limit else { return text }
+        var cut = text.utf8.index(text.utf8.startIndex, offsetBy: limit)
+        while cut > text.startIndex && cut.samePosition(in: text.unicodeScalars) == nil {
+            cut = text.utf8.index(before: cut)
+        }
+        return String(text[..<cut]) + "… [tronqué : \(text.utf8.count) octets]"
     }
 
     /// For a monthly file: households of the same paying offices that the file no longer lists.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GatewayCore
 import GatewayMapping
+import GatewayPipeline
 import GatewayStore
 import GatewayStorePostgres
 import Logging
@@ -21,6 +22,24 @@ struct InsertionGateway: AsyncParsableCommand {
             // Issue 6: the HTTP API, its keys, the audit log, retention and the right of access.
             API.self, Keys.self, Audit.self, Purge.self,
         ])
+
+    /// Runs the command. A reader that closes the output early (`| head -1`) ends it normally: SIGPIPE is ignored,
+    /// and a write that finds the pipe closed exits 0, on every store.
+    static func main() async {
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as POSIXError where error.code == .EPIPE {
+            Glibc.exit(0)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options every command shares: where the mappings and the store are, how much to say.
@@ -105,7 +124,8 @@ enum LoggingBootstrap {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
-            return handler
+            // Partner values reach the log escaped and bounded: none can forge a line or fill the log.
+            return EscapingLogHandler(handler)
         }
     }
 }

@@ -5,18 +5,34 @@ import GatewayPipeline
 /// Writing to standard output and standard error.
 enum Output {
     static func line(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        write(Data((text + "\n").utf8))
     }
 
     static func error(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        write(Data((text + "\n").utf8), to: STDERR_FILENO)
     }
 
     static func json(_ value: some Encodable) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        FileHandle.standardOutput.write(try encoder.encode(value))
-        FileHandle.standardOutput.write(Data("\n".utf8))
+        write(try encoder.encode(value) + Data("\n".utf8))
+    }
+
+    /// Writes to standard output (or `descriptor`). A reader that closed the pipe (`| head -1`) has all it wants:
+    /// the command ends there, with success. (FileHandle's `write(_:)` would trap on the error.)
+    static func write(_ data: Data, to descriptor: Int32 = STDOUT_FILENO) {
+        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    if errno == EPIPE { exit(0) }
+                    return
+                }
+                offset += written
+            }
+        }
     }
 
     static func issues(_ issues: [ReportedIssue], notShown: Int, limit: Int = 50) {
@@ -74,15 +90,22 @@ final class JSONArraySink {
         text += "}"
         buffer.append(contentsOf: Array(text.utf8))
         if buffer.count > 1 << 16 {
-            handle.write(buffer)
-            buffer.removeAll(keepingCapacity: true)
+            emit()
         }
     }
 
     func finish() throws {
         buffer.append(contentsOf: Array("\n]\n".utf8))
-        handle.write(buffer)
-        buffer.removeAll()
+        emit()
+    }
+
+    private func emit() {
+        if handle === FileHandle.standardOutput {
+            Output.write(buffer)
+        } else {
+            handle.write(buffer)
+        }
+        buffer.removeAll(keepingCapacity: true)
     }
 
     static func quote(_ text: String) -> String { JSONValue.quoted(text) }

@@ -17,16 +17,7 @@ func makeCNAF(households count: Int, first: Int, at path: String) throws {
     for index in 0..<count {
         let household =
             String(block[..<matricule.lowerBound]) + String(first + index) + String(block[matricule.upperBound...])
-        // Each household's people get NIRs of their own (the last six characters: the household, the member), so
-        // that no person is in two households of a file.
-        let parts = household.components(separatedBy: "<NIR>")
-        var rebuilt = parts[0]
-        for (member, part) in parts.dropFirst().enumerated() {
-            guard let end = part.range(of: "</NIR>")?.lowerBound else { throw TestFailure("sample layout") }
-            let number = String((first + index) % 100_000 + 100_000).dropFirst() + String(member)
-            rebuilt += "<NIR>" + part[..<end].dropLast(6) + number + part[end...]
-        }
-        body += rebuilt + "\n"
+        body += withOwnNIRs(household, number: first + index) + "\n"
     }
     body += String(text[trailer.lowerBound...]).replacingOccurrences(
         of: #"<NBTOTDOSRSATRANSM>\d+</NBTOTDOSRSATRANSM>"#, with: "<NBTOTDOSRSATRANSM>\(count)</NBTOTDOSRSATRANSM>",

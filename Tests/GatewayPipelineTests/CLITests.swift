@@ -32,6 +32,66 @@ struct CLITests {
         #expect(result.err.isEmpty, "nothing on stderr with --quiet: \(result.err)")
     }
 
+    @Test("A reader that closes the output early (| head -1) ends the command normally", arguments: ["csv", "json"])
+    func closedOutput(format: String) throws {
+        let directory = try TempDirectory()
+        let store = directory.path("g.sqlite")
+        try makeLargeCNAF(households: 1_500, at: directory.path("large.xml"))
+        let imported = try run(
+            cli, ["import", "--quiet", "--flow", "caf-beneficiaires", "--store", store, directory.path("large.xml")])
+        #expect(imported.status == 0, "\(imported.err)")
+        for arguments in [
+            ["export", "people", "--store", store, "--format", format],
+            ["export", "status-changes", "--store", store, "--format", format],
+        ] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: cli)
+            process.arguments = arguments + ["--quiet"]
+            let out = Pipe()
+            let err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            try process.run()
+            // One line, as `head -1` reads, then the pipe is closed while the command still has megabytes to write.
+            _ = out.fileHandleForReading.readData(ofLength: 200)
+            try out.fileHandleForReading.close()
+            let errors = err.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            #expect(process.terminationReason == .exit, "\(arguments)")
+            #expect(process.terminationStatus == 0, "\(arguments): \(String(decoding: errors, as: UTF8.self))")
+        }
+    }
+
+    @Test("A partner's value never forges a log line: escaped and bounded")
+    func logInjection() throws {
+        let directory = try TempDirectory()
+        let forged = "JC-1\n2026-12-04T00:00:00+0000 critical insertion-gateway: forged line\r\u{1B}[31m"
+        let profile: [String: Any] = [
+            "idProfil": forged + String(repeating: "x", count: 500),
+            "personne": [
+                "nir": "29602672X8099", "nom": "SCHNEIDER", "prenom": "Aurélie", "dateNaissance": "1996-02-28",
+            ],
+            "cv": ["dateDepot": "2026-07-02T10:14:00+02:00"], "statut": "ACTIF", "visibleEmployeurs": true,
+        ]
+        let data = try JSONSerialization.data(withJSONObject: ["profils": [profile]])
+        try data.write(to: URL(fileURLWithPath: directory.path("profils.json")))
+        let result = try run(
+            cli,
+            [
+                "import", "--flow", "jobconnexion-cv", "--store", directory.path("g.sqlite"),
+                directory.path("profils.json"),
+            ])
+        let lines = result.err.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.isEmpty }
+        #expect(lines.contains { $0.contains("record quarantined") }, "\(result.err)")
+        // Every line is a log line of its own: a time stamp first, none forged, none past a bounded length.
+        for line in lines {
+            #expect(line.hasPrefix("20") && !line.contains("\r") && !line.contains("\u{1B}"), "\(line)")
+            #expect(!line.hasPrefix("2026-12-04T00:00:00+0000 critical"))
+            #expect(line.count < 1_500, "\(line.prefix(100))…")
+        }
+        #expect(result.err.contains(#"JC-1\n2026-12-04"#))
+    }
+
     @Test("import --json twice, then export every table in CSV and JSON")
     func importAndExport() throws {
         let directory = try TempDirectory()

@@ -154,7 +154,7 @@ struct CNAFImportTests {
         try store.export(.quarantine) { rows.append($0) }
         #expect(rows.count == 2)
         let row = rows[1]
-        #expect(row[2] == "1")  // second record
+        #expect(row[2] == "2")  // the second record, numbered from 1
         #expect(row[6].hasPrefix("<InfosFoyerRSA>"))
         let issues = try JSONDecoder().decode([ValidationIssue].self, from: Data(row[5].utf8))
         let issue = try #require(issues.first)
@@ -189,6 +189,17 @@ struct CNAFImportTests {
         #expect(try store.tableCounts().values.allSatisfy { $0 == 0 })
         let report = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
         #expect(report.outcome == "applied" && report.accepted == 12)
+    }
+
+    @Test(
+        "A household repeated in one file is reported whatever the store holds (even a later month)",
+        arguments: Backend.available)
+    func repeatedHouseholdAgainstALaterStore(backend: Backend) throws {
+        let store = try backend.store()
+        _ = try pipeline().importFile(path: Repo.sample("caf-67-2026-10.xml"), store: store)
+        let report = try pipeline().importFile(path: Repo.sample("bad/duplicate-household.xml"), store: store)
+        #expect(report.quarantined == 1 && report.errors.first?.type == "unique-error")
+        #expect(report.records == report.accepted + report.duplicates + report.quarantined)
     }
 
     @Test("Validation with the XSD: the samples are valid, a missing element is a schema error")

@@ -2,6 +2,7 @@ import Foundation
 import GatewayMapping
 import GatewayPipeline
 import GatewayStore
+import GatewayTestSupport
 import Logging
 
 /// Paths of the repository, the samples and the shared design folder, found from this file.
@@ -101,7 +102,7 @@ func makeLargeCNAF(households count: Int, at path: String) throws {
     let after = String(block[matricule.upperBound...])
     var chunk = ""
     for index in 0..<count {
-        chunk += "  " + before + String(1_000_000 + index) + after + "\n"
+        chunk += "  " + withOwnNIRs(before + String(1_000_000 + index) + after, number: index) + "\n"
         if chunk.utf8.count > 1 << 20 {
             handle.write(Data(chunk.utf8))
             chunk = ""

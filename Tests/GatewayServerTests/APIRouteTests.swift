@@ -61,6 +61,26 @@ struct APIRouteTests {
         #expect(try fixture.store.tableCounts()["partner_record"] == 1)
     }
 
+    @Test("POST records: NDJSON, and a byte order mark before the array, are taken as the file readers take them")
+    func pushRecordsShapes() async throws {
+        let fixture = try APIFixture()
+        let line =
+            #"{"idProfil": "JC-API-%d", "personne": {"nom": "TEST", "prenom": "Api", "dateNaissance": "1990-01-01"}, "cv": {"dateDepot": "2026-10-01"}, "statut": "ACTIF", "visibleEmployeurs": true}"#
+        let ndjson = (1...3).map { String(format: line, $0) }.joined(separator: "\n") + "\n\n"
+        let array = [0xEF, 0xBB, 0xBF] + Array(("[" + String(format: line, 4) + "]").utf8)
+        try await fixture.app().test(.router) { client in
+            for (body, records) in [(Array(ndjson.utf8), 3), (array, 1)] {
+                let response = try await client.execute(
+                    uri: "/v1/flows/jobconnexion-cv/records", method: .post,
+                    headers: .key(fixture.jobConnexion, contentType: "application/json"), body: ByteBuffer(bytes: body))
+                #expect(response.status == .created, "\(response.text)")
+                let report = try #require(response.json as? [String: Any])
+                #expect(report["records"] as? Int == records && report["accepted"] as? Int == records)
+            }
+        }
+        #expect(try fixture.store.tableCounts()["partner_record"] == 4)
+    }
+
     @Test("Malformed input gets a 4xx with a JSON error body, never a 500 nor personal data")
     func malformedInput() async throws {
         let fixture = try APIFixture()
@@ -69,11 +89,28 @@ struct APIRouteTests {
         let cases: [(String, HTTPRequest.Method, HTTPFields, ByteBuffer?, Int)] = [
             (
                 "/v1/flows/jobconnexion-cv/records", .post, .key(fixture.jobConnexion, contentType: json),
-                ByteBuffer(string: #"{"idProfil": "x"}"#), 400
+                ByteBuffer(string: #""idProfil""#), 400
             ),
             (
                 "/v1/flows/jobconnexion-cv/records", .post, .key(fixture.jobConnexion, contentType: json),
-                ByteBuffer(string: #"[{"idProfil": "#), 422
+                ByteBuffer(string: #"[{"idProfil": "#), 400
+            ),
+            // Exactly one array, or one object a line: nothing after it.
+            (
+                "/v1/flows/jobconnexion-cv/records", .post, .key(fixture.jobConnexion, contentType: json),
+                ByteBuffer(string: #"[{"idProfil": "a"}] [{"idProfil": "b"}]"#), 400
+            ),
+            (
+                "/v1/flows/jobconnexion-cv/records", .post, .key(fixture.jobConnexion, contentType: json),
+                ByteBuffer(string: #"[] x"#), 400
+            ),
+            (
+                "/v1/flows/jobconnexion-cv/records", .post, .key(fixture.jobConnexion, contentType: json),
+                ByteBuffer(string: #"{"idProfil": "a"} {"idProfil": "b"}"#), 400
+            ),
+            (
+                "/v1/flows/jobconnexion-cv/records", .post, .key(fixture.jobConnexion, contentType: json),
+                ByteBuffer(bytes: Array(#"[{"idProfil": "a"}]"#.utf8) + [0xEF, 0xBB, 0xBF]), 400
             ),
             (
                 "/v1/flows/jobconnexion-cv/records", .post, .key(fixture.jobConnexion, contentType: json),

@@ -27,7 +27,11 @@ public struct FieldSpec: Sendable, Hashable {
     public var mandatory: Bool
     /// The canonical values a code field may take, when closed.
     public var allowed: [String]?
+    /// The longest value the field takes, in characters; a text field without one of its own takes
+    /// `FieldSpec.defaultTextMaxLength` (a mapping may set another: `max-length:`). A longer value is refused.
     public var maxLength: Int?
+    /// The bound of a text field that names none: a partner's cell of megabytes is a mistake, not a datum.
+    public static let defaultTextMaxLength = 1_000
     /// What the field means, for the README and `mapping describe`.
     public var doc: String
 

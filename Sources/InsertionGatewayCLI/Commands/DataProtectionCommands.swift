@@ -97,8 +97,7 @@ extension People {
                 try data.write(to: URL(fileURLWithPath: out))
                 Output.error("Export de la personne n° \(person) écrit : \(out)")
             } else {
-                FileHandle.standardOutput.write(data)
-                FileHandle.standardOutput.write(Data("\n".utf8))
+                Output.write(data + Data("\n".utf8))
             }
         }
     }
