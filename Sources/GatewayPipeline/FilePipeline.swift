@@ -78,6 +78,9 @@ public struct ImportReport: Sendable, Codable {
     public var unmatched = 0
     /// Anomalies stored with the file: findings of the plausibility checks set to warn (records and file).
     public var warnings = 0
+    /// Of the quarantined, the records waiting for what they refer to (feedback before its proposal): applied
+    /// by themselves once it exists.
+    public var waiting = 0
     public var fileID: Int64?
     public var errors: [ReportedIssue] = []
     public var errorsNotShown = 0
@@ -197,9 +200,13 @@ public struct FilePipeline {
 
     /// Imports a file into the store: wholly or not at all. A file already received is recognised by its
     /// hash and changes nothing; an unreadable one is kept aside and recorded in the ledger.
+    ///
+    /// `retry`: the file is the kept copy of a ledger entry refused before (`import --retry`): it is read again
+    /// through the current mappings and applied in that entry, wholly or not at all; a failure is recorded as a
+    /// further attempt.
     public func importFile(
         path: String, store: GatewayStore, partner: String? = nil, keepDirectory: String? = nil,
-        schemaPath: String? = nil
+        schemaPath: String? = nil, retry: FileRetry? = nil
     ) throws -> ImportReport {
         let partner = partner ?? flow.partner
         let (sha256, size) = try Self.sha256(of: path)
@@ -231,7 +238,7 @@ public struct FilePipeline {
             report.keptPath = known.keptPath
             return report
         }
-        if let known = try store.receivedFile(partner: partner, sha256: sha256) {
+        if retry == nil, let known = try store.receivedFile(partner: partner, sha256: sha256) {
             return alreadyReceived(known)
         }
         log.info("file received", metadata: ["bytes": "\(size)"])
@@ -244,7 +251,7 @@ public struct FilePipeline {
             var recordErrorsNotShown = 0
             var anomalies: [ReportedIssue] = []
             var anomaliesNotShown = 0
-            let (file, counts) = try store.apply(arrival, referenceDate: nil) { session in
+            let (file, counts) = try store.apply(arrival, referenceDate: nil, retry: retry) { session in
                 // One thread reads and maps, this one stores: both cores work, the transaction stays here.
                 func quarantine(index: Int, line: Int?, key: String?, raw: String, issues: [ValidationIssue]) throws {
                     try session.quarantine(index: index, line: line, key: key, raw: raw, issues: issues)
@@ -280,12 +287,14 @@ public struct FilePipeline {
                                         type: .uniqueError, field: "person", line: line, value: partnerRecord.maskedKey,
                                         message: "Rapprochement impossible sans ambiguïté : " + message)
                                 case .unknownProposal:
-                                    issue = ValidationIssue(
-                                        type: .constraintError, field: "proposalID", line: line,
-                                        value: partnerRecord.maskedKey,
-                                        message:
-                                            "Cette proposition n'a pas été envoyée par la passerelle pour cette offre : référence à vérifier."
-                                    )
+                                    // The proposal may not be made yet (feedback read before the sourcing that
+                                    // makes it): the record waits, and is applied once the proposal exists.
+                                    guard case .sourcingFeedback(let feedback) = partnerRecord else { continue }
+                                    try session.quarantine(
+                                        index: index, line: line, key: partnerRecord.maskedKey, raw: raw ?? "",
+                                        issues: [Self.unknownProposal(partnerRecord, line: line)],
+                                        waitingFor: "proposal:" + feedback.proposalID)
+                                    continue
                                 }
                                 try quarantine(
                                     index: index, line: line, key: partnerRecord.maskedKey,
@@ -310,6 +319,7 @@ public struct FilePipeline {
                 handoff.waitForProducer()
                 guard level.issues.isEmpty else { throw FileRefused(issues: level.issues) }
                 session.fileIssues = level.warnings
+                session.fileHeader = level.csvHeader
                 let fileAnomalies = level.warnings.filter { $0.check != nil }
                 try session.recordAnomalies(index: nil, line: nil, key: nil, issues: fileAnomalies)
                 add(fileAnomalies, record: nil, to: &anomalies, dropped: &anomaliesNotShown)
@@ -319,6 +329,7 @@ public struct FilePipeline {
             report.errorsNotShown = recordErrorsNotShown
             report.anomalies = anomalies
             report.warnings = counts.anomalies
+            report.waiting = counts.waiting
             report.fileID = file.id
             report.records = counts.records
             report.accepted = counts.accepted
@@ -335,6 +346,7 @@ public struct FilePipeline {
                 ])
             return report
         } catch is FileAlreadyReceived {
+            if let retry, let known = try store.receivedFile(id: retry.fileID) { return alreadyReceived(known) }
             guard let known = try store.receivedFile(partner: partner, sha256: sha256) else {
                 throw StoreFailure("the ledger entry of a file received meanwhile is missing")
             }
@@ -343,9 +355,11 @@ public struct FilePipeline {
             report.outcome = "rejected"
             report.errors = refused.issues.map { ReportedIssue($0, record: nil) }
             report.errorsNotShown = 0
-            let kept = keep(path, sha256: sha256, in: keepDirectory)
-            let file = try store.recordRefusedFile(
-                arrival, outcome: "rejected", records: 0, issues: refused.issues, keptPath: kept)
+            let kept = retry == nil ? keep(path, sha256: sha256, in: keepDirectory) : path
+            let file =
+                try retry.map { try store.recordFailedRetry($0, outcome: "rejected", issues: refused.issues) }
+                ?? store.recordRefusedFile(
+                    arrival, outcome: "rejected", records: 0, issues: refused.issues, keptPath: kept)
             report.fileID = file.id
             report.keptPath = kept
             log.error(
@@ -356,9 +370,11 @@ public struct FilePipeline {
             report.outcome = "unreadable"
             report.errors = [ReportedIssue(error.issue, record: nil)]
             report.errorsNotShown = 0
-            let kept = keep(path, sha256: sha256, in: keepDirectory)
-            let file = try store.recordRefusedFile(
-                arrival, outcome: "unreadable", records: 0, issues: [error.issue], keptPath: kept)
+            let kept = retry == nil ? keep(path, sha256: sha256, in: keepDirectory) : path
+            let file =
+                try retry.map { try store.recordFailedRetry($0, outcome: "unreadable", issues: [error.issue]) }
+                ?? store.recordRefusedFile(
+                    arrival, outcome: "unreadable", records: 0, issues: [error.issue], keptPath: kept)
             report.fileID = file.id
             report.keptPath = kept
             log.error(
@@ -374,6 +390,15 @@ public struct FilePipeline {
         for issue in issues {
             if list.count < reportLimit { list.append(ReportedIssue(issue, record: record)) } else { dropped += 1 }
         }
+    }
+
+    /// A feedback whose proposal the gateway has not made (yet).
+    static func unknownProposal(_ record: PartnerRecord, line: Int?) -> ValidationIssue {
+        ValidationIssue(
+            type: .constraintError, field: "proposalID", line: line, value: record.maskedKey,
+            message:
+                "Cette proposition n'a pas (encore) été envoyée par la passerelle pour cette offre : le retour attend la proposition ; référence à vérifier si elle ne vient pas."
+        )
     }
 
     /// FNV-1a over the key's UTF-8 bytes: stable, cheap, 64 bits.

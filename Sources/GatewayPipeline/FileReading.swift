@@ -96,6 +96,8 @@ public struct RecordStream: Sendable {
         /// Issues reported with the file that do not stop it.
         public var warnings: [ValidationIssue] = []
         public var records = 0
+        /// A CSV file's header line (its column names joined by its separator).
+        public var csvHeader: String?
     }
 
     /// Streams `path`. `header` is called once the file-level fields before the first record are known;
@@ -387,6 +389,7 @@ public struct RecordStream: Sendable {
         }
         try flush()
         level.records = index
+        level.csvHeader = reader.header.joined(separator: String(UnicodeScalar(reader.delimiter)))
         sort(reader.encodingWarnings, into: &level)
         return level
     }

@@ -3,6 +3,7 @@ import GatewayCore
 import GatewayFormats
 import GatewayMapping
 import GatewayStore
+import Logging
 
 /// The emitters: candidates for a post, alerts for operators, rejection notices for partners. Each writes through
 /// an outbound mapping file (`Mappings/out-*.yaml`), which lists the only fields the partner receives.
@@ -69,6 +70,11 @@ public struct Outbound {
         }
         try emitter.finish()
         try store.recordProposals(proposals)
+        // Feedback read before these proposals were made waited for them: it is applied now.
+        if try !store.quarantined(QuarantineFilter(waitingOnly: true)).isEmpty {
+            _ = try Replayer(flows: flows, store: store, logger: Logger(label: "insertion-gateway"))
+                .reprocess(QuarantineFilter(waitingOnly: true), actor: "sourcing")
+        }
         return Written(path: path, partner: flow.partner, records: proposals.count)
     }
 

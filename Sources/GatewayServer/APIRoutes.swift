@@ -19,7 +19,7 @@ public struct APIRoute: Sendable, Hashable {
         case health, metrics
         case pushFile, pushRecords
         case outbox, outboxFile, rejections, rejectionNotice
-        case statusFiles, statusJournal, statusQuarantine
+        case statusFiles, statusJournal, statusQuarantine, statusReprocess, statusRetry
         case reportFindings, reportCVDeposit, reportIndicators, reportDashboard
     }
 
@@ -70,6 +70,12 @@ public enum APIRoutes {
         APIRoute(
             name: .statusQuarantine, method: .get, path: "/v1/status/quarantine", access: .admin,
             purpose: "suivi de la quarantaine"),
+        APIRoute(
+            name: .statusReprocess, method: .post, path: "/v1/status/quarantine/reprocess", access: .admin,
+            purpose: "reprise de la quarantaine"),
+        APIRoute(
+            name: .statusRetry, method: .post, path: "/v1/status/files/{file}/retry", access: .admin,
+            purpose: "nouvelle tentative d'un fichier refusé"),
         APIRoute(
             name: .reportFindings, method: .get, path: "/v1/reports/findings", access: .admin,
             purpose: "contrôle des règles des fiches action"),

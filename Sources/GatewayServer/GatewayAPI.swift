@@ -212,6 +212,8 @@ public struct GatewayAPI: Sendable {
         case .statusFiles: return try await statusFiles(route, request, context)
         case .statusJournal: return try await statusJournal(route, request, context)
         case .statusQuarantine: return try await statusQuarantine(route, request, context)
+        case .statusReprocess: return try await statusReprocess(route, request, context)
+        case .statusRetry: return try await statusRetry(route, request, context)
         case .reportFindings, .reportCVDeposit, .reportIndicators, .reportDashboard:
             return try await report(route, request, context)
         }

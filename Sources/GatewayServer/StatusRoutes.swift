@@ -1,5 +1,6 @@
 import Foundation
 import GatewayCore
+import GatewayPipeline
 import GatewayReports
 import GatewayStore
 import HTTPTypes
@@ -59,6 +60,53 @@ extension GatewayAPI {
             route, request, context, action: "read-quarantine", subjectKind: "quarantine",
             subject: fileID.map { "file:\($0)" } ?? "all", status: 200)
         return try JSONCoding.response(entries)
+    }
+
+    /// `POST /v1/status/quarantine/reprocess[?file=N][&flow=F][&type=T][&record=Q]`: the quarantined records named
+    /// run again through the current mappings (`Replayer.reprocess`); journaled and audited with the key.
+    func statusReprocess(_ route: APIRoute, _ request: Request, _ context: APIContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        func number(_ name: String) throws -> Int64? {
+            guard let text = query.get(name) else { return nil }
+            guard let value = Int64(text) else { throw APIError.badRequest("\(name) : un numéro.") }
+            return value
+        }
+        let filter = QuarantineFilter(
+            fileID: try number("file"), flow: query.get("flow").map { String($0) },
+            type: query.get("type").map { String($0) }, record: try number("record"))
+        let actor = "api:" + (context.caller?.keyID ?? "anonymous")
+        let (flows, store, logger) = (flows, store, logger)
+        let report = try await offload {
+            try Replayer(flows: flows, store: store, logger: logger).reprocess(filter, actor: actor)
+        }
+        return try JSONCoding.response(report)
+    }
+
+    /// `POST /v1/status/files/{file}/retry`: a file refused whole read again from its kept copy through the current
+    /// mappings, applied wholly or not at all (`Replayer.retry`); a file already applied is a conflict (409).
+    func statusRetry(_ route: APIRoute, _ request: Request, _ context: APIContext) async throws -> Response {
+        guard let text = context.parameters.get("file"), let fileID = Int64(text) else {
+            throw APIError.badRequest("Numéro de fichier attendu.")
+        }
+        let actor = "api:" + (context.caller?.keyID ?? "anonymous")
+        let (flows, store, logger) = (flows, store, logger)
+        guard let file = try await offload({ try store.receivedFile(id: fileID) }) else {
+            throw APIError.notFound("Fichier n° \(fileID) inconnu du registre.")
+        }
+        guard file.outcome != "applied" else {
+            throw APIError(
+                .conflict, "already-applied", "Le fichier n° \(fileID) est déjà appliqué : jamais deux fois.")
+        }
+        do {
+            let report = try await offload {
+                try Replayer(flows: flows, store: store, logger: logger).retry(fileID: fileID, actor: actor)
+            }
+            var shown = report
+            shown.keptPath = nil
+            return try JSONCoding.response(shown)
+        } catch let error as ReplayError {
+            throw APIError(.conflict, "retry-impossible", error.description)
+        }
     }
 
     /// The reports, from one reading of the followed cases: findings, CV deposit, indicators, dashboard (HTML).

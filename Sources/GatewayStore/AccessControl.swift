@@ -227,8 +227,9 @@ extension GatewayStore {
             arguments.append(limit)
             return try db.fetchAll(
                 """
-                SELECT q.id, q.file_id, f.partner, f.flow, f.name, q.record_index, q.line, q.record_key, q.issues
-                FROM quarantine q JOIN received_file f ON f.id = q.file_id \(filter) ORDER BY q.id DESC LIMIT ?
+                SELECT q.id, q.file_id, f.partner, f.flow, f.name, q.record_index, q.line, q.record_key, q.issues,
+                q.status FROM quarantine q JOIN received_file f ON f.id = q.file_id \(filter) ORDER BY q.id DESC
+                LIMIT ?
                 """, arguments
             ).map { row in
                 QuarantineEntry(
@@ -236,7 +237,7 @@ extension GatewayStore {
                     file: row["name"], record: (row["record_index"] as Int) + 1, line: row["line"],
                     key: row["record_key"],
                     issues: (try? decoder.decode([ValidationIssueText].self, from: Data((row["issues"] as String).utf8)))
-                        ?? [])
+                        ?? [], status: row["status"])
             }
         }
     }
@@ -254,6 +255,8 @@ public struct QuarantineEntry: Sendable, Codable, Equatable {
     public var line: Int?
     public var key: String?
     public var issues: [ValidationIssueText]
+    /// `open`, `waiting` (for what it refers to), `reprocessed` (applied by a replay) or `resolved`.
+    public var status: String
 }
 
 /// The parts of a stored issue shown outside: type, field, place, masked value, message.

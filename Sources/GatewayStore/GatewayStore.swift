@@ -40,11 +40,28 @@ public struct ReceivedFile: Sendable, Codable, Equatable {
     public var keptPath: String?
     /// Anomalies stored with the file (plausibility checks set to warn).
     public var anomalies: Int = 0
+    /// Of the quarantined records, those waiting for what they refer to (not errors of the partner's).
+    public var waiting: Int = 0
+    /// How many times the file was read: 1, more after `import --retry`.
+    public var attempts: Int = 1
 
-    /// Whether the partner gets a notice of this file: it was refused, some records were quarantined, or its
-    /// flow's notice lists anomalies (`listingAnomalies`) and it has some.
+    /// Whether the partner gets a notice of this file: it was refused, some records were quarantined (not merely
+    /// waiting), or its flow's notice lists anomalies (`listingAnomalies`) and it has some.
     public func needsNotice(listingAnomalies: Bool) -> Bool {
-        outcome != "applied" || quarantined > 0 || (listingAnomalies && anomalies > 0)
+        outcome != "applied" || quarantined > waiting || (listingAnomalies && anomalies > 0)
+    }
+}
+
+/// A later attempt at a file refused whole: its ledger number, who asks, and the journal run it belongs to.
+public struct FileRetry: Sendable {
+    public var fileID: Int64
+    public var actor: String
+    public var runID: Int64?
+
+    public init(fileID: Int64, actor: String, runID: Int64?) {
+        self.fileID = fileID
+        self.actor = actor
+        self.runID = runID
     }
 }
 
@@ -59,6 +76,8 @@ public struct ImportCounts: Sendable, Codable, Equatable {
     public var unmatched = 0
     /// Anomalies stored (plausibility findings set to warn, on records and on the file).
     public var anomalies = 0
+    /// Of the quarantined, those kept waiting for what they refer to (a feedback before its proposal).
+    public var waiting = 0
 
     public init() {}
 }
@@ -147,8 +166,12 @@ public struct GatewayStore: Sendable {
     /// nothing of the file is kept (not even its ledger entry) and the error is rethrown. Throws
     /// `FileAlreadyReceived` when the ledger holds the file by the time the transaction records it (another
     /// instance applied it meanwhile).
+    ///
+    /// `retry`: the file is the ledger's entry of that number, refused before (`import --retry`): it is applied in
+    /// that entry (whose later attempt `retry.attempt` records), never a second time once applied.
     public func apply(
-        _ arrival: FileArrival, referenceDate: LocalDate?, _ work: (ImportSession) throws -> Void
+        _ arrival: FileArrival, referenceDate: LocalDate?, retry: FileRetry? = nil,
+        _ work: (ImportSession) throws -> Void
     ) throws -> (ReceivedFile, ImportCounts) {
         try database.write(bulk: true) { db in
             // One file applied at a time, across gateway instances, as SQLite's single writer does: a file's changes
@@ -156,18 +179,29 @@ public struct GatewayStore: Sendable {
             // same households). The ledger's unique (partner, sha256) then decides between two instances importing
             // the same file: the second, once the first has committed, inserts nothing.
             try db.lock("apply")
-            guard
-                try db.execute(
-                    """
-                    INSERT INTO received_file (partner, flow, sha256, name, size, received_at, outcome, reference_date)
-                    VALUES (?, ?, ?, ?, ?, ?, 'applied', ?) ON CONFLICT (partner, sha256) DO NOTHING
-                    """,
-                    [
-                        arrival.partner, arrival.flow, arrival.sha256, arrival.name, arrival.size, Self.now(),
-                        referenceDate?.iso,
-                    ]) == 1
-            else { throw FileAlreadyReceived(partner: arrival.partner, sha256: arrival.sha256) }
-            let fileID = try Self.ledgerID(db, arrival)
+            if let retry {
+                guard
+                    try db.execute(
+                        """
+                        UPDATE received_file SET outcome = 'applied', attempts = attempts + 1, issues = '[]'
+                        WHERE id = ? AND outcome <> 'applied'
+                        """, [retry.fileID]) == 1
+                else { throw FileAlreadyReceived(partner: arrival.partner, sha256: arrival.sha256) }
+                try Self.recordAttempt(db, retry, outcome: "applied", issues: [])
+            } else {
+                guard
+                    try db.execute(
+                        """
+                        INSERT INTO received_file (partner, flow, sha256, name, size, received_at, outcome, reference_date)
+                        VALUES (?, ?, ?, ?, ?, ?, 'applied', ?) ON CONFLICT (partner, sha256) DO NOTHING
+                        """,
+                        [
+                            arrival.partner, arrival.flow, arrival.sha256, arrival.name, arrival.size, Self.now(),
+                            referenceDate?.iso,
+                        ]) == 1
+                else { throw FileAlreadyReceived(partner: arrival.partner, sha256: arrival.sha256) }
+            }
+            let fileID = try retry?.fileID ?? Self.ledgerID(db, arrival)
             let session = try ImportSession(db: db, fileID: fileID, referenceDate: referenceDate)
             try work(session)
             let counts = session.counts
@@ -175,11 +209,12 @@ public struct GatewayStore: Sendable {
             try db.execute(
                 """
                 UPDATE received_file SET records = ?, accepted = ?, duplicates = ?, quarantined = ?,
-                status_changes = ?, issues = ?, reference_date = ?, anomalies = ? WHERE id = ?
+                status_changes = ?, issues = ?, reference_date = ?, anomalies = ?, waiting = ?, header = ?
+                WHERE id = ?
                 """,
                 [
                     counts.records, counts.accepted, counts.duplicates, counts.quarantined, counts.statusChanges,
-                    issues, session.referenceDate?.iso, counts.anomalies, fileID,
+                    issues, session.referenceDate?.iso, counts.anomalies, counts.waiting, session.fileHeader, fileID,
                 ])
             let file = try db.fetchOne("SELECT * FROM received_file WHERE id = ?", [fileID])
                 .map(ReceivedFile.init(row:))!
@@ -216,6 +251,36 @@ public struct GatewayStore: Sendable {
             return try db.fetchOne("SELECT * FROM received_file WHERE id = ?", [try Self.ledgerID(db, arrival)])
                 .map(ReceivedFile.init(row:))!
         }
+    }
+
+    /// Records a retry that failed again: the entry keeps its outcome and gets the new reasons, and the attempt is
+    /// recorded.
+    public func recordFailedRetry(_ retry: FileRetry, outcome: String, issues: [ValidationIssue]) throws -> ReceivedFile
+    {
+        let encoded = String(decoding: try Self.encoder.encode(issues), as: UTF8.self)
+        return try database.write { db in
+            try db.execute(
+                "UPDATE received_file SET outcome = ?, issues = ?, attempts = attempts + 1 WHERE id = ? AND outcome <> 'applied'",
+                [outcome, encoded, retry.fileID])
+            try Self.recordAttempt(db, retry, outcome: outcome, issues: issues)
+            return try db.fetchOne("SELECT * FROM received_file WHERE id = ?", [retry.fileID])
+                .map(ReceivedFile.init(row:))!
+        }
+    }
+
+    private static func recordAttempt(
+        _ db: any StoreConnection, _ retry: FileRetry, outcome: String, issues: [ValidationIssue]
+    ) throws {
+        let attempt: Int = try db.fetchValue("SELECT attempts FROM received_file WHERE id = ?", [retry.fileID]) ?? 2
+        try db.execute(
+            """
+            INSERT INTO file_attempt (file_id, attempt, at, actor, outcome, issues, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (file_id, attempt) DO NOTHING
+            """,
+            [
+                retry.fileID, attempt, now(), retry.actor, outcome,
+                String(decoding: try encoder.encode(issues), as: UTF8.self), retry.runID,
+            ])
     }
 
     /// Row counts per table, for tests and the summary.
@@ -301,7 +366,8 @@ extension ReceivedFile {
             referenceDate: row["reference_date"], records: row["records"], accepted: row["accepted"],
             duplicates: row["duplicates"], quarantined: row["quarantined"], statusChanges: row["status_changes"],
             issues: (try? JSONDecoder().decode([ValidationIssue].self, from: Data(issuesText.utf8))) ?? [],
-            keptPath: row["kept_path"], anomalies: row["anomalies"] ?? 0)
+            keptPath: row["kept_path"], anomalies: row["anomalies"] ?? 0, waiting: row["waiting"] ?? 0,
+            attempts: row["attempts"] ?? 1)
     }
 }
 
@@ -351,7 +417,8 @@ public enum ExportTable: String, Sendable, CaseIterable {
                 "fichier", "organisme", "matricule", "role", "type", "date_effet", "avant", "apres", "motif",
                 "code_evenement",
             ]
-        case .quarantine: ["fichier", "nom_fichier", "enregistrement", "ligne", "cle", "erreurs", "brut"]
+        case .quarantine:
+            ["fichier", "nom_fichier", "enregistrement", "ligne", "cle", "erreurs", "brut", "statut", "resolu_le"]
         case .files:
             [
                 "id", "partenaire", "flux", "nom", "taille", "sha256", "recu_le", "resultat", "date_reference",
@@ -404,7 +471,8 @@ public enum ExportTable: String, Sendable, CaseIterable {
             """
         case .quarantine:
             """
-            SELECT q.file_id, f.name, q.record_index + 1, q.line, q.record_key, q.issues, q.raw FROM quarantine q
+            SELECT q.file_id, f.name, q.record_index + 1, q.line, q.record_key, q.issues, q.raw, q.status,
+            q.resolved_at FROM quarantine q
             JOIN received_file f ON f.id = q.file_id ORDER BY q.id
             """
         case .files:

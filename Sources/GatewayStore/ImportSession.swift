@@ -21,6 +21,8 @@ public final class ImportSession {
     public internal(set) var counts = ImportCounts()
     /// File-level issues kept in the ledger (reconciliation, schema errors outside records).
     public var fileIssues: [ValidationIssue] = []
+    /// A CSV file's header line, kept in the ledger so that its quarantined rows can be read again.
+    public var fileHeader: String?
     /// The paying offices (organisme, office number) this file lists, for the monthly absences.
     private var payingOffices = Set<PayingOffice>()
 
@@ -197,15 +199,26 @@ public final class ImportSession {
     }
 
     /// Keeps a refused record with its errors (values masked) and its raw text.
-    public func quarantine(index: Int, line: Int?, key: String?, raw: String, issues: [ValidationIssue]) throws {
+    /// `waitingFor` names what a record waits for (the proposal a feedback refers to): it is kept `waiting`, and
+    /// applied by a replay once that exists.
+    public func quarantine(
+        index: Int, line: Int?, key: String?, raw: String, issues: [ValidationIssue], waitingFor: String? = nil
+    ) throws {
         lastHousehold = nil
         lastPartnerRecord = nil
         counts.records += 1
         counts.quarantined += 1
+        if waitingFor != nil { counts.waiting += 1 }
         let encoded = String(decoding: try encoder.encode(issues), as: UTF8.self)
         try db.execute(
-            "INSERT INTO quarantine (file_id, record_index, line, record_key, raw, issues) VALUES (?, ?, ?, ?, ?, ?)",
-            [fileID, index, line, key.map { Self.bounded($0, 120) }, Self.bounded(raw, Self.maxRawBytes), encoded])
+            """
+            INSERT INTO quarantine (file_id, record_index, line, record_key, raw, issues, status, waiting_for)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                fileID, index, line, key.map { Self.bounded($0, 120) }, Self.bounded(raw, Self.maxRawBytes), encoded,
+                waitingFor == nil ? "open" : "waiting", waitingFor,
+            ])
     }
 
     /// The most of a quarantined record's text kept: a record of megabytes is kept as an excerpt (it was refused

@@ -341,7 +341,10 @@ extension GatewayStore {
             else { return nil }
             let decoder = JSONDecoder()
             let records = try db.fetchAll(
-                "SELECT record_index, line, issues FROM quarantine WHERE file_id = ? ORDER BY record_index", [fileID]
+                """
+                SELECT record_index, line, issues FROM quarantine WHERE file_id = ? AND status <> 'waiting'
+                ORDER BY record_index
+                """, [fileID]
             ).map { row -> (Int, Int?, [ValidationIssue]) in
                 let issues =
                     (try? decoder.decode([ValidationIssue].self, from: Data((row["issues"] as String).utf8))) ?? []

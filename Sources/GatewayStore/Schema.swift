@@ -8,6 +8,7 @@ public enum Schema {
     public static let migrations: [(id: String, sql: String)] = [
         ("v1-ledger-households-quarantine", v1), ("v2-partner-records-identity-links", v2),
         ("v3-exchanges-journal-claims", v3), ("v4-api", v4API), ("v5-anomalies", v5Anomalies),
+        ("v6-replay", v6Replay),
     ]
 
     static var migrator: DatabaseMigrator {
@@ -303,5 +304,36 @@ public enum Schema {
                         CREATE INDEX anomaly_household ON anomaly(household_id) WHERE household_id IS NOT NULL;
                         CREATE INDEX anomaly_partner_record ON anomaly(partner_record_id) WHERE partner_record_id IS NOT NULL;
                         ALTER TABLE received_file ADD COLUMN anomalies INTEGER NOT NULL DEFAULT 0;
+        """
+
+    static let v6Replay = """
+                        -- A quarantined record is kept, never deleted: open (to fix), waiting (a feedback whose
+                        -- proposal is not made yet: applied when it is), reprocessed (applied by a replay, linked to
+                        -- what it became), resolved (closed by hand, with a reason).
+                        ALTER TABLE quarantine ADD COLUMN status TEXT NOT NULL DEFAULT 'open';
+                        ALTER TABLE quarantine ADD COLUMN waiting_for TEXT;
+                        ALTER TABLE quarantine ADD COLUMN resolved_at TEXT;
+                        ALTER TABLE quarantine ADD COLUMN resolution TEXT;
+                        -- the journal run (exchange_run) of the replay that applied it
+                        ALTER TABLE quarantine ADD COLUMN replay_run_id INTEGER;
+                        ALTER TABLE quarantine ADD COLUMN applied_household_id INTEGER;
+                        ALTER TABLE quarantine ADD COLUMN applied_partner_record_id INTEGER;
+                        CREATE INDEX quarantine_status ON quarantine(status);
+                        -- CSV: the header line of the file, so that its quarantined rows can be read again.
+                        ALTER TABLE received_file ADD COLUMN header TEXT;
+                        ALTER TABLE received_file ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1;
+                        -- Records kept waiting (feedback before its proposal), counted apart from the quarantined.
+                        ALTER TABLE received_file ADD COLUMN waiting INTEGER NOT NULL DEFAULT 0;
+                        -- Every later attempt at a file refused whole (import --retry), linked to the file.
+                        CREATE TABLE file_attempt (
+                            file_id INTEGER NOT NULL REFERENCES received_file(id),
+                            attempt INTEGER NOT NULL,
+                            at TEXT NOT NULL,
+                            actor TEXT NOT NULL,
+                            outcome TEXT NOT NULL,
+                            issues TEXT NOT NULL DEFAULT '[]',
+                            run_id INTEGER,
+                            PRIMARY KEY (file_id, attempt)
+                        );
         """
 }

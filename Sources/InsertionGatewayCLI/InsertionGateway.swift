@@ -15,7 +15,8 @@ struct InsertionGateway: AsyncParsableCommand {
             "Échanges de données de l'insertion RSA : lire, valider, importer, exporter les flux des partenaires.",
         version: "0.1.0",
         subcommands: [
-            Validate.self, Import.self, Export.self, Flows.self, People.self, Source.self, Alerts.self, Notice.self,
+            Validate.self, Import.self, Reprocess.self, Export.self, Flows.self, People.self, Source.self, Alerts.self,
+            Notice.self,
             Check.self, Report.self,
             // Issue 5: the scheduled exchanges and their journal.
             Run.self, Serve.self, JournalCommand.self,

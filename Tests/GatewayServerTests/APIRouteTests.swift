@@ -81,6 +81,51 @@ struct APIRouteTests {
         #expect(try fixture.store.tableCounts()["partner_record"] == 4)
     }
 
+    @Test("Replay through the API: reprocess the quarantine and retry a refused file (admin only, audited)")
+    func replayRoutes() async throws {
+        let fixture = try APIFixture()
+        let caf = try fixture.store.createAPIKey(partner: "caf-msa", scopes: ["flow:caf-beneficiaires:in"]).key
+        try await fixture.app().test(.router) { client in
+            let quarantining = try await client.execute(
+                uri: "/v1/flows/caf-beneficiaires/files", method: .post, headers: .key(caf),
+                body: try fileBody(Repo.sample("cnaf/bad/wrong-nir-key.xml")))
+            #expect(quarantining.status == .created)
+            let refused = try await client.execute(
+                uri: "/v1/flows/caf-beneficiaires/files", method: .post, headers: .key(caf),
+                body: try fileBody(Repo.sample("cnaf/bad/undefined-byte.xml")))
+            #expect(refused.status.code == 422)
+            let refusedID = try #require(
+                ((refused.json as? [String: Any])?["report"] as? [String: Any])?["fileID"] as? Int)
+            // Partners may not replay.
+            let forbidden = try await client.execute(
+                uri: "/v1/status/quarantine/reprocess", method: .post, headers: .key(caf))
+            #expect(forbidden.status == .forbidden)
+            let reprocess = try await client.execute(
+                uri: "/v1/status/quarantine/reprocess?file=1", method: .post, headers: .key(fixture.admin))
+            #expect(reprocess.status == .ok, "\(reprocess.text)")
+            let report = try #require(reprocess.json as? [String: Any])
+            #expect(report["records"] as? Int == 1 && report["quarantined"] as? Int == 1)
+            #expect(!reprocess.text.contains("240087"), "a NIR never goes back unmasked")
+            let bad = try await client.execute(
+                uri: "/v1/status/quarantine/reprocess?file=x", method: .post, headers: .key(fixture.admin))
+            #expect(bad.status == .badRequest)
+            let retry = try await client.execute(
+                uri: "/v1/status/files/\(refusedID)/retry", method: .post, headers: .key(fixture.admin))
+            #expect(retry.status == .ok, "\(retry.text)")
+            #expect((retry.json as? [String: Any])?["outcome"] as? String == "unreadable")
+            let applied = try await client.execute(
+                uri: "/v1/status/files/1/retry", method: .post, headers: .key(fixture.admin))
+            #expect(applied.status == .conflict)
+            let unknown = try await client.execute(
+                uri: "/v1/status/files/999/retry", method: .post, headers: .key(fixture.admin))
+            #expect(unknown.status == .notFound)
+        }
+        let audit = try fixture.store.auditLog()
+        #expect(audit.contains { $0.action == "reprocess" && $0.actor.hasPrefix("api:") })
+        #expect(audit.contains { $0.action == "retry" && $0.subject == "2" })
+        #expect(try fixture.store.receivedFile(id: 2)?.attempts == 2)
+    }
+
     @Test("Malformed input gets a 4xx with a JSON error body, never a 500 nor personal data")
     func malformedInput() async throws {
         let fixture = try APIFixture()

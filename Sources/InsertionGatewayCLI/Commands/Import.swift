@@ -13,7 +13,7 @@ struct Import: ParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
 
     @Option(help: "Identifiant du flux (caf-beneficiaires…).")
-    var flow: String
+    var flow: String?
 
     @Option(help: "Partenaire émetteur (par défaut celui du mapping).")
     var partner: String?
@@ -24,11 +24,41 @@ struct Import: ParsableCommand {
     @Flag(help: "Rapport JSON sur la sortie standard.")
     var json = false
 
+    @Option(
+        help:
+            "Reprend le fichier de ce numéro, refusé en entier, depuis sa copie conservée, avec les mappings actuels (sans FICHIER ni --flow)."
+    )
+    var retry: Int64?
+
     @Argument(help: "Le fichier à importer.")
-    var file: String
+    var file: String?
+
+    func validate() throws {
+        if retry == nil && (file == nil || flow == nil) {
+            throw ValidationError(
+                "--flow et le fichier sont obligatoires (ou --retry N pour reprendre un fichier refusé).")
+        }
+        if retry != nil && file != nil {
+            throw ValidationError("--retry reprend la copie conservée du fichier : ne pas donner de fichier.")
+        }
+    }
 
     func run() throws {
         let logger = common.bootstrapLogging()
+        if let retry {
+            let store = try storeOptions.open()
+            let replayer = Replayer(flows: try common.allFlows(), store: store, logger: logger)
+            let report: ImportReport
+            do {
+                report = try replayer.retry(fileID: retry, actor: "cli")
+            } catch let error as ReplayError {
+                Output.error(error.description)
+                throw ExitCode(2)
+            }
+            try show(report, entity: (try? common.flow(report.flow))?.record.entity.name ?? "")
+            throw ExitCode(report.exitCode)
+        }
+        guard let flow, let file else { throw ExitCode(2) }
         let mapping = try common.flow(flow)
         guard FileManager.default.isReadableFile(atPath: file) else {
             Output.error("Fichier introuvable ou illisible : \(file)")
@@ -43,6 +73,11 @@ struct Import: ParsableCommand {
         let report = try pipeline.importFile(
             path: file, store: store, partner: partner, keepDirectory: storeOptions.keepDirectory, schemaPath: schema)
         progress.finish()
+        try show(report, entity: mapping.record.entity.name)
+        throw ExitCode(report.exitCode)
+    }
+
+    func show(_ report: ImportReport, entity: String) throws {
         if json {
             try Output.json(ImportJSON(report))
         } else {
@@ -52,12 +87,11 @@ struct Import: ParsableCommand {
                     "\(report.file) : déjà reçu (fichier n° \(report.fileID ?? 0), \(report.previousOutcome ?? "?")) — rien n'a changé."
                 )
             case "applied":
-                let changes =
-                    mapping.record.entity.name == "household"
-                    ? ", \(report.statusChanges) changement(s) de situation" : ""
+                let changes = entity == "household" ? ", \(report.statusChanges) changement(s) de situation" : ""
                 Output.line(
                     "\(report.file) : \(report.records) lu(s), \(report.accepted) accepté(s), \(report.duplicates) doublon(s), \(report.quarantined) en quarantaine"
                         + changes + (report.unmatched > 0 ? ", \(report.unmatched) sans personne connue" : "")
+                        + (report.waiting > 0 ? ", dont \(report.waiting) en attente de leur proposition" : "")
                         + (report.warnings > 0 ? ", \(report.warnings) anomalie(s)." : ".")
                 )
             default:
@@ -68,7 +102,6 @@ struct Import: ParsableCommand {
             Output.issues(report.errors, notShown: report.errorsNotShown)
             Output.anomalies(report.anomalies, notShown: report.warnings - report.anomalies.count)
         }
-        throw ExitCode(report.exitCode)
     }
 }
 
@@ -85,6 +118,8 @@ struct ImportJSON: Encodable {
     var unmatched: Int
     /// Anomalies stored with the file (plausibility checks set to warn); listed in `anomalies`.
     var warnings: Int
+    /// Of the quarantined, those waiting for what they refer to (applied once it exists).
+    var waiting: Int
     var anomalies: [ReportedIssue]
     var outcome: String
     var alreadyReceived: Bool
@@ -104,6 +139,7 @@ struct ImportJSON: Encodable {
         statusChanges = report.statusChanges
         unmatched = report.unmatched
         warnings = report.warnings
+        waiting = report.waiting
         anomalies = report.anomalies
         outcome = report.outcome
         alreadyReceived = report.alreadyReceived
