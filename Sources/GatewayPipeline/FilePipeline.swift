@@ -273,8 +273,8 @@ public struct FilePipeline {
                         for message in handoff.takeAll() {
                             switch message {
                             case .header(let header): session.setReferenceDate(header.referenceDate)
-                            case .household(let household, _, _):
-                                _ = try session.apply(household, repeated: false)
+                            case .household(let household, _, _, let source):
+                                _ = try session.apply(household, repeated: false, source: source)
                             case .duplicateHousehold:
                                 session.countDuplicate()
                             case .partner(let partnerRecord, let index, let line, let raw):

@@ -6,8 +6,8 @@ import GatewayFormats
 /// parser's memory.
 enum ReadMessage: Sendable {
     case header(FluxHeader)
-    /// A valid household, the first of its key in the file.
-    case household(Household, index: Int, line: Int?)
+    /// A valid household, the first of its key in the file, with its record as received (kept whole).
+    case household(Household, index: Int, line: Int?, source: String)
     /// A household repeated identically earlier in the file: counted as a duplicate, nothing to apply.
     case duplicateHousehold(index: Int)
     /// A valid record of another partner flow; `raw` as for households.
@@ -106,7 +106,7 @@ extension RecordStream {
                                         issues: [FilePipeline.conflict(household.key, line: line)])
                             } else {
                                 seen[household.key] = household.hashValue
-                                message = .household(household, index: index, line: line)
+                                message = .household(household, index: index, line: line, source: raw())
                             }
                         case .partner(let partnerRecord, let index, let line, let raw):
                             // Partner records keep their raw text: the store may refuse them on an identity conflict.

@@ -289,7 +289,7 @@ public struct GatewayStore: Sendable {
             var counts: [String: Int] = [:]
             for table in [
                 "received_file", "household", "right_status", "person", "cnaf_event", "status_change", "quarantine",
-                "partner_record", "person_identifier", "proposal",
+                "partner_record", "person_identifier", "proposal", "household_source", "anomaly",
             ] {
                 counts[table] = try db.fetchValue("SELECT COUNT(*) FROM \(table)") ?? 0
             }

@@ -90,6 +90,31 @@ enum HouseholdState {
             writer.put(person.franceTravailID?.canonical)
             writer.put(person.soumisDroitsDevoirs)
             writer.put(person.entrantDroitsDevoirs)
+            // What a fuller mapping reads, in a section of its own written only when there is something: a
+            // household the mapping says nothing more of keeps the state it had.
+            if person.activity != nil || person.activityStart != nil || person.activityEnd != nil
+                || person.contractNature != nil || person.monthlyResources != nil
+            {
+                writer.mark(UInt8(ascii: "A"))
+                writer.put(person.activity)
+                writer.put(person.activityStart?.iso)
+                writer.put(person.activityEnd?.iso)
+                writer.put(person.contractNature)
+                writer.put(person.monthlyResources)
+            }
+        }
+        if household.familySituation != nil || household.familySituationSince != nil
+            || household.dependentChildren != nil || right.monthlyResources != nil || right.totalAmount != nil
+            || right.paidAmount != nil || right.paidOn != nil
+        {
+            writer.mark(UInt8(ascii: "F"))
+            writer.put(household.familySituation)
+            writer.put(household.familySituationSince?.iso)
+            writer.put(household.dependentChildren.map(String.init))
+            writer.put(right.monthlyResources)
+            writer.put(right.totalAmount)
+            writer.put(right.paidAmount)
+            writer.put(right.paidOn?.iso)
         }
         for event in household.events {
             writer.mark(UInt8(ascii: "E"))
@@ -135,9 +160,10 @@ enum HouseholdState {
         let homeless = bool() ?? false
         let soumis = bool()
         guard let state = next().flatMap(RightState.init(rawValue:)) else { return nil }
-        let right = RightStatus(
+        var right = RightStatus(
             state: state, benefitNature: next(), refusal: motive(), rightSuspension: motive(),
             paymentSuspension: motive(), closure: motive(), earlierMonthClosure: motive())
+        var family: (situation: String?, since: LocalDate?, children: Int?)
         var people: [Person] = []
         var events: [CNAFEvent] = []
         var anomalies: [String] = []
@@ -168,13 +194,30 @@ enum HouseholdState {
                 events.append(CNAFEvent(liquidationDate: day, liquidationTime: time, code: code))
             case "N":
                 if let anomaly = next() { anomalies.append(anomaly) }
+            case "A":
+                guard !people.isEmpty else { return nil }
+                people[people.count - 1].activity = next()
+                people[people.count - 1].activityStart = date()
+                people[people.count - 1].activityEnd = date()
+                people[people.count - 1].contractNature = next()
+                people[people.count - 1].monthlyResources = next()
+            case "F":
+                family = (next(), date(), next().flatMap { Int($0) })
+                right.monthlyResources = next()
+                right.totalAmount = next()
+                right.paidAmount = next()
+                right.paidOn = date()
             default: return nil
             }
         }
-        return Household(
+        var household = Household(
             organisme: organisme, organismeNumber: organismeNumber, matricule: matricule,
             rsaRequestNumber: rsaRequestNumber, rsaRequestDate: rsaRequestDate, partnerDepartement: partnerDepartement,
             address: hasAddress ? address : nil, homeless: homeless, soumisDroitsDevoirs: soumis, people: people,
             right: right, events: events, anomalies: anomalies)
+        household.familySituation = family.situation
+        household.familySituationSince = family.since
+        household.dependentChildren = family.children
+        return household
     }
 }

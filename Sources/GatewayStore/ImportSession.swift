@@ -57,7 +57,25 @@ public final class ImportSession {
     /// - Parameter repeated: whether the same key came earlier in this file (the reader knows); when not, and
     ///   the store held no household of this organisme when the file began (a first load), there is nothing
     ///   to look up.
-    public func apply(_ household: Household, repeated: Bool = true) throws -> ApplyOutcome {
+    ///   - source: the household's record as received (its whole `InfosFoyerRSA`), kept beside it when it changed.
+    public func apply(_ household: Household, repeated: Bool = true, source: String? = nil) throws -> ApplyOutcome {
+        let outcome = try applyState(household, repeated: repeated)
+        if let source, let householdID = lastHousehold {
+            switch outcome {
+            case .accepted, .duplicate:
+                let statement = self.statement(.sourceUpsert)
+                statement.reset()
+                statement.bind(householdID)
+                statement.bind(fileID)
+                statement.bind(source)
+                try statement.execute()
+            case .conflict, .stale: break
+            }
+        }
+        return outcome
+    }
+
+    private func applyState(_ household: Household, repeated: Bool) throws -> ApplyOutcome {
         counts.records += 1
         lastHousehold = nil
         lastPartnerRecord = nil
@@ -264,7 +282,7 @@ public final class ImportSession {
     /// hash its SQL text, up to a kilobyte, on every call).
     private enum Prepared: Int, CaseIterable {
         case lookup, householdInsert, householdUpdate, rightUpsert, personInsert, personUpdate, statusChangeInsert,
-            eventInsert, householdSeen, peopleSeen, peopleLeft
+            eventInsert, householdSeen, peopleSeen, peopleLeft, sourceUpsert
     }
 
     private var prepared: [any StoreStatement] = []
@@ -296,6 +314,12 @@ public final class ImportSession {
             "UPDATE household SET last_file_id = ?, last_reference_date = ?, absent_since_file_id = NULL WHERE id = ?"
         case .peopleSeen: "UPDATE person SET last_file_id = ? WHERE household_id = ? AND present = 1"
         case .peopleLeft: "UPDATE person SET present = 0 WHERE household_id = ? AND last_file_id <> ?"
+        case .sourceUpsert:
+            """
+            INSERT INTO household_source (household_id, file_id, raw) VALUES (?, ?, ?)
+            ON CONFLICT (household_id) DO UPDATE SET file_id = excluded.file_id, raw = excluded.raw
+            WHERE household_source.raw <> excluded.raw
+            """
         }
     }
 

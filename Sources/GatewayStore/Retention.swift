@@ -93,6 +93,12 @@ extension GatewayStore {
                 AND entity IN ('enrolment', 'cv-deposit', 'sourcing-feedback')
                 """)
             counts.identifiersDeleted = try db.execute("DELETE FROM person_identifier WHERE person_id IN (\(erased))")
+            // The households' records as received hold their names and addresses: gone with the people.
+            try db.execute(
+                """
+                DELETE FROM household_source WHERE household_id IN (
+                SELECT household_id FROM person WHERE id IN (\(erased)))
+                """)
             counts.peopleErased = try db.execute(
                 """
                 UPDATE person SET nir13 = NULL, nir_key = NULL, civility = NULL, surname = '', birth_name = NULL,
@@ -210,6 +216,8 @@ extension GatewayStore {
                 "statusChanges": try rows(
                     "SELECT * FROM status_change WHERE household_id IN (\(households)) ORDER BY id"),
                 "cnafEvents": try rows("SELECT * FROM cnaf_event WHERE household_id IN (\(households))"),
+                "cnafRecords": try rows(
+                    "SELECT household_id, file_id, raw FROM household_source WHERE household_id IN (\(households))"),
                 "partnerRecords": try rows(
                     "SELECT * FROM partner_record WHERE person_id IN (\(people)) ORDER BY last_file_id, id"),
                 "identifiers": try rows("SELECT * FROM person_identifier WHERE person_id IN (\(people))"),

@@ -325,6 +325,14 @@ public enum Schema {
                         -- Records kept waiting (feedback before its proposal), counted apart from the quarantined.
                         ALTER TABLE received_file ADD COLUMN waiting INTEGER NOT NULL DEFAULT 0;
                         -- Every later attempt at a file refused whole (import --retry), linked to the file.
+                        -- Every CNAF household kept whole: its record as last received (the InfosFoyerRSA element,
+                        -- UTF-8), so that no element of a valid file is lost and a later mapping can promote one
+                        -- without the file. Personal data: shown in the right-of-access export, erased by purge.
+                        CREATE TABLE household_source (
+                            household_id INTEGER PRIMARY KEY REFERENCES household(id) ON DELETE CASCADE,
+                            file_id INTEGER NOT NULL REFERENCES received_file(id),
+                            raw TEXT NOT NULL
+                        );
                         CREATE TABLE file_attempt (
                             file_id INTEGER NOT NULL REFERENCES received_file(id),
                             attempt INTEGER NOT NULL,

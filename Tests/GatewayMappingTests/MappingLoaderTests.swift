@@ -113,7 +113,7 @@ struct MappingLoaderTests {
         let flow = try MappingLoader.load(yaml: text, sourceFile: LoaderFixtures.cnafMapping)
         #expect(flow.id == "caf-beneficiaires")
         #expect(flow.title == "Flux bénéficiaires RSA CNAF (CAF, MSA)")
-        #expect(flow.record.fields.count == 29)
+        #expect(flow.record.fields.count == 36)
     }
 
     /// Values written in a mapping are text even when they look like numbers with decimals or dates: a null value

@@ -192,6 +192,61 @@ struct CNAFImportTests {
     }
 
     @Test(
+        "Every household is kept whole: its record as received, every XSD element, in the access export",
+        arguments: Backend.available)
+    func householdKeptWhole(backend: Backend) throws {
+        let store = try backend.store()
+        _ = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
+        #expect(try store.tableCounts()["household_source"] == 12)
+        let id = try #require(try store.findPeople("1840367482123").first)
+        let export = try #require(try store.personExport(id))
+        let json = try #require(try JSONSerialization.jsonObject(with: export) as? [String: Any])
+        let records = try #require(json["cnafRecords"] as? [[String: Any]])
+        let raw = try #require(records.first?["raw"] as? String)
+        // Elements no canonical field reads are there, as received (accents decoded, nothing garbled).
+        for element in ["<SITFAM>", "<Activite>", "<MontantsCalculDroitRSA>", "<NOMCOMNAI>", "BŒUF"] {
+            #expect(raw.contains(element), "\(element)")
+        }
+        #expect(!raw.contains("HOSPLA"))
+        // October: one record per household, the last received (F is new; A's has its new event).
+        _ = try pipeline().importFile(path: Repo.sample("caf-67-2026-10.xml"), store: store)
+        #expect(try store.tableCounts()["household_source"] == 13)
+        let october = try #require(try store.personExport(id))
+        let latest = try #require(
+            ((try JSONSerialization.jsonObject(with: october) as? [String: Any])?["cnafRecords"] as? [[String: Any]])?
+                .first?["raw"] as? String)
+        #expect(latest.contains("HOSPLA"))
+    }
+
+    @Test(
+        "Activity, family situation and resources are canonical: their changes are status changes",
+        arguments: Backend.available)
+    func fullerHousehold(backend: Backend) throws {
+        let store = try backend.store()
+        _ = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
+        // The October file, with A's family situation, A's applicant's activity and B's resources changed.
+        let october = try #require(
+            String(
+                data: try Data(contentsOf: URL(fileURLWithPath: Repo.sample("caf-67-2026-10.xml"))),
+                encoding: .windowsCP1252))
+        var changed = october.replacingOccurrences(of: "<SITFAM>MAR</SITFAM>", with: "<SITFAM>DIV</SITFAM>")
+        changed = changed.replacingOccurrences(of: "<ACT>SSA</ACT>", with: "<ACT>SAL</ACT>")
+        changed = changed.replacingOccurrences(
+            of: "<MTRESSMENRSA>312.40</MTRESSMENRSA>", with: "<MTRESSMENRSA>512.40</MTRESSMENRSA>")
+        #expect(changed != october)
+        let directory = try TempDirectory()
+        let path = directory.path("caf-67-2026-10.xml")
+        try changed.write(toFile: path, atomically: true, encoding: .windowsCP1252)
+        let report = try pipeline().importFile(path: path, store: store)
+        let changes = try store.statusChanges(fileID: try #require(report.fileID))
+        let kinds = changes.map(\.kind)
+        #expect(kinds.filter { $0 == "family-change" }.count >= 1)
+        #expect(kinds.contains("activity-change"))
+        #expect(changes.contains { $0.kind == "resources-declared" && $0.before == "312.40" && $0.after == "512.40" })
+        #expect(changes.contains { $0.kind == "activity-change" && $0.before == "SSA" && $0.after == "SAL" })
+    }
+
+    @Test(
         "A household repeated in one file is reported whatever the store holds (even a later month)",
         arguments: Backend.available)
     func repeatedHouseholdAgainstALaterStore(backend: Backend) throws {

@@ -52,6 +52,7 @@ struct DataProtectionTests {
         }
         let before = try indicators()
         let peopleBefore = try store.tableCounts()["person"] ?? 0
+        let sourcesBefore = try store.tableCounts()["household_source"] ?? 0
         let preview = try store.purgePreview(before: LocalDate(iso: "2026-12-01")!)
         #expect(try indicators() == before, "a dry run changes nothing")
         #expect(before.0.contains { !$0.byFiche.isEmpty } && !before.1.byStructure.isEmpty)
@@ -60,6 +61,8 @@ struct DataProtectionTests {
         #expect(counts.accompanimentsAnonymised > 0 && counts.peopleErased > 0 && counts.householdsErased > 0)
         #expect(try indicators() == before, "the indicators count the same after the purge")
         #expect(try store.tableCounts()["person"] == peopleBefore, "rows stay, their identity goes")
+        let sourcesAfter = try store.tableCounts()["household_source"] ?? 0
+        #expect(sourcesAfter < sourcesBefore, "the records as received (names, addresses) go with the people")
         // The erased people are no longer findable, and their NIRs are gone from the exports.
         var people = ""
         try store.export(.people) { people += $0.joined(separator: ";") + "\n" }

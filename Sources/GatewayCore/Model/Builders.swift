@@ -26,10 +26,14 @@ public enum RecordBuilder {
             guard let motive = bag.text(prefix + ".motive") else { return nil }
             return DatedMotive(motive: motive, date: bag.date(prefix + ".date"))
         }
-        let right = RightStatus(
+        var right = RightStatus(
             state: state, benefitNature: bag.text("right.benefitNature"), refusal: motive("right.refusal"),
             rightSuspension: motive("right.rightSuspension"), paymentSuspension: motive("right.paymentSuspension"),
             closure: motive("right.closure"), earlierMonthClosure: motive("right.earlierMonthClosure"))
+        right.monthlyResources = bag.text("right.monthlyResources")
+        right.totalAmount = bag.text("right.totalAmount")
+        right.paidAmount = bag.text("right.paidAmount")
+        right.paidOn = bag.date("right.paidOn")
         var address: Address?
         if bag.entries.keys.contains(where: { $0.hasPrefix("address.") }) {
             var commune: INSEECommune?
@@ -100,13 +104,16 @@ public enum RecordBuilder {
         }
         let anomalies = (bag.collections["anomalies"] ?? []).compactMap { $0.text("label") }
         guard issues.isEmpty else { return .failure(IssueList(issues)) }
-        return .success(
-            Household(
-                organisme: organisme, organismeNumber: bag.text("organismeNumber"), matricule: matricule,
-                rsaRequestNumber: bag.text("rsaRequestNumber"), rsaRequestDate: bag.date("rsaRequestDate"),
-                partnerDepartement: bag.text("partnerDepartement"), address: address,
-                homeless: bag.bool("homeless") ?? false, soumisDroitsDevoirs: bag.bool("soumisDroitsDevoirs"),
-                people: people, right: right, events: events, anomalies: anomalies))
+        var household = Household(
+            organisme: organisme, organismeNumber: bag.text("organismeNumber"), matricule: matricule,
+            rsaRequestNumber: bag.text("rsaRequestNumber"), rsaRequestDate: bag.date("rsaRequestDate"),
+            partnerDepartement: bag.text("partnerDepartement"), address: address,
+            homeless: bag.bool("homeless") ?? false, soumisDroitsDevoirs: bag.bool("soumisDroitsDevoirs"),
+            people: people, right: right, events: events, anomalies: anomalies)
+        household.familySituation = bag.text("familySituation")
+        household.familySituationSince = bag.date("familySituationSince")
+        household.dependentChildren = bag.integer("dependentChildren")
+        return .success(household)
     }
 
     /// A person from a mapped `person` record.
@@ -119,11 +126,16 @@ public enum RecordBuilder {
         var franceTravailID: FranceTravailID?
         if case .franceTravailID(let value)? = bag["franceTravailID"] { franceTravailID = value }
         let civility = bag.text("civility").flatMap(Civility.init(rawValue:))
-        let person = Person(
+        var person = Person(
             nir: nir, civility: civility, surname: surname, birthName: bag.text("birthName"),
             firstName: firstName, birthDate: bag.date("birthDate"), sex: bag.integer("sex"), role: role,
             franceTravailID: franceTravailID, soumisDroitsDevoirs: bag.bool("soumisDroitsDevoirs"),
             entrantDroitsDevoirs: bag.bool("entrantDroitsDevoirs"))
+        person.activity = bag.text("activity")
+        person.activityStart = bag.date("activityStart")
+        person.activityEnd = bag.date("activityEnd")
+        person.contractNature = bag.text("contractNature")
+        person.monthlyResources = bag.text("monthlyResources")
         return .success(person)
     }
 

@@ -105,6 +105,13 @@ public enum Catalogue {
             FieldSpec("franceTravailID", .franceTravailID, personal: true, doc: "Identifiant France Travail"),
             FieldSpec("soumisDroitsDevoirs", .boolean, doc: "Soumis à droits et devoirs"),
             FieldSpec("entrantDroitsDevoirs", .boolean, doc: "Entrant dans les droits et devoirs"),
+            FieldSpec("activity", .text, maxLength: 3, doc: "Activité professionnelle (Activite/ACT)"),
+            FieldSpec("activityStart", .date, doc: "Début de l'activité (DDACT)"),
+            FieldSpec("activityEnd", .date, doc: "Fin de l'activité (DFACT)"),
+            FieldSpec("contractNature", .text, maxLength: 3, doc: "Nature du contrat de travail (NATCONTRTRA)"),
+            FieldSpec(
+                "monthlyResources", .decimal,
+                doc: "Ressources mensuelles de la personne retenues pour le RSA (MTPERSRESSMENRSA)"),
         ])
 
     static let cnafEvent = EntitySpec(
@@ -155,6 +162,13 @@ public enum Catalogue {
             FieldSpec("right.closure.motive", .text, doc: "Motif de clôture"),
             FieldSpec("right.earlierMonthClosure.date", .date, doc: "Date de clôture (mois antérieur)"),
             FieldSpec("right.earlierMonthClosure.motive", .text, doc: "Motif de clôture (mois antérieur)"),
+            FieldSpec("familySituation", .text, maxLength: 3, doc: "Situation de famille (SITFAM)"),
+            FieldSpec("familySituationSince", .date, doc: "Début de la situation de famille (DDSITFAM)"),
+            FieldSpec("dependentChildren", .integer, doc: "Enfants et autres personnes à charge (NBENFAUTCHA)"),
+            FieldSpec("right.monthlyResources", .decimal, doc: "Ressources mensuelles du foyer (MTRESSMENRSA)"),
+            FieldSpec("right.totalAmount", .decimal, doc: "Montant total du droit RSA (MTTOTDRORSA)"),
+            FieldSpec("right.paidAmount", .decimal, doc: "Montant de RSA versé (MTRSAVERS)"),
+            FieldSpec("right.paidOn", .date, doc: "Date du dernier versement (DTDERRSAVERS)"),
         ],
         collections: ["people": person, "events": cnafEvent, "anomalies": anomaly])
 }

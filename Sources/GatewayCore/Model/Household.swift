@@ -71,6 +71,13 @@ public struct RightStatus: Sendable, Hashable, Codable {
 
     /// The closure that applies, whichever block carried it.
     public var effectiveClosure: DatedMotive? { closure ?? earlierMonthClosure }
+
+    /// Amounts of the right as CNAF computed them, as decimal text (`MontantsCalculDroitRSA`,
+    /// `DetailCalculDroitRSA`): the household's monthly resources, the whole right, what was paid and when.
+    public var monthlyResources: String?
+    public var totalAmount: String?
+    public var paidAmount: String?
+    public var paidOn: LocalDate?
 }
 
 /// A member of an RSA household. Names, NIR and birth date are personal data: never logged.
@@ -90,6 +97,13 @@ public struct Person: Sendable, Hashable, Codable {
     public var soumisDroitsDevoirs: Bool?
     /// `TOPPERSENTDRODEVORSA`: entering the droits et devoirs scope this month.
     public var entrantDroitsDevoirs: Bool?
+    /// Professional activity as CNAF codes it (`Activite/ACT`), with its dates and contract nature.
+    public var activity: String?
+    public var activityStart: LocalDate?
+    public var activityEnd: LocalDate?
+    public var contractNature: String?
+    /// The person's monthly resources retained for the RSA (`MTPERSRESSMENRSA`), decimal text.
+    public var monthlyResources: String?
 
     public init(
         nir: NIR? = nil, civility: Civility? = nil, surname: String, birthName: String? = nil,
@@ -160,6 +174,11 @@ public struct Household: Sendable, Hashable, Codable {
     public var events: [CNAFEvent]
     /// `Anomalie/LIBANO`.
     public var anomalies: [String]
+    /// `SituationFamille/SITFAM` and its start (`DDSITFAM`).
+    public var familySituation: String?
+    public var familySituationSince: LocalDate?
+    /// `NBENFAUTCHA`: children and other dependants.
+    public var dependentChildren: Int?
 
     public init(
         organisme: Organisme, organismeNumber: String? = nil, matricule: Matricule, rsaRequestNumber: String? = nil,

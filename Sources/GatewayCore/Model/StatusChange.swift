@@ -26,6 +26,12 @@ public enum StatusChangeKind: String, Sendable, Codable, CaseIterable {
     case cnafEvent = "cnaf-event"
     /// A monthly file no longer lists a household the previous files listed.
     case absentFromMonthlyFile = "absent-from-monthly-file"
+    /// A person's professional activity (`Activite/ACT`) changed.
+    case activityChange = "activity-change"
+    /// The household's family situation (`SITFAM`) changed.
+    case familyChange = "family-change"
+    /// The household's monthly resources retained for the RSA (`MTRESSMENRSA`) changed: new resources declared.
+    case resourcesDeclared = "resources-declared"
 
     /// French label for reports and alerts.
     public var label: String {
@@ -43,6 +49,9 @@ public enum StatusChangeKind: String, Sendable, Codable, CaseIterable {
         case .franceTravailID: "changement d'identifiant France Travail"
         case .cnafEvent: "événement CNAF"
         case .absentFromMonthlyFile: "foyer absent du flux mensuel"
+        case .activityChange: "changement d'activité professionnelle"
+        case .familyChange: "changement de situation familiale"
+        case .resourcesDeclared: "nouvelles ressources déclarées"
         }
     }
 }
@@ -133,6 +142,21 @@ public enum StatusChangeDerivation {
                     before: movedAway ? oldCommune.departement : oldCommune.canonical,
                     after: movedAway ? newCommune.departement : newCommune.canonical))
         }
+        // What only a fuller mapping reads: a change is one where both files state the value (a state stored
+        // before the field was mapped says nothing of it).
+        if let old = previous.familySituation, let new = current.familySituation, old != new {
+            changes.append(
+                StatusChange(
+                    household: key, kind: .familyChange, effectiveDate: current.familySituationSince ?? referenceDate,
+                    before: old, after: new))
+        }
+        if let old = previous.right.monthlyResources, let new = right.monthlyResources,
+            Double(old) != Double(new)
+        {
+            changes.append(
+                StatusChange(
+                    household: key, kind: .resourcesDeclared, effectiveDate: referenceDate, before: old, after: new))
+        }
         appendPeopleChanges(previous: previous, current: current, referenceDate: referenceDate, into: &changes)
         appendEvents(current, knownEvents: knownEvents, into: &changes)
         return changes
@@ -189,6 +213,12 @@ public enum StatusChangeDerivation {
                     StatusChange(
                         household: key, personKey: personKey, kind: .droitsDevoirs, effectiveDate: referenceDate,
                         before: flag(old.soumisDroitsDevoirs), after: flag(person.soumisDroitsDevoirs)))
+            }
+            if let was = old.activity, let now = person.activity, was != now {
+                changes.append(
+                    StatusChange(
+                        household: key, personKey: personKey, kind: .activityChange,
+                        effectiveDate: person.activityStart ?? referenceDate, before: was, after: now))
             }
             if old.franceTravailID != person.franceTravailID {
                 changes.append(
