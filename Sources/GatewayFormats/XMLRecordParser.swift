@@ -219,6 +219,8 @@ public struct XMLNodeRef {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Writes the element and its subtree. Kept for every CNAF household, so it copies runs of bytes, not bytes:
+    /// names and literals are appended whole, text runs between characters to escape in one go.
     private func write(_ node: Int32, to out: inout [UInt8]) {
         let slot = Int(node)
         if tree.nodes[slot].kind == .text {
@@ -226,13 +228,14 @@ public struct XMLNodeRef {
                 tree.text.buffer(Int(tree.nodes[slot].start)..<Int(tree.nodes[slot].end)), attribute: false, to: &out)
             return
         }
-        let nameBytes = Array(tree.nameBytes(tree.nodes[slot].name))
+        let name = tree.nameBytes(tree.nodes[slot].name)
         out.append(UInt8(ascii: "<"))
-        out.append(contentsOf: nameBytes)
+        out.append(contentsOf: name)
         for attribute in Int(tree.nodes[slot].start)..<Int(tree.nodes[slot].end) {
             out.append(UInt8(ascii: " "))
             out.append(contentsOf: tree.nameBytes(tree.attributeName[attribute]))
-            out.append(contentsOf: Array("=\"".utf8))
+            out.append(UInt8(ascii: "="))
+            out.append(UInt8(ascii: "\""))
             escape(
                 tree.text.buffer(Int(tree.attributeStart[attribute])..<Int(tree.attributeEnd[attribute])),
                 attribute: true, to: &out)
@@ -240,30 +243,56 @@ public struct XMLNodeRef {
         }
         var child = tree.nodes[slot].firstChild
         guard child >= 0 else {
-            out.append(contentsOf: Array("/>".utf8))
+            out.append(UInt8(ascii: "/"))
+            out.append(UInt8(ascii: ">"))
             return
         }
         out.append(UInt8(ascii: ">"))
-        while child >= 0 {
-            write(child, to: &out)
-            child = tree.nodes[Int(child)].nextSibling
+        // Indentation between elements is not content (the schema has no mixed content): it is left out, which
+        // makes the kept record about a third smaller.
+        var hasElements = false
+        var scan = child
+        while scan >= 0 && !hasElements {
+            hasElements = tree.nodes[Int(scan)].kind == .element
+            scan = tree.nodes[Int(scan)].nextSibling
         }
-        out.append(contentsOf: Array("</".utf8))
-        out.append(contentsOf: nameBytes)
+        while child >= 0 {
+            let next = Int(child)
+            if !(hasElements && tree.nodes[next].kind == .text
+                && tree.text.buffer(Int(tree.nodes[next].start)..<Int(tree.nodes[next].end)).allSatisfy({
+                    $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09
+                }))
+            {
+                write(child, to: &out)
+            }
+            child = tree.nodes[next].nextSibling
+        }
+        out.append(UInt8(ascii: "<"))
+        out.append(UInt8(ascii: "/"))
+        out.append(contentsOf: name)
         out.append(UInt8(ascii: ">"))
     }
 
+    private static let escapes: [UInt8: [UInt8]] = [
+        UInt8(ascii: "&"): Array("&amp;".utf8), UInt8(ascii: "<"): Array("&lt;".utf8),
+        UInt8(ascii: ">"): Array("&gt;".utf8), UInt8(ascii: "\""): Array("&quot;".utf8),
+    ]
+
     private func escape(_ bytes: UnsafeBufferPointer<UInt8>, attribute: Bool, to out: inout [UInt8]) {
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "&"): out.append(contentsOf: Array("&amp;".utf8))
-            case UInt8(ascii: "<"): out.append(contentsOf: Array("&lt;".utf8))
-            case UInt8(ascii: ">"): out.append(contentsOf: Array("&gt;".utf8))
-            case UInt8(ascii: "\"") where attribute: out.append(contentsOf: Array("&quot;".utf8))
-            default: out.append(byte)
-            }
+        var run = 0
+        for index in 0..<bytes.count {
+            let byte = bytes[index]
+            guard
+                byte == UInt8(ascii: "&") || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">")
+                    || (attribute && byte == UInt8(ascii: "\""))
+            else { continue }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
+            out.append(contentsOf: Self.escapes[byte]!)
+            run = index + 1
         }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...]))
     }
+
 }
 
 /// Iterates the child elements of an element.

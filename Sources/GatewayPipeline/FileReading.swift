@@ -324,9 +324,15 @@ public struct RecordStream: Sendable {
                 raw: { group.map(\.raw).joined(separator: "\n") }, fingerprintWith: screen, fingerprint: &fingerprint,
                 anomalies: &anomalies)
             if case .partner(let partnerRecord, _, let line, let raw) = outcome, let fingerprint {
-                return try screened(
+                let at = index
+                try screened(
                     key: partnerRecord.businessKeyDigest, fingerprint: fingerprint, line: line,
                     maskedKey: { partnerRecord.maskedKey }, raw: raw)
+                if !anomalies.isEmpty {
+                    try flush()
+                    try record(.anomalies(index: at, line: first.line, key: partnerRecord.maskedKey, issues: anomalies))
+                }
+                return
             }
             try flush()
             try record(outcome)
@@ -529,9 +535,16 @@ public struct RecordStream: Sendable {
             case .success: break
             case .failure(let list): issues.append(contentsOf: list.issues)
             }
+            // A record refused on its own merits tells the partner what else looked odd in it.
+            issues += warnings
         default:
-            switch RecordBuilder.partnerRecord(entity: flow.record.entity.name, from: bag) {
+            var findings: [ValidationIssue] = []
+            let built = RecordBuilder.partnerRecord(entity: flow.record.entity.name, from: bag, findings: &findings)
+            let (errors, warnings) = flow.checks.split(findings)
+            issues += errors
+            switch built {
             case .success(let partnerRecord) where issues.isEmpty:
+                anomalies = warnings
                 fingerprint = screen?.fingerprint(bag)
                 return .partner(partnerRecord, index: index, line: line, raw: raw)
             case .success: break
@@ -541,6 +554,7 @@ public struct RecordStream: Sendable {
                 let reported = Set(mappingIssues.compactMap(\.field))
                 issues.append(contentsOf: list.issues.filter { $0.field.map { !reported.contains($0) } ?? true })
             }
+            issues += warnings
         }
         if issues.isEmpty {
             issues.append(

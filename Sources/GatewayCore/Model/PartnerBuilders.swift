@@ -3,6 +3,19 @@ extension RecordBuilder {
     /// Builds the canonical record of `entity` from a mapped record, or the issues that keep it out.
     /// Mandatory fields missing or invalid were reported by the mapping already: they fail with no new issue.
     public static func partnerRecord(entity: String, from bag: FieldBag) -> Result<PartnerRecord, IssueList> {
+        var findings: [ValidationIssue] = []
+        switch partnerRecord(entity: entity, from: bag, findings: &findings) {
+        case .success(let record) where findings.isEmpty: return .success(record)
+        case .success: return .failure(IssueList(findings))
+        case .failure(let list): return .failure(IssueList(list.issues + findings))
+        }
+    }
+
+    /// As `partnerRecord(entity:from:)`, the gateway's own checks' findings apart in `findings` (each with its
+    /// `PlausibilityCheck`): the flow's `CheckPolicy` decides whether they refuse the record.
+    public static func partnerRecord(
+        entity: String, from bag: FieldBag, findings: inout [ValidationIssue]
+    ) -> Result<PartnerRecord, IssueList> {
         var issues: [ValidationIssue] = []
         let record: PartnerRecord?
         switch entity {
@@ -21,7 +34,9 @@ extension RecordBuilder {
                         ? "Entité « \(entity) » : flux sortant, écrit par la passerelle, il ne s'importe pas."
                         : "Entité « \(entity) » inconnue de la passerelle."))
         }
-        guard let record, issues.isEmpty else { return .failure(IssueList(issues)) }
+        findings += issues.filter { $0.check != nil }
+        let breaches = issues.filter { $0.check == nil }
+        guard let record, breaches.isEmpty else { return .failure(IssueList(breaches)) }
         return .success(record)
     }
 
@@ -42,7 +57,10 @@ extension RecordBuilder {
     /// Problems found on typed values, located at their field's origin in the file.
     private static func report(_ problems: [RecordProblem], _ bag: FieldBag, _ issues: inout [ValidationIssue]) {
         for problem in problems {
-            issues.append(bag.issue(problem.type, field: problem.field, value: problem.value, message: problem.message))
+            issues.append(
+                bag.issue(
+                    problem.type, field: problem.field, value: problem.value, message: problem.message,
+                    check: problem.check))
         }
     }
 

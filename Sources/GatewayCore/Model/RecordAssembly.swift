@@ -5,12 +5,17 @@ public struct RecordProblem: Sendable, Equatable {
     public var field: String
     public var value: String?
     public var message: String
+    /// The plausibility check that found it (its severity is the flow's to set), nil for a breach of format.
+    public var check: PlausibilityCheck?
 
-    public init(_ type: IssueType, field: String, value: String? = nil, message: String) {
+    public init(
+        _ type: IssueType, field: String, value: String? = nil, message: String, check: PlausibilityCheck? = nil
+    ) {
         self.type = type
         self.field = field
         self.value = value
         self.message = message
+        self.check = check
     }
 }
 
@@ -60,7 +65,7 @@ extension PersonIdentity {
             problems.append(
                 RecordProblem(
                     problem.type, field: "person.nir", value: problem.maskedValue ?? nir.masked,
-                    message: problem.message))
+                    message: problem.message, check: .nirIdentityMismatch))
         }
     }
 }
