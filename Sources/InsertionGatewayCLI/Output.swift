@@ -35,28 +35,30 @@ enum Output {
         }
     }
 
+    /// Prints errors, located, at most `limit`, then how many more there are.
     static func issues(_ issues: [ReportedIssue], notShown: Int, limit: Int = 50) {
-        for issue in issues.prefix(limit) {
-            var place = issue.line.map { "ligne \($0)" } ?? "fichier"
-            if let path = issue.path { place += " (\(path))" }
-            line("  [\(issue.type)] \(place) : \(issue.message)")
-        }
-        let hidden = max(0, issues.count - limit) + notShown
-        if hidden > 0 {
-            line("  … et \(hidden) autre(s) erreur(s) (--json pour la liste, export quarantine pour tout).")
-        }
+        list(issues, notShown: notShown, limit: limit, tag: { "[\($0.type)]" }, more: "erreur(s)", table: "quarantine")
     }
 
     /// Prints anomalies (records applied, with what the plausibility checks found), as `issues` prints errors.
     static func anomalies(_ anomalies: [ReportedIssue], notShown: Int, limit: Int = 20) {
-        for anomaly in anomalies.prefix(limit) {
-            var place = anomaly.line.map { "ligne \($0)" } ?? "fichier"
-            if let path = anomaly.path { place += " (\(path))" }
-            line("  anomalie [\(anomaly.check ?? anomaly.type)] \(place) : \(anomaly.message)")
+        list(
+            anomalies, notShown: notShown, limit: limit, tag: { "anomalie [\($0.check ?? $0.type)]" },
+            more: "anomalie(s)", table: "anomalies")
+    }
+
+    private static func list(
+        _ issues: [ReportedIssue], notShown: Int, limit: Int, tag: (ReportedIssue) -> String, more: String,
+        table: String
+    ) {
+        for issue in issues.prefix(limit) {
+            var place = issue.line.map { "ligne \($0)" } ?? "fichier"
+            if let path = issue.path { place += " (\(path))" }
+            line("  \(tag(issue)) \(place) : \(issue.message)")
         }
-        let hidden = max(0, anomalies.count - limit) + notShown
+        let hidden = max(0, issues.count - limit) + notShown
         if hidden > 0 {
-            line("  … et \(hidden) autre(s) anomalie(s) (--json pour la liste, export anomalies pour tout).")
+            line("  … et \(hidden) autre(s) \(more) (--json pour la liste, export \(table) pour tout).")
         }
     }
 }

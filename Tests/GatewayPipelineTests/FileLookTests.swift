@@ -35,8 +35,12 @@ struct FileLookTests {
         "random bytes are « not a text file » for every flow",
         arguments: ["caf-beneficiaires", "ft-inscriptions", "job-posts", "jobconnexion-cv", "operator-followup"])
     func randomBytes(flow: String) throws {
-        var generator = CSVLikeGenerator(state: 42)
-        let bytes = (0..<600).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        // A fixed linear congruential sequence: the same bytes every run.
+        var state: UInt64 = 42
+        let bytes = (0..<600).map { _ -> UInt8 in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: state >> 56)
+        }
         let report = try validate(flow, bytes)
         #expect(!report.readable)
         #expect(report.errors.first?.message.contains("n'est pas un fichier texte") == true)
@@ -66,17 +70,5 @@ struct FileLookTests {
         let asCNAFJSON = try validate("caf-beneficiaires", Array(json))
         let third = try #require(asCNAFJSON.errors.first?.message)
         #expect(third.contains("job-posts") && !third.contains("candidates"), "\(third)")
-    }
-
-    /// Bytes for the random file (SplitMix64).
-    struct CSVLikeGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 }
