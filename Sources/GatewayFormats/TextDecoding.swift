@@ -58,6 +58,18 @@ public enum TextDecoding {
     public static func highControls(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> HighControls {
         var found = HighControls.none
         var index = start
+        // Eight bytes at a time while none is in 0x80–0x9F (its top three bits 100): French text in Latin-1 has
+        // accents (0xC0–0xFF), almost never these.
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while index + 8 <= bytes.count {
+                let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                let marked = (word & 0xE0E0_E0E0_E0E0_E0E0) ^ 0x8080_8080_8080_8080
+                // A zero byte in `marked` is a byte of the range.
+                if (marked &- 0x0101_0101_0101_0101) & ~marked & 0x8080_8080_8080_8080 != 0 { break }
+                index += 8
+            }
+        }
         while index < bytes.count {
             let byte = bytes[index]
             if byte >= 0x80 && byte <= 0x9F {

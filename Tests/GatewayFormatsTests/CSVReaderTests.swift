@@ -465,3 +465,30 @@ struct TextDecodingTests {
         #expect(output == [0xE9, 0x3F])
     }
 }
+
+@Suite("Text decoding: bytes 0x80–0x9F")
+struct HighControlsTests {
+    @Test("the word-at-a-time scan finds what a byte-by-byte scan finds", arguments: 0..<64)
+    func sameAsBytes(seed: Int) {
+        var generator = CSVBlockTests.Generator(state: UInt64(seed) &* 7_919)
+        let alphabet: [UInt8] = [0x41, 0x20, 0xE9, 0xC9, 0xE8, 0x3B, 0x80, 0x92, 0x9F, 0x81, 0xA0, 0x7F]
+        for length in [0, 1, 7, 8, 9, 15, 16, 17, 40] {
+            for rare in [0, 2] {
+                let bytes = (0..<length).map { _ -> UInt8 in
+                    let pick = Int(generator.next() % UInt64(alphabet.count))
+                    return rare == 0 && pick >= 6 && pick <= 9 ? 0x61 : alphabet[pick]
+                }
+                var expected = TextDecoding.HighControls.none
+                for (offset, byte) in bytes.enumerated() where (0x80...0x9F).contains(byte) {
+                    if [0x81, 0x8D, 0x8F, 0x90, 0x9D].contains(byte) {
+                        expected = .undefined(byte, offset: offset)
+                        break
+                    }
+                    expected = .windows1252
+                }
+                let found = bytes.withUnsafeBufferPointer { TextDecoding.highControls($0, from: 0) }
+                #expect(found == expected, "\(bytes)")
+            }
+        }
+    }
+}
