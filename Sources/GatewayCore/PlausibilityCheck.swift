@@ -54,6 +54,7 @@ public struct CheckPolicy: Sendable, Hashable {
 
     /// Sorts findings: those of a check set to `reject` become errors, `off` ones go, the others stay anomalies.
     public func split(_ findings: [ValidationIssue]) -> (errors: [ValidationIssue], anomalies: [ValidationIssue]) {
+        guard !findings.isEmpty else { return ([], []) }
         var errors: [ValidationIssue] = []
         var anomalies: [ValidationIssue] = []
         for finding in findings {

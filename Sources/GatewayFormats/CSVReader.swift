@@ -515,10 +515,8 @@ public final class CSVReader {
 
     private func notText(_ line: Int) -> FormatError {
         // ASCII text in UTF-16 has a NUL beside every character: name it rather than calling it binary.
-        let window = UnsafeBufferPointer(start: source.storage, count: min(source.count, 512))
-        let zeros = window.enumerated().filter { $0.element == 0 }
-        if window.count >= 8, zeros.count * 3 >= window.count,
-            zeros.allSatisfy({ $0.offset % 2 == 0 }) || zeros.allSatisfy({ $0.offset % 2 == 1 })
+        if TextDecoding.looksLikeUTF16WithoutMark(
+            UnsafeBufferPointer(start: source.storage, count: min(source.count, 512)))
         {
             return FormatError(
                 .formatError, line: line,

@@ -44,6 +44,19 @@ public enum TextDecoding {
         0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178,
     ]
 
+    /// Whether `bytes` look like UTF-16 without its byte order mark: ASCII text with a NUL beside every character
+    /// (at least a third of the bytes NUL, all at even offsets or all at odd ones).
+    public static func looksLikeUTF16WithoutMark(_ bytes: some Collection<UInt8>) -> Bool {
+        guard bytes.count >= 8 else { return false }
+        var zeros = 0
+        var even = 0
+        for (offset, byte) in bytes.enumerated() where byte == 0 {
+            zeros += 1
+            if offset % 2 == 0 { even += 1 }
+        }
+        return zeros * 3 >= bytes.count && (even == 0 || even == zeros)
+    }
+
     /// What the bytes 0x80–0x9F of a single-byte text say of it.
     public enum HighControls: Equatable {
         /// None: Latin-1 and Windows-1252 read the text alike.

@@ -170,8 +170,7 @@ struct XMLEncodingSurvey {
 
     /// Whether `label` names a single-byte encoding that decodes any byte (Latin-1, Windows-1252 and kin).
     static func isSingleByte(_ label: String) -> Bool {
-        let key = label.lowercased().filter { $0 != "-" && $0 != "_" && $0 != " " }
-        return ["windows1252", "cp1252", "iso88591", "latin1", "l1", "iso885915", "latin9"].contains(key)
+        TextEncoding(label: label).map { $0 == .windows1252 || $0 == .latin1 } ?? false
     }
 }
 
@@ -226,7 +225,7 @@ enum XMLEncodingPlan {
             parts.append("\(count) ligne(s) sont en UTF-8, la première ligne \(first)")
             line = line ?? first
         }
-        let latin1 = ["iso88591", "latin1", "l1"].contains(label.filter { $0 != "-" && $0 != "_" })
+        let latin1 = TextEncoding(label: label) == .latin1
         if latin1, let first = survey.highControlLine {
             parts.append("des caractères Windows-1252 (€, ’, Œ…) figurent dès la ligne \(first), lus en Windows-1252")
             line = line ?? first

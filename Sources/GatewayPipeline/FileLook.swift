@@ -44,10 +44,7 @@ struct FileLook {
         // making more than 2 % of the head, mean bytes that are not text.
         let controls = bytes.filter { $0 < 0x20 && !blank.contains($0) && $0 != 0x0C && $0 != 0x0B }
         if controls.contains(0) || controls.count * 50 > bytes.count {
-            let zeros = bytes.enumerated().filter { $0.element == 0 }
-            if zeros.count * 3 >= bytes.count,
-                zeros.allSatisfy({ $0.offset % 2 == 0 }) || zeros.allSatisfy({ $0.offset % 2 == 1 })
-            {
+            if TextDecoding.looksLikeUTF16WithoutMark(bytes) {
                 throw FormatError(
                     .formatError, line: 1,
                     message:

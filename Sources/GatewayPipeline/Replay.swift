@@ -245,16 +245,16 @@ public struct Replayer {
         let shift = (entry.line ?? 2) - 2
         // So are its paths: `InfosFoyerRSA[1]…` and `ligne 2…` name the record in its own file.
         let element = flow.recordElement ?? ""
-        let places = [
-            (element + "[1]", element + "[\(entry.recordIndex + 1)]"), ("ligne 2", "ligne \(entry.line ?? 2)"),
-            ("enregistrement 1", "enregistrement \(entry.recordIndex + 1)"),
+        var places = [
+            ("ligne 2", "ligne \(entry.line ?? 2)"), ("enregistrement 1", "enregistrement \(entry.recordIndex + 1)"),
         ]
+        if !element.isEmpty { places.append((element + "[1]", element + "[\(entry.recordIndex + 1)]")) }
         func rebased(_ issues: [ValidationIssue]) -> [ValidationIssue] {
             issues.map { issue in
                 var moved = issue
                 moved.line = issue.line.map { $0 + shift } ?? entry.line
                 if let path = issue.path,
-                    let (from, to) = places.first(where: { !$0.0.hasPrefix("[") && path.hasPrefix($0.0) })
+                    let (from, to) = places.first(where: { path.hasPrefix($0.0) })
                 {
                     moved.path = to + path.dropFirst(from.count)
                 }
