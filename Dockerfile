@@ -3,7 +3,7 @@
 FROM swift:6.3-bookworm AS build
 WORKDIR /src
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libxml2-dev libsqlite3-dev libcurl4-openssl-dev pkg-config \
+    && apt-get install -y --no-install-recommends libxml2-dev libsqlite3-dev liblz4-dev libcurl4-openssl-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 COPY Package.swift ./
 COPY Sources ./Sources
@@ -13,7 +13,7 @@ RUN swift build -c release --product insertion-gateway --static-swift-stdlib \
 
 FROM debian:bookworm-slim
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libxml2 libsqlite3-0 libcurl4 ca-certificates tzdata \
+    && apt-get install -y --no-install-recommends libxml2 libsqlite3-0 liblz4-1 libcurl4 ca-certificates tzdata \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --create-home --home-dir /var/lib/insertion-gateway --uid 10001 gateway
 COPY --from=build /out/insertion-gateway /usr/local/bin/insertion-gateway

@@ -28,6 +28,8 @@ let package = Package(
         .systemLibrary(
             name: "CLibXML2", pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]),
+        // LZ4: each CNAF household's record is kept compressed in the store.
+        .systemLibrary(name: "CLZ4", providers: [.apt(["liblz4-dev"])]),
         // Streaming readers and emitters: XML (libxml2), CSV, JSON.
         .target(
             name: "GatewayFormats",
@@ -42,7 +44,7 @@ let package = Package(
         .target(
             name: "GatewayStore",
             dependencies: [
-                "GatewayCore", .product(name: "GRDB", package: "GRDB.swift"),
+                "GatewayCore", "CLZ4", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 # openssh-server (sshd, ssh-keygen), openssl and curl: the SFTP, HTTPS and FTPS test servers and the benchmark.
-packages=(libxml2-dev libxml2-utils libsqlite3-dev libcurl4-openssl-dev pkg-config openssh-server openssl curl)
+packages=(libxml2-dev libxml2-utils libsqlite3-dev liblz4-dev libcurl4-openssl-dev pkg-config openssh-server openssl curl)
 # The store's tests run against a real PostgreSQL server too (scripts/postgres-test.sh).
 [[ " $* " == *" --with-postgres "* ]] && packages+=(postgresql)
 need_apt=()

@@ -82,15 +82,17 @@ struct XMLEncodingSurvey {
                 }
                 let count = bytes.count
                 while index < count {
-                    // ASCII runs, the bulk of a file, eight bytes at a time.
+                    // ASCII runs, the bulk of a file, eight bytes at a time. The first line feed of a word ends
+                    // the current line; the lines it holds after that one are ASCII: only counted.
                     if needed == 0 {
-                        while index + 8 <= count,
-                            UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
-                                & 0x8080_8080_8080_8080 == 0
-                        {
+                        while index + 8 <= count {
                             let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
-                            // A line feed in the word ends lines: handled byte by byte.
-                            if Self.hasByte(word, 0x0A) { break }
+                            guard word & 0x8080_8080_8080_8080 == 0 else { break }
+                            let feeds = Self.lineFeeds(word)
+                            if feeds > 0 {
+                                if sawUTF8 || sawInvalid { endLine() }
+                                line += feeds
+                            }
                             index += 8
                         }
                         guard index < count else { break }
@@ -112,7 +114,8 @@ struct XMLEncodingSurvey {
                         sawInvalid = true
                     }
                     if byte == 0x0A {
-                        endLine()
+                        // A line of ASCII only has nothing to note (the other flags come with `sawInvalid`).
+                        if sawUTF8 || sawInvalid { endLine() }
                         line += 1
                         continue
                     }
@@ -151,10 +154,13 @@ struct XMLEncodingSurvey {
         return survey
     }
 
+    /// The line feeds among the eight ASCII bytes of `word` (exact: each zero byte of `word ^ 0x0A…` sets its own
+    /// high bit, with no carry from its neighbours).
     @inline(__always)
-    private static func hasByte(_ word: UInt64, _ byte: UInt8) -> Bool {
-        let spread = word ^ (0x0101_0101_0101_0101 &* UInt64(byte))
-        return (spread &- 0x0101_0101_0101_0101) & ~spread & 0x8080_8080_8080_8080 != 0
+    static func lineFeeds(_ word: UInt64) -> Int {
+        let spread = word ^ 0x0A0A_0A0A_0A0A_0A0A
+        let nonZero = ((spread & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7F7F_7F7F_7F7F_7F7F) | spread
+        return (~nonZero & 0x8080_8080_8080_8080).nonzeroBitCount
     }
 
     /// The `encoding` pseudo-attribute of an XML declaration (`<?xml version="1.0" encoding="windows-1252"?>`).

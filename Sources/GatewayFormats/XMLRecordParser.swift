@@ -211,12 +211,15 @@ public struct XMLNodeRef {
         return false
     }
 
-    /// The element serialised as XML text (UTF-8), white space kept, for quarantine.
-    public func serialised() -> String {
+    /// The element serialised as XML text, white space kept, for quarantine.
+    public func serialised() -> String { String(decoding: serialisedBytes(), as: UTF8.self) }
+
+    /// The element serialised as XML, in UTF-8 bytes (the tree holds valid UTF-8: nothing to check again).
+    public func serialisedBytes() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(4096)
         write(index, to: &out)
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     /// Writes the element and its subtree. Kept for every CNAF household, so it copies runs of bytes, not bytes:

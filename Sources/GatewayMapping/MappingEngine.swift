@@ -132,6 +132,29 @@ public struct MappingEngine: Sendable {
 
 /// Turns raw text into canonical values: transforms, code lists, kinds, limits.
 public enum ValueConverter {
+    /// A decimal as partners write it, with "." for separator: an optional sign, digits, at most one "." or ","
+    /// (« 12,50 », « -3 », « .5 »); nil for anything else (an exponent, « inf », hexadecimal, a second separator).
+    static func decimalText(_ value: String) -> String? {
+        var sawDigit = false
+        var separator: UInt8?
+        var first = true
+        for byte in value.utf8 {
+            defer { first = false }
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): sawDigit = true
+            case UInt8(ascii: "+"),
+                UInt8(ascii: "-") where first:
+                continue
+            case UInt8(ascii: "."), UInt8(ascii: ","):
+                guard separator == nil else { return nil }
+                separator = byte
+            default: return nil
+            }
+        }
+        guard sawDigit else { return nil }
+        return separator == UInt8(ascii: ",") ? String(value.map { $0 == "," ? "." : $0 }) : value
+    }
+
     static func apply(_ transforms: [Transform], to raw: String) -> String {
         // Every transform leaves an empty value empty.
         guard !raw.isEmpty else { return raw }
@@ -408,8 +431,7 @@ public enum ValueConverter {
                 }
                 return .success(.integer(number))
             case .decimal:
-                let normalised = value.replacingOccurrences(of: ",", with: ".")
-                guard Double(normalised) != nil, !normalised.contains("e"), !normalised.contains("E") else {
+                guard let normalised = decimalText(value) else {
                     return .failure(
                         IdentifierError(
                             type: .typeError, message: "Montant invalide « \(shown) » pour \(field.source).",

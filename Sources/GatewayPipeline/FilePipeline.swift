@@ -209,6 +209,22 @@ public struct FilePipeline {
         schemaPath: String? = nil, retry: FileRetry? = nil
     ) throws -> ImportReport {
         let partner = partner ?? flow.partner
+        // The reading thread starts before the file's hash is known, so that its encoding survey and first records
+        // overlap the hash on the other core; a file the ledger already holds stops it at its first batch.
+        var stream = RecordStream(flow: flow, schemaPath: schemaPath)
+        stream.progress = progress
+        stream.alternatives = alternatives
+        let handoff = RecordHandoff()
+        _ = stream.produce(path, into: handoff)
+        var producerJoined = false
+        /// Waits for the reading thread once: stopped first unless it has sent its last message.
+        func joinProducer(stop: Bool) {
+            guard !producerJoined else { return }
+            producerJoined = true
+            if stop { handoff.cancel() }
+            handoff.waitForProducer()
+        }
+        defer { joinProducer(stop: true) }
         let (sha256, size) = try Self.sha256(of: path)
         let name = (path as NSString).lastPathComponent
         var report = ImportReport(file: path, sha256: sha256, flow: flow.id, partner: partner, outcome: "applied")
@@ -242,9 +258,6 @@ public struct FilePipeline {
             return alreadyReceived(known)
         }
         log.info("file received", metadata: ["bytes": "\(size)"])
-        var stream = RecordStream(flow: flow, schemaPath: schemaPath)
-        stream.progress = progress
-        stream.alternatives = alternatives
         do {
             var level = RecordStream.FileLevel()
             var recordErrors: [ReportedIssue] = []
@@ -265,8 +278,6 @@ public struct FilePipeline {
                     // exclusive access at run time, and one variable passed twice `inout` would overlap.
                     add(issues, record: index, to: &recordErrors, dropped: &recordErrorsNotShown)
                 }
-                let handoff = RecordHandoff()
-                _ = stream.produce(path, into: handoff)
                 var finished = false
                 do {
                     while !finished {
@@ -312,11 +323,10 @@ public struct FilePipeline {
                         }
                     }
                 } catch {
-                    handoff.cancel()
-                    handoff.waitForProducer()
+                    joinProducer(stop: true)
                     throw error
                 }
-                handoff.waitForProducer()
+                joinProducer(stop: false)
                 guard level.issues.isEmpty else { throw FileRefused(issues: level.issues) }
                 session.fileIssues = level.warnings
                 session.fileHeader = level.csvHeader

@@ -5,8 +5,9 @@ import GatewayMapping
 
 /// One record as the pipeline sees it after mapping and validation.
 public enum RecordOutcome {
-    /// A valid household (held indirectly, like the partner record: the outcome of a screened row stays small).
-    indirect case household(Household, index: Int, line: Int?, raw: () -> String)
+    /// A valid household (held indirectly, like the partner record: the outcome of a screened row stays small);
+    /// `source` gives its record as received, in UTF-8, to keep beside it.
+    indirect case household(Household, index: Int, line: Int?, source: () -> [UInt8])
     /// A valid record of another partner flow.
     indirect case partner(PartnerRecord, index: Int, line: Int?, raw: () -> String)
     /// Valid records in a row when `RecordStream.screening` is on, already checked against the earlier records of
@@ -192,16 +193,17 @@ public struct RecordStream: Sendable {
                 var unused: UInt64?
                 var outcome = classify(
                     engine.map(node, path: path), extraIssues: schemaIssues, index: index, line: node.line,
-                    raw: { node.serialised() }, fingerprintWith: nil, fingerprint: &unused, fileDate: fileDate,
-                    anomalies: &anomalies)
-                if case .household(let household, _, let line, let raw) = outcome,
+                    raw: { node.serialised() }, source: { node.serialisedBytes() }, fingerprintWith: nil,
+                    fingerprint: &unused, fileDate: fileDate, anomalies: &anomalies)
+                if case .household(let household, _, let line, let source) = outcome,
                     flow.checks[.personInSeveralHouseholds] != .off
                 {
                     let (errors, more) = flow.checks.split(crossCheck.findings(household, line: line, path: path))
                     anomalies += more
                     if !errors.isEmpty {
                         outcome = .rejected(
-                            index: index, line: line, key: household.key.description, raw: raw(), issues: errors)
+                            index: index, line: line, key: household.key.description,
+                            raw: String(decoding: source(), as: UTF8.self), issues: errors)
                     }
                 }
                 try record(outcome)
@@ -511,10 +513,12 @@ public struct RecordStream: Sendable {
 
     /// `classify`, and the fingerprint of a valid record's values by `screen` (`RowScreen.fingerprint`). The
     /// plausibility checks' findings go to `anomalies` when the flow sets them to warn, and refuse the record when
-    /// it sets them to reject; `fileDate` is the file's own date, for the checks of dates.
+    /// it sets them to reject; `fileDate` is the file's own date, for the checks of dates. `source` gives the
+    /// record's UTF-8 bytes straight, when the reader has them (`raw`'s text otherwise).
     func classify(
         _ mapped: (FieldBag, [ValidationIssue]), extraIssues: [ValidationIssue], index: Int, line: Int?,
-        raw: @escaping () -> String, fingerprintWith screen: RowScreen?, fingerprint: inout UInt64?,
+        raw: @escaping () -> String, source: (() -> [UInt8])? = nil, fingerprintWith screen: RowScreen?,
+        fingerprint: inout UInt64?,
         fileDate: LocalDate? = nil, anomalies: inout [ValidationIssue]
     ) -> RecordOutcome {
         var (bag, mappingIssues) = mapped
@@ -531,7 +535,7 @@ public struct RecordStream: Sendable {
             switch built {
             case .success(let household) where issues.isEmpty:
                 anomalies = warnings
-                return .household(household, index: index, line: line, raw: raw)
+                return .household(household, index: index, line: line, source: source ?? { Array(raw().utf8) })
             case .success: break
             case .failure(let list): issues.append(contentsOf: list.issues)
             }

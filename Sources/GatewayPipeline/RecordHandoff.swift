@@ -7,7 +7,7 @@ import GatewayFormats
 enum ReadMessage: Sendable {
     case header(FluxHeader)
     /// A valid household, the first of its key in the file, with its record as received (kept whole).
-    case household(Household, index: Int, line: Int?, source: String)
+    case household(Household, index: Int, line: Int?, source: [UInt8])
     /// A household repeated identically earlier in the file: counted as a duplicate, nothing to apply.
     case duplicateHousehold(index: Int)
     /// A valid record of another partner flow; `raw` as for households.
@@ -96,17 +96,18 @@ extension RecordStream {
                     record: { outcome in
                         let message: ReadMessage
                         switch outcome {
-                        case .household(let household, let index, let line, let raw):
+                        case .household(let household, let index, let line, let source):
                             if let earlier = seen[household.key] {
                                 message =
                                     earlier == household.hashValue
                                     ? .duplicateHousehold(index: index)
                                     : .rejected(
-                                        index: index, line: line, key: household.key.description, raw: raw(),
+                                        index: index, line: line, key: household.key.description,
+                                        raw: String(decoding: source(), as: UTF8.self),
                                         issues: [FilePipeline.conflict(household.key, line: line)])
                             } else {
                                 seen[household.key] = household.hashValue
-                                message = .household(household, index: index, line: line, source: raw())
+                                message = .household(household, index: index, line: line, source: source())
                             }
                         case .partner(let partnerRecord, let index, let line, let raw):
                             // Partner records keep their raw text: the store may refuse them on an identity conflict.

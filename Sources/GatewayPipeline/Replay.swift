@@ -168,7 +168,7 @@ public struct Replayer {
         for outcome in outcomes {
             switch outcome {
             case .household(let household, _, _, _):
-                switch try session.apply(household, repeated: true, source: entry.raw) {
+                switch try session.apply(household, repeated: true, source: Array(entry.raw.utf8)) {
                 case .conflict: return try keep([FilePipeline.conflict(household.key, line: entry.line)])
                 case .accepted(let changes):
                     report.statusChanges += changes

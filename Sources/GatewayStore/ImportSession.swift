@@ -40,6 +40,8 @@ public final class ImportSession {
         }
     }
     private let encoder: JSONEncoder = GatewayStore.encoder
+    /// Packs each household's record before it is stored (its buffer kept from one record to the next).
+    private let packer = RecordPacker()
 
     init(db: any StoreConnection, fileID: Int64, referenceDate: LocalDate?) throws {
         self.db = db
@@ -58,7 +60,7 @@ public final class ImportSession {
     ///   the store held no household of this organisme when the file began (a first load), there is nothing
     ///   to look up.
     ///   - source: the household's record as received (its whole `InfosFoyerRSA`), kept beside it when it changed.
-    public func apply(_ household: Household, repeated: Bool = true, source: String? = nil) throws -> ApplyOutcome {
+    public func apply(_ household: Household, repeated: Bool = true, source: [UInt8]? = nil) throws -> ApplyOutcome {
         let outcome = try applyState(household, repeated: repeated)
         if let source, let householdID = lastHousehold {
             switch outcome {
@@ -67,7 +69,7 @@ public final class ImportSession {
                 statement.reset()
                 statement.bind(householdID)
                 statement.bind(fileID)
-                statement.bind(source)
+                source.withUnsafeBytes { bytes in packer.pack(bytes) { statement.bind(blob: $0) } }
                 try statement.execute()
             case .conflict, .stale: break
             }
@@ -316,9 +318,9 @@ public final class ImportSession {
         case .peopleLeft: "UPDATE person SET present = 0 WHERE household_id = ? AND last_file_id <> ?"
         case .sourceUpsert:
             """
-            INSERT INTO household_source (household_id, file_id, raw) VALUES (?, ?, ?)
-            ON CONFLICT (household_id) DO UPDATE SET file_id = excluded.file_id, raw = excluded.raw
-            WHERE household_source.raw <> excluded.raw
+            INSERT INTO household_source (household_id, file_id, raw, packed) VALUES (?, ?, '', ?)
+            ON CONFLICT (household_id) DO UPDATE SET file_id = excluded.file_id, raw = '', packed = excluded.packed
+            WHERE household_source.packed IS DISTINCT FROM excluded.packed
             """
         }
     }

@@ -51,6 +51,13 @@ final class RawBindings: StoreStatement {
         check(sqlite3_bind_int64(handle, index, value))
     }
 
+    func bind(blob: UnsafeRawBufferPointer) {
+        index += 1
+        check(
+            sqlite3_bind_blob(
+                handle, index, blob.baseAddress ?? UnsafeRawPointer(bitPattern: 1), CInt(blob.count), Self.transient))
+    }
+
     func execute() throws { try finish().execute() }
 
     func fetchOne() throws -> SQLRow? { try Row.fetchOne(finish()).map(SQLRow.init) }

@@ -199,6 +199,9 @@ extension GatewayStore {
                             } else {
                                 object[column] = text
                             }
+                        case .blob(let data) where column == "packed":
+                            // A household's record kept deflated is shown as the text it was received as.
+                            object["raw"] = RecordPacker.unpack(data) ?? ""
                         case .blob(let data): object[column] = data.base64EncodedString()
                         }
                     }
@@ -217,7 +220,8 @@ extension GatewayStore {
                     "SELECT * FROM status_change WHERE household_id IN (\(households)) ORDER BY id"),
                 "cnafEvents": try rows("SELECT * FROM cnaf_event WHERE household_id IN (\(households))"),
                 "cnafRecords": try rows(
-                    "SELECT household_id, file_id, raw FROM household_source WHERE household_id IN (\(households))"),
+                    "SELECT household_id, file_id, raw, packed FROM household_source WHERE household_id IN (\(households))"
+                ),
                 "partnerRecords": try rows(
                     "SELECT * FROM partner_record WHERE person_id IN (\(people)) ORDER BY last_file_id, id"),
                 "identifiers": try rows("SELECT * FROM person_identifier WHERE person_id IN (\(people))"),

@@ -121,6 +121,8 @@ public protocol StoreStatement: AnyObject {
     func reset()
     func bind(_ value: String?)
     func bind(_ value: Int64?)
+    /// Binds bytes as a BLOB (BYTEA on PostgreSQL), copied before the call returns.
+    func bind(blob: UnsafeRawBufferPointer)
     func execute() throws
     /// The first row the statement returns (a `RETURNING` or a lookup).
     func fetchOne() throws -> SQLRow?

@@ -266,6 +266,7 @@ final class PostgresStoreStatement: StoreStatement {
     func reset() { values.removeAll(keepingCapacity: true) }
     func bind(_ value: String?) { values.append(value.map(SQLValue.text) ?? .null) }
     func bind(_ value: Int64?) { values.append(value.map(SQLValue.integer) ?? .null) }
+    func bind(blob: UnsafeRawBufferPointer) { values.append(.blob(Data(blob))) }
     func execute() throws { _ = try connection.run(sql, values) }
 
     func fetchOne() throws -> SQLRow? {

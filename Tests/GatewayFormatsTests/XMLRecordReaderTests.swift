@@ -325,6 +325,30 @@ struct XMLRecordReaderStreamingTests {
 
 @Suite("XMLRecordReader : encodages")
 struct XMLRecordReaderEncodingTests {
+    /// The survey counts the line feeds of an ASCII word at once: the count is exact whatever the other bytes.
+    @Test func lineFeedsOfAWordAreCountedExactly() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = [0x0A, 0x0B, 0x09, 0x00, 0x0D, 0x20, 0x3C, 0x7F, 0x01]
+        for _ in 0..<20_000 {
+            let bytes = (0..<8).map { _ in alphabet.randomElement(using: &generator)! }
+            let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+            #expect(XMLEncodingSurvey.lineFeeds(word) == bytes.filter { $0 == 0x0A }.count, "\(bytes)")
+        }
+    }
+
+    /// A file whose every line is short (several line feeds per word) still names the right line.
+    @Test func shortLinesKeepTheLineOfAnOddByte() throws {
+        var text = Array("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<a>\n".utf8)
+        for _ in 0..<97 { text += Array("<b/>\n\n\n".utf8) }
+        text += [0x3C, 0x62, 0x3E, 0x81, 0x3C, 0x2F, 0x62, 0x3E, 0x0A]
+        text += Array("</a>\n".utf8)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("short-lines-\(UUID()).xml").path
+        try Data(text).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let survey = XMLEncodingSurvey.scan(path: path)
+        #expect(survey.undefinedByte?.line == 2 + 97 * 3 + 1)
+    }
+
     static let names = "Hélène François Zoé Noël Loïc GRÜNENWALD Çà"
 
     @Test(arguments: ["windows-1252", "ISO-8859-1", "UTF-8", "utf-8", "Windows-1252"])

@@ -291,6 +291,19 @@ struct MappingEngineCSVTests {
         #expect(rows.first?.bag["homeless"] == nil)
     }
 
+    @Test(arguments: [
+        ("12,50", "12.50"), ("12.50", "12.50"), ("-3", "-3"), ("+7", "+7"), (".5", ".5"), ("5.", "5."),
+        ("0", "0"),
+    ])
+    func decimalsAreDigitsWithOneSeparator(_ raw: String, _ expected: String) {
+        #expect(ValueConverter.decimalText(raw) == expected)
+    }
+
+    @Test(arguments: ["1e3", "1E3", "inf", "nan", "0x1A", "1,5,3", "1.5,3", "", "-", ",", "1 000", "--1", "1-"])
+    func otherDecimalsAreRefused(_ raw: String) {
+        #expect(ValueConverter.decimalText(raw) == nil)
+    }
+
     @Test func declaredTrueAndFalseListsReplaceTheDefaults() throws {
         let flow = try MappingLoader.load(
             yaml: """

@@ -58,6 +58,44 @@ struct GatewayStoreTests {
         #expect(try store.tableCounts()["household"] == 1)
     }
 
+    @Test(
+        "A household's record is kept packed, read back as received, and rewritten only when it changed",
+        arguments: Backend.available)
+    func householdRecordKept(backend: Backend) throws {
+        let store = try backend.store()
+        let record =
+            "<InfosFoyerRSA><NOMNAI>ÉLODIE BŒUF</NOMNAI>" + String(repeating: "<Activite>SAL</Activite>", count: 200)
+            + "</InfosFoyerRSA>"
+        func load(_ sha: String, day: Int, source: String) throws {
+            _ = try store.apply(Self.arrival(sha), referenceDate: LocalDate(year: 2026, month: 9, day: day)) {
+                _ = try $0.apply(Self.household(), source: Array(source.utf8))
+            }
+        }
+        func kept() throws -> (raw: String, file: Int64, keys: Set<String>) {
+            let id = try #require(try store.findPeople("1840567482123").first)
+            let export = try #require(try store.personExport(id))
+            let json = try #require(try JSONSerialization.jsonObject(with: export) as? [String: Any])
+            let records = try #require(json["cnafRecords"] as? [[String: Any]])
+            #expect(records.count == 1)
+            let first = try #require(records.first)
+            return (
+                try #require(first["raw"] as? String), try #require((first["file_id"] as? NSNumber)?.int64Value),
+                Set(first.keys)
+            )
+        }
+        try load("1", day: 1, source: record)
+        let (raw, firstFile, keys) = try kept()
+        #expect(raw == record)
+        #expect(keys == ["household_id", "file_id", "raw"], "the packed bytes are not shown, their text is")
+        // The same record in a later file: nothing rewritten, it still names the file it came in.
+        try load("2", day: 2, source: record)
+        #expect(try kept().file == firstFile)
+        // Another record: kept in place of the first.
+        try load("3", day: 3, source: record + "<x/>")
+        let changed = try kept()
+        #expect(changed.raw == record + "<x/>" && changed.file != firstFile)
+    }
+
     @Test("An older file does not overwrite a newer state", arguments: Backend.available)
     func staleFile(backend: Backend) throws {
         let store = try backend.store()

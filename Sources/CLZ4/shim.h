@@ -1,0 +1,4 @@
+#ifndef INSERTION_GATEWAY_CLZ4_SHIM_H
+#define INSERTION_GATEWAY_CLZ4_SHIM_H
+#include <lz4.h>
+#endif
