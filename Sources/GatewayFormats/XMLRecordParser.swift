@@ -81,8 +81,15 @@ final class RecordTree {
     @exclusivity(unchecked) var namePool = Column<UInt8>(capacity: 1024)
     @exclusivity(unchecked) var nameStart = Column<Int32>()
     @exclusivity(unchecked) var nameEnd = Column<Int32>()
+    /// The top-level element's bytes as the file has them (in UTF-8, as libxml2 holds its input), from the `<` of
+    /// its start tag; `sourceIntact` false when libxml2 let some go before they were copied (then it is written
+    /// out from the tree instead).
+    @exclusivity(unchecked) var source = Column<UInt8>(capacity: 8192)
+    @exclusivity(unchecked) var sourceStart = 0
+    @exclusivity(unchecked) var sourceIntact = false
 
     deinit {
+        source.deallocate()
         nodes.deallocate()
         text.deallocate()
         attributeName.deallocate()
@@ -93,7 +100,10 @@ final class RecordTree {
         nameEnd.deallocate()
     }
 
-    func reset() {
+    func reset(keepingSource: Bool) {
+        source.removeAll()
+        sourceStart = 0
+        sourceIntact = keepingSource
         nodes.removeAll()
         text.removeAll()
         attributeName.removeAll()
@@ -214,8 +224,12 @@ public struct XMLNodeRef {
     /// The element serialised as XML text, white space kept, for quarantine.
     public func serialised() -> String { String(decoding: serialisedBytes(), as: UTF8.self) }
 
-    /// The element serialised as XML, in UTF-8 bytes (the tree holds valid UTF-8: nothing to check again).
+    /// The element as XML in UTF-8 bytes: a top-level element as the file has it (white space, comments and
+    /// entity references as written, in UTF-8), any other written out from the tree.
     public func serialisedBytes() -> [UInt8] {
+        if index == 0 && tree.sourceIntact && tree.source.count > tree.sourceStart {
+            return Array(tree.source.buffer(tree.sourceStart..<tree.source.count))
+        }
         var out: [UInt8] = []
         out.reserveCapacity(4096)
         write(index, to: &out)
@@ -332,11 +346,15 @@ final class XMLRecordParser {
     let repairing: Repair?
     enum Repair { case lines, utf16(ByteReader.UTF16Order) }
 
-    init(path: String, encoding: String?, counter: ByteCounter, repairing: Repair? = nil) {
+    /// Whether the top-level elements' own text is copied (`RecordTree.source`).
+    let keepsSource: Bool
+
+    init(path: String, encoding: String?, counter: ByteCounter, repairing: Repair? = nil, keepsSource: Bool = false) {
         self.path = path
         self.encoding = encoding
         self.counter = counter
         self.repairing = repairing
+        self.keepsSource = keepsSource
     }
 
     /// Parses the whole file, calling `element` with each complete top-level element.
@@ -438,6 +456,36 @@ final class XMLRecordParser {
         if let context { xmlStopParser(context) }
     }
 
+    /// Where the last callback left libxml2's input: an offset in its UTF-8 bytes since the start, which its
+    /// shrinking and growing of the buffer do not move.
+    @exclusivity(unchecked) private var mark = 0
+    @exclusivity(unchecked) private var capturing = false
+
+    /// Copies the input's bytes from `mark` to where libxml2 stands into the top-level element's source while one
+    /// is read; called at each tag. libxml2 (push mode) lets bytes go only between two of its steps, keeping the last
+    /// 80 before its position: bytes are lost only after a long stretch between two tags (a text or a comment of
+    /// more than 80 bytes, when libxml2 let go of them meanwhile), and then the element is written out from the tree.
+    private func follow() {
+        guard keepsSource else { return }
+        guard let context, let input = context.pointee.input, let base = input.pointee.base,
+            let cur = input.pointee.cur
+        else {
+            tree.sourceIntact = false
+            return
+        }
+        let consumed = Int(input.pointee.consumed)
+        let target = consumed + (cur - base)
+        if capturing && tree.sourceIntact && target > mark {
+            if mark < consumed || context.pointee.inputNr != 1 {
+                tree.sourceIntact = false
+            } else {
+                tree.source.append(
+                    contentsOf: UnsafeBufferPointer(start: base + (mark - consumed), count: target - mark))
+            }
+        }
+        mark = max(mark, target)
+    }
+
     private func startElement(
         _ localName: UnsafePointer<xmlChar>, attributeCount: Int,
         attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
@@ -445,9 +493,21 @@ final class XMLRecordParser {
         depth += 1
         guard depth >= 2 else {
             sawRoot = true
+            follow()
             return
         }
-        if depth == 2 { tree.reset() }
+        if depth == 2 {
+            tree.reset(keepingSource: keepsSource)
+            capturing = true
+            // What came since the last callback: white space, perhaps a comment, then this start tag, up to its `>`
+            // (not yet read). Its `<` is the last one: a `<` cannot appear unescaped in an attribute's value.
+            follow()
+            var start = tree.source.count
+            while start > 0 && tree.source[start - 1] != UInt8(ascii: "<") { start -= 1 }
+            tree.sourceStart = max(start - 1, 0)
+        } else {
+            follow()
+        }
         let node = tree.append(
             .element, name: tree.intern(localName), parent: depth == 2 ? -1 : current, line: currentLine)
         if attributeCount > 0, let attributes {
@@ -470,8 +530,10 @@ final class XMLRecordParser {
 
     private func endElement() {
         defer { depth -= 1 }
+        follow()
         guard depth >= 2, current >= 0 else { return }
         if depth == 2 {
+            capturing = false
             guard callbackError == nil, let deliver else { return }
             do {
                 try deliver(XMLNodeRef(tree: tree, index: 0))

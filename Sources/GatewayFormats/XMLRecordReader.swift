@@ -56,6 +56,9 @@ public final class XMLRecordReader {
         public var schemaPath: String?
         /// Schema errors kept in detail; the rest are counted.
         public var maxSchemaIssues: Int = 10_000
+        /// Whether each record's own text is copied as it is read, for `XMLNodeRef.serialisedBytes()` (an import
+        /// keeps it); otherwise a record is written out from its tree when asked.
+        public var keepsSource = false
 
         public init(recordElement: String, encoding: String? = nil, schemaPath: String? = nil) {
             self.recordElement = recordElement
@@ -120,7 +123,7 @@ public final class XMLRecordReader {
         }
         let parser = XMLRecordParser(
             path: path, encoding: repairing ? nil : options.encoding, counter: bytesRead,
-            repairing: repairing ? utf16.map { .utf16($0) } ?? .lines : nil)
+            repairing: repairing ? utf16.map { .utf16($0) } ?? .lines : nil, keepsSource: options.keepsSource)
         var index = 0
         try parser.parse { node in
             if node.isNamed(self.recordName) {

@@ -159,10 +159,8 @@ public struct FilePipeline {
                     switch outcome {
                     case .household(let household, let index, let line, _):
                         count(
-                            households.check(
-                                UInt64(bitPattern: Int64(household.key.hashValue)),
-                                fingerprint: UInt64(bitPattern: Int64(household.hashValue))),
-                            index: index, conflict: { Self.conflict(household.key, line: line) })
+                            households.check(household), index: index,
+                            conflict: { Self.conflict(household.key, line: line) })
                     case .partner(let partnerRecord, let index, let line, _):
                         count(
                             partnerKeys.check(
@@ -214,6 +212,7 @@ public struct FilePipeline {
         var stream = RecordStream(flow: flow, schemaPath: schemaPath)
         stream.progress = progress
         stream.alternatives = alternatives
+        stream.keepsSource = true
         let handoff = RecordHandoff()
         _ = stream.produce(path, into: handoff)
         var producerJoined = false
@@ -279,15 +278,23 @@ public struct FilePipeline {
                     add(issues, record: index, to: &recordErrors, dropped: &recordErrorsNotShown)
                 }
                 var finished = false
+                // Households repeated in the file: an identical one is a duplicate, another one is refused.
+                let repeats = RepeatCheck()
                 do {
                     while !finished {
                         for message in handoff.takeAll() {
                             switch message {
                             case .header(let header): session.setReferenceDate(header.referenceDate)
-                            case .household(let household, _, _, let source):
-                                _ = try session.apply(household, repeated: false, source: source)
-                            case .duplicateHousehold:
-                                session.countDuplicate()
+                            case .household(let household, let index, let line, let source):
+                                switch repeats.check(household) {
+                                case .first: _ = try session.apply(household, repeated: false, source: source)
+                                case .identical: session.countDuplicate()
+                                case .conflicting:
+                                    try quarantine(
+                                        index: index, line: line, key: household.key.description,
+                                        raw: String(decoding: source, as: UTF8.self),
+                                        issues: [Self.conflict(household.key, line: line)])
+                                }
                             case .partner(let partnerRecord, let index, let line, let raw):
                                 let issue: ValidationIssue
                                 switch try session.applyPartner(partnerRecord, partner: partner) {
@@ -495,6 +502,13 @@ final class RepeatCheck {
         shift = 64 - bits
         memory = SlotMemory(words: 2 * capacity)
         slots = memory.words
+    }
+
+    /// A household by its key, its whole content as the fingerprint.
+    func check(_ household: Household) -> Repeat {
+        check(
+            UInt64(bitPattern: Int64(household.key.hashValue)),
+            fingerprint: UInt64(bitPattern: Int64(household.hashValue)))
     }
 
     func check(_ key: UInt64, fingerprint: UInt64) -> Repeat {

@@ -74,6 +74,8 @@ public struct RecordStream: Sendable {
     /// come as `.screened` (free text left out), in file order. Rows the screen cannot vouch for go through the full
     /// path as usual.
     public var screening = false
+    /// For an import: each XML record's own text is kept as read, to be stored beside it (`validate` needs none).
+    public var keepsSource = false
     /// Bytes of the blocks whose segments are screened at once: large enough that threads seldom wait on one
     /// another, small enough to stay in cache. Tests make it tiny to cut records in many places.
     var screenBlockSize = RecordStream.defaultScreenBlockSize
@@ -167,6 +169,7 @@ public struct RecordStream: Sendable {
         var options = XMLRecordReader.Options(
             recordElement: flow.recordElement ?? "", encoding: flow.encoding, schemaPath: schemaPath)
         options.maxSchemaIssues = 100_000
+        options.keepsSource = keepsSource
         let reader = try XMLRecordReader(path: path, options: options)
         var level = FileLevel()
         var fileBag = FieldBag(line: nil, path: "")

@@ -6,10 +6,9 @@ import GatewayFormats
 /// parser's memory.
 enum ReadMessage: Sendable {
     case header(FluxHeader)
-    /// A valid household, the first of its key in the file, with its record as received (kept whole).
+    /// A valid household with its record as received (kept whole). The storing thread tells repeats in the file
+    /// apart (`RepeatCheck`): it has time to spare, the reading thread has none.
     case household(Household, index: Int, line: Int?, source: [UInt8])
-    /// A household repeated identically earlier in the file: counted as a duplicate, nothing to apply.
-    case duplicateHousehold(index: Int)
     /// A valid record of another partner flow; `raw` as for households.
     case partner(PartnerRecord, index: Int, line: Int?, raw: String?)
     case rejected(index: Int, line: Int?, key: String?, raw: String, issues: [ValidationIssue])
@@ -75,15 +74,12 @@ final class RecordHandoff: @unchecked Sendable {
 struct ReadingCancelled: Error {}
 
 extension RecordStream {
-    /// Reads `path` on a thread of its own, handing households (already de-duplicated within the file) and
-    /// rejected records to `handoff`, and finally the file-level result or the error that stopped it.
+    /// Reads `path` on a thread of its own, handing households, partner records and rejected records to `handoff`,
+    /// and finally the file-level result or the error that stopped it.
     func produce(_ path: String, into handoff: RecordHandoff) -> Thread {
         let stream = self
         let thread = Thread {
             defer { handoff.producerFinished() }
-            // Each household key with its content's fingerprint: a repeat in the file is told apart here, whatever
-            // the store holds (an identical one is a duplicate, another one is refused and reported).
-            var seen: [HouseholdKey: Int] = [:]
             // Messages go over in batches: one lock and at most one wake-up per batch, not per record.
             var batch: [ReadMessage] = []
             batch.reserveCapacity(64)
@@ -97,18 +93,7 @@ extension RecordStream {
                         let message: ReadMessage
                         switch outcome {
                         case .household(let household, let index, let line, let source):
-                            if let earlier = seen[household.key] {
-                                message =
-                                    earlier == household.hashValue
-                                    ? .duplicateHousehold(index: index)
-                                    : .rejected(
-                                        index: index, line: line, key: household.key.description,
-                                        raw: String(decoding: source(), as: UTF8.self),
-                                        issues: [FilePipeline.conflict(household.key, line: line)])
-                            } else {
-                                seen[household.key] = household.hashValue
-                                message = .household(household, index: index, line: line, source: source())
-                            }
+                            message = .household(household, index: index, line: line, source: source())
                         case .partner(let partnerRecord, let index, let line, let raw):
                             // Partner records keep their raw text: the store may refuse them on an identity conflict.
                             message = .partner(partnerRecord, index: index, line: line, raw: raw())

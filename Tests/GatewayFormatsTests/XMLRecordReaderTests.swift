@@ -101,12 +101,13 @@ private func copyDelivered(_ node: XMLNodeRef, index: Int, issues: [ValidationIs
 
 /// Reads `path` to the end (or to its error), recording everything delivered.
 private func readXML(
-    _ path: String, record: String = "Foyer", encoding: String? = nil, schema: String? = nil
+    _ path: String, record: String = "Foyer", encoding: String? = nil, schema: String? = nil, keepsSource: Bool = false
 ) -> XMLReadOutcome {
     var outcome = XMLReadOutcome()
     do {
-        let reader = try XMLRecordReader(
-            path: path, options: XMLRecordReader.Options(recordElement: record, encoding: encoding, schemaPath: schema))
+        var options = XMLRecordReader.Options(recordElement: record, encoding: encoding, schemaPath: schema)
+        options.keepsSource = keepsSource
+        let reader = try XMLRecordReader(path: path, options: options)
         outcome.fileSize = reader.fileSize
         defer {
             outcome.fileIssues = reader.fileIssues
@@ -284,16 +285,58 @@ struct XMLRecordReaderStreamingTests {
                 "  <Foyer num=\"7\">\n    <NOM>H\u{E9}l\u{E8}ne B\u{8C}UF &amp; fils</NOM>\n    <VIDE/>\n  </Foyer>\n",
                 encoding: "windows-1252"))
         let path = try scratch.write("serialise.xml", bytes: bytes)
-        let outcome = readXML(path)
+        // Written out from the tree: indentation between elements is left out (no mixed content in partner
+        // schemas); text is kept as it is.
+        let written = try #require(readXML(path).records.first)
+        #expect(written.xml == "<Foyer num=\"7\"><NOM>Hélène BŒUF &amp; fils</NOM><VIDE/></Foyer>")
+        // Kept as read (an import): the record as the file has it, from its start tag to its end tag, in UTF-8,
+        // indentation and entity references as written.
+        let outcome = readXML(path, keepsSource: true)
         #expect(outcome.error == nil)
         let record = try #require(outcome.records.first)
-        // Indentation between elements is left out (no mixed content in partner schemas); text is kept as it is.
-        #expect(record.xml == "<Foyer num=\"7\"><NOM>Hélène BŒUF &amp; fils</NOM><VIDE/></Foyer>")
+        #expect(
+            record.xml == "<Foyer num=\"7\">\n    <NOM>Hélène BŒUF &amp; fils</NOM>\n    <VIDE/>\n  </Foyer>")
         // The text reads back as the same record.
         let copy = try scratch.write("relu.xml", xmlDocument("  " + record.xml + "\n"))
         let reread = readXML(copy)
         #expect(reread.error == nil)
         #expect(reread.records.first?.children["NOM"] == "Hélène BŒUF & fils")
+    }
+
+    /// Each record keeps its own text, copied from libxml2's input at each callback before libxml2 lets go of it:
+    /// a long comment, CDATA and the chunks the file is read in change nothing. Were some bytes gone before they
+    /// were copied, the record would be written out from its tree: either way its content reads back whole.
+    @Test func eachRecordKeepsItsOwnTextAcrossChunksAndLongComments() throws {
+        let scratch = try XMLScratch()
+        let comment = "<!-- " + String(repeating: "commentaire ", count: 30_000) + "-->"
+        var body = ""
+        var originals: [String] = []
+        for number in 1...400 {
+            let inner = number % 97 == 0 ? comment : ""
+            let long = number % 13 == 0 ? "<ADR>" + String(repeating: "Rue des Œillets ", count: 40) + "</ADR>" : ""
+            let record =
+                "<Foyer num=\"\(number)\">\n    <NOM>Zoé \(number)</NOM>\(inner)\(long)\n"
+                + "    <CDATA><![CDATA[a < b]]></CDATA>\n  </Foyer>"
+            originals.append(record)
+            body += "  " + record + "\n"
+        }
+        let path = try scratch.write("long-comment.xml", xmlDocument(body))
+        let outcome = readXML(path, keepsSource: true)
+        #expect(outcome.error == nil)
+        #expect(outcome.records.count == 400)
+        for (offset, record) in outcome.records.enumerated() {
+            let number = offset + 1
+            let long = number % 13 == 0 ? "<ADR>" + String(repeating: "Rue des Œillets ", count: 40) + "</ADR>" : ""
+            let written =
+                "<Foyer num=\"\(number)\"><NOM>Zoé \(number)</NOM>\(long)<CDATA>a &lt; b</CDATA></Foyer>"
+            #expect(record.xml == originals[offset] || record.xml == written, "\(number): \(record.xml.prefix(80))")
+            guard number % 97 == 0 || number % 13 == 0 else { continue }
+            let copy = try scratch.write("relu-\(number).xml", xmlDocument("  " + record.xml + "\n"))
+            let reread = readXML(copy)
+            #expect(reread.error == nil)
+            #expect(reread.records.first?.children["NOM"] == "Zoé \(number)")
+            #expect(reread.records.first?.children["CDATA"] == "a < b")
+        }
     }
 
     @Test func characterReferencesPredefinedEntitiesAndCDATAAreText() throws {

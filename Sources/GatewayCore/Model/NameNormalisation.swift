@@ -3,24 +3,36 @@
 public enum NameNormalisation {
     /// Normalised matching key of a surname or first name.
     public static func key(_ name: String) -> String {
-        var result = ""
+        var result: [UInt8] = []
         result.reserveCapacity(name.utf8.count)
         var pendingSpace = false
+        func add(_ bytes: some Sequence<UInt8>) {
+            if pendingSpace {
+                result.append(0x20)
+                pendingSpace = false
+            }
+            result.append(contentsOf: bytes)
+        }
         for scalar in name.unicodeScalars {
-            let folded = fold(scalar)
-            for char in folded {
+            // ASCII, most names: upper-cased in place (the separators are all ASCII but "’").
+            if scalar.isASCII {
+                let byte = UInt8(scalar.value)
+                switch byte {
+                case 0x20, 0x2D, 0x27, 0x2E, 0x09: pendingSpace = !result.isEmpty
+                case 0x61...0x7A: add(CollectionOfOne(byte - 0x20))
+                default: add(CollectionOfOne(byte))
+                }
+                continue
+            }
+            for char in fold(scalar) {
                 if char == " " || char == "-" || char == "'" || char == "’" || char == "." {
                     pendingSpace = !result.isEmpty
                     continue
                 }
-                if pendingSpace {
-                    result.append(" ")
-                    pendingSpace = false
-                }
-                result.append(char)
+                add(char.utf8)
             }
         }
-        return result
+        return String(decoding: result, as: UTF8.self)
     }
 
     private static func fold(_ scalar: Unicode.Scalar) -> String {
