@@ -465,7 +465,9 @@ final class XMLRecordParser {
     /// is read; called at each tag. libxml2 (push mode) lets bytes go only between two of its steps, keeping the last
     /// 80 before its position: bytes are lost only after a long stretch between two tags (a text or a comment of
     /// more than 80 bytes, when libxml2 let go of them meanwhile), and then the element is written out from the tree.
-    private func follow() {
+    /// With `indented`, white space right before the tag is left out: indentation between elements is not content
+    /// (partner schemas have no mixed content), and the kept record is a third smaller without it.
+    private func follow(indented: Bool) {
         guard keepsSource else { return }
         guard let context, let input = context.pointee.input, let base = input.pointee.base,
             let cur = input.pointee.cur
@@ -479,12 +481,26 @@ final class XMLRecordParser {
             if mark < consumed || context.pointee.inputNr != 1 {
                 tree.sourceIntact = false
             } else {
-                tree.source.append(
-                    contentsOf: UnsafeBufferPointer(start: base + (mark - consumed), count: target - mark))
+                var from = base + (mark - consumed)
+                if indented {
+                    // The segment is the `>` of the tag before (libxml2 calls back before reading it), white space,
+                    // then this tag: the white space goes when a tag follows it.
+                    let gap = from.pointee == UInt8(ascii: ">") ? from + 1 : from
+                    var text = gap
+                    while text < cur && Self.isSpace(text.pointee) { text += 1 }
+                    if text > gap && text < cur && text.pointee == UInt8(ascii: "<") {
+                        tree.source.append(contentsOf: UnsafeBufferPointer(start: from, count: gap - from))
+                        from = text
+                    }
+                }
+                tree.source.append(contentsOf: UnsafeBufferPointer(start: from, count: cur - from))
             }
         }
         mark = max(mark, target)
     }
+
+    @inline(__always)
+    private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 }
 
     private func startElement(
         _ localName: UnsafePointer<xmlChar>, attributeCount: Int,
@@ -493,7 +509,7 @@ final class XMLRecordParser {
         depth += 1
         guard depth >= 2 else {
             sawRoot = true
-            follow()
+            follow(indented: true)
             return
         }
         if depth == 2 {
@@ -501,12 +517,12 @@ final class XMLRecordParser {
             capturing = true
             // What came since the last callback: white space, perhaps a comment, then this start tag, up to its `>`
             // (not yet read). Its `<` is the last one: a `<` cannot appear unescaped in an attribute's value.
-            follow()
+            follow(indented: true)
             var start = tree.source.count
             while start > 0 && tree.source[start - 1] != UInt8(ascii: "<") { start -= 1 }
             tree.sourceStart = max(start - 1, 0)
         } else {
-            follow()
+            follow(indented: true)
         }
         let node = tree.append(
             .element, name: tree.intern(localName), parent: depth == 2 ? -1 : current, line: currentLine)
@@ -530,7 +546,8 @@ final class XMLRecordParser {
 
     private func endElement() {
         defer { depth -= 1 }
-        follow()
+        // White space before the end tag of an element with children is indentation; in a leaf it is its text.
+        follow(indented: depth < 2 || current < 0 || XMLNodeRef(tree: tree, index: current).hasElementChildren)
         guard depth >= 2, current >= 0 else { return }
         if depth == 2 {
             capturing = false

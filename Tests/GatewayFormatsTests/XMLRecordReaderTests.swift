@@ -290,12 +290,21 @@ struct XMLRecordReaderStreamingTests {
         let written = try #require(readXML(path).records.first)
         #expect(written.xml == "<Foyer num=\"7\"><NOM>Hélène BŒUF &amp; fils</NOM><VIDE/></Foyer>")
         // Kept as read (an import): the record as the file has it, from its start tag to its end tag, in UTF-8,
-        // indentation and entity references as written.
-        let outcome = readXML(path, keepsSource: true)
+        // entity references, CDATA and a leaf's white space as written, indentation left out.
+        let kept = try scratch.write(
+            "garde.xml",
+            bytes: singleByteEncoded(
+                xmlDocument(
+                    "  <Foyer num='7'>\n    <NOM>H\u{E9}l\u{E8}ne B\u{8C}UF &#38; fils</NOM>\n    <VIDE/>\n"
+                        + "    <BLANC>  </BLANC>\n    <C><![CDATA[a < b]]></C>\n  </Foyer>\n", encoding: "windows-1252")
+            ))
+        let outcome = readXML(kept, keepsSource: true)
         #expect(outcome.error == nil)
         let record = try #require(outcome.records.first)
         #expect(
-            record.xml == "<Foyer num=\"7\">\n    <NOM>Hélène BŒUF &amp; fils</NOM>\n    <VIDE/>\n  </Foyer>")
+            record.xml
+                == "<Foyer num='7'><NOM>Hélène BŒUF &#38; fils</NOM><VIDE/><BLANC>  </BLANC><C><![CDATA[a < b]]></C></Foyer>"
+        )
         // The text reads back as the same record.
         let copy = try scratch.write("relu.xml", xmlDocument("  " + record.xml + "\n"))
         let reread = readXML(copy)
@@ -317,7 +326,10 @@ struct XMLRecordReaderStreamingTests {
             let record =
                 "<Foyer num=\"\(number)\">\n    <NOM>Zoé \(number)</NOM>\(inner)\(long)\n"
                 + "    <CDATA><![CDATA[a < b]]></CDATA>\n  </Foyer>"
-            originals.append(record)
+            // Kept without indentation (white space right before a tag), the comment as written.
+            originals.append(
+                "<Foyer num=\"\(number)\"><NOM>Zoé \(number)</NOM>\(inner.isEmpty ? "" : inner + "\n    ")\(long)"
+                    + "<CDATA><![CDATA[a < b]]></CDATA></Foyer>")
             body += "  " + record + "\n"
         }
         let path = try scratch.write("long-comment.xml", xmlDocument(body))
@@ -329,7 +341,11 @@ struct XMLRecordReaderStreamingTests {
             let long = number % 13 == 0 ? "<ADR>" + String(repeating: "Rue des Œillets ", count: 40) + "</ADR>" : ""
             let written =
                 "<Foyer num=\"\(number)\"><NOM>Zoé \(number)</NOM>\(long)<CDATA>a &lt; b</CDATA></Foyer>"
-            #expect(record.xml == originals[offset] || record.xml == written, "\(number): \(record.xml.prefix(80))")
+            if number % 97 == 0 || number % 13 == 0 {
+                #expect(record.xml == originals[offset] || record.xml == written, "\(number): \(record.xml.prefix(80))")
+            } else {
+                #expect(record.xml == originals[offset], "\(number): \(record.xml.prefix(80))")
+            }
             guard number % 97 == 0 || number % 13 == 0 else { continue }
             let copy = try scratch.write("relu-\(number).xml", xmlDocument("  " + record.xml + "\n"))
             let reread = readXML(copy)
