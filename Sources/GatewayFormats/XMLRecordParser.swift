@@ -459,7 +459,6 @@ final class XMLRecordParser {
     /// Where the last callback left libxml2's input: an offset in its UTF-8 bytes since the start, which its
     /// shrinking and growing of the buffer do not move.
     @exclusivity(unchecked) private var mark = 0
-    @exclusivity(unchecked) private var capturing = false
 
     /// Copies the input's bytes from `mark` to where libxml2 stands into the top-level element's source while one
     /// is read; called at each tag. libxml2 (push mode) lets bytes go only between two of its steps, keeping the last
@@ -477,7 +476,8 @@ final class XMLRecordParser {
         }
         let consumed = Int(input.pointee.consumed)
         let target = consumed + (cur - base)
-        if capturing && tree.sourceIntact && target > mark {
+        // Inside a top-level element (depth 2 and below), its bytes are copied; elsewhere only the mark moves.
+        if depth >= 2 && tree.sourceIntact && target > mark {
             if mark < consumed || context.pointee.inputNr != 1 {
                 tree.sourceIntact = false
             } else {
@@ -514,7 +514,6 @@ final class XMLRecordParser {
         }
         if depth == 2 {
             tree.reset(keepingSource: keepsSource)
-            capturing = true
             // What came since the last callback: white space, perhaps a comment, then this start tag, up to its `>`
             // (not yet read). Its `<` is the last one: a `<` cannot appear unescaped in an attribute's value.
             follow(indented: true)
@@ -546,11 +545,12 @@ final class XMLRecordParser {
 
     private func endElement() {
         defer { depth -= 1 }
-        // White space before the end tag of an element with children is indentation; in a leaf it is its text.
-        follow(indented: depth < 2 || current < 0 || XMLNodeRef(tree: tree, index: current).hasElementChildren)
+        if keepsSource {
+            // White space before the end tag of an element with children is indentation; in a leaf it is its text.
+            follow(indented: depth < 2 || current < 0 || XMLNodeRef(tree: tree, index: current).hasElementChildren)
+        }
         guard depth >= 2, current >= 0 else { return }
         if depth == 2 {
-            capturing = false
             guard callbackError == nil, let deliver else { return }
             do {
                 try deliver(XMLNodeRef(tree: tree, index: 0))
