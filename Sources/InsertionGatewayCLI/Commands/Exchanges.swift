@@ -53,7 +53,11 @@ struct ExchangeOptions: ParsableArguments {
         config.store =
             store ?? config.store ?? ProcessInfo.processInfo.environment["GATEWAY_STORE"]
             ?? "data/gateway.sqlite"
-        let gatewayStore = try GatewayStore.open(config.store!)
+        // Refused files beside the store, as the other commands keep them (GATEWAY_DATA for a PostgreSQL store).
+        config.refused =
+            config.refused
+            ?? (StoreOptions.dataDirectory(beside: config.store!) as NSString).appendingPathComponent("refused")
+        let gatewayStore = try StoreOptions.open(config.store!)
         let runner = ExchangeRunner(
             config: config, store: gatewayStore, flows: flows, logger: common.bootstrapLogging())
         return (config, runner)
@@ -188,7 +192,7 @@ struct JournalCommand: ParsableCommand {
             throw ValidationError("Base introuvable : \(storeOptions.store)")
         }
         let store = try storeOptions.open()
-        let runs = try store.journal(since: try since.map(Self.instant), exchange: exchange)
+        let runs = try store.exchanges.journal(since: try since.map(Self.instant), exchange: exchange)
         if json {
             try Output.json(runs)
             return
