@@ -59,6 +59,8 @@ public struct ExchangeRunner: Sendable {
     public var stop = StopSignal()
     /// Waits between retries and for readiness (replaced in tests).
     public var sleep: @Sendable (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }
+    /// The variables the endpoints' credentials may name (`password-env`…), read by the application at its edge.
+    public var environment: [String: String] = [:]
     let owner = GatewayOwner.current
 
     public init(config: GatewayConfig, store: GatewayStore, flows: [String: FlowMapping], logger: Logger) {
@@ -157,7 +159,7 @@ public struct ExchangeRunner: Sendable {
     func runInbound(_ context: inout RunContext, _ summary: inout ExchangeSummary) throws {
         let exchange = context.exchange
         guard let flow = flows[exchange.flow] else { throw TransportError(.local, "flux \(exchange.flow) absent") }
-        let transport = try exchange.endpoint.transport()
+        let transport = try exchange.endpoint.transport(environment: environment)
         let listing = try attempt(exchange, &summary, context.log) { try transport.list() }
         let names = Set(listing.map(\.name))
         let markers: Set<String> =
@@ -446,7 +448,7 @@ public struct ExchangeRunner: Sendable {
             if let known = context.transports[target.location] {
                 transport = known
             } else {
-                transport = try target.transport()
+                transport = try target.transport(environment: environment)
                 context.transports[target.location] = transport
             }
             var name = sourceName

@@ -41,7 +41,8 @@ struct ExchangeOptions: ParsableArguments {
         let flows = try options.allFlows()
         var config: GatewayConfig
         do {
-            config = try GatewayConfig.load(path: path, knownFlows: Set(flows.keys))
+            config = try GatewayConfig.load(
+                path: path, knownFlows: Set(flows.keys), environment: ProcessInfo.processInfo.environment)
         } catch let error as ConfigError {
             Output.error("Configuration refusée (\(path)) :\n\(error.description)")
             throw ExitCode(2)
@@ -58,8 +59,9 @@ struct ExchangeOptions: ParsableArguments {
             config.refused
             ?? (StoreOptions.dataDirectory(beside: config.store!) as NSString).appendingPathComponent("refused")
         let gatewayStore = try StoreOptions.open(config.store!)
-        let runner = ExchangeRunner(
+        var runner = ExchangeRunner(
             config: config, store: gatewayStore, flows: flows, logger: common.bootstrapLogging())
+        runner.environment = ProcessInfo.processInfo.environment
         return (config, runner)
     }
 }
