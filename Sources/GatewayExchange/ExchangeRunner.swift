@@ -59,6 +59,8 @@ public struct ExchangeRunner: Sendable {
     public var stop = StopSignal()
     /// Waits between retries and for readiness (replaced in tests).
     public var sleep: @Sendable (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }
+    /// The variables the endpoints' credentials may name (`password-env`…), read by the application at its edge.
+    public var environment: [String: String] = [:]
     let owner = GatewayOwner.current
 
     public init(config: GatewayConfig, store: GatewayStore, flows: [String: FlowMapping], logger: Logger) {
@@ -70,14 +72,14 @@ public struct ExchangeRunner: Sendable {
 
     /// Whether the exchange's schedule fired since it last started (an exchange never run is due).
     public func isDue(_ exchange: Exchange, at now: Date = Date()) throws -> Bool {
-        guard let last = try store.exchangeState(exchange.id).lastStarted else { return true }
+        guard let last = try store.exchanges.exchangeState(exchange.id).lastStarted else { return true }
         guard let next = exchange.schedule.next(after: Date(timeIntervalSince1970: last)) else { return false }
         return next <= now
     }
 
     /// When the exchange is next due.
     public func nextDue(_ exchange: Exchange, after now: Date = Date()) throws -> Date? {
-        guard let last = try store.exchangeState(exchange.id).lastStarted else { return now }
+        guard let last = try store.exchanges.exchangeState(exchange.id).lastStarted else { return now }
         let next = exchange.schedule.next(after: Date(timeIntervalSince1970: last))
         return next.map { max($0, now) }
     }
@@ -89,8 +91,8 @@ public struct ExchangeRunner: Sendable {
         var log = logger
         log[metadataKey: "exchange"] = "\(exchange.id)"
         do {
-            try store.markInterruptedRuns(isGone: GatewayOwner.isGone)
-            let runID = try store.startRun(
+            try store.exchanges.markInterruptedRuns(isGone: GatewayOwner.isGone)
+            let runID = try store.exchanges.startRun(
                 exchange: exchange.id, direction: exchange.direction.rawValue, owner: owner.description)
             summary.runID = runID
             let work = ((config.work as NSString).appendingPathComponent(exchange.id) as NSString)
@@ -114,7 +116,7 @@ public struct ExchangeRunner: Sendable {
                 summary.outcome = done > 0 ? "partial" : "failed"
             }
             summary.durationMS = Int(Date().timeIntervalSince(started) * 1000)
-            try store.finishRun(
+            try store.exchanges.finishRun(
                 id: runID, outcome: summary.outcome, attempts: summary.attempts,
                 files: summary.applied + summary.alreadyReceived + summary.refused + summary.failed + summary.sent
                     + summary.alreadySent,
@@ -157,14 +159,14 @@ public struct ExchangeRunner: Sendable {
     func runInbound(_ context: inout RunContext, _ summary: inout ExchangeSummary) throws {
         let exchange = context.exchange
         guard let flow = flows[exchange.flow] else { throw TransportError(.local, "flux \(exchange.flow) absent") }
-        let transport = try exchange.endpoint.transport()
+        let transport = try exchange.endpoint.transport(environment: environment)
         let listing = try attempt(exchange, &summary, context.log) { try transport.list() }
         let names = Set(listing.map(\.name))
         let markers: Set<String> =
             if case .doneFile(let template) = exchange.readiness {
                 Set(listing.map { Self.marker(template, $0.name) }.filter { names.contains($0) })
             } else { [] }
-        let done = try store.doneClaims(exchange: exchange.id)
+        let done = try store.exchanges.doneClaims(exchange: exchange.id)
         let candidates = listing.filter {
             exchange.matches($0.name) && !markers.contains($0.name)
                 && !done.contains(ClaimKey(exchange: exchange.id, name: $0.name, size: $0.size, modified: $0.modified))
@@ -191,7 +193,9 @@ public struct ExchangeRunner: Sendable {
         var log = context.log
         log[metadataKey: "file"] = "\(file.name)"
         let key = ClaimKey(exchange: exchange.id, name: file.name, size: file.size, modified: file.modified)
-        switch try store.claim(key, owner: owner.description, lease: exchange.lease, isGone: GatewayOwner.isGone) {
+        switch try store.exchanges.claim(
+            key, owner: owner.description, lease: exchange.lease, isGone: GatewayOwner.isGone)
+        {
         case .done: return false
         case .heldByOther(let holder):
             summary.heldByOther += 1
@@ -213,7 +217,7 @@ public struct ExchangeRunner: Sendable {
             let bytes = try attempt(exchange, &summary, log) { try transport.download(file.name, to: partial) }
             guard bytes == file.size else {
                 // Changed between the listing and the download: not complete after all.
-                try store.releaseClaim(key, owner: owner.description)
+                try store.exchanges.releaseClaim(key, owner: owner.description)
                 summary.notReady += 1
                 log.notice("file changed while downloaded, left for the next run")
                 return false
@@ -221,13 +225,14 @@ public struct ExchangeRunner: Sendable {
             guard rename(partial, path) == 0 else { throw TransportError(.local, "renommage local impossible") }
             summary.bytes += bytes
             // The lease again, from now: the import may be long.
-            _ = try store.claim(key, owner: owner.description, lease: exchange.lease, isGone: GatewayOwner.isGone)
+            _ = try store.exchanges.claim(
+                key, owner: owner.description, lease: exchange.lease, isGone: GatewayOwner.isGone)
             var pipeline = FilePipeline(flow: flow, logger: log)
             let flows = Array(flows.values)
             pipeline.alternatives = { flows }
             pipeline.reportLimit = 0
             let report = try pipeline.importFile(
-                path: path, store: store, partner: exchange.partner, keepDirectory: refusedFolder,
+                path: path, ledger: store.ledger, partner: exchange.partner, keepDirectory: refusedFolder,
                 schemaPath: exchange.schema)
             transfer.sha256 = report.sha256
             transfer.fileID = report.fileID
@@ -259,18 +264,18 @@ public struct ExchangeRunner: Sendable {
                     Self.marker(template, file.name), applied ? exchange.archive : exchange.errors,
                     sha256: report.sha256, transport, exchange, &summary, log)
             }
-            try store.finishClaim(key, owner: owner.description, sha256: report.sha256)
+            try store.exchanges.finishClaim(key, owner: owner.description, sha256: report.sha256)
         } catch {
             transfer.outcome = "failed"
             transfer.message = Self.describe(error)
             summary.failed += 1
-            try? store.releaseClaim(key, owner: owner.description)
+            try? store.exchanges.releaseClaim(key, owner: owner.description)
             serverDown = (error as? TransportError)?.isTransient ?? false
             log.error("file failed, left in place for the next run", metadata: ["error": "\(transfer.message ?? "")"])
         }
         transfer.attempts = max(1, summary.attempts - attemptsBefore)
         transfer.durationMS = Int(Date().timeIntervalSince(started) * 1000)
-        try store.recordTransfer(transfer)
+        try store.exchanges.recordTransfer(transfer)
         return serverDown
     }
 
@@ -357,16 +362,16 @@ public struct ExchangeRunner: Sendable {
     func runOutbound(_ context: inout RunContext, _ summary: inout ExchangeSummary) throws {
         let exchange = context.exchange
         let lock = ClaimKey(exchange: exchange.id, name: "(exchange)", size: 0, modified: "")
-        if case .heldByOther(let holder) = try store.claim(
+        if case .heldByOther(let holder) = try store.exchanges.claim(
             lock, owner: owner.description, lease: exchange.lease, isGone: GatewayOwner.isGone)
         {
             summary.outcome = "skipped"
             summary.message = "en cours sur \(holder)"
             return
         }
-        defer { try? store.releaseClaim(lock, owner: owner.description) }
-        let cursor = try store.exchangeState(exchange.id).cursor
-        let upper = try store.lastReceivedFileID()
+        defer { try? store.exchanges.releaseClaim(lock, owner: owner.description) }
+        let cursor = try store.exchanges.exchangeState(exchange.id).cursor
+        let upper = try store.ledger.lastReceivedFileID()
         if let cursor, cursor >= upper { return }
         let folder = try context.temporaryFolder()
         let outbound = Outbound(flows: flows, store: store)
@@ -375,7 +380,7 @@ public struct ExchangeRunner: Sendable {
         case "operator-alerts":
             written = try outbound.alerts(directory: folder, afterFileID: cursor, on: today)
         default:
-            for file in try store.receivedFiles()
+            for file in try store.ledger.receivedFiles()
             where file.id > (cursor ?? 0) && file.id <= upper
                 && file.needsNotice(listingAnomalies: flows[file.flow]?.noticeListsAnomalies == true)
             {
@@ -394,7 +399,7 @@ public struct ExchangeRunner: Sendable {
                 if (error as? TransportError)?.isTransient ?? false { break }
             }
         }
-        if summary.failed == 0 { try store.setCursor(exchange.id, upper) }
+        if summary.failed == 0 { try store.exchanges.setCursor(exchange.id, upper) }
     }
 
     /// The rejection notice of a received file, sent to where the exchange's notices go.
@@ -426,11 +431,11 @@ public struct ExchangeRunner: Sendable {
         defer {
             transfer.attempts = max(1, summary.attempts - attemptsBefore)
             transfer.durationMS = Int(Date().timeIntervalSince(started) * 1000)
-            try? store.recordTransfer(transfer)
+            try? store.exchanges.recordTransfer(transfer)
         }
         // Two partners may get files of the same name (each operator its alerts-<day>.csv).
         let sentKey = Self.safe(partner) + "/" + sourceName
-        if let sentAs = try store.sentFile(exchange: exchange.id, sourceName: sentKey, sha256: sha256) {
+        if let sentAs = try store.exchanges.sentFile(exchange: exchange.id, sourceName: sentKey, sha256: sha256) {
             transfer.outcome = "already-sent"
             transfer.name = sentAs
             summary.alreadySent += 1
@@ -443,7 +448,7 @@ public struct ExchangeRunner: Sendable {
             if let known = context.transports[target.location] {
                 transport = known
             } else {
-                transport = try target.transport()
+                transport = try target.transport(environment: environment)
                 context.transports[target.location] = transport
             }
             var name = sourceName
@@ -470,7 +475,7 @@ public struct ExchangeRunner: Sendable {
             }
             transfer.name = name
             transfer.movedTo = target.location
-            try store.recordSent(
+            try store.exchanges.recordSent(
                 exchange: exchange.id, sourceName: sentKey, name: name, sha256: sha256, size: Int64(size),
                 runID: context.runID)
             if transfer.outcome == "already-there" {

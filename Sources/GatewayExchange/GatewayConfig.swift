@@ -88,15 +88,20 @@ extension GatewayConfig {
     /// The outbound flows an `out` exchange can send.
     public static let outboundFlows = ["operator-alerts", "rejection-notices"]
 
-    /// Reads and checks a configuration file; `knownFlows` are the flow ids of the mappings.
-    public static func load(path: String, knownFlows: Set<String>) throws -> GatewayConfig {
+    /// Reads and checks a configuration file; `knownFlows` are the flow ids of the mappings, `environment` the
+    /// variables the credentials may name (`password-env`…), as the application read them.
+    public static func load(
+        path: String, knownFlows: Set<String>, environment: [String: String] = [:]
+    ) throws -> GatewayConfig {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ConfigError(problems: ["configuration illisible : \(path)"])
         }
-        return try parse(yaml: text, knownFlows: knownFlows)
+        return try parse(yaml: text, knownFlows: knownFlows, environment: environment)
     }
 
-    public static func parse(yaml: String, knownFlows: Set<String>) throws -> GatewayConfig {
+    public static func parse(
+        yaml: String, knownFlows: Set<String>, environment: [String: String] = [:]
+    ) throws -> GatewayConfig {
         let document: Any?
         do {
             document = try Yams.load(yaml: yaml)
@@ -106,7 +111,7 @@ extension GatewayConfig {
         guard let root = document as? [String: Any] else {
             throw ConfigError(problems: ["le document doit être un objet YAML (clés store, work, exchanges…)"])
         }
-        var reader = ConfigReader()
+        var reader = ConfigReader(environment: environment)
         reader.unknownKeys(
             root, allowed: ["store", "mappings", "work", "refused", "timezone", "defaults", "exchanges"], at: "")
         let zoneName = reader.string(root, "timezone", at: "") ?? "Europe/Paris"
@@ -149,6 +154,8 @@ extension GatewayConfig {
 
 /// Walks the YAML tree, collecting every problem instead of stopping at the first.
 struct ConfigReader {
+    /// The variables a `…-env` credential may name.
+    let environment: [String: String]
     var problems: [String] = []
 
     mutating func problem(_ text: String) { problems.append(text) }
@@ -394,7 +401,7 @@ struct ConfigReader {
         let file = string(spec, name + "-file", at: at)
         switch (variable, file) {
         case (let variable?, nil):
-            if ProcessInfo.processInfo.environment[variable]?.isEmpty ?? true {
+            if environment[variable]?.isEmpty ?? true {
                 problem("\(at) : credentials.\(name)-env : variable d'environnement \(variable) absente ou vide")
             }
             return .environment(variable)

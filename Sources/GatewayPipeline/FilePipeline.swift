@@ -203,7 +203,7 @@ public struct FilePipeline {
     /// through the current mappings and applied in that entry, wholly or not at all; a failure is recorded as a
     /// further attempt.
     public func importFile(
-        path: String, store: GatewayStore, partner: String? = nil, keepDirectory: String? = nil,
+        path: String, ledger: any LedgerRepository, partner: String? = nil, keepDirectory: String? = nil,
         schemaPath: String? = nil, retry: FileRetry? = nil
     ) throws -> ImportReport {
         let partner = partner ?? flow.partner
@@ -253,7 +253,7 @@ public struct FilePipeline {
             report.keptPath = known.keptPath
             return report
         }
-        if retry == nil, let known = try store.receivedFile(partner: partner, sha256: sha256) {
+        if retry == nil, let known = try ledger.receivedFile(partner: partner, sha256: sha256) {
             return alreadyReceived(known)
         }
         log.info("file received", metadata: ["bytes": "\(size)"])
@@ -263,7 +263,7 @@ public struct FilePipeline {
             var recordErrorsNotShown = 0
             var anomalies: [ReportedIssue] = []
             var anomaliesNotShown = 0
-            let (file, counts) = try store.apply(arrival, referenceDate: nil, retry: retry) { session in
+            let (file, counts) = try ledger.apply(arrival, referenceDate: nil, retry: retry) { session in
                 // One thread reads and maps, this one stores: both cores work, the transaction stays here.
                 func quarantine(index: Int, line: Int?, key: String?, raw: String, issues: [ValidationIssue]) throws {
                     try session.quarantine(index: index, line: line, key: key, raw: raw, issues: issues)
@@ -363,8 +363,8 @@ public struct FilePipeline {
                 ])
             return report
         } catch is FileAlreadyReceived {
-            if let retry, let known = try store.receivedFile(id: retry.fileID) { return alreadyReceived(known) }
-            guard let known = try store.receivedFile(partner: partner, sha256: sha256) else {
+            if let retry, let known = try ledger.receivedFile(id: retry.fileID) { return alreadyReceived(known) }
+            guard let known = try ledger.receivedFile(partner: partner, sha256: sha256) else {
                 throw StoreFailure("the ledger entry of a file received meanwhile is missing")
             }
             return alreadyReceived(known)
@@ -374,8 +374,8 @@ public struct FilePipeline {
             report.errorsNotShown = 0
             let kept = retry == nil ? keep(path, sha256: sha256, in: keepDirectory) : path
             let file =
-                try retry.map { try store.recordFailedRetry($0, outcome: "rejected", issues: refused.issues) }
-                ?? store.recordRefusedFile(
+                try retry.map { try ledger.recordFailedRetry($0, outcome: "rejected", issues: refused.issues) }
+                ?? ledger.recordRefusedFile(
                     arrival, outcome: "rejected", records: 0, issues: refused.issues, keptPath: kept)
             report.fileID = file.id
             report.keptPath = kept
@@ -389,8 +389,8 @@ public struct FilePipeline {
             report.errorsNotShown = 0
             let kept = retry == nil ? keep(path, sha256: sha256, in: keepDirectory) : path
             let file =
-                try retry.map { try store.recordFailedRetry($0, outcome: "unreadable", issues: [error.issue]) }
-                ?? store.recordRefusedFile(
+                try retry.map { try ledger.recordFailedRetry($0, outcome: "unreadable", issues: [error.issue]) }
+                ?? ledger.recordRefusedFile(
                     arrival, outcome: "unreadable", records: 0, issues: [error.issue], keptPath: kept)
             report.fileID = file.id
             report.keptPath = kept

@@ -9,11 +9,29 @@ import Logging
 /// an outbound mapping file (`Mappings/out-*.yaml`), which lists the only fields the partner receives.
 public struct Outbound {
     public let flows: [String: FlowMapping]
-    public let store: GatewayStore
+    public let ledger: any LedgerRepository
+    public let partnerRecords: any PartnerRecordRepository
+    public let exchanges: any ExchangeRepository
+    public let access: any AccessRepository
 
-    public init(flows: [String: FlowMapping], store: GatewayStore) {
+    /// The emitters over the repositories they read and write: partner records (posts, candidates, proposals,
+    /// alerts), the ledger (notices); the journal and the audit log for the replay of waiting feedback.
+    public init(
+        flows: [String: FlowMapping], ledger: any LedgerRepository, partnerRecords: any PartnerRecordRepository,
+        exchanges: any ExchangeRepository, access: any AccessRepository
+    ) {
         self.flows = flows
-        self.store = store
+        self.ledger = ledger
+        self.partnerRecords = partnerRecords
+        self.exchanges = exchanges
+        self.access = access
+    }
+
+    /// The emitters over the store's repositories.
+    public init(flows: [String: FlowMapping], store: GatewayStore) {
+        self.init(
+            flows: flows, ledger: store.ledger, partnerRecords: store.partnerRecords, exchanges: store.exchanges,
+            access: store.access)
     }
 
     /// What an emitter wrote.
@@ -45,14 +63,14 @@ public struct Outbound {
     public func source(
         postID: String, format: FileFormat, directory: String, on day: LocalDate, limit: Int = 20
     ) throws -> Written {
-        guard let post = try store.jobPost(id: postID) else {
+        guard let post = try partnerRecords.jobPost(id: postID) else {
             throw OutboundError(description: "Offre « \(postID) » inconnue : importer d'abord le flux job-posts.")
         }
         guard let team = post.team else {
             throw OutboundError(description: "L'offre « \(postID) » n'est suivie par aucune équipe entreprises.")
         }
         let flow = try layout(team == .developpeursEmploi ? "de-candidates" : "cre-candidates", format: format)
-        let ranked = Sourcing.rank(try store.sourcingCandidates(), for: post, on: day).prefix(limit)
+        let ranked = Sourcing.rank(try partnerRecords.sourcingCandidates(), for: post, on: day).prefix(limit)
         let folder = (directory as NSString).appendingPathComponent(flow.partner)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let path = (folder as NSString).appendingPathComponent(
@@ -69,11 +87,14 @@ public struct Outbound {
                 ))
         }
         try emitter.finish()
-        try store.recordProposals(proposals)
+        try partnerRecords.recordProposals(proposals)
         // Feedback read before these proposals were made waited for them: it is applied now.
-        if try !store.quarantined(QuarantineFilter(waitingOnly: true)).isEmpty {
-            _ = try Replayer(flows: flows, store: store, logger: Logger(label: "insertion-gateway"))
-                .reprocess(QuarantineFilter(waitingOnly: true), actor: "sourcing")
+        if try !ledger.quarantined(QuarantineFilter(waitingOnly: true)).isEmpty {
+            _ = try Replayer(
+                flows: flows, ledger: ledger, exchanges: exchanges, access: access,
+                logger: Logger(label: "insertion-gateway")
+            )
+            .reprocess(QuarantineFilter(waitingOnly: true), actor: "sourcing")
         }
         return Written(path: path, partner: flow.partner, records: proposals.count)
     }
@@ -82,7 +103,7 @@ public struct Outbound {
     public func alerts(directory: String, afterFileID: Int64? = nil, on day: LocalDate) throws -> [Written] {
         let flow = try layout("operator-alerts", format: .csv)
         var byOperator: [String: [CanonicalFields]] = [:]
-        for alert in try store.operatorAlerts(afterFileID: afterFileID) {
+        for alert in try partnerRecords.operatorAlerts(afterFileID: afterFileID) {
             byOperator[alert.operatorCode, default: []].append(alert.fields)
         }
         var written: [Written] = []
@@ -102,7 +123,7 @@ public struct Outbound {
     /// The rejection notice of a received file: one line per error, in French, in the encoding and with the
     /// delimiter of the partner's own flow.
     public func notice(fileID: Int64, directory: String) throws -> Written {
-        guard let (file, records) = try store.rejections(fileID: fileID) else {
+        guard let (file, records) = try ledger.rejections(fileID: fileID) else {
             throw OutboundError(description: "Fichier n° \(fileID) inconnu du registre.")
         }
         var flow = try layout("rejection-notices", format: .csv)
@@ -141,7 +162,7 @@ public struct Outbound {
         // The anomalies of applied records, when the partner's flow asks for them: the records were applied, the
         // partner is told what looked odd.
         if flows[file.flow]?.noticeListsAnomalies == true {
-            for anomaly in try store.recordAnomalies(fileID: file.id) {
+            for anomaly in try ledger.recordAnomalies(fileID: file.id) {
                 try line(anomaly.issue, record: anomaly.record.map { $0 - 1 })
             }
         }

@@ -31,28 +31,42 @@ public struct ReplayReport: Sendable, Codable {
 /// journaled (exchange `reprocess` or `retry`) and audited; neither ever applies a record or a file twice.
 public struct Replayer {
     public let flows: [String: FlowMapping]
-    public let store: GatewayStore
+    public let ledger: any LedgerRepository
+    public let exchanges: any ExchangeRepository
+    public let access: any AccessRepository
     public var logger: Logger
 
-    public init(flows: [String: FlowMapping], store: GatewayStore, logger: Logger) {
+    /// A replayer over the repositories it uses: the ledger (quarantine, replay), the journal, the audit log.
+    public init(
+        flows: [String: FlowMapping], ledger: any LedgerRepository, exchanges: any ExchangeRepository,
+        access: any AccessRepository, logger: Logger
+    ) {
         self.flows = flows
-        self.store = store
+        self.ledger = ledger
+        self.exchanges = exchanges
+        self.access = access
         self.logger = logger
+    }
+
+    /// A replayer over the store's repositories.
+    public init(flows: [String: FlowMapping], store: GatewayStore, logger: Logger) {
+        self.init(
+            flows: flows, ledger: store.ledger, exchanges: store.exchanges, access: store.access, logger: logger)
     }
 
     /// Runs the quarantined records `filter` names through the current mappings and rules: each that passes is
     /// applied in its file's name (matching, status changes), and its entry marked reprocessed and linked to what it
     /// became; each that fails keeps its entry, with the errors found now. Running it again changes nothing.
     public func reprocess(_ filter: QuarantineFilter, actor: String) throws -> ReplayReport {
-        let entries = try store.quarantined(filter)
+        let entries = try ledger.quarantined(filter)
         let started = Date()
-        let runID = try store.startRun(exchange: "reprocess", direction: "replay", owner: actor)
+        let runID = try exchanges.startRun(exchange: "reprocess", direction: "replay", owner: actor)
         var report = ReplayReport(runID: runID, filter: filter.description)
         do {
             for fileID in Set(entries.map(\.fileID)).sorted() {
                 let group = entries.filter { $0.fileID == fileID }
                 let before = report
-                try store.replay(fileID: fileID, referenceDate: group.first?.referenceDate) { session in
+                try ledger.replay(fileID: fileID, referenceDate: group.first?.referenceDate) { session in
                     for entry in group { try replay(entry, in: session, runID: runID, into: &report) }
                 }
                 var transfer = ExchangeTransfer(
@@ -63,10 +77,10 @@ public struct Replayer {
                 transfer.accepted = report.applied - before.applied
                 transfer.quarantined = report.quarantined - before.quarantined
                 transfer.message = "enregistrements en quarantaine repris"
-                try store.recordTransfer(transfer)
+                try exchanges.recordTransfer(transfer)
             }
         } catch {
-            try? store.finishRun(
+            try? exchanges.finishRun(
                 id: runID, outcome: "failed", attempts: 1, files: 0, bytes: 0,
                 durationMS: Int(Date().timeIntervalSince(started) * 1000), message: "reprise interrompue : \(error)")
             throw error
@@ -74,11 +88,11 @@ public struct Replayer {
         let message =
             "\(report.records) enregistrement(s) repris (\(filter)) : \(report.applied) appliqué(s), "
             + "\(report.quarantined) toujours en quarantaine, \(report.waiting) en attente"
-        try store.finishRun(
+        try exchanges.finishRun(
             id: runID, outcome: report.quarantined > 0 ? "partial" : "succeeded", attempts: 1,
             files: Set(entries.map(\.fileID)).count, bytes: 0,
             durationMS: Int(Date().timeIntervalSince(started) * 1000), message: message)
-        try store.audit(
+        try access.audit(
             AuditEntry(
                 actor: actor, partner: nil, action: "reprocess", subjectKind: "quarantine", subject: filter.description,
                 purpose: "reprise de la quarantaine : \(report.records) lu(s), \(report.applied) appliqué(s)"))
@@ -94,7 +108,7 @@ public struct Replayer {
     /// Reads a file refused whole again from its kept copy, through the current mappings, and applies it wholly or
     /// not at all in its ledger entry; a file already applied is never applied twice.
     public func retry(fileID: Int64, actor: String) throws -> ImportReport {
-        guard let file = try store.receivedFile(id: fileID) else {
+        guard let file = try ledger.receivedFile(id: fileID) else {
             throw ReplayError("Fichier n° \(fileID) inconnu du registre.")
         }
         guard file.outcome != "applied" else {
@@ -108,17 +122,17 @@ public struct Replayer {
             throw ReplayError("Le flux « \(file.flow) » du fichier n° \(fileID) n'a plus de mapping.")
         }
         let started = Date()
-        let runID = try store.startRun(exchange: "retry", direction: "replay", owner: actor)
+        let runID = try exchanges.startRun(exchange: "retry", direction: "replay", owner: actor)
         var pipeline = FilePipeline(flow: flow, logger: logger)
         let all = Array(flows.values)
         pipeline.alternatives = { all }
         let report: ImportReport
         do {
             report = try pipeline.importFile(
-                path: kept, store: store, partner: file.partner,
+                path: kept, ledger: ledger, partner: file.partner,
                 retry: FileRetry(fileID: fileID, actor: actor, runID: runID))
         } catch {
-            try? store.finishRun(
+            try? exchanges.finishRun(
                 id: runID, outcome: "failed", attempts: 1, files: 1, bytes: Int64(file.size),
                 durationMS: Int(Date().timeIntervalSince(started) * 1000), message: "nouvelle tentative en échec")
             throw error
@@ -132,12 +146,12 @@ public struct Replayer {
         transfer.accepted = report.accepted
         transfer.quarantined = report.quarantined
         transfer.message = "nouvelle tentative"
-        try store.recordTransfer(transfer)
-        try store.finishRun(
+        try exchanges.recordTransfer(transfer)
+        try exchanges.finishRun(
             id: runID, outcome: report.outcome == "applied" ? "succeeded" : "failed", attempts: 1, files: 1,
             bytes: Int64(file.size), durationMS: Int(Date().timeIntervalSince(started) * 1000),
             message: "fichier n° \(fileID) : \(report.outcome), \(report.accepted) accepté(s)")
-        try store.audit(
+        try access.audit(
             AuditEntry(
                 actor: actor, partner: file.partner, action: "retry", subjectKind: "file", subject: String(fileID),
                 purpose: "nouvelle tentative : \(report.outcome), \(report.records) lu(s)"))

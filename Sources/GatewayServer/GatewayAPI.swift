@@ -36,7 +36,8 @@ public struct APIConfiguration: Sendable {
 /// The HTTP API over the gateway's pipeline, store and reports. `buildRouter()` for tests, `buildApplication`
 /// to serve.
 public struct GatewayAPI: Sendable {
-    public let store: GatewayStore
+    /// The store's parts the routes use (not the whole store: no people lookups, no purge).
+    public let repositories: APIRepositories
     public let flows: [String: FlowMapping]
     public let programmes: ProgrammeCatalogue
     public let structures: StructureCatalogue
@@ -46,11 +47,11 @@ public struct GatewayAPI: Sendable {
     let limiter: RateLimiter
 
     public init(
-        store: GatewayStore, flows: [String: FlowMapping], programmes: ProgrammeCatalogue,
+        repositories: APIRepositories, flows: [String: FlowMapping], programmes: ProgrammeCatalogue,
         structures: StructureCatalogue, configuration: APIConfiguration, metrics: GatewayMetrics = GatewayMetrics(),
         logger: Logger = Logger(label: "insertion-gateway.api")
     ) {
-        self.store = store
+        self.repositories = repositories
         self.flows = flows
         self.programmes = programmes
         self.structures = structures
@@ -127,8 +128,9 @@ public struct GatewayAPI: Sendable {
             throw error
         }
         let digest = GatewayStore.keyDigest(key)
-        let store = store
-        guard key.utf8.count <= 256, let record = try await offload({ try store.apiKey(sha256: digest) }) else {
+        let repositories = repositories
+        guard key.utf8.count <= 256, let record = try await offload({ try repositories.access.apiKey(sha256: digest) })
+        else {
             var error = APIError(.unauthorized, "invalid-key", "Clé d'API inconnue ou révoquée.")
             error.headers[.wwwAuthenticate] = "Bearer"
             throw error
@@ -186,9 +188,9 @@ public struct GatewayAPI: Sendable {
             actor: context.caller?.keyID ?? "anonymous", partner: context.caller?.partner, action: action,
             subjectKind: subjectKind, subject: subject, purpose: purpose ?? route.purpose,
             route: "\(route.method.rawValue) \(route.path)", status: status)
-        let store = store
+        let repositories = repositories
         do {
-            try await offload { try store.audit(entry) }
+            try await offload { try repositories.access.audit(entry) }
         } catch {
             logger.error("audit log write failed", metadata: ["error": "\(type(of: error))"])
         }

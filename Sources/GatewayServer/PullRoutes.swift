@@ -167,15 +167,15 @@ extension GatewayAPI {
             throw APIError.forbidden("Cette clé n'a aucune portée de dépôt (flow:<flux>:in) : pas d'avis de rejet.")
         }
         let limit = min(max(Int(request.uri.queryParameters.get("limit") ?? "") ?? 100, 1), 1_000)
-        let store = store
+        let repositories = repositories
         let summaries = try await offload {
-            let files = try store.receivedFiles().filter {
+            let files = try repositories.ledger.receivedFiles().filter {
                 $0.partner == partner && allowed.contains($0.flow)
                     && $0.needsNotice(listingAnomalies: flows[$0.flow]?.noticeListsAnomalies == true)
             }.suffix(limit).reversed()
             return try files.map { file in
                 var issues = file.issues.map { Self.rejection($0, record: nil) }
-                if let (_, records) = try store.rejections(fileID: file.id) {
+                if let (_, records) = try repositories.ledger.rejections(fileID: file.id) {
                     for (index, _, recordIssues) in records {
                         issues += recordIssues.map { Self.rejection($0, record: index + 1) }
                     }
@@ -208,11 +208,12 @@ extension GatewayAPI {
             throw APIError.badRequest("Numéro de fichier attendu.")
         }
         let allowed = Self.inboundFlows(caller)
-        let (store, flows, outbox) = (store, flows, configuration.outboxDirectory)
+        let (repositories, flows, outbox) = (repositories, flows, configuration.outboxDirectory)
         let written = try await offload { () -> (Data, String)? in
-            guard let file = try store.receivedFile(id: fileID), file.partner == partner, allowed.contains(file.flow)
+            guard let file = try repositories.ledger.receivedFile(id: fileID), file.partner == partner,
+                allowed.contains(file.flow)
             else { return nil }
-            let notice = try Outbound(flows: flows, store: store).notice(fileID: fileID, directory: outbox)
+            let notice = try repositories.outbound(flows: flows).notice(fileID: fileID, directory: outbox)
             guard let data = FileManager.default.contents(atPath: notice.path) else { return nil }
             return (data, flows[file.flow]?.format == .csv ? flows[file.flow]?.encoding ?? "utf-8" : "utf-8")
         }

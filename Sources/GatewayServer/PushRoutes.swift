@@ -104,7 +104,7 @@ extension GatewayAPI {
         action: String
     ) async throws -> Response {
         let partner = context.caller?.partner ?? flow.partner
-        let (store, keep, logger, flows) = (store, configuration.keepDirectory, logger, flows)
+        let (repositories, keep, logger, flows) = (repositories, configuration.keepDirectory, logger, flows)
         let started = ContinuousClock.now
         // The upload is removed by the import's own thread once it is done, not here: after a request timeout the
         // import still runs to its end, and must find its file.
@@ -112,7 +112,8 @@ extension GatewayAPI {
             defer { upload.remove() }
             var pipeline = FilePipeline(flow: flow, logger: logger)
             pipeline.alternatives = { Array(flows.values) }
-            return try pipeline.importFile(path: upload.path, store: store, partner: partner, keepDirectory: keep)
+            return try pipeline.importFile(
+                path: upload.path, ledger: repositories.ledger, partner: partner, keepDirectory: keep)
         }
         report.file = upload.name
         report.keptPath = nil

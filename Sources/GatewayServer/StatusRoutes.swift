@@ -24,8 +24,8 @@ extension GatewayAPI {
     /// `GET /v1/status/files`: the ledger of received files, newest first.
     func statusFiles(_ route: APIRoute, _ request: Request, _ context: APIContext) async throws -> Response {
         let limit = min(max(Int(request.uri.queryParameters.get("limit") ?? "") ?? 500, 1), 10_000)
-        let store = store
-        let files = try await offload { Array(try store.receivedFiles().suffix(limit).reversed()) }
+        let repositories = repositories
+        let files = try await offload { Array(try repositories.ledger.receivedFiles().suffix(limit).reversed()) }
         return try JSONCoding.response(files)
     }
 
@@ -39,9 +39,9 @@ extension GatewayAPI {
             throw APIError.badRequest("since : une date (AAAA-MM-JJ) ou un instant ISO 8601.")
         }
         let exchange = request.uri.queryParameters.get("exchange").map { String($0) }
-        let store = store
+        let repositories = repositories
         let runs = try await offload {
-            Array(try store.journal(since: since, exchange: exchange).suffix(limit).reversed())
+            Array(try repositories.exchanges.journal(since: since, exchange: exchange).suffix(limit).reversed())
         }
         return try JSONCoding.response(runs)
     }
@@ -54,8 +54,8 @@ extension GatewayAPI {
             fileID = number
         }
         let limit = min(max(Int(request.uri.queryParameters.get("limit") ?? "") ?? 1_000, 1), 10_000)
-        let (store, file) = (store, fileID)
-        let entries = try await offload { try store.quarantineEntries(fileID: file, limit: limit) }
+        let (repositories, file) = (repositories, fileID)
+        let entries = try await offload { try repositories.ledger.quarantineEntries(fileID: file, limit: limit) }
         await audit(
             route, request, context, action: "read-quarantine", subjectKind: "quarantine",
             subject: fileID.map { "file:\($0)" } ?? "all", status: 200)
@@ -75,9 +75,9 @@ extension GatewayAPI {
             fileID: try number("file"), flow: query.get("flow").map { String($0) },
             type: query.get("type").map { String($0) }, record: try number("record"))
         let actor = "api:" + (context.caller?.keyID ?? "anonymous")
-        let (flows, store, logger) = (flows, store, logger)
+        let (flows, repositories, logger) = (flows, repositories, logger)
         let report = try await offload {
-            try Replayer(flows: flows, store: store, logger: logger).reprocess(filter, actor: actor)
+            try repositories.replayer(flows: flows, logger: logger).reprocess(filter, actor: actor)
         }
         return try JSONCoding.response(report)
     }
@@ -89,8 +89,8 @@ extension GatewayAPI {
             throw APIError.badRequest("Numéro de fichier attendu.")
         }
         let actor = "api:" + (context.caller?.keyID ?? "anonymous")
-        let (flows, store, logger) = (flows, store, logger)
-        guard let file = try await offload({ try store.receivedFile(id: fileID) }) else {
+        let (flows, repositories, logger) = (flows, repositories, logger)
+        guard let file = try await offload({ try repositories.ledger.receivedFile(id: fileID) }) else {
             throw APIError.notFound("Fichier n° \(fileID) inconnu du registre.")
         }
         guard file.outcome != "applied" else {
@@ -99,7 +99,7 @@ extension GatewayAPI {
         }
         do {
             let report = try await offload {
-                try Replayer(flows: flows, store: store, logger: logger).retry(fileID: fileID, actor: actor)
+                try repositories.replayer(flows: flows, logger: logger).retry(fileID: fileID, actor: actor)
             }
             var shown = report
             shown.keptPath = nil
@@ -120,8 +120,8 @@ extension GatewayAPI {
             return date
         }
         let asOf = try day("as-of") ?? Self.today()
-        let (store, programmes, structures) = (store, programmes, structures)
-        let cases = try await offload { try store.followedCases() }
+        let (repositories, programmes, structures) = (repositories, programmes, structures)
+        let cases = try await offload { try repositories.partnerRecords.followedCases() }
         let response: Response
         let name: String
         switch route.name {

@@ -5,7 +5,8 @@ import PostgresNIO
 import Synchronization
 
 /// The records store on PostgreSQL, for several gateway instances on one database: the same SQL as the embedded
-/// store (`?` placeholders become `$1`, `$2`…), the same migrations (`Schema.postgres`), one transaction per call.
+/// store (`?` placeholders become `$1`, `$2`…), the same migration steps written in PostgreSQL's DDL (`Schema.postgres`),
+/// one transaction per call.
 ///
 /// The store's API is synchronous: each statement is sent on a connection of postgres-nio's event loops and the
 /// calling thread waits for its result (never an event loop thread). Connections are kept in a small pool, one per
@@ -112,8 +113,8 @@ public final class PostgresStoreDatabase: StoreDatabase {
             try db.execute(
                 "CREATE TABLE IF NOT EXISTS gateway_migration (id TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)")
             let applied = Set<String>(try db.fetchColumn("SELECT id FROM gateway_migration"))
-            for (id, sql) in Schema.migrations where !applied.contains(id) {
-                for statement in Self.statements(Schema.postgres(sql)) { try db.execute(statement) }
+            for (id, sql) in Schema.postgres where !applied.contains(id) {
+                for statement in Self.statements(sql) { try db.execute(statement) }
                 try db.execute("INSERT INTO gateway_migration (id, applied_at) VALUES (?, now())", [id])
             }
         }
@@ -276,17 +277,5 @@ final class PostgresStoreStatement: StoreStatement {
     func executeInsert() throws -> Int64 {
         guard let id: Int64 = try fetchOne()?[0] else { throw StoreFailure("an insert returned no id") }
         return id
-    }
-}
-
-extension GatewayStore {
-    /// The store `location` names: a PostgreSQL database (`postgres://…`) or a SQLite file (created if missing).
-    public static func open(_ location: String) throws -> GatewayStore {
-        isPostgres(location) ? try GatewayStore(postgres: location) : try GatewayStore(path: location)
-    }
-
-    /// The store on the PostgreSQL database `url` names (`postgres://user@host:port/database`), migrated.
-    public init(postgres url: String) throws {
-        self.init(database: try PostgresStoreDatabase(url: url))
     }
 }

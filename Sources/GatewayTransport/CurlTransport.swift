@@ -29,7 +29,8 @@ public final class CurlTransport: Transport, @unchecked Sendable {
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
-    public init(endpoint: Endpoint) throws {
+    /// A transport to `endpoint`; `environment` holds the variables its secrets may name (`password-env`…).
+    public init(endpoint: Endpoint, environment: [String: String] = [:]) throws {
         _ = Self.globalInit
         self.endpoint = endpoint
         var location = endpoint.location
@@ -41,9 +42,9 @@ public final class CurlTransport: Transport, @unchecked Sendable {
         self.scheme = scheme
         let path = url.path.removingPercentEncoding ?? url.path
         self.remotePath = path.hasPrefix("/~/") ? String(path.dropFirst(3)) : path
-        password = try endpoint.password?.resolve()
-        passphrase = try endpoint.keyPassphrase?.resolve()
-        token = try endpoint.token?.resolve()
+        password = try endpoint.password?.resolve(environment: environment)
+        passphrase = try endpoint.keyPassphrase?.resolve(environment: environment)
+        token = try endpoint.token?.resolve(environment: environment)
         guard let handle = curl_easy_init() else { throw TransportError(.local, "curl_easy_init a échoué") }
         self.handle = handle
     }

@@ -82,10 +82,12 @@ public enum SecretReference: Sendable, Equatable, CustomStringConvertible {
     case environment(String)
     case file(String)
 
-    public func resolve() throws -> String {
+    /// The secret: the variable's value in `environment` (the process's, as the application read it at its edge),
+    /// or the file's content.
+    public func resolve(environment: [String: String]) throws -> String {
         switch self {
         case .environment(let name):
-            guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
+            guard let value = environment[name], !value.isEmpty else {
                 throw TransportError(.local, "variable d'environnement \(name) absente ou vide")
             }
             return value
@@ -138,11 +140,11 @@ public struct Endpoint: Sendable, Equatable {
         self.location = location
     }
 
-    /// The transport for this endpoint.
-    public func transport() throws -> any Transport {
+    /// The transport for this endpoint; `environment` holds the variables its secrets may name.
+    public func transport(environment: [String: String] = [:]) throws -> any Transport {
         switch kind {
         case .folder: FolderTransport(path: location)
-        case .sftp, .ftps, .https: try CurlTransport(endpoint: self)
+        case .sftp, .ftps, .https: try CurlTransport(endpoint: self, environment: environment)
         }
     }
 }

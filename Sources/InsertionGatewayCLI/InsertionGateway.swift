@@ -98,14 +98,26 @@ struct StoreOptions: ParsableArguments {
             """)
     var store: String = ProcessInfo.processInfo.environment["GATEWAY_STORE"] ?? "data/gateway.sqlite"
 
-    /// The folder of files beside the store (refused, outbox, uploads).
-    var dataDirectory: String { GatewayStore.folder(beside: store) }
+    /// The folder of files beside the store (refused, outbox, uploads); for a PostgreSQL store, `GATEWAY_DATA`.
+    var dataDirectory: String { Self.dataDirectory(beside: store) }
+
+    /// The folder of files beside the store at `location`: read here, at the edge, with `GATEWAY_DATA`.
+    static func dataDirectory(beside location: String) -> String {
+        GatewayStore.folder(beside: location, dataFolder: ProcessInfo.processInfo.environment["GATEWAY_DATA"] ?? "data")
+    }
 
     /// Where refused and unreadable files are kept, beside the store.
     var keepDirectory: String { (dataDirectory as NSString).appendingPathComponent("refused") }
 
     /// Opens the store: the SQLite file, or the PostgreSQL database a `postgres://` address names.
-    func open() throws -> GatewayStore { try GatewayStore.open(store) }
+    func open() throws -> GatewayStore { try Self.open(store) }
+
+    /// The store `location` names, opened where the application is assembled: a PostgreSQL database
+    /// (`postgres://…`) or a SQLite file (created if missing), migrated.
+    static func open(_ location: String) throws -> GatewayStore {
+        GatewayStore.isPostgres(location)
+            ? GatewayStore(database: try PostgresStoreDatabase(url: location)) : try GatewayStore(path: location)
+    }
 
     /// Whether there is a store to read: a PostgreSQL address, or a SQLite file that exists.
     func exists() -> Bool { GatewayStore.isPostgres(store) || FileManager.default.fileExists(atPath: store) }

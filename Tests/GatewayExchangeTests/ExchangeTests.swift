@@ -67,7 +67,7 @@ struct ExchangeTests {
         }
         let first = try gateway.run("caf")
         #expect(first.notReady == 1 && first.applied == 0, "\(first)")
-        #expect(try gateway.store.receivedFiles().isEmpty)
+        #expect(try gateway.store.ledger.receivedFiles().isEmpty)
         #expect(files(in: inbox) == ["caf-67-2026-09.xml"])
         gateway.runner.sleep = { _ in }
         let second = try gateway.run("caf")
@@ -124,7 +124,7 @@ struct ExchangeTests {
         #expect(files(in: inbox) == ["archive"])
         let archived = files(in: inbox + "/archive")
         #expect(archived.count == 3 && archived.contains("renvoi-caf.xml"), "\(archived)")
-        let journal = try gateway.store.journal(since: nil)
+        let journal = try gateway.store.exchanges.journal(since: nil)
         #expect(journal.last?.transfers.map(\.outcome) == ["already-received", "already-received"])
     }
 
@@ -189,7 +189,7 @@ struct ExchangeTests {
         // Nothing new: nothing generated, nothing sent.
         #expect(try gateway.run("notices").sent == 0)
         // Generated again (cursor back): recognised by the journal, not sent twice.
-        try gateway.store.setCursor("notices", 0)
+        try gateway.store.exchanges.setCursor("notices", 0)
         let again = try gateway.run("notices")
         #expect(again.sent == 0 && again.alreadySent == 2, "\(again)")
         // Lost from the journal (a crash before it was written) but there on the remote side: counted as sent.
@@ -214,11 +214,11 @@ struct ExchangeTests {
         let third = try forgetful.run("notices")
         #expect(
             third.sent == 1 && third.failed == 0,
-            "\(third) \(String(describing: try? forgetful.store.journal(since: nil).map(\.transfers)))")
+            "\(third) \(String(describing: try? forgetful.store.exchanges.journal(since: nil).map(\.transfers)))")
         let names = files(in: outbox + "/" + partner)
         #expect(names.count == 3, "\(names) \(sent)")
         #expect(try String(contentsOfFile: outbox + "/" + partner + "/" + sent[0], encoding: .utf8) == "modifié\n")
-        let journal = try forgetful.store.journal(since: nil).last?.transfers.map(\.outcome).sorted()
+        let journal = try forgetful.store.exchanges.journal(since: nil).last?.transfers.map(\.outcome).sorted()
         #expect(journal == ["already-there", "sent"])
     }
 
@@ -227,18 +227,20 @@ struct ExchangeTests {
         let directory = try TempDirectory()
         let store = try GatewayStore(path: directory.path("g.sqlite"))
         let key = ClaimKey(exchange: "caf", name: "a.xml", size: 10, modified: "1")
-        #expect(try store.claim(key, owner: "host/1/a", lease: 60, isGone: { _ in false }) == .claimed)
+        #expect(try store.exchanges.claim(key, owner: "host/1/a", lease: 60, isGone: { _ in false }) == .claimed)
         #expect(
-            try store.claim(key, owner: "host/2/b", lease: 60, isGone: { _ in false })
+            try store.exchanges.claim(key, owner: "host/2/b", lease: 60, isGone: { _ in false })
                 == .heldByOther(owner: "host/1/a"))
         // The holder is gone (killed): taken over at once.
-        #expect(try store.claim(key, owner: "host/2/b", lease: 60, isGone: { $0 == "host/1/a" }) == .claimed)
-        try store.finishClaim(key, owner: "host/2/b", sha256: "abc")
-        #expect(try store.claim(key, owner: "host/1/a", lease: 60, isGone: { _ in false }) == .done(sha256: "abc"))
+        #expect(try store.exchanges.claim(key, owner: "host/2/b", lease: 60, isGone: { $0 == "host/1/a" }) == .claimed)
+        try store.exchanges.finishClaim(key, owner: "host/2/b", sha256: "abc")
+        #expect(
+            try store.exchanges.claim(key, owner: "host/1/a", lease: 60, isGone: { _ in false }) == .done(sha256: "abc")
+        )
         // An ended lease is taken over too.
         let other = ClaimKey(exchange: "caf", name: "b.xml", size: 10, modified: "1")
-        #expect(try store.claim(other, owner: "host/1/a", lease: -1, isGone: { _ in false }) == .claimed)
-        #expect(try store.claim(other, owner: "host/2/b", lease: 60, isGone: { _ in false }) == .claimed)
+        #expect(try store.exchanges.claim(other, owner: "host/1/a", lease: -1, isGone: { _ in false }) == .claimed)
+        #expect(try store.exchanges.claim(other, owner: "host/2/b", lease: 60, isGone: { _ in false }) == .claimed)
     }
 
     @Test("SFTP: a server that is down is retried with backoff, the exchange fails, nothing is lost; then it runs")
@@ -265,7 +267,7 @@ struct ExchangeTests {
         #expect(down.outcome == "failed" && down.attempts == 4, "\(down)")
         #expect(delays.withLock { $0 } == [1.5, 3, 4])
         #expect(files(in: inbox) == ["caf-67-2026-09.xml", "msa-67-2026-09.xml"])
-        #expect(try gateway.store.journal(since: nil).last?.outcome == "failed")
+        #expect(try gateway.store.exchanges.journal(since: nil).last?.outcome == "failed")
         try server.start()
         let up = try gateway.run("caf")
         #expect(up.outcome == "succeeded" && up.applied == 2, "\(up)")
@@ -310,6 +312,6 @@ struct ExchangeTests {
         #expect(files(in: try https.local("in/archive")) == ["caf-67-2026-09.xml"])
         #expect(try gateway.run("ftp").applied == 1)
         #expect(files(in: try ftps.local("in")).isEmpty)
-        #expect(try gateway.store.receivedFiles().count == 2)
+        #expect(try gateway.store.ledger.receivedFiles().count == 2)
     }
 }

@@ -53,7 +53,7 @@ struct AnomalyTests {
         for backend in Backend.available {
             let store = try backend.store()
             let path = Repo.sample("odd/" + sample.file)
-            let report = try pipeline().importFile(path: path, store: store)
+            let report = try pipeline().importFile(path: path, ledger: store.ledger)
             #expect(report.outcome == "applied" && report.exitCode == 0)
             #expect(report.quarantined == 0 && report.accepted == report.records)
             #expect(report.warnings == sample.anomalies)
@@ -62,10 +62,10 @@ struct AnomalyTests {
             try store.export(.anomalies) { exported.append($0) }
             #expect(exported.count == sample.anomalies + 1)
             #expect(exported.dropFirst().allSatisfy { $0[7] == sample.check })
-            let ledger = try #require(try store.receivedFiles().first)
+            let ledger = try #require(try store.ledger.receivedFiles().first)
             #expect(ledger.anomalies == sample.anomalies)
             let before = try store.tableCounts()
-            let again = try pipeline().importFile(path: path, store: store)
+            let again = try pipeline().importFile(path: path, ledger: store.ledger)
             #expect(again.alreadyReceived && again.warnings == sample.anomalies)
             #expect(try store.tableCounts() == before)
         }
@@ -76,7 +76,7 @@ struct AnomalyTests {
         arguments: odd.filter { $0.check == "encoding-mismatch" })
     func namesAreClean(_ sample: Odd) throws {
         let store = try GatewayStore()
-        _ = try pipeline().importFile(path: Repo.sample("odd/" + sample.file), store: store)
+        _ = try pipeline().importFile(path: Repo.sample("odd/" + sample.file), ledger: store.ledger)
         var names: [String] = []
         try store.export(.people) { row in names.append(row[5] + " " + row[7]) }
         #expect(names.contains("WALTER Jean-Noël"), "\(names)")
@@ -89,7 +89,7 @@ struct AnomalyTests {
     @Test("a UTF-16 file with its byte order mark reads like the original")
     func utf16() throws {
         let store = try GatewayStore()
-        let report = try pipeline().importFile(path: Repo.sample("odd/utf16.xml"), store: store)
+        let report = try pipeline().importFile(path: Repo.sample("odd/utf16.xml"), ledger: store.ledger)
         #expect(report.outcome == "applied" && report.accepted == 3 && report.warnings == 0)
         var names: [String] = []
         try store.export(.people) { row in names.append(row[7]) }
@@ -99,9 +99,9 @@ struct AnomalyTests {
     @Test("person show lists the anomalies of the person's household")
     func peopleShow() throws {
         let store = try GatewayStore()
-        _ = try pipeline().importFile(path: Repo.sample("odd/person-in-two-households.xml"), store: store)
-        let id = try #require(try store.findPeople("175046730003545").first)
-        let view = try #require(try store.person(id))
+        _ = try pipeline().importFile(path: Repo.sample("odd/person-in-two-households.xml"), ledger: store.ledger)
+        let id = try #require(try store.people.findPeople("175046730003545").first)
+        let view = try #require(try store.people.person(id))
         #expect(view.anomalies.map(\.check) == ["person-in-several-households"])
         #expect(view.anomalies.first?.issue.value == "175************")
     }
@@ -109,7 +109,7 @@ struct AnomalyTests {
     @Test("the rejection notice lists anomalies when the mapping asks for it")
     func notice() throws {
         let store = try GatewayStore()
-        let report = try pipeline().importFile(path: Repo.sample("odd/no-applicant.xml"), store: store)
+        let report = try pipeline().importFile(path: Repo.sample("odd/no-applicant.xml"), ledger: store.ledger)
         let directory = try TempDirectory()
         let outbound = Outbound(flows: try MappingLoader.loadAll(directory: Repo.mappings.path), store: store)
         let written = try outbound.notice(fileID: try #require(report.fileID), directory: directory.url.path)
@@ -129,7 +129,7 @@ struct AnomalyTests {
     func rejectRecord() throws {
         let store = try GatewayStore()
         let report = try pipeline(flow([.householdWithoutApplicant: .reject])).importFile(
-            path: Repo.sample("odd/no-applicant.xml"), store: store)
+            path: Repo.sample("odd/no-applicant.xml"), ledger: store.ledger)
         #expect(report.outcome == "applied" && report.quarantined == 1 && report.accepted == 2)
         #expect(report.errors.first?.check == "household-without-applicant")
         #expect(report.errors.first?.record == 2)
@@ -149,7 +149,7 @@ struct AnomalyTests {
         let store = try GatewayStore()
         let directory = try TempDirectory()
         let report = try pipeline(flow([.countMismatch: .reject])).importFile(
-            path: Repo.sample("odd/count-mismatch.xml"), store: store, keepDirectory: directory.path("refused"))
+            path: Repo.sample("odd/count-mismatch.xml"), ledger: store.ledger, keepDirectory: directory.path("refused"))
         #expect(report.outcome == "rejected" && report.exitCode == 2)
         #expect(report.errors.first?.type == "reconciliation-error")
         #expect(try store.tableCounts()["household"] == 0)

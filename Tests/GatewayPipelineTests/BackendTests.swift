@@ -36,16 +36,16 @@ struct StoreOutcome: Equatable {
         try DataProtectionTests.importRun(into: store)
         exports = try Self.exports(store)
         let (programmes, _) = try ProgrammeLoader.load(directory: Repo.mappings.path)
-        let cases = try store.followedCases()
+        let cases = try store.partnerRecords.followedCases()
         indicators = [("2026-01-01", "2026-12-31"), ("2026-09-01", "2026-10-31")].map { from, to in
             Indicators.compute(cases, programmes: programmes, from: LocalDate(iso: from)!, to: LocalDate(iso: to)!)
         }
         cvDeposit = CVDepositReport.compute(cases, programmes: programmes, asOf: LocalDate(iso: "2026-11-02")!)
-        alerts = try store.operatorAlerts()
+        alerts = try store.partnerRecords.operatorAlerts()
         for identifier in ["CAF:0457812", "1", "5", "12"] {
-            for id in try store.findPeople(identifier) { people.append(try store.person(id)) }
+            for id in try store.people.findPeople(identifier) { people.append(try store.people.person(id)) }
         }
-        purge = try store.purge(before: LocalDate(iso: "2026-12-01")!)
+        purge = try store.retention.purge(before: LocalDate(iso: "2026-12-01")!)
         exportsAfterPurge = try Self.exports(store)
     }
 }
@@ -86,7 +86,8 @@ struct BackendTests {
             for (flow, file) in files {
                 do {
                     let report = try FilePipeline(flow: flows[flow]!, logger: silentLogger).importFile(
-                        path: DataProtectionTests.samples.appendingPathComponent(file).path, store: stores[instance])
+                        path: DataProtectionTests.samples.appendingPathComponent(file).path,
+                        ledger: stores[instance].ledger)
                     outcomes.withLock { $0[file, default: []].append(report.outcome) }
                 } catch {
                     failures.withLock { $0.append("\(file): \(error)") }
@@ -102,7 +103,7 @@ struct BackendTests {
         let alone = try backend.store()
         try DataProtectionTests.importRun(into: alone)
         #expect(try stores[0].tableCounts() == alone.tableCounts())
-        #expect(try stores[1].receivedFiles().count == files.count)
+        #expect(try stores[1].ledger.receivedFiles().count == files.count)
     }
 
     @Test("Two instances claiming the same exchange files at once: each file goes to one", arguments: Backend.available)
@@ -112,7 +113,8 @@ struct BackendTests {
         let claimed = Mutex<[Int: [ClaimKey]]>([:])
         DispatchQueue.concurrentPerform(iterations: 2) { instance in
             for key in keys {
-                if (try? stores[instance].claim(key, owner: "gw-\(instance)", lease: 60, isGone: { _ in false }))
+                if (try? stores[instance].exchanges.claim(
+                    key, owner: "gw-\(instance)", lease: 60, isGone: { _ in false }))
                     == .claimed
                 {
                     claimed.withLock { $0[instance, default: []].append(key) }
@@ -124,9 +126,9 @@ struct BackendTests {
         // Done by one, seen done by the other.
         let first = keys[0]
         let owner = claimed.withLock { $0[0]?.contains(first) == true ? 0 : 1 }
-        try stores[owner].finishClaim(first, owner: "gw-\(owner)", sha256: "abc")
+        try stores[owner].exchanges.finishClaim(first, owner: "gw-\(owner)", sha256: "abc")
         #expect(
-            try stores[1 - owner].claim(first, owner: "gw-\(1 - owner)", lease: 60, isGone: { _ in false })
+            try stores[1 - owner].exchanges.claim(first, owner: "gw-\(1 - owner)", lease: 60, isGone: { _ in false })
                 == .done(sha256: "abc"))
     }
 }

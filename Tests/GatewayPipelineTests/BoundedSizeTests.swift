@@ -29,7 +29,7 @@ struct BoundedSizeTests {
         #expect(issue.type == "constraint-error" && issue.message.contains("trop longue"))
         #expect(issue.message.count < 400 && (issue.value?.count ?? 0) <= 61)
         let store = try GatewayStore()
-        let imported = try pipeline.importFile(path: path, store: store)
+        let imported = try pipeline.importFile(path: path, ledger: store.ledger)
         #expect(imported.quarantined == 1)
         var rows: [[String]] = []
         try store.export(.quarantine) { rows.append($0) }

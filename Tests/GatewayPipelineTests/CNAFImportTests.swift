@@ -15,12 +15,12 @@ struct CNAFImportTests {
     @Test("September then October: exactly the expected status changes", arguments: Backend.available)
     func statusChangesBetweenMonths(backend: Backend) throws {
         let store = try backend.store()
-        let september = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
+        let september = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), ledger: store.ledger)
         #expect(september.outcome == "applied")
         #expect(september.records == 12 && september.accepted == 12 && september.quarantined == 0)
-        let october = try pipeline().importFile(path: Repo.sample("caf-67-2026-10.xml"), store: store)
+        let october = try pipeline().importFile(path: Repo.sample("caf-67-2026-10.xml"), ledger: store.ledger)
         #expect(october.outcome == "applied")
-        let changes = try store.statusChanges(fileID: try #require(october.fileID))
+        let changes = try store.people.statusChanges(fileID: try #require(october.fileID))
         let summary = Set(
             changes.map { change in
                 [
@@ -62,9 +62,9 @@ struct CNAFImportTests {
     @Test("Importing the same file twice changes nothing and says so", arguments: Backend.available)
     func reimportIsNoOp(backend: Backend) throws {
         let store = try backend.store()
-        let first = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
+        let first = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), ledger: store.ledger)
         let countsAfterFirst = try store.tableCounts()
-        let second = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
+        let second = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), ledger: store.ledger)
         #expect(second.outcome == "already-received")
         #expect(second.alreadyReceived)
         #expect(second.fileID == first.fileID)
@@ -76,13 +76,13 @@ struct CNAFImportTests {
     @Test("A household already known with the same state yields no change", arguments: Backend.available)
     func unchangedHouseholdsYieldNoChange(backend: Backend) throws {
         let store = try backend.store()
-        _ = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
+        _ = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), ledger: store.ledger)
         // Same content, different bytes (so a different hash): an extra comment line.
         let directory = try TempDirectory()
         var data = try Data(contentsOf: URL(fileURLWithPath: Repo.sample("caf-67-2026-09.xml")))
         data.append(contentsOf: Array("<!-- renvoi -->\n".utf8))
         try data.write(to: URL(fileURLWithPath: directory.path("resent.xml")))
-        let resent = try pipeline().importFile(path: directory.path("resent.xml"), store: store)
+        let resent = try pipeline().importFile(path: directory.path("resent.xml"), ledger: store.ledger)
         #expect(resent.outcome == "applied")
         #expect(resent.accepted == 12)
         #expect(resent.statusChanges == 0)
@@ -91,8 +91,8 @@ struct CNAFImportTests {
     @Test("CAF and MSA households live side by side, keyed by organisme and matricule", arguments: Backend.available)
     func msaFile(backend: Backend) throws {
         let store = try backend.store()
-        _ = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
-        let msa = try pipeline().importFile(path: Repo.sample("msa-67-2026-09.xml"), store: store)
+        _ = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), ledger: store.ledger)
+        let msa = try pipeline().importFile(path: Repo.sample("msa-67-2026-09.xml"), ledger: store.ledger)
         #expect(msa.accepted == 3)
         var organismes: [String: Int] = [:]
         var nirs: [String] = []
@@ -119,7 +119,7 @@ struct CNAFImportTests {
             let store = try backend.store()
             let directory = try TempDirectory()
             let report = try pipeline().importFile(
-                path: Repo.sample("bad/" + name), store: store, keepDirectory: directory.path("refused"))
+                path: Repo.sample("bad/" + name), ledger: store.ledger, keepDirectory: directory.path("refused"))
             #expect(report.outcome == outcome)
             #expect(report.records == report.accepted + report.duplicates + report.quarantined)
             #expect(report.quarantined == quarantined)
@@ -135,7 +135,7 @@ struct CNAFImportTests {
                 #expect(counts["household"] == 0 && counts["quarantine"] == 0 && counts["status_change"] == 0)
                 let kept = try #require(report.keptPath)
                 #expect(FileManager.default.contentsEqual(atPath: kept, andPath: Repo.sample("bad/" + name)))
-                let again = try pipeline().importFile(path: Repo.sample("bad/" + name), store: store)
+                let again = try pipeline().importFile(path: Repo.sample("bad/" + name), ledger: store.ledger)
                 #expect(again.alreadyReceived && again.exitCode == 2)
             }
             // No error meant for the partner carries a full NIR.
@@ -149,7 +149,7 @@ struct CNAFImportTests {
     @Test("Quarantined records keep their raw XML and French, located errors", arguments: Backend.available)
     func quarantineContent(backend: Backend) throws {
         let store = try backend.store()
-        _ = try pipeline().importFile(path: Repo.sample("bad/wrong-nir-key.xml"), store: store)
+        _ = try pipeline().importFile(path: Repo.sample("bad/wrong-nir-key.xml"), ledger: store.ledger)
         var rows: [[String]] = []
         try store.export(.quarantine) { rows.append($0) }
         #expect(rows.count == 2)
@@ -175,7 +175,7 @@ struct CNAFImportTests {
         let arrival = FileArrival(partner: flow.partner, flow: flow.id, name: "x.xml", size: size, sha256: sha)
         struct Crash: Error {}
         #expect(throws: Crash.self) {
-            _ = try store.apply(arrival, referenceDate: nil) { session in
+            _ = try store.ledger.apply(arrival, referenceDate: nil) { session in
                 var applied = 0
                 _ = try RecordStream(flow: flow).read(
                     Repo.sample("caf-67-2026-09.xml"), header: { _ in },
@@ -187,7 +187,7 @@ struct CNAFImportTests {
             }
         }
         #expect(try store.tableCounts().values.allSatisfy { $0 == 0 })
-        let report = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
+        let report = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), ledger: store.ledger)
         #expect(report.outcome == "applied" && report.accepted == 12)
     }
 
@@ -196,10 +196,10 @@ struct CNAFImportTests {
         arguments: Backend.available)
     func householdKeptWhole(backend: Backend) throws {
         let store = try backend.store()
-        _ = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
+        _ = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), ledger: store.ledger)
         #expect(try store.tableCounts()["household_source"] == 12)
-        let id = try #require(try store.findPeople("1840367482123").first)
-        let export = try #require(try store.personExport(id))
+        let id = try #require(try store.people.findPeople("1840367482123").first)
+        let export = try #require(try store.people.personExport(id))
         let json = try #require(try JSONSerialization.jsonObject(with: export) as? [String: Any])
         let records = try #require(json["cnafRecords"] as? [[String: Any]])
         let raw = try #require(records.first?["raw"] as? String)
@@ -209,9 +209,9 @@ struct CNAFImportTests {
         }
         #expect(!raw.contains("HOSPLA"))
         // October: one record per household, the last received (F is new; A's has its new event).
-        _ = try pipeline().importFile(path: Repo.sample("caf-67-2026-10.xml"), store: store)
+        _ = try pipeline().importFile(path: Repo.sample("caf-67-2026-10.xml"), ledger: store.ledger)
         #expect(try store.tableCounts()["household_source"] == 13)
-        let october = try #require(try store.personExport(id))
+        let october = try #require(try store.people.personExport(id))
         let latest = try #require(
             ((try JSONSerialization.jsonObject(with: october) as? [String: Any])?["cnafRecords"] as? [[String: Any]])?
                 .first?["raw"] as? String)
@@ -223,7 +223,7 @@ struct CNAFImportTests {
         arguments: Backend.available)
     func fullerHousehold(backend: Backend) throws {
         let store = try backend.store()
-        _ = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
+        _ = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), ledger: store.ledger)
         // The October file, with A's family situation, A's applicant's activity and B's resources changed.
         let october = try #require(
             String(
@@ -237,8 +237,8 @@ struct CNAFImportTests {
         let directory = try TempDirectory()
         let path = directory.path("caf-67-2026-10.xml")
         try changed.write(toFile: path, atomically: true, encoding: .windowsCP1252)
-        let report = try pipeline().importFile(path: path, store: store)
-        let changes = try store.statusChanges(fileID: try #require(report.fileID))
+        let report = try pipeline().importFile(path: path, ledger: store.ledger)
+        let changes = try store.people.statusChanges(fileID: try #require(report.fileID))
         let kinds = changes.map(\.kind)
         #expect(kinds.filter { $0 == "family-change" }.count >= 1)
         #expect(kinds.contains("activity-change"))
@@ -251,8 +251,8 @@ struct CNAFImportTests {
         arguments: Backend.available)
     func repeatedHouseholdAgainstALaterStore(backend: Backend) throws {
         let store = try backend.store()
-        _ = try pipeline().importFile(path: Repo.sample("caf-67-2026-10.xml"), store: store)
-        let report = try pipeline().importFile(path: Repo.sample("bad/duplicate-household.xml"), store: store)
+        _ = try pipeline().importFile(path: Repo.sample("caf-67-2026-10.xml"), ledger: store.ledger)
+        let report = try pipeline().importFile(path: Repo.sample("bad/duplicate-household.xml"), ledger: store.ledger)
         #expect(report.quarantined == 1 && report.errors.first?.type == "unique-error")
         #expect(report.records == report.accepted + report.duplicates + report.quarantined)
     }
@@ -292,7 +292,7 @@ struct StoreFailureTests {
         try raw.close()
         let pipeline = FilePipeline(flow: try Repo.cafFlow(), logger: silentLogger)
         #expect(throws: (any Error).self) {
-            _ = try pipeline.importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
+            _ = try pipeline.importFile(path: Repo.sample("caf-67-2026-09.xml"), ledger: store.ledger)
         }
         #expect(try store.tableCounts().values.allSatisfy { $0 == 0 })
     }

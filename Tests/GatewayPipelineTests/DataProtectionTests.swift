@@ -28,7 +28,7 @@ struct DataProtectionTests {
         let flows = try MappingLoader.loadAll(directory: Repo.mappings.path)
         for (flow, file) in samplesRun {
             _ = try FilePipeline(flow: flows[flow]!, logger: silentLogger).importFile(
-                path: samples.appendingPathComponent(file).path, store: store)
+                path: samples.appendingPathComponent(file).path, ledger: store.ledger)
         }
     }
 
@@ -42,7 +42,7 @@ struct DataProtectionTests {
         let periods = [("2026-01-01", "2026-12-31"), ("2026-09-01", "2026-10-31"), ("2026-10-01", "2026-11-30")]
         let asOf = LocalDate(iso: "2026-11-02")!
         func indicators() throws -> ([Indicators], CVDepositReport) {
-            let cases = try store.followedCases()
+            let cases = try store.partnerRecords.followedCases()
             return (
                 periods.map { from, to in
                     Indicators.compute(
@@ -53,10 +53,10 @@ struct DataProtectionTests {
         let before = try indicators()
         let peopleBefore = try store.tableCounts()["person"] ?? 0
         let sourcesBefore = try store.tableCounts()["household_source"] ?? 0
-        let preview = try store.purgePreview(before: LocalDate(iso: "2026-12-01")!)
+        let preview = try store.retention.purgePreview(before: LocalDate(iso: "2026-12-01")!)
         #expect(try indicators() == before, "a dry run changes nothing")
         #expect(before.0.contains { !$0.byFiche.isEmpty } && !before.1.byStructure.isEmpty)
-        let counts = try store.purge(before: LocalDate(iso: "2026-12-01")!)
+        let counts = try store.retention.purge(before: LocalDate(iso: "2026-12-01")!)
         #expect(counts == preview)
         #expect(counts.accompanimentsAnonymised > 0 && counts.peopleErased > 0 && counts.householdsErased > 0)
         #expect(try indicators() == before, "the indicators count the same after the purge")
@@ -74,7 +74,7 @@ struct DataProtectionTests {
         #expect(erased >= counts.peopleErased)
         // Fatima Benali's household (0457812K) is not followed by anyone still in progress.
         #expect(!households.contains("0457812"))
-        let again = try store.purge(before: LocalDate(iso: "2026-12-01")!)
+        let again = try store.retention.purge(before: LocalDate(iso: "2026-12-01")!)
         #expect(again.accompanimentsAnonymised == 0 && again.peopleErased == 0, "a second purge has nothing to do")
         _ = records
     }

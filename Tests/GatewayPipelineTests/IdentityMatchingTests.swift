@@ -12,7 +12,7 @@ struct IdentityMatchingTests {
     static func store(_ backend: Backend) throws -> GatewayStore {
         let store = try backend.store()
         let report = try FilePipeline(flow: try Repo.cafFlow(), logger: silentLogger)
-            .importFile(path: Repo.sample("caf-67-2026-09.xml"), store: store)
+            .importFile(path: Repo.sample("caf-67-2026-09.xml"), ledger: store.ledger)
         guard report.outcome == "applied" else { throw TestFailure("September sample not applied") }
         return store
     }
@@ -21,7 +21,7 @@ struct IdentityMatchingTests {
         var result = IdentityMatch.unmatched
         let arrival = FileArrival(
             partner: "test", flow: "test", name: "match", size: 0, sha256: UUID().uuidString)
-        _ = try store.apply(arrival, referenceDate: nil) { session in result = try session.match(identity) }
+        _ = try store.ledger.apply(arrival, referenceDate: nil) { session in result = try session.match(identity) }
         return result
     }
 
@@ -117,7 +117,7 @@ struct IdentityMatchingTests {
             startDate: LocalDate(iso: "2026-09-02"))
         let arrival = FileArrival(partner: "france-travail", flow: "ft-inscriptions", name: "x", size: 0, sha256: "1")
         var outcome: PartnerApplyOutcome?
-        _ = try store.apply(arrival, referenceDate: nil) { session in
+        _ = try store.ledger.apply(arrival, referenceDate: nil) { session in
             outcome = try session.applyPartner(.enrolment(enrolment), partner: "france-travail")
         }
         guard case .accepted(.matched(let personID, .nir))? = outcome else {
@@ -127,7 +127,7 @@ struct IdentityMatchingTests {
         let later = try Self.match(
             PersonIdentity(franceTravailID: try FranceTravailID(validating: "5512345A")), in: store)
         #expect(later == .matched(personID: personID, via: .franceTravail))
-        let view = try #require(try store.person(personID))
+        let view = try #require(try store.people.person(personID))
         #expect(
             view.facts.contains { $0.kind == "enrolment" && $0.partner == "france-travail" && $0.matchedBy == "nir" })
         #expect(view.facts.contains { $0.kind == "household-member" && $0.partner == "caf-msa" })
@@ -155,11 +155,11 @@ struct IdentityMatchingTests {
         {
             let partner = index == 2 ? "france-travail" : "operators"
             let arrival = FileArrival(partner: partner, flow: "f", name: "n", size: 0, sha256: "r\(index)")
-            _ = try store.apply(arrival, referenceDate: nil) { session in
+            _ = try store.ledger.apply(arrival, referenceDate: nil) { session in
                 _ = try session.applyPartner(record, partner: partner)
             }
         }
-        let alerts = try store.operatorAlerts()
+        let alerts = try store.partnerRecords.operatorAlerts()
         #expect(alerts.count == 1)
         let alert = try #require(alerts.first)
         #expect(alert.operatorCode == "OP-A" && alert.fields["kind"] == "france-travail-radiation")

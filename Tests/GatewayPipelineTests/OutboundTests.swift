@@ -21,7 +21,7 @@ struct OutboundTests {
         func load(_ flow: String, _ files: [String]) throws {
             let pipeline = FilePipeline(flow: try #require(flows[flow]), logger: silentLogger)
             for file in files {
-                let report = try pipeline.importFile(path: root.appendingPathComponent(file).path, store: store)
+                let report = try pipeline.importFile(path: root.appendingPathComponent(file).path, ledger: store.ledger)
                 guard report.outcome == "applied" else { throw TestFailure("\(file): \(report.outcome)") }
             }
         }
@@ -124,13 +124,13 @@ struct OutboundTests {
         let feedback = try FilePipeline(flow: try #require(flows["sourcing-feedback"]), logger: silentLogger)
             .importFile(
                 path: Self.root.appendingPathComponent("sourcing-feedback/retours-equipes-entreprises-2026-11-10.csv")
-                    .path, store: store)
+                    .path, ledger: store.ledger)
         #expect(feedback.accepted == 3 && feedback.quarantined == 0)
         // Feedback about a proposal never sent is quarantined.
         let unknown = try FilePipeline(flow: try #require(flows["sourcing-feedback"]), logger: silentLogger)
             .importFile(
                 path: Self.root.appendingPathComponent("sourcing-feedback/retours-equipes-entreprises-2026-10.csv")
-                    .path, store: store)
+                    .path, ledger: store.ledger)
         #expect(unknown.quarantined == 4 && unknown.errors.allSatisfy { $0.field == "proposalID" })
         // An unknown post is an error, not an empty file.
         #expect(throws: Outbound.OutboundError.self) {
@@ -162,7 +162,7 @@ struct OutboundTests {
         let name = try #require(
             try FileManager.default.contentsOfDirectory(atPath: bad).sorted().first { $0.contains("shifted-columns") })
         let report = try FilePipeline(flow: try #require(flows["ft-inscriptions"]), logger: silentLogger)
-            .importFile(path: bad + "/" + name, store: store)
+            .importFile(path: bad + "/" + name, ledger: store.ledger)
         #expect(report.quarantined > 0)
         let notice = try outbound.notice(fileID: try #require(report.fileID), directory: temp.url.path)
         #expect(notice.partner == "france-travail" && notice.records == report.errors.count)

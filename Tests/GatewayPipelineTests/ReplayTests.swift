@@ -32,7 +32,7 @@ struct ReplayTests {
         let store = try backend.store()
         let strict = Self.flows([.householdWithoutApplicant: .reject])
         let first = try FilePipeline(flow: strict["caf-beneficiaires"]!, logger: silentLogger).importFile(
-            path: Repo.sample("odd/no-applicant.xml"), store: store)
+            path: Repo.sample("odd/no-applicant.xml"), ledger: store.ledger)
         #expect(first.quarantined == 1)
         // Unchanged mapping: still refused, with the same error, where the file has it.
         let same = try Replayer(flows: strict, store: store, logger: silentLogger).reprocess(
@@ -62,9 +62,9 @@ struct ReplayTests {
         counts["received_file"] = after["received_file"]
         #expect(counts == after)
         // Journaled and audited.
-        let runs = try store.journal(since: nil, exchange: "reprocess")
+        let runs = try store.exchanges.journal(since: nil, exchange: "reprocess")
         #expect(runs.count == 3 && runs.allSatisfy { $0.direction == "replay" })
-        #expect(try store.auditLog().filter { $0.action == "reprocess" }.count == 3)
+        #expect(try store.access.auditLog().filter { $0.action == "reprocess" }.count == 3)
     }
 
     @Test("a CSV row is read again with its file's header and name (the name gives the kind)")
@@ -74,7 +74,7 @@ struct ReplayTests {
             "Samples/ft-inscriptions/bad/pe-cg-inscriptions-unknown-category.csv"
         ).path
         let flow = try #require(Self.flows["ft-inscriptions"])
-        let first = try FilePipeline(flow: flow, logger: silentLogger).importFile(path: path, store: store)
+        let first = try FilePipeline(flow: flow, logger: silentLogger).importFile(path: path, ledger: store.ledger)
         #expect(first.quarantined == 1)
         // Category 9 does not exist: a mapping that reads 9 as 1 fixes the row.
         var fixedFlows = Self.flows
@@ -104,16 +104,16 @@ struct ReplayTests {
             "Samples/sourcing-feedback/retours-equipes-entreprises-2026-11-10.csv"
         ).path
         let early = try FilePipeline(flow: try #require(Self.flows["sourcing-feedback"]), logger: silentLogger)
-            .importFile(path: feedbackFile, store: store)
+            .importFile(path: feedbackFile, ledger: store.ledger)
         #expect(early.waiting == 3 && early.quarantined == 3 && early.errors.isEmpty)
-        #expect(try store.quarantined(QuarantineFilter(waitingOnly: true)).count == 3)
+        #expect(try store.ledger.quarantined(QuarantineFilter(waitingOnly: true)).count == 3)
         // The notice does not blame the partner for the gateway's order.
         let notice = try outbound.notice(fileID: try #require(early.fileID), directory: temp.url.path)
         #expect(notice.records == 0)
         _ = try outbound.source(postID: "DE67-2026-0412", format: .csv, directory: temp.url.path, on: OutboundTests.day)
         _ = try outbound.source(
             postID: "CRE68-2026-0087", format: .csv, directory: temp.url.path, on: OutboundTests.day)
-        #expect(try store.quarantined(QuarantineFilter(waitingOnly: true)).isEmpty)
+        #expect(try store.ledger.quarantined(QuarantineFilter(waitingOnly: true)).isEmpty)
         let rows = try Self.quarantine(store).filter { $0[0] == String(early.fileID ?? 0) }
         #expect(rows.count == 3 && rows.allSatisfy { $0[7] == "reprocessed" })
         var outcomes: [String] = []
@@ -121,7 +121,7 @@ struct ReplayTests {
         #expect(outcomes.dropFirst().filter { !$0.isEmpty }.count == 3)
         // The same file again is already received: its hash no longer blocks anything.
         let again = try FilePipeline(flow: try #require(Self.flows["sourcing-feedback"]), logger: silentLogger)
-            .importFile(path: feedbackFile, store: store)
+            .importFile(path: feedbackFile, ledger: store.ledger)
         #expect(again.alreadyReceived)
     }
 
@@ -133,7 +133,7 @@ struct ReplayTests {
         let directory = try TempDirectory()
         let strict = Self.flows([.countMismatch: .reject])
         let refused = try FilePipeline(flow: strict["caf-beneficiaires"]!, logger: silentLogger).importFile(
-            path: Repo.sample("odd/count-mismatch.xml"), store: store, keepDirectory: directory.path("refused"))
+            path: Repo.sample("odd/count-mismatch.xml"), ledger: store.ledger, keepDirectory: directory.path("refused"))
         #expect(refused.outcome == "rejected" && refused.keptPath != nil)
         let fileID = try #require(refused.fileID)
         // Unchanged mapping: refused again, a second attempt recorded.
@@ -145,19 +145,19 @@ struct ReplayTests {
             fileID: fileID, actor: "test")
         #expect(applied.outcome == "applied" && applied.accepted == 3 && applied.fileID == fileID)
         #expect(applied.warnings == 1)
-        let entry = try #require(try store.receivedFile(id: fileID))
+        let entry = try #require(try store.ledger.receivedFile(id: fileID))
         #expect(entry.outcome == "applied" && entry.attempts == 3)
-        #expect(try store.fileAttempts(fileID: fileID).map(\.outcome) == ["rejected", "applied"])
-        #expect(try store.receivedFiles().count == 1)
+        #expect(try store.ledger.fileAttempts(fileID: fileID).map(\.outcome) == ["rejected", "applied"])
+        #expect(try store.ledger.receivedFiles().count == 1)
         // Never twice.
         #expect(throws: ReplayError.self) {
             try Replayer(flows: Self.flows, store: store, logger: silentLogger).retry(fileID: fileID, actor: "test")
         }
         let counts = try store.tableCounts()
         let sameFile = try FilePipeline(flow: Self.flows["caf-beneficiaires"]!, logger: silentLogger).importFile(
-            path: Repo.sample("odd/count-mismatch.xml"), store: store)
+            path: Repo.sample("odd/count-mismatch.xml"), ledger: store.ledger)
         #expect(sameFile.alreadyReceived && sameFile.previousOutcome == "applied")
         #expect(try store.tableCounts() == counts)
-        #expect(try store.journal(since: nil, exchange: "retry").count == 2)
+        #expect(try store.exchanges.journal(since: nil, exchange: "retry").count == 2)
     }
 }

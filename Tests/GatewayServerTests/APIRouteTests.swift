@@ -33,7 +33,7 @@ struct APIRouteTests {
             #expect(again.status == .ok)
             #expect((again.json as? [String: Any])?["alreadyReceived"] as? Bool == true)
         }
-        let files = try fixture.store.receivedFiles()
+        let files = try fixture.store.ledger.receivedFiles()
         #expect(files.count == 1 && files[0].partner == "job-connexion" && files[0].name.hasSuffix("10-15.json"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.directory.path("uploads")).isEmpty)
     }
@@ -84,7 +84,7 @@ struct APIRouteTests {
     @Test("Replay through the API: reprocess the quarantine and retry a refused file (admin only, audited)")
     func replayRoutes() async throws {
         let fixture = try APIFixture()
-        let caf = try fixture.store.createAPIKey(partner: "caf-msa", scopes: ["flow:caf-beneficiaires:in"]).key
+        let caf = try fixture.store.access.createAPIKey(partner: "caf-msa", scopes: ["flow:caf-beneficiaires:in"]).key
         try await fixture.app().test(.router) { client in
             let quarantining = try await client.execute(
                 uri: "/v1/flows/caf-beneficiaires/files", method: .post, headers: .key(caf),
@@ -120,16 +120,16 @@ struct APIRouteTests {
                 uri: "/v1/status/files/999/retry", method: .post, headers: .key(fixture.admin))
             #expect(unknown.status == .notFound)
         }
-        let audit = try fixture.store.auditLog()
+        let audit = try fixture.store.access.auditLog()
         #expect(audit.contains { $0.action == "reprocess" && $0.actor.hasPrefix("api:") })
         #expect(audit.contains { $0.action == "retry" && $0.subject == "2" })
-        #expect(try fixture.store.receivedFile(id: 2)?.attempts == 2)
+        #expect(try fixture.store.ledger.receivedFile(id: 2)?.attempts == 2)
     }
 
     @Test("Malformed input gets a 4xx with a JSON error body, never a 500 nor personal data")
     func malformedInput() async throws {
         let fixture = try APIFixture()
-        let caf = try fixture.store.createAPIKey(partner: "caf-msa", scopes: ["flow:caf-beneficiaires:in"]).key
+        let caf = try fixture.store.access.createAPIKey(partner: "caf-msa", scopes: ["flow:caf-beneficiaires:in"]).key
         let json = "application/json"
         let cases: [(String, HTTPRequest.Method, HTTPFields, ByteBuffer?, Int)] = [
             (
@@ -227,7 +227,7 @@ struct APIRouteTests {
             #expect(response.status == .contentTooLarge)
             #expect(response.errorCode == "body-too-large")
         }
-        #expect(try fixture.store.receivedFiles().isEmpty)
+        #expect(try fixture.store.ledger.receivedFiles().isEmpty)
     }
 
     @Test("Rate limit per key: a token bucket, 429 with Retry-After, other keys unaffected")
@@ -266,7 +266,7 @@ struct APIRouteTests {
         // The import under way runs to its end, wholly, and its upload is removed after it.
         var files: [ReceivedFile] = []
         for _ in 0..<100 {
-            files = try fixture.store.receivedFiles()
+            files = try fixture.store.ledger.receivedFiles()
             let uploads =
                 (try? FileManager.default.contentsOfDirectory(atPath: fixture.directory.path("uploads"))) ?? []
             if !files.isEmpty && uploads.isEmpty { break }
@@ -287,7 +287,7 @@ struct APIRouteTests {
             ("caf-beneficiaires", "cnaf/caf-67-2026-10.xml"),
         ] {
             _ = try FilePipeline(flow: flows[flow]!, logger: APIFixture.silent).importFile(
-                path: Repo.sample(file), store: fixture.store)
+                path: Repo.sample(file), ledger: fixture.store.ledger)
         }
         let outbound = Outbound(flows: flows, store: fixture.store)
         let day = LocalDate(iso: "2026-11-02")!
@@ -322,7 +322,7 @@ struct APIRouteTests {
             let alertFiles = try #require((alerts.json as? [String: Any])?["files"] as? [[String: Any]])
             #expect(alertFiles.count == 1 && alertFiles[0]["area"] as? String == "alerts")
         }
-        let audit = try fixture.store.auditLog(partner: "developpeurs-emploi")
+        let audit = try fixture.store.access.auditLog(partner: "developpeurs-emploi")
         #expect(audit.contains { $0.action == "read-outbox-file" && $0.subject.hasPrefix("candidates/candidats-") })
         #expect(audit.contains { $0.action == "read-outbox" && $0.actor.hasPrefix("igw_") })
     }
@@ -370,12 +370,12 @@ struct APIRouteTests {
             let files = try await client.execute(uri: "/v1/status/files", method: .get, headers: .key(fixture.admin))
             #expect((files.json as? [Any])?.count == 6)
             // The journal lists the scheduled exchanges' runs (here one, recorded as `run` would), newest first.
-            let run = try fixture.store.startRun(exchange: "ft-depot", direction: "in", owner: "test")
+            let run = try fixture.store.exchanges.startRun(exchange: "ft-depot", direction: "in", owner: "test")
             var transfer = ExchangeTransfer(
                 runID: run, exchange: "ft-depot", direction: "in", name: "pe-cg-stock-2026-09.csv", outcome: "applied")
             transfer.records = 3
-            try fixture.store.recordTransfer(transfer)
-            try fixture.store.finishRun(
+            try fixture.store.exchanges.recordTransfer(transfer)
+            try fixture.store.exchanges.finishRun(
                 id: run, outcome: "succeeded", attempts: 1, files: 1, bytes: 100, durationMS: 5, message: nil)
             let journal = try await client.execute(
                 uri: "/v1/status/journal?limit=2&since=2026-01-01", method: .get, headers: .key(fixture.admin))
@@ -407,7 +407,7 @@ struct APIRouteTests {
             #expect(metrics.text.contains("gateway_exchange_duration_seconds_bucket"))
             #expect(metrics.text.contains("gateway_http_requests_total"))
         }
-        let actions = Set(try fixture.store.auditLog().map(\.action))
+        let actions = Set(try fixture.store.access.auditLog().map(\.action))
         #expect(actions.isSuperset(of: ["push-file", "read-quarantine", "read-report"]))
     }
 

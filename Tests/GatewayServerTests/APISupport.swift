@@ -69,24 +69,24 @@ struct APIFixture: Sendable {
         configuration.rateLimit = 0
         configure(&configuration)
         api = GatewayAPI(
-            store: store, flows: flows, programmes: programmes, structures: structures,
+            repositories: APIRepositories(store), flows: flows, programmes: programmes, structures: structures,
             configuration: configuration, logger: logger)
-        admin = try store.createAPIKey(partner: "departement", scopes: ["admin"]).key
-        jobConnexion = try store.createAPIKey(
+        admin = try store.access.createAPIKey(partner: "departement", scopes: ["admin"]).key
+        jobConnexion = try store.access.createAPIKey(
             partner: "job-connexion", scopes: ["flow:jobconnexion-cv:in", "flow:rejection-notices:out"]
         ).key
-        franceTravail = try store.createAPIKey(
+        franceTravail = try store.access.createAPIKey(
             partner: "france-travail", scopes: ["flow:ft-inscriptions:in", "flow:rejection-notices:out"]
         ).key
-        developpeurs = try store.createAPIKey(
+        developpeurs = try store.access.createAPIKey(
             partner: "developpeurs-emploi",
             scopes: ["flow:sourcing-feedback:in", "flow:job-posts:in", "flow:de-candidates:out"]
         ).key
-        cre = try store.createAPIKey(
+        cre = try store.access.createAPIKey(
             partner: "conseillers-relais-entreprises",
             scopes: ["flow:sourcing-feedback:in", "flow:job-posts:in", "flow:cre-candidates:out"]
         ).key
-        operatorKey = try store.createAPIKey(
+        operatorKey = try store.access.createAPIKey(
             partner: "OP67-SOCIOPRO", scopes: ["flow:operator-followup:in", "flow:operator-alerts:out"]
         ).key
     }

@@ -38,8 +38,9 @@ struct AccessTests {
     @Test("A wrong key, and a revoked one: 401", arguments: protected)
     func wrongKey(route: APIRoute) async throws {
         let fixture = try APIFixture()
-        let revoked = try fixture.store.createAPIKey(partner: "job-connexion", scopes: ["flow:jobconnexion-cv:in"])
-        try fixture.store.revokeAPIKey(keyID: revoked.record.keyID)
+        let revoked = try fixture.store.access.createAPIKey(
+            partner: "job-connexion", scopes: ["flow:jobconnexion-cv:in"])
+        try fixture.store.access.revokeAPIKey(keyID: revoked.record.keyID)
         try await fixture.app().test(.router) { client in
             for key in ["igw_nothing_like_a_real_key", String(fixture.jobConnexion.dropLast()) + "x", revoked.key] {
                 let response = try await client.execute(
@@ -68,7 +69,7 @@ struct AccessTests {
             #expect(response.status == .forbidden, "\(route.method.rawValue) \(route.path): \(response.text)")
             #expect(response.errorCode == "forbidden")
         }
-        let audit = try fixture.store.auditLog()
+        let audit = try fixture.store.access.auditLog()
         #expect(audit.contains { $0.action == "denied" && $0.partner == "france-travail" && $0.status == 403 })
     }
 
@@ -102,14 +103,14 @@ struct AccessTests {
     @Test("Keys are stored as SHA-256 digests, never in clear")
     func keysHashed() throws {
         let fixture = try APIFixture()
-        let keys = try fixture.store.apiKeys()
+        let keys = try fixture.store.access.apiKeys()
         #expect(keys.count == 6)
         let text = ["g.sqlite", "g.sqlite-wal"].compactMap {
             FileManager.default.contents(atPath: fixture.directory.path($0))
         }.map { String(decoding: $0, as: UTF8.self) }.joined()
         for key in [fixture.admin, fixture.jobConnexion, fixture.developpeurs] {
             #expect(!text.contains(key))
-            #expect(try fixture.store.apiKey(sha256: GatewayStore.keyDigest(key)) != nil)
+            #expect(try fixture.store.access.apiKey(sha256: GatewayStore.keyDigest(key)) != nil)
         }
     }
 }

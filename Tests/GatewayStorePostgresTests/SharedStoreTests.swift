@@ -7,7 +7,7 @@ import Testing
 /// Runs `body` with `instances` stores on one fresh database of `backend` (several gateway instances sharing it).
 func withStores(
     _ backend: Backend, instances: Int = 1,
-    _ body: @Sendable ([any AccessStore & WorkClaims]) async throws -> Void
+    _ body: @Sendable ([GatewayStore]) async throws -> Void
 ) async throws {
     try await body(try backend.stores(instances))
 }
@@ -18,18 +18,18 @@ struct SharedStoreTests {
     func keys(backend: Backend) async throws {
         try await withStores(backend) { stores in
             let store = stores[0]
-            let (key, record) = try await store.createAPIKey(
+            let (key, record) = try store.access.createAPIKey(
                 partner: "job-connexion", scopes: ["flow:jobconnexion-cv:in"], label: "test")
             #expect(key.hasPrefix(record.keyID + "_"))
-            let found = try await store.apiKey(sha256: GatewayStore.keyDigest(key))
+            let found = try store.access.apiKey(sha256: GatewayStore.keyDigest(key))
             #expect(found == record)
-            #expect(try await store.apiKey(sha256: GatewayStore.keyDigest(key + "x")) == nil)
-            _ = try await store.createAPIKey(partner: "departement", scopes: ["admin"], label: nil)
-            #expect(try await store.apiKeys().map(\.partner) == ["job-connexion", "departement"])
-            #expect(try await store.revokeAPIKey(keyID: record.keyID))
-            #expect(!(try await store.revokeAPIKey(keyID: record.keyID)))
-            #expect(try await store.apiKey(sha256: GatewayStore.keyDigest(key)) == nil)
-            #expect(try await store.apiKeys().first?.revokedAt != nil)
+            #expect(try store.access.apiKey(sha256: GatewayStore.keyDigest(key + "x")) == nil)
+            _ = try store.access.createAPIKey(partner: "departement", scopes: ["admin"], label: nil)
+            #expect(try store.access.apiKeys().map(\.partner) == ["job-connexion", "departement"])
+            #expect(try store.access.revokeAPIKey(keyID: record.keyID))
+            #expect(!(try store.access.revokeAPIKey(keyID: record.keyID)))
+            #expect(try store.access.apiKey(sha256: GatewayStore.keyDigest(key)) == nil)
+            #expect(try store.access.apiKeys().first?.revokedAt != nil)
         }
     }
 
@@ -41,22 +41,22 @@ struct SharedStoreTests {
                 ("2026-11-01T10:00:00Z", "job-connexion"), ("2026-11-02T10:00:00Z", "france-travail"),
                 ("2026-11-03T10:00:00Z", "job-connexion"),
             ] {
-                try await store.audit(
+                try store.access.audit(
                     AuditEntry(
                         at: at, actor: "igw_test", partner: partner, action: "read-outbox-file",
                         subjectKind: "outbox-file", subject: "notices/rejets-1.csv", purpose: "test",
                         route: "GET /v1/partners/{partner}/outbox/{area}/{name}", status: 200))
             }
-            try await store.audit(
+            try store.access.audit(
                 AuditEntry(
                     actor: "cli", partner: nil, action: "purge", subjectKind: "store", subject: "before:2026-01-01",
                     purpose: "test"))
-            #expect(try await store.auditLog(since: nil, partner: nil, limit: 100).count == 4)
-            let partner = try await store.auditLog(since: nil, partner: "job-connexion", limit: 100)
+            #expect(try store.access.auditLog(since: nil, partner: nil, limit: 100).count == 4)
+            let partner = try store.access.auditLog(since: nil, partner: "job-connexion", limit: 100)
             #expect(partner.map(\.at) == ["2026-11-01T10:00:00Z", "2026-11-03T10:00:00Z"])
-            let since = try await store.auditLog(since: "2026-11-02", partner: nil, limit: 100)
+            let since = try store.access.auditLog(since: "2026-11-02", partner: nil, limit: 100)
             #expect(since.count == 3 && since.first?.partner == "france-travail" && since.first?.status == 200)
-            #expect(try await store.auditLog(since: nil, partner: nil, limit: 2).count == 2)
+            #expect(try store.access.auditLog(since: nil, partner: nil, limit: 2).count == 2)
         }
     }
 
@@ -64,22 +64,22 @@ struct SharedStoreTests {
     func claims(backend: Backend) async throws {
         try await withStores(backend, instances: 2) { stores in
             let (a, b) = (stores[0], stores[1])
-            #expect(try await a.enqueue(kind: "push", key: "file-1"))
-            #expect(!(try await b.enqueue(kind: "push", key: "file-1")), "the same item twice is one item")
-            let claimed = try #require(try await a.claim(kind: "push", instance: "a", lease: .seconds(60)))
+            #expect(try a.exchanges.enqueue(kind: "push", key: "file-1"))
+            #expect(!(try b.exchanges.enqueue(kind: "push", key: "file-1")), "the same item twice is one item")
+            let claimed = try #require(try a.exchanges.claim(kind: "push", instance: "a", lease: .seconds(60)))
             #expect(claimed.key == "file-1")
-            #expect(try await b.claim(kind: "push", instance: "b", lease: .seconds(60)) == nil, "held by a")
-            #expect(try await b.claim(kind: "other", instance: "b", lease: .seconds(60)) == nil)
-            #expect(!(try await b.complete(claimed, instance: "b", outcome: "applied")))
-            #expect(try await a.complete(claimed, instance: "a", outcome: "applied"))
+            #expect(try b.exchanges.claim(kind: "push", instance: "b", lease: .seconds(60)) == nil, "held by a")
+            #expect(try b.exchanges.claim(kind: "other", instance: "b", lease: .seconds(60)) == nil)
+            #expect(!(try b.exchanges.complete(claimed, instance: "b", outcome: "applied")))
+            #expect(try a.exchanges.complete(claimed, instance: "a", outcome: "applied"))
             // An instance that dies holding an item: its lease runs out and another takes it.
-            _ = try await a.enqueue(kind: "push", key: "file-2")
-            let lost = try #require(try await a.claim(kind: "push", instance: "a", lease: .milliseconds(50)))
+            _ = try a.exchanges.enqueue(kind: "push", key: "file-2")
+            let lost = try #require(try a.exchanges.claim(kind: "push", instance: "a", lease: .milliseconds(50)))
             try await Task.sleep(for: .milliseconds(1_100))
-            let retaken = try #require(try await b.claim(kind: "push", instance: "b", lease: .seconds(60)))
+            let retaken = try #require(try b.exchanges.claim(kind: "push", instance: "b", lease: .seconds(60)))
             #expect(retaken.id == lost.id)
-            #expect(!(try await a.complete(lost, instance: "a", outcome: "applied")), "a's lease is gone")
-            #expect(try await b.complete(retaken, instance: "b", outcome: "applied"))
+            #expect(!(try a.exchanges.complete(lost, instance: "a", outcome: "applied")), "a's lease is gone")
+            #expect(try b.exchanges.complete(retaken, instance: "b", outcome: "applied"))
         }
     }
 
@@ -87,14 +87,15 @@ struct SharedStoreTests {
     func twoInstances(backend: Backend) async throws {
         try await withStores(backend, instances: 2) { stores in
             let count = 200
-            for index in 0..<count { _ = try await stores[0].enqueue(kind: "exchange", key: "run-\(index)") }
+            for index in 0..<count { _ = try stores[0].exchanges.enqueue(kind: "exchange", key: "run-\(index)") }
             // Each instance first claims one item while the other holds one (so both take part however the tasks
             // below are scheduled), then both drain the queue at the same time.
             var firsts: [ClaimedWork] = []
             for (number, store) in stores.enumerated() {
                 firsts.append(
                     try #require(
-                        try await store.claim(kind: "exchange", instance: "instance-\(number)", lease: .seconds(60))))
+                        try store.exchanges.claim(kind: "exchange", instance: "instance-\(number)", lease: .seconds(60))
+                    ))
             }
             #expect(Set(firsts.map(\.id)).count == stores.count, "a held item is skipped by the other instance")
             let held = firsts
@@ -108,14 +109,14 @@ struct SharedStoreTests {
                             if let first = next {
                                 work = first
                                 next = nil
-                            } else if let claimed = try await store.claim(
+                            } else if let claimed = try store.exchanges.claim(
                                 kind: "exchange", instance: "instance-\(number)", lease: .seconds(60))
                             {
                                 work = claimed
                             } else {
                                 break
                             }
-                            #expect(try await store.complete(work, instance: "instance-\(number)", outcome: "ok"))
+                            #expect(try store.exchanges.complete(work, instance: "instance-\(number)", outcome: "ok"))
                             mine.append(work.key)
                         }
                         return mine

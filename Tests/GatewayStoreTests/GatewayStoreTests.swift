@@ -26,15 +26,15 @@ struct GatewayStoreTests {
     @Test("A file is recorded once per partner and content", arguments: Backend.available)
     func ledgerUniqueness(backend: Backend) throws {
         let store = try backend.store()
-        _ = try store.apply(Self.arrival("a"), referenceDate: nil) { _ in }
-        #expect(try store.receivedFile(partner: "caf-msa", sha256: "a") != nil)
-        #expect(try store.receivedFile(partner: "other", sha256: "a") == nil)
-        #expect(throws: (any Error).self) { _ = try store.apply(Self.arrival("a"), referenceDate: nil) { _ in } }
+        _ = try store.ledger.apply(Self.arrival("a"), referenceDate: nil) { _ in }
+        #expect(try store.ledger.receivedFile(partner: "caf-msa", sha256: "a") != nil)
+        #expect(try store.ledger.receivedFile(partner: "other", sha256: "a") == nil)
+        #expect(throws: (any Error).self) { _ = try store.ledger.apply(Self.arrival("a"), referenceDate: nil) { _ in } }
         // Another partner may send the same bytes.
-        _ = try store.recordRefusedFile(
+        _ = try store.ledger.recordRefusedFile(
             FileArrival(partner: "other", flow: "caf-beneficiaires", name: "a.xml", size: 10, sha256: "a"),
             outcome: "unreadable", records: 0, issues: [], keptPath: nil)
-        #expect(try store.receivedFiles().map(\.outcome) == ["applied", "unreadable"])
+        #expect(try store.ledger.receivedFiles().map(\.outcome) == ["applied", "unreadable"])
     }
 
     @Test(
@@ -42,7 +42,9 @@ struct GatewayStoreTests {
         arguments: Backend.available)
     func upsertAndDuplicates(backend: Backend) throws {
         let store = try backend.store()
-        let (_, counts) = try store.apply(Self.arrival("1"), referenceDate: LocalDate(year: 2026, month: 9, day: 30)) {
+        let (_, counts) = try store.ledger.apply(
+            Self.arrival("1"), referenceDate: LocalDate(year: 2026, month: 9, day: 30)
+        ) {
             session in
             let first = try session.apply(Self.household())
             #expect(first == .accepted(statusChanges: 1))
@@ -67,13 +69,13 @@ struct GatewayStoreTests {
             "<InfosFoyerRSA><NOMNAI>ÉLODIE BŒUF</NOMNAI>" + String(repeating: "<Activite>SAL</Activite>", count: 200)
             + "</InfosFoyerRSA>"
         func load(_ sha: String, day: Int, source: String) throws {
-            _ = try store.apply(Self.arrival(sha), referenceDate: LocalDate(year: 2026, month: 9, day: day)) {
+            _ = try store.ledger.apply(Self.arrival(sha), referenceDate: LocalDate(year: 2026, month: 9, day: day)) {
                 _ = try $0.apply(Self.household(), source: Array(source.utf8))
             }
         }
         func kept() throws -> (raw: String, file: Int64, keys: Set<String>) {
-            let id = try #require(try store.findPeople("1840567482123").first)
-            let export = try #require(try store.personExport(id))
+            let id = try #require(try store.people.findPeople("1840567482123").first)
+            let export = try #require(try store.people.personExport(id))
             let json = try #require(try JSONSerialization.jsonObject(with: export) as? [String: Any])
             let records = try #require(json["cnafRecords"] as? [[String: Any]])
             #expect(records.count == 1)
@@ -99,10 +101,12 @@ struct GatewayStoreTests {
     @Test("An older file does not overwrite a newer state", arguments: Backend.available)
     func staleFile(backend: Backend) throws {
         let store = try backend.store()
-        _ = try store.apply(Self.arrival("new"), referenceDate: LocalDate(year: 2026, month: 10, day: 31)) { session in
+        _ = try store.ledger.apply(Self.arrival("new"), referenceDate: LocalDate(year: 2026, month: 10, day: 31)) {
+            session in
             _ = try session.apply(Self.household(state: .closed))
         }
-        _ = try store.apply(Self.arrival("old"), referenceDate: LocalDate(year: 2026, month: 9, day: 30)) { session in
+        _ = try store.ledger.apply(Self.arrival("old"), referenceDate: LocalDate(year: 2026, month: 9, day: 30)) {
+            session in
             let outcome = try session.apply(Self.household(state: .openPaid))
             #expect(outcome == .stale)
         }
@@ -117,16 +121,19 @@ struct GatewayStoreTests {
         let store = try backend.store()
         let event = CNAFEvent(
             liquidationDate: LocalDate(year: 2026, month: 9, day: 2)!, liquidationTime: "10:00:00", code: "ADR")
-        _ = try store.apply(Self.arrival("1"), referenceDate: LocalDate(year: 2026, month: 9, day: 30)) { session in
+        _ = try store.ledger.apply(Self.arrival("1"), referenceDate: LocalDate(year: 2026, month: 9, day: 30)) {
+            session in
             let outcome = try session.apply(Self.household(events: [event]))
             #expect(outcome == .accepted(statusChanges: 2))
         }
-        let (file, _) = try store.apply(Self.arrival("2"), referenceDate: LocalDate(year: 2026, month: 10, day: 31)) {
+        let (file, _) = try store.ledger.apply(
+            Self.arrival("2"), referenceDate: LocalDate(year: 2026, month: 10, day: 31)
+        ) {
             session in
             let outcome = try session.apply(Self.household(state: .openPaymentSuspended, events: [event]))
             #expect(outcome == .accepted(statusChanges: 1))
         }
-        #expect(try store.statusChanges(fileID: file.id).map(\.kind) == ["right-state"])
+        #expect(try store.people.statusChanges(fileID: file.id).map(\.kind) == ["right-state"])
     }
 
     @Test("The store on disk survives reopening, and migrations run once")
@@ -136,7 +143,7 @@ struct GatewayStoreTests {
         let path = directory.appendingPathComponent("data/g.sqlite").path
         do {
             let store = try GatewayStore(path: path)
-            _ = try store.apply(Self.arrival("1"), referenceDate: nil) { session in
+            _ = try store.ledger.apply(Self.arrival("1"), referenceDate: nil) { session in
                 _ = try session.apply(Self.household())
             }
         }

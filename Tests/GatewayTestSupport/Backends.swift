@@ -29,7 +29,7 @@ public enum Backend: String, CaseIterable, Sendable, CustomStringConvertible {
             return try (0..<instances).map { _ in try GatewayStore(path: path) }
         case .postgres:
             let url = try Self.newDatabase()
-            return try (0..<instances).map { _ in try GatewayStore(postgres: url) }
+            return try (0..<instances).map { _ in GatewayStore(database: try PostgresStoreDatabase(url: url)) }
         }
     }
 

@@ -52,7 +52,8 @@ struct API: AsyncParsableCommand {
         configuration.rateBurst = burst
         configuration.requestTimeout = .seconds(timeout)
         let api = GatewayAPI(
-            store: store, flows: try common.allFlows(), programmes: programmes, structures: structures,
+            repositories: APIRepositories(store), flows: try common.allFlows(), programmes: programmes,
+            structures: structures,
             configuration: configuration, logger: logger)
         try await api.buildApplication(host: String(parts[0]), port: port).runService()
     }
@@ -108,8 +109,8 @@ struct Keys: ParsableCommand {
                 }
             }
             let store = try storeOptions.open()
-            let (key, record) = try store.createAPIKey(partner: partner, scopes: scopes, label: label)
-            try store.audit(
+            let (key, record) = try store.access.createAPIKey(partner: partner, scopes: scopes, label: label)
+            try store.access.audit(
                 AuditEntry(
                     actor: "cli", partner: partner, action: "key-created", subjectKind: "key", subject: record.keyID,
                     purpose: "gestion des accès"))
@@ -141,7 +142,7 @@ struct Keys: ParsableCommand {
 
         func run() throws {
             _ = common.bootstrapLogging()
-            let keys = try storeOptions.open().apiKeys()
+            let keys = try storeOptions.open().access.apiKeys()
             try Tabular(
                 columns: ["cle", "partenaire", "portees", "libelle", "creee_le", "revoquee_le"],
                 rows: keys.map {
@@ -167,11 +168,11 @@ struct Keys: ParsableCommand {
         func run() throws {
             _ = common.bootstrapLogging()
             let store = try storeOptions.open()
-            guard try store.revokeAPIKey(keyID: keyID) else {
+            guard try store.access.revokeAPIKey(keyID: keyID) else {
                 Output.error("Aucune clé active « \(keyID) ».")
                 throw ExitCode(1)
             }
-            try store.audit(
+            try store.access.audit(
                 AuditEntry(
                     actor: "cli", partner: nil, action: "key-revoked", subjectKind: "key", subject: keyID,
                     purpose: "gestion des accès"))
@@ -206,7 +207,7 @@ struct Audit: ParsableCommand {
         if let since, LocalDate(iso: since.prefix(10)) == nil {
             throw ValidationError("--since attend AAAA-MM-JJ ou un instant ISO 8601")
         }
-        let entries = try storeOptions.open().auditLog(
+        let entries = try storeOptions.open().access.auditLog(
             since: since, partner: partner, limit: limit)
         try Tabular(
             columns: ["id", "quand", "qui", "partenaire", "action", "objet", "reference", "motif", "route", "statut"],

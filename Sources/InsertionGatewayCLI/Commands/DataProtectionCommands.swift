@@ -29,9 +29,9 @@ struct Purge: ParsableCommand {
         let logger = common.bootstrapLogging()
         guard let day = LocalDate(iso: before) else { throw ValidationError("--before attend AAAA-MM-JJ") }
         let store = try storeOptions.open()
-        let counts = dryRun ? try store.purgePreview(before: day) : try store.purge(before: day)
+        let counts = dryRun ? try store.retention.purgePreview(before: day) : try store.retention.purge(before: day)
         if !dryRun {
-            try store.audit(
+            try store.access.audit(
                 AuditEntry(
                     actor: "cli", partner: nil, action: "purge", subjectKind: "store", subject: "before:\(day.iso)",
                     purpose: purpose))
@@ -81,15 +81,15 @@ extension People {
         func run() throws {
             _ = common.bootstrapLogging()
             let store = try storeOptions.open()
-            let found = try store.findPeople(id)
-            guard found.count == 1, let person = found.first, let data = try store.personExport(person) else {
+            let found = try store.people.findPeople(id)
+            guard found.count == 1, let person = found.first, let data = try store.people.personExport(person) else {
                 Output.error(
                     found.isEmpty
                         ? "Aucune personne connue sous cet identifiant."
                         : "Plusieurs personnes sous cet identifiant : donner un numéro de personne (people show).")
                 throw ExitCode(1)
             }
-            try store.audit(
+            try store.access.audit(
                 AuditEntry(
                     actor: "cli", partner: nil, action: "people-export", subjectKind: "person",
                     subject: "person:\(person)", purpose: purpose))

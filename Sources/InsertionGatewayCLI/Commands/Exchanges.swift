@@ -41,7 +41,8 @@ struct ExchangeOptions: ParsableArguments {
         let flows = try options.allFlows()
         var config: GatewayConfig
         do {
-            config = try GatewayConfig.load(path: path, knownFlows: Set(flows.keys))
+            config = try GatewayConfig.load(
+                path: path, knownFlows: Set(flows.keys), environment: ProcessInfo.processInfo.environment)
         } catch let error as ConfigError {
             Output.error("Configuration refusée (\(path)) :\n\(error.description)")
             throw ExitCode(2)
@@ -53,9 +54,14 @@ struct ExchangeOptions: ParsableArguments {
         config.store =
             store ?? config.store ?? ProcessInfo.processInfo.environment["GATEWAY_STORE"]
             ?? "data/gateway.sqlite"
-        let gatewayStore = try GatewayStore.open(config.store!)
-        let runner = ExchangeRunner(
+        // Refused files beside the store, as the other commands keep them (GATEWAY_DATA for a PostgreSQL store).
+        config.refused =
+            config.refused
+            ?? (StoreOptions.dataDirectory(beside: config.store!) as NSString).appendingPathComponent("refused")
+        let gatewayStore = try StoreOptions.open(config.store!)
+        var runner = ExchangeRunner(
             config: config, store: gatewayStore, flows: flows, logger: common.bootstrapLogging())
+        runner.environment = ProcessInfo.processInfo.environment
         return (config, runner)
     }
 }
@@ -188,7 +194,7 @@ struct JournalCommand: ParsableCommand {
             throw ValidationError("Base introuvable : \(storeOptions.store)")
         }
         let store = try storeOptions.open()
-        let runs = try store.journal(since: try since.map(Self.instant), exchange: exchange)
+        let runs = try store.exchanges.journal(since: try since.map(Self.instant), exchange: exchange)
         if json {
             try Output.json(runs)
             return

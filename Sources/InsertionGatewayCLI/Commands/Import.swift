@@ -71,7 +71,8 @@ struct Import: ParsableCommand {
         let progress = ProgressDisplay(enabled: !common.quiet)
         pipeline.progress = progress.update
         let report = try pipeline.importFile(
-            path: file, store: store, partner: partner, keepDirectory: storeOptions.keepDirectory, schemaPath: schema)
+            path: file, ledger: store.ledger, partner: partner, keepDirectory: storeOptions.keepDirectory,
+            schemaPath: schema)
         progress.finish()
         try show(report, entity: mapping.record.entity.name)
         throw ExitCode(report.exitCode)

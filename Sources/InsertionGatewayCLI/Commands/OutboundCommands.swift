@@ -164,12 +164,12 @@ struct People: ParsableCommand {
         func run() throws {
             _ = common.bootstrapLogging()
             let store = try storeOptions.open()
-            let found = try store.findPeople(id)
+            let found = try store.people.findPeople(id)
             guard !found.isEmpty else {
                 Output.error("Aucune personne connue sous cet identifiant.")
                 throw ExitCode(1)
             }
-            let views = try found.compactMap { try store.person($0) }
+            let views = try found.compactMap { try store.people.person($0) }
             if json {
                 try Output.json(views)
                 return

@@ -62,7 +62,7 @@ struct RuleInputs {
         } catch {
             throw GatewayCLIError("Programmes invalides dans \(common.mappings) :\n\(error.description)")
         }
-        cases = try store.open().followedCases()
+        cases = try store.open().partnerRecords.followedCases()
     }
 }
 

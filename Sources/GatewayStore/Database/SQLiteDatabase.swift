@@ -2,14 +2,55 @@ import Foundation
 import GRDB
 
 /// The embedded store's database: SQLite through GRDB, a pool (WAL) on a file or a queue in memory.
-struct SQLiteDatabase: StoreDatabase {
+public struct SQLiteDatabase: StoreDatabase {
     let writer: any DatabaseWriter
 
-    func read<T>(_ body: (any StoreConnection) throws -> T) throws -> T {
+    /// Opens (creating if needed) the SQLite file at `path` and migrates it.
+    public init(path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // A larger page cache keeps the indexes of a growing store in memory during a large import.
+            try db.execute(sql: "PRAGMA cache_size = -32768")
+        }
+        // Two gateways opening a new store at once race to switch it to WAL and to migrate it: the loser gets
+        // "database is locked" or finds the tables already made; once the winner is done, opening again works.
+        var attempt = 0
+        var opened: DatabasePool?
+        while opened == nil {
+            do {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                try Schema.migrator.migrate(pool)
+                opened = pool
+            } catch {
+                attempt += 1
+                if attempt >= 10 { throw error }
+                Thread.sleep(forTimeInterval: 0.1 * Double(attempt))
+            }
+        }
+        self.writer = opened!
+    }
+
+    /// A database in memory, migrated, for tests.
+    public init() throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        let queue = try DatabaseQueue(configuration: configuration)
+        try Schema.migrator.migrate(queue)
+        self.writer = queue
+    }
+
+    public func read<T>(_ body: (any StoreConnection) throws -> T) throws -> T {
         try writer.read { db in try body(SQLiteConnection(db)) }
     }
 
-    func write<T>(bulk: Bool, _ body: (any StoreConnection) throws -> T) throws -> T {
+    public func write<T>(bulk: Bool, _ body: (any StoreConnection) throws -> T) throws -> T {
         try writer.writeWithoutTransaction { db in
             var tempStore: Int?
             if bulk {

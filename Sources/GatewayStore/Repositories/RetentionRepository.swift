@@ -20,11 +20,39 @@ public struct PurgeCounts: Sendable, Codable, Equatable {
     public var keptFilesDeleted = 0
 }
 
-extension GatewayStore {
-    /// The placeholder identity of an anonymised accompaniment: the record builder needs one, and it names nobody.
-    static let purgedIdentity: [String: String] = [
-        "person.surname": "PURGE", "person.firstName": "ACCOMPAGNEMENT", "person.birthDate": "1900-01-01",
-    ]
+/// The purge of personal data past retention (and its preview), keeping what the indicators count.
+public protocol RetentionRepository: Sendable {
+    /// Removes the personal data past retention, in one transaction, keeping what the indicators count.
+    ///
+    /// - an accompaniment whose last day is before `before` keeps its dates, fiche, structure, référent, CER,
+    ///   exit, reorientation and meetings, and its link to the household's right state (the « sortie liée à
+    ///   l'emploi » rate reads it); its person identity, mobility and target job are replaced or dropped;
+    /// - a person whose household was last stated before `before` (CNAF reference date) and who has no
+    ///   accompaniment left to keep has their NIR, names, birth date and France Travail id erased; their
+    ///   enrolments, CV deposits, feedback and learnt identifiers are deleted;
+    /// - a household all of whose people are erased loses its matricule (replaced by `P<id>`), address and stated
+    ///   content; its right state and status changes (no personal data) stay;
+    /// - partner records matched to nobody, from files received before `before`, are deleted;
+    /// - raw quarantined records of files received before `before` are emptied, and refused files kept aside deleted.
+    func purge(before: LocalDate, dryRun: Bool) throws -> PurgeCounts
+    /// A purge's counts without applying it (the transaction is rolled back).
+    func purgePreview(before: LocalDate) throws -> PurgeCounts
+}
+
+extension RetentionRepository {
+    // The requirements with their usual arguments left out.
+    public func purge(before: LocalDate, dryRun: Bool = false) throws -> PurgeCounts {
+        try purge(before: before, dryRun: dryRun)
+    }
+}
+
+/// The purge in SQL, over the store's database.
+public struct SQLRetentionRepository: RetentionRepository {
+    let database: any StoreDatabase
+
+    public init(database: any StoreDatabase) {
+        self.database = database
+    }
 
     /// Removes the personal data past retention, in one transaction, keeping what the indicators count.
     ///
@@ -38,7 +66,7 @@ extension GatewayStore {
     ///   content; its right state and status changes (no personal data) stay;
     /// - partner records matched to nobody, from files received before `before`, are deleted;
     /// - raw quarantined records of files received before `before` are emptied, and refused files kept aside deleted.
-    public func purge(before: LocalDate, dryRun: Bool = false) throws -> PurgeCounts {
+    public func purge(before: LocalDate, dryRun: Bool) throws -> PurgeCounts {
         var counts = PurgeCounts()
         var keptFiles: [String] = []
         try database.write { db in
@@ -56,14 +84,14 @@ extension GatewayStore {
                     if let personID { keptPeople.insert(personID) }
                     continue
                 }
-                if fields["person.surname"] == Self.purgedIdentity["person.surname"]
+                if fields["person.surname"] == GatewayStore.purgedIdentity["person.surname"]
                     && fields["person.nir"] == nil
                 {
                     continue
                 }
                 for name in fields.values.keys where name.hasPrefix("person.") { fields.values[name] = nil }
                 for name in ["mobility", "targetROME"] { fields.values[name] = nil }
-                fields.values.merge(Self.purgedIdentity) { _, new in new }
+                fields.values.merge(GatewayStore.purgedIdentity) { _, new in new }
                 try db.execute(
                     "UPDATE partner_record SET state = ?, matched_by = 'purged' WHERE id = ?",
                     [fields.jsonText, row["id"] as Int64])
@@ -72,7 +100,7 @@ extension GatewayStore {
             // People are one individual across household rows (same NIR): keep them all if one is kept.
             let keptNIRs: Set<String> = Set(
                 try db.fetchColumn(
-                    "SELECT nir13 FROM person WHERE nir13 IS NOT NULL AND id IN (\(Self.list(keptPeople)))"))
+                    "SELECT nir13 FROM person WHERE nir13 IS NOT NULL AND id IN (\(GatewayStore.list(keptPeople)))"))
             // 2. People of households last stated before the date, with nothing left to keep.
             let candidates = try db.fetchAll(
                 """
@@ -86,7 +114,7 @@ extension GatewayStore {
                 let nir: String? = row["nir13"]
                 return !keptPeople.contains(id) && !(nir.map(keptNIRs.contains) ?? false)
             }.map { $0["id"] as Int64 }
-            let erased = Self.list(Set(candidates))
+            let erased = GatewayStore.list(Set(candidates))
             counts.partnerRecordsDeleted += try db.execute(
                 """
                 DELETE FROM partner_record WHERE person_id IN (\(erased))
@@ -160,84 +188,16 @@ extension GatewayStore {
     struct DryRun: Error {
         var counts: PurgeCounts
     }
+}
+
+extension GatewayStore {
+    /// The placeholder identity of an anonymised accompaniment: the record builder needs one, and it names nobody.
+    static let purgedIdentity: [String: String] = [
+        "person.surname": "PURGE", "person.firstName": "ACCOMPAGNEMENT", "person.birthDate": "1900-01-01",
+    ]
 
     static func list(_ ids: Set<Int64>) -> String {
         ids.isEmpty ? "NULL" : ids.sorted().map(String.init).joined(separator: ",")
     }
 
-}
-
-extension GatewayStore {
-    /// Everything the store holds about one person (right of access), unmasked, as JSON: their person rows, the
-    /// households they were stated in (address, right, status changes, CNAF events), every partner record linked
-    /// to them (canonical content), the identifiers learnt from partners, the proposals made for them, the files
-    /// these came from, and the audit log's accesses to them. Nil when nobody has this number.
-    public func personExport(_ id: Int64) throws -> Data? {
-        try database.read { db in
-            guard
-                let nir13 = try db.fetchOne("SELECT nir13 FROM person WHERE id = ?", [id])
-                    .map({ $0["nir13"] as String? })
-            else { return nil }
-            let rowIDs: [Int64] =
-                try nir13.map {
-                    try db.fetchColumn("SELECT id FROM person WHERE nir13 = ? ORDER BY id", [$0])
-                } ?? [id]
-            let people = Self.list(Set(rowIDs))
-            func rows(_ sql: String) throws -> [[String: Any]] {
-                try db.fetchAll(sql).map { row in
-                    var object: [String: Any] = [:]
-                    for (column, value) in zip(row.columns, row.values) {
-                        switch value {
-                        case .null: continue
-                        case .integer(let number): object[column] = number
-                        case .double(let number): object[column] = number
-                        case .text(let text):
-                            if column == "state", let data = text.data(using: .utf8),
-                                let parsed = try? JSONSerialization.jsonObject(with: data)
-                            {
-                                object[column] = parsed
-                            } else {
-                                object[column] = text
-                            }
-                        case .blob(let data) where column == "packed":
-                            // A household's record kept deflated is shown as the text it was received as.
-                            object["raw"] = RecordPacker.unpack(data) ?? ""
-                        case .blob(let data): object[column] = data.base64EncodedString()
-                        }
-                    }
-                    return object
-                }
-            }
-            let households = "SELECT household_id FROM person WHERE id IN (\(people))"
-            let records = "SELECT id FROM partner_record WHERE person_id IN (\(people))"
-            let subjects = rowIDs.map { "'person:\($0)'" }.joined(separator: ",")
-            let export: [String: Any] = [
-                "personID": rowIDs.max() ?? id,
-                "people": try rows("SELECT * FROM person WHERE id IN (\(people)) ORDER BY id"),
-                "households": try rows("SELECT * FROM household WHERE id IN (\(households)) ORDER BY id"),
-                "rights": try rows("SELECT * FROM right_status WHERE household_id IN (\(households))"),
-                "statusChanges": try rows(
-                    "SELECT * FROM status_change WHERE household_id IN (\(households)) ORDER BY id"),
-                "cnafEvents": try rows("SELECT * FROM cnaf_event WHERE household_id IN (\(households))"),
-                "cnafRecords": try rows(
-                    "SELECT household_id, file_id, raw, packed FROM household_source WHERE household_id IN (\(households))"
-                ),
-                "partnerRecords": try rows(
-                    "SELECT * FROM partner_record WHERE person_id IN (\(people)) ORDER BY last_file_id, id"),
-                "identifiers": try rows("SELECT * FROM person_identifier WHERE person_id IN (\(people))"),
-                "proposals": try rows("SELECT * FROM proposal WHERE person_id IN (\(people)) ORDER BY proposed_at"),
-                "files": try rows(
-                    """
-                    SELECT id, partner, flow, name, received_at, reference_date FROM received_file WHERE id IN (
-                    SELECT first_file_id FROM person WHERE id IN (\(people))
-                    UNION SELECT last_file_id FROM person WHERE id IN (\(people))
-                    UNION SELECT file_id FROM status_change WHERE household_id IN (\(households))
-                    UNION SELECT first_file_id FROM partner_record WHERE id IN (\(records))
-                    UNION SELECT last_file_id FROM partner_record WHERE id IN (\(records))) ORDER BY id
-                    """),
-                "accesses": try rows("SELECT * FROM audit_log WHERE subject IN (\(subjects)) ORDER BY id"),
-            ]
-            return try JSONSerialization.data(withJSONObject: export, options: [.prettyPrinted, .sortedKeys])
-        }
-    }
 }

@@ -85,7 +85,86 @@ public enum Journal {
     }
 }
 
-extension GatewayStore {
+/// An item of shared work, claimed by one instance.
+public struct ClaimedWork: Sendable, Equatable {
+    public var id: Int64
+    public var kind: String
+    public var key: String
+
+    public init(id: Int64, kind: String, key: String) {
+        self.id = id
+        self.kind = kind
+        self.key = key
+    }
+}
+
+/// Work several gateway instances share without doing any twice: an item (a pushed file waiting to be imported, a
+/// scheduled exchange's run) is enqueued once per (kind, key), claimed by one instance for a lease (others skip it
+/// rather than wait: `FOR UPDATE SKIP LOCKED` on PostgreSQL, the single writer on SQLite), then marked done. A
+/// claim whose lease ran out (its instance died) can be claimed again.
+public protocol WorkClaims: Sendable {
+    /// True when the item is new; enqueuing the same (kind, key) again does nothing.
+    func enqueue(kind: String, key: String) throws -> Bool
+    /// The oldest pending (or abandoned) item of `kind`, now held by `instance` for `lease`; nil when none.
+    func claim(kind: String, instance: String, lease: Duration) throws -> ClaimedWork?
+    /// Marks a claimed item done; false when this instance no longer holds it.
+    func complete(_ work: ClaimedWork, instance: String, outcome: String) throws -> Bool
+}
+
+/// The exchanges' memory: the journal of runs and transfers, the claims on remote files (the store is the lock
+/// between gateways), the files sent, each exchange's schedule state and cursor, and the work items several
+/// instances share (`WorkClaims`).
+public protocol ExchangeRepository: WorkClaims {
+    /// Files of an exchange handled to the end before, by their listing key.
+    func doneClaims(exchange: String) throws -> Set<ClaimKey>
+    /// Takes a file for `owner` for `lease` seconds, in one write transaction holding the file's lock (SQLite's
+    /// single writer, a PostgreSQL advisory lock): two gateways on one store never both get it. A claim whose
+    /// lease ended, or whose owner `isGone`, is taken over.
+    func claim(
+        _ key: ClaimKey, owner: String, lease: TimeInterval, isGone: (String) -> Bool
+    ) throws -> ClaimOutcome
+    /// Marks a claimed file as handled to the end (imported and archived, or sent).
+    func finishClaim(_ key: ClaimKey, owner: String, sha256: String?) throws
+    /// Gives a file back (not ready after all, or failed): the next run tries again.
+    func releaseClaim(_ key: ClaimKey, owner: String) throws
+    /// Opens the journal entry of a run.
+    func startRun(exchange: String, direction: String, owner: String) throws -> Int64
+    func finishRun(
+        id: Int64, outcome: String, attempts: Int, files: Int, bytes: Int64, durationMS: Int, message: String?
+    ) throws
+    /// Runs left `running` by a gateway that is gone (killed) are marked `interrupted`.
+    func markInterruptedRuns(isGone: (String) -> Bool) throws
+    func recordTransfer(_ transfer: ExchangeTransfer) throws
+    /// The runs started at or after `since` (ISO 8601, UTC), oldest first, each with its transfers.
+    func journal(since: String?, exchange: String?) throws -> [ExchangeRunEntry]
+    /// The remote name a file generated as `sourceName` with this content was sent under, if it was.
+    func sentFile(exchange: String, sourceName: String, sha256: String) throws -> String?
+    func recordSent(
+        exchange: String, sourceName: String, name: String, sha256: String, size: Int64, runID: Int64
+    ) throws
+    /// When the exchange last started (Unix time), and the outbound cursor (last received file covered).
+    func exchangeState(_ exchange: String) throws -> (lastStarted: Double?, cursor: Int64?)
+    func setCursor(_ exchange: String, _ cursor: Int64) throws
+    func enqueue(kind: String, key: String) throws -> Bool
+    func claim(kind: String, instance: String, lease: Duration) throws -> ClaimedWork?
+    func complete(_ work: ClaimedWork, instance: String, outcome: String) throws -> Bool
+}
+
+extension ExchangeRepository {
+    // The requirements with their usual arguments left out.
+    public func journal(since: String?, exchange: String? = nil) throws -> [ExchangeRunEntry] {
+        try journal(since: since, exchange: exchange)
+    }
+}
+
+/// The exchanges in SQL, over the store's database.
+public struct SQLExchangeRepository: ExchangeRepository {
+    let database: any StoreDatabase
+
+    public init(database: any StoreDatabase) {
+        self.database = database
+    }
+
     // MARK: Claims: the store is the lock
 
     /// Files of an exchange handled to the end before, by their listing key.
@@ -215,7 +294,7 @@ extension GatewayStore {
     }
 
     /// The runs started at or after `since` (ISO 8601, UTC), oldest first, each with its transfers.
-    public func journal(since: String?, exchange: String? = nil) throws -> [ExchangeRunEntry] {
+    public func journal(since: String?, exchange: String?) throws -> [ExchangeRunEntry] {
         try database.read { db in
             var sql = "SELECT * FROM exchange_run WHERE started_at >= ?"
             var arguments: SQLArguments = [since ?? ""]
@@ -297,8 +376,47 @@ extension GatewayStore {
         }
     }
 
-    /// The id of the last file in the ledger (0 when empty).
-    public func lastReceivedFileID() throws -> Int64 {
-        try database.read { db in try db.fetchValue("SELECT MAX(id) FROM received_file") ?? 0 }
+    // MARK: Shared work
+
+    public func enqueue(kind: String, key: String) throws -> Bool {
+        try database.write { db in
+            return try db.execute(
+                "INSERT INTO work_item (kind, key, created_at) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO NOTHING",
+                [kind, key, GatewayStore.now()]) > 0
+        }
+    }
+
+    public func claim(kind: String, instance: String, lease: Duration) throws -> ClaimedWork? {
+        let now = Date()
+        let until = now.addingTimeInterval(
+            Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18)
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        // One writer at a time in SQLite: the select and the update run in one write transaction, so two instances
+        // on the same file never claim the same item. On PostgreSQL the inner select locks the row it picks and
+        // skips rows another transaction holds: without it, two instances would pick the same row, and the second
+        // would take it over once the first committed.
+        return try database.write { db in
+            guard
+                let row = try db.fetchOne(
+                    """
+                    UPDATE work_item SET state = 'claimed', claimed_by = ?, claimed_until = ?
+                    WHERE id = (SELECT id FROM work_item WHERE kind = ?
+                        AND (state = 'pending' OR (state = 'claimed' AND claimed_until < ?)) ORDER BY id LIMIT 1\(db.dialect.skipLocked))
+                    RETURNING id, kind, key
+                    """, [instance, formatter.string(from: until), kind, formatter.string(from: now)])
+            else { return nil }
+            return ClaimedWork(id: row["id"], kind: row["kind"], key: row["key"])
+        }
+    }
+
+    public func complete(_ work: ClaimedWork, instance: String, outcome: String) throws -> Bool {
+        try database.write { db in
+            return try db.execute(
+                """
+                UPDATE work_item SET state = 'done', outcome = ?, claimed_until = NULL
+                WHERE id = ? AND state = 'claimed' AND claimed_by = ?
+                """, [outcome, work.id, instance]) > 0
+        }
     }
 }
