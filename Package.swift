@@ -40,6 +40,11 @@ let package = Package(
             name: "GatewayMapping",
             dependencies: ["GatewayCore", "GatewayFormats", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
+        // The CSV fast path of `validate`: block reader, byte converters, row screen and repeat-digest table.
+        .target(
+            name: "GatewayScreen",
+            dependencies: ["GatewayCore", "GatewayFormats", "GatewayMapping"],
+            swiftSettings: strict),
         // The embedded store (SQLite through GRDB): ledger, households, people, rights, quarantine, history.
         .target(
             name: "GatewayStore",
@@ -62,7 +67,7 @@ let package = Package(
         .target(
             name: "GatewayPipeline",
             dependencies: [
-                "GatewayCore", "GatewayFormats", "GatewayMapping", "GatewayStore",
+                "GatewayCore", "GatewayFormats", "GatewayMapping", "GatewayScreen", "GatewayStore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -117,6 +122,7 @@ let package = Package(
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"]),
         .testTarget(name: "GatewayFormatsTests", dependencies: ["GatewayFormats"]),
         .testTarget(name: "GatewayMappingTests", dependencies: ["GatewayMapping"]),
+        .testTarget(name: "GatewayScreenTests", dependencies: ["GatewayScreen", "GatewayFormats", "GatewayMapping"]),
         // The backends the store's tests run on (SQLite, and PostgreSQL when a test server is given).
         .target(
             name: "GatewayTestSupport", dependencies: ["GatewayStore", "GatewayStorePostgres"],
@@ -126,7 +132,7 @@ let package = Package(
         .testTarget(
             name: "GatewayPipelineTests",
             dependencies: [
-                "GatewayPipeline", "GatewayStore", "GatewayMapping", "GatewayTestSupport",
+                "GatewayPipeline", "GatewayStore", "GatewayMapping", "GatewayScreen", "GatewayTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             // Expected outputs of the emitters, read by the tests from the source tree.

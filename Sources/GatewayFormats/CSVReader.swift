@@ -1,4 +1,3 @@
-import Dispatch
 import GatewayCore
 
 /// How to read a partner's CSV file.
@@ -199,25 +198,27 @@ public final class CSVReader {
 
     // MARK: - Blocks read on several threads
 
+    // The parts of a block read (`GatewayScreen.CSVBlockReader`, which runs them on several threads).
+
     /// A stretch of whole lines ahead of a reader, cut in segments that start at line starts. Each segment is read
     /// on its own thread by a reader of its own (`segmentReader`), with this reader's separator and encoding; the
     /// bytes stay valid until the main reader reads again.
-    struct Block {
+    package struct Block {
         /// The segments' bytes, in file order.
-        let segments: [UnsafeBufferPointer<UInt8>]
+        package let segments: [UnsafeBufferPointer<UInt8>]
         /// File offset just past the block.
-        let end: Int
+        package let end: Int
     }
 
     /// What a segment's reader found, for `consume(_:segments:)`.
-    struct SegmentOutcome: Sendable {
+    package struct SegmentOutcome: Sendable {
         /// Physical lines the segment spans.
-        var lines: Int
+        package var lines: Int
         /// Whether it read cleanly: no error, no unclosed quote at its end, no change of encoding.
-        var clean: Bool
-        var sawMultibyteUTF8: Bool
+        package var clean: Bool
+        package var sawMultibyteUTF8: Bool
 
-        init(lines: Int, clean: Bool, sawMultibyteUTF8: Bool) {
+        package init(lines: Int, clean: Bool, sawMultibyteUTF8: Bool) {
             self.lines = lines
             self.clean = clean
             self.sawMultibyteUTF8 = sawMultibyteUTF8
@@ -227,7 +228,7 @@ public final class CSVReader {
     /// Up to about `size` bytes of whole lines from the current position, cut in at most `parts` segments at line
     /// feeds; nil when no line feed can end it (a record longer than `size`, lone CR line ends, a failure already
     /// met). Read them with `segmentReader`, then call `consume`; until then the reader itself has not moved.
-    func nextBlock(size: Int, parts: Int) throws(FormatError) -> Block? {
+    package func nextBlock(size: Int, parts: Int) throws(FormatError) -> Block? {
         if failure != nil || source.windowOffset + position < noBlockBefore { return nil }
         if source.count - position < size && !source.isAtEnd {
             _ = try refill(keepingFrom: position)
@@ -264,53 +265,10 @@ public final class CSVReader {
         return Block(segments: segments, end: source.windowOffset + cut)
     }
 
-    /// Reads the records left, on `parts` threads: in blocks of about `blockSize` bytes of whole lines, each cut in
-    /// `parts` segments.
-    ///
-    /// - `segment(part, reader)` runs on a worker thread and reads segment `part` of the block to its end with
-    ///   `reader.nextRaw()`, keeping what it found in state of its own (its line numbers count from 1); it throws
-    ///   what `nextRaw()` threw.
-    /// - When every segment read cleanly (which proves that each began at a record's start: the one before it ended
-    ///   outside quotes), `prepare(parts)` runs on this thread with the number of segments, then
-    ///   `handBack(part, lineBase)` for each part in order; a segment's line `n` is the file's line `lineBase + n`.
-    /// - Otherwise the block is read again here one record at a time, and `serial` gets each record, as it gets
-    ///   those no block can hold (a record longer than a block, lone CR line ends). A file error is thrown by the
-    ///   serial read, at its record.
-    public func readBlocks(
-        parts: Int, blockSize: Int, segment: @Sendable (_ part: Int, _ reader: CSVReader) throws -> Void,
-        prepare: (_ parts: Int) throws -> Void = { _ in },
-        handBack: (_ part: Int, _ lineBase: Int) throws -> Void, serial: (CSVRawRecord) throws -> Void
-    ) throws {
-        let parts = max(parts, 1)
-        while true {
-            guard let block = try nextBlock(size: blockSize, parts: parts) else {
-                guard let row = try nextRaw() else { return }
-                try serial(row)
-                continue
-            }
-            let firstLine = line
-            let encoding = detectedEncoding
-            let readers = SegmentReaders(block.segments.map(segmentReader))
-            let outcomes = SegmentOutcomes(count: block.segments.count)
-            DispatchQueue.concurrentPerform(iterations: block.segments.count) { part in
-                let reader = readers.readers[part]
-                var failed = false
-                do { try segment(part, reader) } catch { failed = true }
-                outcomes.set(part, reader.segmentOutcome(startingEncoding: encoding, failed: failed))
-            }
-            guard consume(block, segments: outcomes.all) else {
-                // Quoted line breaks, most likely: the next few blocks are read one record at a time too.
-                noBlockBefore = block.end + 4 * blockSize
-                while bytesConsumed < block.end, let row = try nextRaw() { try serial(row) }
-                continue
-            }
-            try prepare(block.segments.count)
-            var base = firstLine - 1
-            for (part, outcome) in outcomes.all.enumerated() {
-                try handBack(part, base)
-                base += outcome.lines
-            }
-        }
+    /// Reads no block before file offset `offset`: records are read one at a time up to there, never scanned twice
+    /// over (after a block that did not read cleanly, for quoted line breaks most likely).
+    package func readsOneAtATime(until offset: Int) {
+        noBlockBefore = max(noBlockBefore, offset)
     }
 
     /// A reader of one segment of a block, as this reader would read those records: same separator, encoding and
@@ -332,7 +290,7 @@ public final class CSVReader {
     }
 
     /// How a segment reader ended, once it returned nil (or threw: pass `failed`).
-    func segmentOutcome(startingEncoding: TextEncoding, failed: Bool) -> SegmentOutcome {
+    package func segmentOutcome(startingEncoding: TextEncoding, failed: Bool) -> SegmentOutcome {
         SegmentOutcome(
             lines: line - 1,
             clean: !failed && failure == nil && detectedEncoding == startingEncoding && utf8UnderSingleByte == nil
@@ -343,7 +301,7 @@ public final class CSVReader {
     /// Moves past `block` once every segment read cleanly: each segment then began at a record's start, since the
     /// one before it ended outside quotes. Returns false (and does not move) otherwise: the caller reads the
     /// block's records with `nextRaw()`, which finds the same records, or the same error, one at a time.
-    func consume(_ block: Block, segments: [SegmentOutcome]) -> Bool {
+    package func consume(_ block: Block, segments: [SegmentOutcome]) -> Bool {
         guard segments.count == block.segments.count, segments.allSatisfy(\.clean) else { return false }
         position = block.end - source.windowOffset
         for segment in segments {
@@ -527,21 +485,9 @@ public final class CSVReader {
         return FormatError(.formatError, line: line, message: "le fichier n'est pas un fichier texte CSV")
     }
 
-    private static let ones: UInt64 = 0x0101_0101_0101_0101
-    private static let highs: UInt64 = 0x8080_8080_8080_8080
-
-    /// High bit set in each byte of `word` equal to the byte repeated in `pattern`; exact for the lowest one.
-    @inline(__always)
-    private static func hasByte(_ word: UInt64, _ pattern: UInt64) -> UInt64 {
-        let x = word ^ pattern
-        return (x &- ones) & ~x & highs
-    }
-
     /// High bit set in each byte of `word` below 0x0E (NUL, tab, CR, LF …); exact for the lowest one.
     @inline(__always)
-    private static func hasControl(_ word: UInt64) -> UInt64 {
-        (word &- 0x0E0E_0E0E_0E0E_0E0E) & ~word & highs
-    }
+    private static func hasControl(_ word: UInt64) -> UInt64 { ByteWord.firstBelow(word, 0x0E) }
 
     private enum ScanState { case cellStart, unquoted, quoted, quoteInQuoted }
 
@@ -562,8 +508,8 @@ public final class CSVReader {
         let cr = CSVReader.cr
         let delimiter = self.delimiter
         let stops = self.stops
-        let delimiterWord = UInt64(delimiter) &* CSVReader.ones
-        let quoteWord = UInt64(quote) &* CSVReader.ones
+        let delimiterWord = ByteWord.repeated(delimiter)
+        let quoteWord = ByteWord.repeated(quote)
         var cells = cellBounds
         var cellsCapacity = cellBoundsCapacity
         var used = 0
@@ -666,7 +612,7 @@ public final class CSVReader {
                     // inside a cell is passed over by the byte loop), then byte by byte.
                     while i + 8 <= n {
                         let word = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
-                        let found = CSVReader.hasByte(word, delimiterWord) | CSVReader.hasControl(word)
+                        let found = ByteWord.firstEqual(word, delimiterWord) | CSVReader.hasControl(word)
                         if found != 0 {
                             i += found.trailingZeroBitCount >> 3
                             break
@@ -709,7 +655,7 @@ public final class CSVReader {
             case .quoted:
                 while i + 8 <= n {
                     let word = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
-                    let found = CSVReader.hasByte(word, quoteWord) | CSVReader.hasControl(word)
+                    let found = ByteWord.firstEqual(word, quoteWord) | CSVReader.hasControl(word)
                     if found != 0 {
                         i += found.trailingZeroBitCount >> 3
                         break
@@ -958,25 +904,6 @@ public struct CSVRawRecord {
             index += 1
         }
     }
-}
-
-/// The readers of a block's segments, each handed to one worker thread.
-private final class SegmentReaders: @unchecked Sendable {
-    let readers: [CSVReader]
-    init(_ readers: [CSVReader]) { self.readers = readers }
-}
-
-/// How each segment of a block read, each written by its own worker.
-private final class SegmentOutcomes: @unchecked Sendable {
-    private var outcomes: [CSVReader.SegmentOutcome]
-    init(count: Int) {
-        outcomes = Array(
-            repeating: CSVReader.SegmentOutcome(lines: 0, clean: false, sawMultibyteUTF8: false), count: count)
-    }
-    func set(_ part: Int, _ outcome: CSVReader.SegmentOutcome) {
-        outcomes.withUnsafeMutableBufferPointer { $0[part] = outcome }
-    }
-    var all: [CSVReader.SegmentOutcome] { outcomes }
 }
 
 /// One task owns a CSV reader; it is not shared across tasks.

@@ -1,3 +1,5 @@
+import GatewayCore
+
 /// The character encoding of a partner's text file.
 public enum TextEncoding: String, Sendable, Codable, CaseIterable {
     /// Strict UTF-8, falling back to Windows-1252 at the first record that is not valid UTF-8.
@@ -77,9 +79,8 @@ public enum TextDecoding {
             let raw = UnsafeRawPointer(base)
             while index + 8 <= bytes.count {
                 let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-                let marked = (word & 0xE0E0_E0E0_E0E0_E0E0) ^ 0x8080_8080_8080_8080
-                // A zero byte in `marked` is a byte of the range.
-                if (marked &- 0x0101_0101_0101_0101) & ~marked & 0x8080_8080_8080_8080 != 0 { break }
+                // A byte whose top three bits are 100.
+                if ByteWord.firstEqual(word & ByteWord.repeated(0xE0), ByteWord.highs) != 0 { break }
                 index += 8
             }
         }
@@ -104,7 +105,7 @@ public enum TextDecoding {
         let raw = UnsafeRawPointer(base)
         var index = 0
         while index + 8 <= count {
-            let high = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080
+            let high = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & ByteWord.highs
             if high != 0 { return index + high.trailingZeroBitCount >> 3 }
             index += 8
         }
@@ -142,7 +143,7 @@ public enum TextDecoding {
         var index = start
         while index < count {
             if index + 8 <= count,
-                raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0
+                raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & ByteWord.highs == 0
             {
                 index += 8
                 continue

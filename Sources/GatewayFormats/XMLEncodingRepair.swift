@@ -87,7 +87,7 @@ struct XMLEncodingSurvey {
                     if needed == 0 {
                         while index + 8 <= count {
                             let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
-                            guard word & 0x8080_8080_8080_8080 == 0 else { break }
+                            guard word & ByteWord.highs == 0 else { break }
                             let feeds = Self.lineFeeds(word)
                             if feeds > 0 {
                                 if sawUTF8 || sawInvalid { endLine() }
@@ -154,14 +154,10 @@ struct XMLEncodingSurvey {
         return survey
     }
 
-    /// The line feeds among the eight ASCII bytes of `word` (exact: each zero byte of `word ^ 0x0A…` sets its own
-    /// high bit, with no carry from its neighbours).
+    /// The line feeds among the eight ASCII bytes of `word` (exact: `ByteWord.equal` sets each byte's own high bit,
+    /// with no carry from its neighbours).
     @inline(__always)
-    static func lineFeeds(_ word: UInt64) -> Int {
-        let spread = word ^ 0x0A0A_0A0A_0A0A_0A0A
-        let nonZero = ((spread & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7F7F_7F7F_7F7F_7F7F) | spread
-        return (~nonZero & 0x8080_8080_8080_8080).nonzeroBitCount
-    }
+    static func lineFeeds(_ word: UInt64) -> Int { ByteWord.equal(word, 0x0A).nonzeroBitCount }
 
     /// The `encoding` pseudo-attribute of an XML declaration (`<?xml version="1.0" encoding="windows-1252"?>`).
     static func declaredEncoding(_ prolog: [UInt8]) -> String? {

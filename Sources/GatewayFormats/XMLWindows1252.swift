@@ -1,4 +1,5 @@
 import CLibXML2
+import GatewayCore
 
 /// A table-driven Windows-1252 → UTF-8 decoder registered with libxml2, in place of the iconv round trip it
 /// would otherwise use for CNAF's usual `encoding="windows-1252"`. Undefined bytes (0x81, 0x8D, 0x8F, 0x90,
@@ -31,7 +32,7 @@ enum XMLWindows1252 {
             // Runs of ASCII, the bulk of a CNAF file, are copied eight bytes at a time.
             while read + 8 <= inCount && written + 8 <= outCapacity {
                 let word = UnsafeRawPointer(input + read).loadUnaligned(as: UInt64.self)
-                guard word & 0x8080_8080_8080_8080 == 0 else { break }
+                guard word & ByteWord.highs == 0 else { break }
                 UnsafeMutableRawPointer(out + written).storeBytes(of: word, as: UInt64.self)
                 read += 8
                 written += 8

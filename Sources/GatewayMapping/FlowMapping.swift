@@ -72,16 +72,6 @@ public struct MappingError: Error, Sendable, CustomStringConvertible {
     public var description: String { problems.joined(separator: "\n") }
 }
 
-/// A text transform applied to a raw value before it is converted to its canonical kind.
-public enum Transform: String, Sendable, Codable, CaseIterable {
-    case trim, upper, lower
-    /// Runs of white space become one space.
-    case collapseSpaces = "collapse-spaces"
-    /// Keeps only the digits.
-    case digitsOnly = "digits-only"
-    case stripLeadingZeros = "strip-leading-zeros"
-}
-
 /// Which occurrence a single-valued field takes when the source repeats.
 public enum Occurrence: String, Sendable, Codable {
     case first, last

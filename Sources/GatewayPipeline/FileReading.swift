@@ -2,6 +2,7 @@ import Foundation
 import GatewayCore
 import GatewayFormats
 import GatewayMapping
+import GatewayScreen
 
 /// One record as the pipeline sees it after mapping and validation.
 public enum RecordOutcome {
@@ -76,10 +77,11 @@ public struct RecordStream: Sendable {
     public var screening = false
     /// For an import: each XML record's own text is kept as read, to be stored beside it (`validate` needs none).
     public var keepsSource = false
-    /// Bytes of the blocks whose segments are screened at once: large enough that threads seldom wait on one
-    /// another, small enough to stay in cache. Tests make it tiny to cut records in many places.
-    var screenBlockSize = RecordStream.defaultScreenBlockSize
-    static let defaultScreenBlockSize = 2 << 20
+    /// Threads that screen rows (`screening`); nil for one per core. At most 8 are used.
+    public var screenThreads: Int?
+    /// Bytes of the blocks whose segments are screened at once (`ScreenedRows.defaultBlockSize`). Tests make it tiny
+    /// to cut records in many places.
+    var screenBlockSize = ScreenedRows.defaultBlockSize
     /// Every flow, asked only when a file is not in its flow's format, to name the flows that would take it.
     public var alternatives: (@Sendable () -> [FlowMapping])?
     /// Whether the file was looked at already (`FileLook`).
@@ -147,6 +149,7 @@ public struct RecordStream: Sendable {
             stream.progress = progress
             stream.fileNameValues = fileNameValues
             stream.screening = screening
+            stream.screenThreads = screenThreads
             stream.screenBlockSize = screenBlockSize
             stream.looked = true
             return try stream.read(path, header: header, record: record)
@@ -273,13 +276,28 @@ public struct RecordStream: Sendable {
             columns[name] = columns[name.lowercased()]
         }
         try header(FluxHeader())
+        if screening,
+            let screen = RowScreen(
+                flow: flow, header: reader.header, columns: columns, fileNameValues: fileNameValues ?? [])
+        {
+            let rows = ScreenedRows(
+                reader, screen: screen, threads: ScreenedRows.threads(screenThreads), blockSize: screenBlockSize)
+            let source = ScreenedCSVSource(rows, reader: reader)
+            return try readCSV(source, reader: reader, columns: columns, record: record)
+        }
+        let groupColumns = flow.groupBy.compactMap { columns[$0.lowercased()] }
+        return try readCSV(
+            MappedCSVSource(reader, groupColumns: groupColumns, maxRows: Self.maxRowsPerGroup), reader: reader,
+            columns: columns, record: record)
+    }
+
+    /// The records of `source`, mapped and checked, in one loop whichever the source.
+    private func readCSV<Source: CSVRecordSource>(
+        _ source: Source, reader: CSVReader, columns: [String: Int], record: (RecordOutcome) throws -> Void
+    ) throws -> FileLevel {
+        var source = source
         var level = FileLevel()
         var index = 0
-        // Business keys (digests) and fingerprints of the valid records, in one shard per screening thread; room for
-        // as many as a file of this size holds when its rows are about a France Travail row long.
-        let seen = RepeatShards(
-            count: screening ? Self.screenThreads : 1,
-            expected: screening ? min((reader.fileSize ?? 0) / 128, 1 << 22) : 0)
         // Valid records in a row, handed over together.
         var run = (rows: 0, repeated: 0)
         func flush() throws {
@@ -287,12 +305,8 @@ public struct RecordStream: Sendable {
             try record(.screened(rows: run.rows, repeated: run.repeated))
             run = (0, 0)
         }
-        /// A valid record, screened or accepted by the full path, checked for repeats.
-        func screened(key: UInt64, fingerprint: UInt64, line: Int?, maskedKey: () -> String, raw: () -> String) throws {
-            try counted(seen.check(key, fingerprint: fingerprint), line: line, maskedKey: maskedKey, raw: raw)
-        }
-        /// A valid record once checked for repeats.
-        func counted(_ repeated: Repeat, line: Int?, maskedKey: () -> String, raw: () -> String) throws {
+        /// A valid record once checked for repeats; `reread` gives its masked key and text, for a conflict.
+        func counted(_ repeated: Repeat, line: Int?, reread: () -> (maskedKey: String, raw: String)) throws {
             switch repeated {
             case .first: run.rows += 1
             case .identical:
@@ -300,17 +314,17 @@ public struct RecordStream: Sendable {
                 run.repeated += 1
             case .conflicting:
                 try flush()
-                let masked = maskedKey()
+                let (masked, raw) = reread()
                 try record(
                     .rejected(
-                        index: index, line: line, key: masked, raw: raw(),
+                        index: index, line: line, key: masked, raw: raw,
                         issues: [FilePipeline.conflict(maskedKey: masked, line: line)]))
             }
             index += 1
             if index % 1024 == 0 { progress?(index, reader.bytesConsumed, reader.fileSize) }
         }
         // Rows of one record (`csv.group-by`): one row, or a few for one accompaniment.
-        func emit(_ group: [CSVRecord], screen: RowScreen? = nil) throws {
+        func emit(_ group: [CSVRecord]) throws {
             guard let first = group.first else { return }
             var extra: [ValidationIssue] = []
             for row in group where row.fields.count != reader.header.count {
@@ -326,13 +340,14 @@ public struct RecordStream: Sendable {
             var anomalies: [ValidationIssue] = []
             let outcome = classify(
                 engine.map(node, path: "ligne \(first.line)"), extraIssues: extra, index: index, line: first.line,
-                raw: { group.map(\.raw).joined(separator: "\n") }, fingerprintWith: screen, fingerprint: &fingerprint,
-                anomalies: &anomalies)
+                raw: { group.map(\.raw).joined(separator: "\n") }, fingerprintWith: source.screen,
+                fingerprint: &fingerprint, anomalies: &anomalies)
             if case .partner(let partnerRecord, _, let line, let raw) = outcome, let fingerprint {
+                // Accepted by the full path beside screened rows: checked for repeats with them.
                 let at = index
-                try screened(
-                    key: partnerRecord.businessKeyDigest, fingerprint: fingerprint, line: line,
-                    maskedKey: { partnerRecord.maskedKey }, raw: raw)
+                try counted(
+                    source.check(partnerRecord.businessKeyDigest, fingerprint: fingerprint), line: line,
+                    reread: { (partnerRecord.maskedKey, raw()) })
                 if !anomalies.isEmpty {
                     try flush()
                     try record(.anomalies(index: at, line: first.line, key: partnerRecord.maskedKey, issues: anomalies))
@@ -347,119 +362,26 @@ public struct RecordStream: Sendable {
             index += 1
             if index % 1024 == 0 { progress?(index, reader.bytesConsumed, reader.fileSize) }
         }
-        if screening,
-            let screen = RowScreen(
-                flow: flow, header: reader.header, columns: columns, fileNameValues: fileNameValues ?? [])
-        {
-            // A screened record is read again only to word a conflict (it points into its reader's buffers).
-            func again<T>(_ bytes: UnsafeBufferPointer<UInt8>, _ use: (CSVRawRecord) -> T) -> T? {
-                let single = reader.segmentReader(bytes)
-                return withExtendedLifetime(single) {
-                    guard let row = try? single.nextRaw() else { return nil }
-                    return use(row)
-                }
+        while let item = try source.next() {
+            switch item {
+            case .rows(let group): try emit(group)
+            case .valid(let key, let fingerprint, let line, let bytes):
+                try counted(source.check(key, fingerprint: fingerprint), line: line, reread: { source.reread(bytes) })
+            case .conflicting(let line, let bytes):
+                try counted(.conflicting, line: line, reread: { source.reread(bytes) })
+            case .run(let rows, let repeated):
+                let before = index
+                run.rows += rows
+                run.repeated += repeated
+                index += rows
+                if before / 1024 != index / 1024 { progress?(index, reader.bytesConsumed, reader.fileSize) }
             }
-            try screenRows(reader, screen, seen) { row in
-                switch row {
-                case .valid(let key, let fingerprint, let line, let bytes):
-                    try screened(
-                        key: key, fingerprint: fingerprint, line: line,
-                        maskedKey: { again(bytes, screen.maskedKey) ?? "?" },
-                        raw: { again(bytes) { $0.decoded().raw } ?? "" })
-                case .conflicting(let line, let bytes):
-                    try counted(
-                        .conflicting, line: line, maskedKey: { again(bytes, screen.maskedKey) ?? "?" },
-                        raw: { again(bytes) { $0.decoded().raw } ?? "" })
-                case .run(let rows, let repeated):
-                    let before = index
-                    run.rows += rows
-                    run.repeated += repeated
-                    index += rows
-                    if before / 1024 != index / 1024 { progress?(index, reader.bytesConsumed, reader.fileSize) }
-                case .other(let record):
-                    try emit([record], screen: screen)
-                }
-            }
-        } else {
-            let groupColumns = flow.groupBy.compactMap { columns[$0.lowercased()] }
-            func groupKey(_ row: CSVRecord) -> [String] {
-                groupColumns.map { $0 < row.fields.count ? row.fields[$0].trimmingCharacters(in: .whitespaces) : "" }
-            }
-            var group: [CSVRecord] = []
-            while let row = try reader.next() {
-                if let first = group.first,
-                    groupColumns.isEmpty || groupKey(first) != groupKey(row)
-                        || group.count >= Self.maxRowsPerGroup
-                {
-                    try emit(group)
-                    group.removeAll(keepingCapacity: true)
-                }
-                group.append(row)
-            }
-            try emit(group)
         }
         try flush()
         level.records = index
         level.csvHeader = reader.header.joined(separator: String(UnicodeScalar(reader.delimiter)))
         sort(reader.encodingWarnings, into: &level)
         return level
-    }
-
-    /// Rows as `screenRows` hands them over, in file order. Bytes stay valid during the call, to be read again if a
-    /// report needs them.
-    enum ScreenedRow {
-        /// Vouched for by the screen, not yet checked for repeats.
-        case valid(key: UInt64, fingerprint: UInt64, line: Int, bytes: UnsafeBufferPointer<UInt8>)
-        /// Valid records in a row already checked for repeats: none conflicts, `repeated` repeat an identical one.
-        case run(rows: Int, repeated: Int)
-        /// Vouched for by the screen, but its business key came before with other values.
-        case conflicting(line: Int, bytes: UnsafeBufferPointer<UInt8>)
-        /// For the full path.
-        case other(CSVRecord)
-    }
-
-    /// Segments per screening thread in each block (`screenRows`).
-    static let segmentsPerThread = 4
-
-    /// Threads that screen rows: `GATEWAY_SCREEN_THREADS`, or one per core (at most 8).
-    static var screenThreads: Int {
-        let threads = ProcessInfo.processInfo.environment["GATEWAY_SCREEN_THREADS"].flatMap { Int($0) }
-        return max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, 8))
-    }
-
-    /// Rows screened on every core (`CSVReader.readBlocks`), handed to `body` in file order. When every row of a
-    /// block passed the screen, its rows are also checked for repeats on every core, each thread taking the keys of
-    /// its shard of `seen` in file order; otherwise `body` checks them one by one.
-    private func screenRows(
-        _ reader: CSVReader, _ screen: RowScreen, _ seen: RepeatShards, _ body: (ScreenedRow) throws -> Void
-    ) throws {
-        let workers = seen.count
-        // More segments than threads, taken by whichever thread is free: a thread slowed down (by the machine's
-        // other work) leaves the others less to wait for at the end of each block.
-        let parts = workers > 1 ? workers * Self.segmentsPerThread : 1
-        let segments = (0..<parts).map { _ in ScreenedSegment(screen.isolated()) }
-        var scratch = screen.makeScratch()
-        var checked = false
-        try reader.readBlocks(
-            parts: parts, blockSize: screenBlockSize,
-            segment: { part, reader in try segments[part].read(reader) },
-            prepare: { parts in
-                let used = Array(segments.prefix(parts))
-                checked = workers > 1 && used.allSatisfy(\.allValid)
-                guard checked else { return }
-                for segment in used { segment.prepareChecks() }
-                DispatchQueue.concurrentPerform(iterations: workers) { shard in
-                    for segment in used { segment.check(shard: shard, of: seen) }
-                }
-            },
-            handBack: { part, lineBase in try segments[part].handBack(lineBase: lineBase, checked: checked, body) },
-            serial: { row in
-                if let (key, fingerprint) = screen.screen(row, &scratch) {
-                    try body(.valid(key: key, fingerprint: fingerprint, line: row.line, bytes: row.bytes))
-                } else {
-                    try body(.other(row.decoded()))
-                }
-            })
     }
 
     private func readJSON(
@@ -644,142 +566,5 @@ extension FlowMapping {
             }
         }
         return values
-    }
-}
-
-/// One thread's part of each block: the screen's results for its segment's rows, written by one worker, then
-/// handed back by the reading thread.
-private final class ScreenedSegment: @unchecked Sendable {
-    private enum Row {
-        /// Its bytes are in the block, which stays until the rows are handed back; its digests are in `digests`.
-        case valid(line: Int, bytes: UnsafeBufferPointer<UInt8>)
-        case other(CSVRecord)
-    }
-
-    private let screen: RowScreen
-    private var scratch: RowScreen.Scratch
-    private var rows: [Row] = []
-    /// The business key's digest and the fingerprint of each row the screen vouched for, in order, packed: all the
-    /// repeat check reads (when every row is valid, the digests of row `i` are `digests[i]`).
-    private var digests: [(key: UInt64, fingerprint: UInt64)] = []
-    /// Whether the screen vouched for every row.
-    private(set) var allValid = true
-    /// What the repeat check found for each row, when the rows are checked on every core: each thread writes the
-    /// rows of its shard.
-    private var repeats = UnsafeMutableBufferPointer<Repeat>.allocate(capacity: 0)
-
-    init(_ screen: RowScreen) {
-        self.screen = screen
-        scratch = screen.makeScratch()
-    }
-
-    deinit { repeats.deallocate() }
-
-    /// Screens the rows of `reader` (a block's segment), after dropping those of the block before.
-    func read(_ reader: CSVReader) throws {
-        // Locals in the loop: a class's stored properties would be checked for exclusive access at every row.
-        var rows = self.rows
-        var digests = self.digests
-        var scratch = self.scratch
-        self.rows = []
-        self.digests = []
-        defer {
-            self.rows = rows
-            self.digests = digests
-            self.scratch = scratch
-        }
-        rows.removeAll(keepingCapacity: true)
-        digests.removeAll(keepingCapacity: true)
-        allValid = true
-        while let row = try reader.nextRaw() {
-            if let (key, fingerprint) = screen.screen(row, &scratch) {
-                rows.append(.valid(line: row.line, bytes: row.bytes))
-                digests.append((key, fingerprint))
-            } else {
-                rows.append(.other(row.decoded()))
-                allValid = false
-            }
-        }
-    }
-
-    /// Room for the repeat check of every row (on the reading thread, before `check`).
-    func prepareChecks() {
-        guard repeats.count < rows.count else { return }
-        repeats.deallocate()
-        repeats = .allocate(capacity: max(rows.count, 2 * repeats.count))
-    }
-
-    /// Checks the rows whose keys are in `shard` (all rows valid), in order; one thread per shard.
-    func check(shard: Int, of seen: RepeatShards) {
-        let table = seen.table(shard)
-        digests.withUnsafeBufferPointer { digests in
-            for index in digests.indices where seen.shard(of: digests[index].key) == shard {
-                repeats[index] = table.check(digests[index].key, fingerprint: digests[index].fingerprint)
-            }
-        }
-    }
-
-    /// The rows in order, their lines counted from `lineBase` (the line before the segment's first); once
-    /// `checked`, as runs of valid rows and the conflicts between them.
-    func handBack(lineBase: Int, checked: Bool, _ body: (RecordStream.ScreenedRow) throws -> Void) throws {
-        if checked {
-            var run = (rows: 0, repeated: 0)
-            for (index, row) in rows.enumerated() {
-                guard case .valid(let line, let bytes) = row else { continue }
-                switch repeats[index] {
-                case .first: run.rows += 1
-                case .identical:
-                    run.rows += 1
-                    run.repeated += 1
-                case .conflicting:
-                    if run.rows > 0 { try body(.run(rows: run.rows, repeated: run.repeated)) }
-                    run = (0, 0)
-                    try body(.conflicting(line: lineBase + line, bytes: bytes))
-                }
-            }
-            if run.rows > 0 { try body(.run(rows: run.rows, repeated: run.repeated)) }
-            return
-        }
-        var valid = 0
-        for row in rows {
-            switch row {
-            case .valid(let line, let bytes):
-                let (key, fingerprint) = digests[valid]
-                valid += 1
-                try body(.valid(key: key, fingerprint: fingerprint, line: lineBase + line, bytes: bytes))
-            case .other(let record):
-                try body(
-                    .other(
-                        CSVRecord(
-                            fields: record.fields, line: lineBase + record.line, endLine: lineBase + record.endLine,
-                            raw: record.raw)))
-            }
-        }
-    }
-}
-
-/// The repeat check (`RepeatCheck`) split by business-key digest, so that each thread checks the keys of its own
-/// shard, in file order, at the same time as the others. A shard is used by one thread at a time.
-final class RepeatShards: @unchecked Sendable {
-    let count: Int
-    private let shards: [RepeatCheck]
-    /// `count - 1` when `count` is a power of two.
-    private let mask: UInt64?
-
-    init(count: Int, expected: Int) {
-        self.count = max(count, 1)
-        mask = self.count & (self.count - 1) == 0 ? UInt64(self.count - 1) : nil
-        shards = (0..<self.count).map { _ in RepeatCheck(expected: expected / max(count, 1)) }
-    }
-
-    /// The shard of `key`: `key % count`, taken by a mask when `count` is a power of two (no division at every row).
-    @inline(__always)
-    func shard(of key: UInt64) -> Int { Int(truncatingIfNeeded: mask.map { key & $0 } ?? key % UInt64(count)) }
-
-    /// The table of shard `index`, for a thread that checks many keys of it.
-    func table(_ index: Int) -> RepeatCheck { shards[index] }
-
-    func check(_ key: UInt64, fingerprint: UInt64) -> Repeat {
-        shards[shard(of: key)].check(key, fingerprint: fingerprint)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GatewayFormats
 import GatewayMapping
+import GatewayScreen
 import Testing
 
 @testable import GatewayPipeline

@@ -20,7 +20,7 @@ public struct RecordProblem: Sendable, Equatable {
 }
 
 /// Records assembled from typed values, with their rules, in one place: the builders read the values from a field
-/// bag, the CSV row screen (`GatewayMapping.RowScreen`) from a row's cells. Whatever a rule reads is in
+/// bag, the CSV row screen (`GatewayScreen.RowScreen`) from a row's cells. Whatever a rule reads is in
 /// `typedFields`; `textFields` are only copied into the record, never checked.
 extension PersonIdentity {
     /// The identity fields the rules read, in the order `assemble` asks for them.

@@ -30,6 +30,8 @@ struct Validate: ParsableCommand {
         pipeline.alternatives = { (try? MappingLoader.loadAll(directory: directory)).map { Array($0.values) } ?? [] }
         let progress = ProgressDisplay(enabled: !common.quiet)
         pipeline.progress = progress.update
+        // The screen's threads: configuration is read here, at the edge, never inside the pipeline.
+        pipeline.screenThreads = ProcessInfo.processInfo.environment["GATEWAY_SCREEN_THREADS"].flatMap { Int($0) }
         let report = pipeline.validate(path: file, schemaPath: schema)
         progress.finish()
         if json {

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import GatewayPipeline
+@testable import GatewayScreen
 
 /// The repeat check's table against a dictionary: the same answer for every key, through its growth, with keys that
 /// share their first slot and the key 0 that no slot can hold.

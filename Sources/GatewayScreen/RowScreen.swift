@@ -1,6 +1,7 @@
 import Foundation
 import GatewayCore
 import GatewayFormats
+import GatewayMapping
 
 /// A check of one flat CSV row on its bytes, compiled from the flow's mapping, for `validate` on large files.
 ///
@@ -224,7 +225,7 @@ public struct RowScreen: Sendable {
                         value = same
                     } else if slots[position].converter.converts
                         // Bytes of a single-byte encoding are UTF-8 only when ASCII.
-                        && (!ascii || Bytes.areASCII(bytes))
+                        && (!ascii || ByteWord.areASCII(bytes))
                     {
                         guard
                             let converted = slots[position].converter.convert(bytes, allowedValues: allowedValues)
@@ -274,76 +275,21 @@ public struct RowScreen: Sendable {
     }
 
     /// The part of `cell` the transforms keep, when they only cut it; nil when one of them would change its text
-    /// (the full path then applies them).
+    /// (the full path then applies them). Each is the mapping's own transform on bytes (`Transform.kept`).
     @inline(__always)
     static func transformed(
         _ cell: UnsafeBufferPointer<UInt8>, _ transforms: InlineTransforms, _ encoding: TextEncoding
     )
         -> Range<Int>?
     {
-        var start = 0
-        var end = cell.count
+        var range = 0..<cell.count
         let singleByte = encoding != .utf8
         var rest = transforms
         while let transform = rest.next() {
-            if start == end { return start..<end }
-            switch transform {
-            case .trim:
-                while start < end && cell[start] == 0x20 { start += 1 }
-                while end > start && cell[end - 1] == 0x20 { end -= 1 }
-                if start == end { continue }
-                // The edges must certainly not be white space: printable ASCII, or a Latin-1 letter (U+00C0…).
-                guard Self.isPlainEdge(cell[start], singleByte), Self.isPlainEdge(cell[end - 1], singleByte) else {
-                    return nil
-                }
-            case .upper:
-                guard let base = cell.baseAddress else { break }
-                // Eight bytes at a time, the last ones in a word of their own (its other bytes zero).
-                var index = start
-                while index < end {
-                    let (word, count) = Bytes.next(base, from: index, to: end)
-                    if word & Bytes.highs != 0 || Bytes.between(word, 0x61, 0x7A) != 0 { return nil }
-                    index += count
-                }
-            case .lower:
-                for index in start..<end where cell[index] >= 0x80 || (cell[index] >= 0x41 && cell[index] <= 0x5A) {
-                    return nil
-                }
-            case .collapseSpaces:
-                // The engine's own test (`needsCollapsing`) on the text's UTF-8: control spaces, doubled or edge
-                // spaces, and the lead bytes of Unicode spaces (Latin-1 0x80…0xBF are U+0080…U+00BF: lead C2).
-                guard let base = cell.baseAddress else { break }
-                var previous: UInt8 = 0x20
-                var index = start
-                // Eight bytes at a time, the last ones in a word of their own (its other bytes zero: only the test
-                // for control bytes sees them, and its result is cut to the bytes of the cell).
-                while index < end {
-                    let (word, count) = Bytes.next(base, from: index, to: end)
-                    let spaces = Bytes.equal(word, 0x20)
-                    var odd = Bytes.below(word, 0x20) | Bytes.equal(word, 0x7F)
-                    odd |= spaces & (spaces << 8 | (previous == 0x20 ? 0x80 : 0))
-                    if singleByte {
-                        odd |= word & ~(word << 1) & Bytes.highs  // 0x80…0xBF
-                    } else {
-                        odd |= Bytes.equal(word, 0xC2) | Bytes.equal(word, 0xE2) | Bytes.equal(word, 0xE3)
-                    }
-                    if odd & Bytes.lanes(count) != 0 { return nil }
-                    previous = UInt8(truncatingIfNeeded: word >> UInt64(8 * (count - 1)))
-                    index += count
-                }
-                if previous == 0x20 { return nil }
-            case .digitsOnly:
-                for index in start..<end where cell[index] < 0x30 || cell[index] > 0x39 { return nil }
-            case .stripLeadingZeros:
-                while end - start > 1 && cell[start] == 0x30 { start += 1 }
-            }
+            guard let kept = transform.kept(cell, range, singleByte: singleByte) else { return nil }
+            range = kept
         }
-        return start..<end
-    }
-
-    @inline(__always)
-    private static func isPlainEdge(_ byte: UInt8, _ singleByte: Bool) -> Bool {
-        (byte > 0x20 && byte < 0x7F) || (singleByte && byte >= 0xC0)
+        return range
     }
 }
 
@@ -389,15 +335,15 @@ struct RowFingerprint {
         if filled == 0, let base = bytes.baseAddress {
             while index + 8 <= count {
                 let chunk = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                if encoding != .utf8 && chunk & 0x8080_8080_8080_8080 != 0 { break }
+                if encoding != .utf8 && chunk & ByteWord.highs != 0 { break }
                 mix(chunk)
                 index += 8
             }
         }
         // The last bytes (fewer than eight) in one word when they are ASCII, as the byte loop would gather them.
         if filled == 0, index < count, count - index < 8, let base = bytes.baseAddress {
-            let tail = Bytes.partial(base, from: index, to: count)
-            if encoding == .utf8 || tail & Bytes.highs == 0 {
+            let tail = ByteWord.partial(base, from: index, to: count)
+            if encoding == .utf8 || tail & ByteWord.highs == 0 {
                 word = tail
                 filled = count - index
                 return true
@@ -435,89 +381,6 @@ struct RowFingerprint {
     mutating func finish() -> UInt64 {
         flush()
         return state.value
-    }
-}
-
-/// Tests on eight bytes at once (a little-endian word): the high bit of each byte that passes is set, exactly.
-enum Bytes {
-    static let ones: UInt64 = 0x0101_0101_0101_0101
-    static let highs: UInt64 = 0x8080_8080_8080_8080
-    private static let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
-
-    /// Bytes equal to `byte`.
-    @inline(__always)
-    static func equal(_ word: UInt64, _ byte: UInt8) -> UInt64 {
-        let x = word ^ (ones &* UInt64(byte))
-        return ~(((x & lows) &+ lows) | x) & highs
-    }
-
-    /// Bytes below `bound` (at most 0x80).
-    @inline(__always)
-    static func below(_ word: UInt64, _ bound: UInt8) -> UInt64 {
-        ~(((word & lows) &+ ones &* UInt64(0x80 - bound)) | word) & highs
-    }
-
-    /// Whether every byte of `bytes` is below 0x80, eight at a time.
-    @inline(__always)
-    static func areASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = bytes.baseAddress else { return true }
-        var index = 0
-        var high: UInt64 = 0
-        while index < bytes.count {
-            let (word, count) = next(base, from: index, to: bytes.count)
-            high |= word
-            index += count
-        }
-        return high & highs == 0
-    }
-
-    /// The cell's next word from `index` (before `end`): its eight bytes, or its last ones with the others zero
-    /// (`partial`), and how many bytes it holds.
-    @inline(__always)
-    static func next(_ base: UnsafePointer<UInt8>, from index: Int, to end: Int) -> (word: UInt64, count: Int) {
-        let count = min(end - index, 8)
-        let word =
-            count == 8
-            ? UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) : partial(base, from: index, to: end)
-        return (word, count)
-    }
-
-    /// The high bits of the first `count` (1 to 8) bytes.
-    @inline(__always)
-    static func lanes(_ count: Int) -> UInt64 {
-        count == 8 ? highs : highs & (1 << UInt64(8 * count) &- 1)
-    }
-
-    /// The bytes from `index` to `end` (fewer than eight, at least one) of the cell starting at `base`, in one word,
-    /// the first in the lowest byte and the others zero. It reads no byte before `base` nor from `end` on.
-    @inline(__always)
-    static func partial(_ base: UnsafePointer<UInt8>, from index: Int, to end: Int) -> UInt64 {
-        let count = end - index
-        if end >= 8 {
-            // The eight bytes that end at `end`, shifted down to the last `count`.
-            return UnsafeRawPointer(base + end - 8).loadUnaligned(as: UInt64.self) >> UInt64(64 - 8 * count)
-        }
-        var word: UInt64 = 0
-        var at = index
-        var shift: UInt64 = 0
-        if count & 4 != 0 {
-            word = UInt64(UnsafeRawPointer(base + at).loadUnaligned(as: UInt32.self))
-            at += 4
-            shift = 32
-        }
-        if count & 2 != 0 {
-            word |= UInt64(UnsafeRawPointer(base + at).loadUnaligned(as: UInt16.self)) << shift
-            at += 2
-            shift += 16
-        }
-        if count & 1 != 0 { word |= UInt64(base[at]) << shift }
-        return word
-    }
-
-    /// ASCII bytes from `low` to `high`; only for a word of ASCII bytes.
-    @inline(__always)
-    static func between(_ word: UInt64, _ low: UInt8, _ high: UInt8) -> UInt64 {
-        (word &+ ones &* UInt64(0x80 - low)) & ~(word &+ ones &* UInt64(0x7F - high)) & highs
     }
 }
 

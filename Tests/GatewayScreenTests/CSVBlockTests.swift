@@ -1,9 +1,10 @@
 import GatewayCore
+import GatewayFormats
 import Testing
 
-@testable import GatewayFormats
+@testable import GatewayScreen
 
-/// `CSVReader.readBlocks` (records read in blocks whose segments other threads read) against `next()` one record at
+/// `CSVBlockReader` (records read in blocks whose segments other threads read) against `next()` one record at
 /// a time: the same records, the same lines, the same encoding state and the same error, however the blocks cut the
 /// file.
 @Suite struct CSVBlockTests {
@@ -16,6 +17,7 @@ import Testing
     }
 
     /// Each part's records, written by one worker.
+    // @unchecked: each worker writes only its own part's list; the test reads them after the block's join.
     final class Parts: @unchecked Sendable {
         var records: [[CSVRecord]]
         init(_ count: Int) { records = Array(repeating: [], count: count) }
@@ -45,22 +47,25 @@ import Testing
             let reader = try CSVReader(bytes: bytes, options: options)
             let found = Parts(parts)
             do {
-                try reader.readBlocks(
-                    parts: parts, blockSize: blockSize,
-                    segment: { part, segment in
-                        found.records[part].removeAll()
-                        while let row = try segment.nextRaw() { found.records[part].append(row.decoded()) }
-                    },
-                    handBack: { part, lineBase in
-                        if part == 0 { blocks += 1 }
-                        for record in found.records[part] {
-                            read.records.append(
-                                CSVRecord(
-                                    fields: record.fields, line: lineBase + record.line,
-                                    endLine: lineBase + record.endLine, raw: record.raw))
+                var reading = CSVBlockReader(reader, parts: parts, blockSize: blockSize)
+                while let step = try reading.next(segment: { part, segment in
+                    found.records[part].removeAll()
+                    while let row = try segment.nextRaw() { found.records[part].append(row.decoded()) }
+                }) {
+                    switch step {
+                    case .block(let lineBases):
+                        blocks += 1
+                        for (part, lineBase) in lineBases.enumerated() {
+                            for record in found.records[part] {
+                                read.records.append(
+                                    CSVRecord(
+                                        fields: record.fields, line: lineBase + record.line,
+                                        endLine: lineBase + record.endLine, raw: record.raw))
+                            }
                         }
-                    },
-                    serial: { row in read.records.append(row.decoded()) })
+                    case .record(let row): read.records.append(row.decoded())
+                    }
+                }
             } catch let error as FormatError {
                 read.error = "\(error.issue.line ?? 0): \(error.issue.message)"
             } catch {
