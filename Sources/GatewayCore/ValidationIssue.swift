@@ -54,3 +54,32 @@ public struct ValidationIssue: Sendable, Codable, Hashable {
         self.check = check?.rawValue
     }
 }
+
+/// An issue as shown outside the gateway — to the user, in reports, notices and the API, to the partner: its type,
+/// field, place, masked value and French message. Stored with quarantined records and refused files.
+public struct ReportedIssue: Sendable, Codable, Equatable {
+    public var type: String
+    public var field: String?
+    public var line: Int?
+    public var path: String?
+    public var value: String?
+    public var message: String
+    /// The number of the record (1-based, as in the notices and the API) the issue belongs to; nil for the file, and
+    /// in a record's own list of issues.
+    public var record: Int?
+    /// The plausibility check that found it, for an anomaly or a check set to reject; nil for a breach of format.
+    public var check: String?
+
+    /// `index` is the record's 0-based position in its file, as the readers count; nil for the file or when the
+    /// issue stays with its record.
+    public init(_ issue: ValidationIssue, record index: Int? = nil) {
+        self.type = issue.type.rawValue
+        self.field = issue.field
+        self.line = issue.line
+        self.path = issue.path
+        self.value = issue.value
+        self.message = issue.message
+        self.record = index.map { $0 + 1 }
+        self.check = issue.check
+    }
+}

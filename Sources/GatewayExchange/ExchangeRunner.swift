@@ -9,9 +9,9 @@ import Logging
 /// What one run of an exchange did, for the summary and the journal.
 public struct ExchangeSummary: Sendable, Codable, Equatable {
     public var exchange: String
-    public var direction: String
-    /// succeeded | partial (some files failed) | failed | interrupted (stopped between two files) | skipped
-    public var outcome = "succeeded"
+    public var direction: RunDirection
+    /// partial: some files failed; interrupted: stopped between two files.
+    public var outcome = RunOutcome.succeeded
     public var runID: Int64?
     /// Requests made, retries included.
     public var attempts = 0
@@ -86,7 +86,7 @@ public struct ExchangeRunner: Sendable {
 
     /// Runs one exchange now and journals it.
     public func run(_ exchange: Exchange) -> ExchangeSummary {
-        var summary = ExchangeSummary(exchange: exchange.id, direction: exchange.direction.rawValue)
+        var summary = ExchangeSummary(exchange: exchange.id, direction: exchange.direction)
         let started = Date()
         var log = logger
         log[metadataKey: "exchange"] = "\(exchange.id)"
@@ -105,24 +105,25 @@ public struct ExchangeRunner: Sendable {
                 switch exchange.direction {
                 case .in: try runInbound(&context, &summary)
                 case .out: try runOutbound(&context, &summary)
+                case .replay: preconditionFailure("the configuration never holds a replay exchange")
                 }
             } catch {
-                summary.outcome = "failed"
+                summary.outcome = .failed
                 summary.message = Self.describe(error)
                 log.error("exchange failed", metadata: ["error": "\(summary.message ?? "")"])
             }
-            if summary.outcome == "succeeded" && summary.failed > 0 {
+            if summary.outcome == .succeeded && summary.failed > 0 {
                 let done = summary.applied + summary.alreadyReceived + summary.refused + summary.sent
-                summary.outcome = done > 0 ? "partial" : "failed"
+                summary.outcome = done > 0 ? .partial : .failed
             }
             summary.durationMS = Int(Date().timeIntervalSince(started) * 1000)
             try store.exchanges.finishRun(
-                id: runID, outcome: summary.outcome, attempts: summary.attempts,
+                id: runID, outcome: summary.outcome.rawValue, attempts: summary.attempts,
                 files: summary.applied + summary.alreadyReceived + summary.refused + summary.failed + summary.sent
                     + summary.alreadySent,
                 bytes: summary.bytes, durationMS: summary.durationMS, message: summary.message)
         } catch {
-            summary.outcome = "failed"
+            summary.outcome = .failed
             summary.message = Self.describe(error)
             summary.durationMS = Int(Date().timeIntervalSince(started) * 1000)
             log.error("exchange could not be journaled", metadata: ["error": "\(summary.message ?? "")"])
@@ -175,7 +176,7 @@ public struct ExchangeRunner: Sendable {
         let ready = try self.ready(candidates, names: names, exchange, transport, &summary, context.log)
         for file in ready {
             if stop.isSet {
-                summary.outcome = "interrupted"
+                summary.outcome = .interrupted
                 context.log.notice("stopping before the next file")
                 break
             }
@@ -206,7 +207,8 @@ public struct ExchangeRunner: Sendable {
         let started = Date()
         let attemptsBefore = summary.attempts
         var transfer = ExchangeTransfer(
-            runID: context.runID, exchange: exchange.id, direction: "in", name: file.name, outcome: "failed")
+            runID: context.runID, exchange: exchange.id, direction: RunDirection.in.rawValue, name: file.name,
+            outcome: TransferOutcome.failed.rawValue)
         transfer.size = file.size
         var serverDown = false
         let folder = try context.temporaryFolder()
@@ -236,20 +238,20 @@ public struct ExchangeRunner: Sendable {
                 schemaPath: exchange.schema)
             transfer.sha256 = report.sha256
             transfer.fileID = report.fileID
-            transfer.outcome = report.outcome
+            transfer.outcome = TransferOutcome(report.outcome).rawValue
             transfer.records = report.records
             transfer.accepted = report.accepted
             transfer.quarantined = report.quarantined
             let applied =
-                report.outcome == "applied"
-                || (report.outcome == "already-received" && report.previousOutcome == "applied")
+                report.outcome == .applied
+                || (report.outcome == .alreadyReceived && report.previousOutcome == .applied)
             switch report.outcome {
-            case "applied":
+            case .applied:
                 summary.applied += 1
                 summary.records += report.records
                 summary.quarantined += report.quarantined
-            case "already-received": summary.alreadyReceived += 1
-            default: summary.refused += 1
+            case .alreadyReceived: summary.alreadyReceived += 1
+            case .rejected, .unreadable: summary.refused += 1
             }
             if let notices = exchange.notices, let fileID = report.fileID,
                 !applied || report.quarantined > 0 || (flow.noticeListsAnomalies && report.warnings > 0)
@@ -266,7 +268,7 @@ public struct ExchangeRunner: Sendable {
             }
             try store.exchanges.finishClaim(key, owner: owner.description, sha256: report.sha256)
         } catch {
-            transfer.outcome = "failed"
+            transfer.outcome = TransferOutcome.failed.rawValue
             transfer.message = Self.describe(error)
             summary.failed += 1
             try? store.exchanges.releaseClaim(key, owner: owner.description)
@@ -365,7 +367,7 @@ public struct ExchangeRunner: Sendable {
         if case .heldByOther(let holder) = try store.exchanges.claim(
             lock, owner: owner.description, lease: exchange.lease, isGone: GatewayOwner.isGone)
         {
-            summary.outcome = "skipped"
+            summary.outcome = .skipped
             summary.message = "en cours sur \(holder)"
             return
         }
@@ -389,7 +391,7 @@ public struct ExchangeRunner: Sendable {
         }
         for output in written {
             if stop.isSet {
-                summary.outcome = "interrupted"
+                summary.outcome = .interrupted
                 return
             }
             do {
@@ -421,7 +423,8 @@ public struct ExchangeRunner: Sendable {
         let sourceName = (path as NSString).lastPathComponent
         let (sha256, size) = try FilePipeline.sha256(of: path)
         var transfer = ExchangeTransfer(
-            runID: context.runID, exchange: exchange.id, direction: "out", name: sourceName, outcome: "sent")
+            runID: context.runID, exchange: exchange.id, direction: RunDirection.out.rawValue, name: sourceName,
+            outcome: TransferOutcome.sent.rawValue)
         transfer.sha256 = sha256
         transfer.size = Int64(size)
         let started = Date()
@@ -436,7 +439,7 @@ public struct ExchangeRunner: Sendable {
         // Two partners may get files of the same name (each operator its alerts-<day>.csv).
         let sentKey = Self.safe(partner) + "/" + sourceName
         if let sentAs = try store.exchanges.sentFile(exchange: exchange.id, sourceName: sentKey, sha256: sha256) {
-            transfer.outcome = "already-sent"
+            transfer.outcome = TransferOutcome.alreadySent.rawValue
             transfer.name = sentAs
             summary.alreadySent += 1
             return
@@ -462,7 +465,7 @@ public struct ExchangeRunner: Sendable {
                     try attempt(exchange, &summary, log) { try transport.download(name, to: check) }
                     defer { try? FileManager.default.removeItem(atPath: check) }
                     if try FilePipeline.sha256(of: check).0 == sha256 {
-                        transfer.outcome = "already-there"
+                        transfer.outcome = TransferOutcome.alreadyThere.rawValue
                         break
                     }
                     suffix += 1
@@ -478,14 +481,14 @@ public struct ExchangeRunner: Sendable {
             try store.exchanges.recordSent(
                 exchange: exchange.id, sourceName: sentKey, name: name, sha256: sha256, size: Int64(size),
                 runID: context.runID)
-            if transfer.outcome == "already-there" {
+            if transfer.outcome == TransferOutcome.alreadyThere.rawValue {
                 summary.alreadySent += 1
             } else {
                 summary.sent += 1
                 summary.bytes += Int64(size)
             }
         } catch {
-            transfer.outcome = "failed"
+            transfer.outcome = TransferOutcome.failed.rawValue
             transfer.message = Self.describe(error)
             log.error("output not sent", metadata: ["error": "\(transfer.message ?? "")"])
             throw error

@@ -1,4 +1,5 @@
 import Foundation
+import GatewayCore
 import GatewayTransport
 import Yams
 
@@ -18,7 +19,8 @@ public struct GatewayConfig: Sendable {
 
 /// One exchange: a partner's flow, a direction, a location and a schedule.
 public struct Exchange: Sendable {
-    public enum Direction: String, Sendable { case `in`, out }
+    /// `in` or `out` (`replay` is the journal's, never an exchange's).
+    public typealias Direction = RunDirection
 
     /// What to do with a partner's file once handled: leave it (remembered by name, size, stamp and hash), delete
     /// it, or move it into a folder of the location.
@@ -204,7 +206,9 @@ struct ConfigReader {
                 "tls", "timeouts", "schedule", "readiness", "archive", "errors", "retries", "notices", "schema",
                 "lease",
             ], at: at)
-        let direction = Exchange.Direction(rawValue: string(object, "direction", at: at) ?? "")
+        let direction = Exchange.Direction(rawValue: string(object, "direction", at: at) ?? "").flatMap {
+            $0 == .replay ? nil : $0
+        }
         if direction == nil { problem("\(at) : direction : in ou out") }
         let flow = string(object, "flow", at: at) ?? ""
         if flow.isEmpty {

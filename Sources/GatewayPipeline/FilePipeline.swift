@@ -7,32 +7,6 @@ import GatewayScreen
 import GatewayStore
 import Logging
 
-/// An issue as reported to the user and the partner (values already masked).
-public struct ReportedIssue: Sendable, Codable, Equatable {
-    public var type: String
-    public var field: String?
-    public var line: Int?
-    public var path: String?
-    public var value: String?
-    public var message: String
-    /// The number of the record (1-based, as in the notices and the API) the issue belongs to; nil for the file.
-    public var record: Int?
-    /// The plausibility check that found it, for an anomaly or a check set to reject; nil for a breach of format.
-    public var check: String?
-
-    /// `index` is the record's 0-based position in its file, as the readers count.
-    init(_ issue: ValidationIssue, record index: Int?) {
-        self.type = issue.type.rawValue
-        self.field = issue.field
-        self.line = issue.line
-        self.path = issue.path
-        self.value = issue.value
-        self.message = issue.message
-        self.record = index.map { $0 + 1 }
-        self.check = issue.check
-    }
-}
-
 /// The result of `validate`: counts and every error.
 public struct ValidationReport: Sendable, Codable {
     public var file: String
@@ -66,10 +40,10 @@ public struct ImportReport: Sendable, Codable {
     public var flow: String
     public var partner: String
     /// applied, rejected (refused as a whole), unreadable, or already-received.
-    public var outcome: String
+    public var outcome: FileOutcome
     public var alreadyReceived = false
     /// For a file already received: what happened to it the first time.
-    public var previousOutcome: String?
+    public var previousOutcome: FileOutcome?
     public var records = 0
     public var accepted = 0
     public var duplicates = 0
@@ -91,9 +65,9 @@ public struct ImportReport: Sendable, Codable {
 
     public var exitCode: Int32 {
         switch outcome {
-        case "applied": quarantined > 0 ? 1 : 0
-        case "already-received": previousOutcome == "applied" ? (quarantined > 0 ? 1 : 0) : 2
-        default: 2
+        case .applied: quarantined > 0 ? 1 : 0
+        case .alreadyReceived: previousOutcome == .applied ? (quarantined > 0 ? 1 : 0) : 2
+        case .rejected, .unreadable: 2
         }
     }
 }
@@ -230,7 +204,7 @@ public struct FilePipeline {
         defer { joinProducer(stop: true) }
         let (sha256, size) = try Self.sha256(of: path)
         let name = (path as NSString).lastPathComponent
-        var report = ImportReport(file: path, sha256: sha256, flow: flow.id, partner: partner, outcome: "applied")
+        var report = ImportReport(file: path, sha256: sha256, flow: flow.id, partner: partner, outcome: .applied)
         let arrival = FileArrival(partner: partner, flow: flow.id, name: name, size: size, sha256: sha256)
         var log = logger
         log[metadataKey: "flow"] = "\(flow.id)"
@@ -242,10 +216,10 @@ public struct FilePipeline {
             log.info(
                 "file already received, nothing changed",
                 metadata: ["fileID": "\(known.id)", "outcome": "\(known.outcome)"])
-            var report = ImportReport(file: path, sha256: sha256, flow: flow.id, partner: partner, outcome: "applied")
-            report.outcome = "already-received"
+            var report = ImportReport(file: path, sha256: sha256, flow: flow.id, partner: partner, outcome: .applied)
+            report.outcome = .alreadyReceived
             report.alreadyReceived = true
-            report.previousOutcome = known.outcome
+            report.previousOutcome = FileOutcome(rawValue: known.outcome)
             report.errors = known.issues.map { ReportedIssue($0, record: nil) }
             report.fileID = known.id
             report.records = known.records
@@ -373,14 +347,16 @@ public struct FilePipeline {
             }
             return alreadyReceived(known)
         } catch let refused as FileRefused {
-            report.outcome = "rejected"
+            report.outcome = .rejected
             report.errors = refused.issues.map { ReportedIssue($0, record: nil) }
             report.errorsNotShown = 0
             let kept = retry == nil ? keep(path, sha256: sha256, in: keepDirectory) : path
             let file =
-                try retry.map { try ledger.recordFailedRetry($0, outcome: "rejected", issues: refused.issues) }
+                try retry.map {
+                    try ledger.recordFailedRetry($0, outcome: FileOutcome.rejected.rawValue, issues: refused.issues)
+                }
                 ?? ledger.recordRefusedFile(
-                    arrival, outcome: "rejected", records: 0, issues: refused.issues, keptPath: kept)
+                    arrival, outcome: FileOutcome.rejected.rawValue, records: 0, issues: refused.issues, keptPath: kept)
             report.fileID = file.id
             report.keptPath = kept
             log.error(
@@ -388,14 +364,17 @@ public struct FilePipeline {
                 metadata: ["issues": "\(refused.issues.map(\.type.rawValue).joined(separator: ","))"])
             return report
         } catch let error as FormatError {
-            report.outcome = "unreadable"
+            report.outcome = .unreadable
             report.errors = [ReportedIssue(error.issue, record: nil)]
             report.errorsNotShown = 0
             let kept = retry == nil ? keep(path, sha256: sha256, in: keepDirectory) : path
             let file =
-                try retry.map { try ledger.recordFailedRetry($0, outcome: "unreadable", issues: [error.issue]) }
+                try retry.map {
+                    try ledger.recordFailedRetry($0, outcome: FileOutcome.unreadable.rawValue, issues: [error.issue])
+                }
                 ?? ledger.recordRefusedFile(
-                    arrival, outcome: "unreadable", records: 0, issues: [error.issue], keptPath: kept)
+                    arrival, outcome: FileOutcome.unreadable.rawValue, records: 0, issues: [error.issue], keptPath: kept
+                )
             report.fileID = file.id
             report.keptPath = kept
             log.error(

@@ -111,7 +111,7 @@ public struct Replayer {
         guard let file = try ledger.receivedFile(id: fileID) else {
             throw ReplayError("Fichier n° \(fileID) inconnu du registre.")
         }
-        guard file.outcome != "applied" else {
+        guard file.outcome != FileOutcome.applied.rawValue else {
             throw ReplayError("Le fichier n° \(fileID) est déjà appliqué : il ne l'est jamais deux fois.")
         }
         guard let kept = file.keptPath, FileManager.default.isReadableFile(atPath: kept) else {
@@ -138,7 +138,8 @@ public struct Replayer {
             throw error
         }
         var transfer = ExchangeTransfer(
-            runID: runID, exchange: "retry", direction: "replay", name: file.name, outcome: report.outcome)
+            runID: runID, exchange: "retry", direction: "replay", name: file.name,
+            outcome: TransferOutcome(report.outcome).rawValue)
         transfer.size = Int64(file.size)
         transfer.sha256 = file.sha256
         transfer.fileID = fileID
@@ -148,7 +149,8 @@ public struct Replayer {
         transfer.message = "nouvelle tentative"
         try exchanges.recordTransfer(transfer)
         try exchanges.finishRun(
-            id: runID, outcome: report.outcome == "applied" ? "succeeded" : "failed", attempts: 1, files: 1,
+            id: runID, outcome: (report.outcome == .applied ? RunOutcome.succeeded : .failed).rawValue, attempts: 1,
+            files: 1,
             bytes: Int64(file.size), durationMS: Int(Date().timeIntervalSince(started) * 1000),
             message: "fichier n° \(fileID) : \(report.outcome), \(report.accepted) accepté(s)")
         try access.audit(

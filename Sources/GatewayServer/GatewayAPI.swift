@@ -142,7 +142,7 @@ public struct GatewayAPI: Sendable {
         switch route.access {
         case .open: return
         case .admin:
-            guard caller.scopes.contains("admin") else {
+            guard caller.scopes.contains(APIScope.admin.description) else {
                 throw APIError.forbidden("Cette clé n'a pas la portée « admin ».")
             }
         case .push:
@@ -150,7 +150,7 @@ public struct GatewayAPI: Sendable {
             guard let flow = flows[flowID], !Self.isOutbound(flow) else {
                 throw APIError.notFound("Flux inconnu : \(Self.printable(flowID)).")
             }
-            guard caller.scopes.contains("flow:\(flowID):in") else {
+            guard caller.scopes.contains(APIScope.push(flow: flowID).description) else {
                 throw APIError.forbidden("Cette clé ne peut pas déposer dans le flux « \(flowID) ».")
             }
         case .partner:
@@ -161,7 +161,7 @@ public struct GatewayAPI: Sendable {
     }
 
     static func isOutbound(_ flow: FlowMapping) -> Bool {
-        ["candidate", "status-alert", "rejection-notice"].contains(flow.record.entity.name)
+        Catalogue.direction(ofEntity: flow.record.entity.name) == .out
     }
 
     /// The flows a caller may push to (`flow:X:in`).

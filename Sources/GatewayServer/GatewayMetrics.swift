@@ -1,3 +1,4 @@
+import GatewayCore
 import Prometheus
 
 /// The gateway's Prometheus metrics: records by flow and outcome, exchange (import) durations, HTTP requests,
@@ -17,7 +18,7 @@ public final class GatewayMetrics: Sendable {
 
     /// Records of one import, by flow and outcome (accepted, duplicate, quarantined), and the file's outcome.
     func imported(
-        flow: String, fileOutcome: String, accepted: Int, duplicates: Int, quarantined: Int, seconds: Duration
+        flow: String, fileOutcome: FileOutcome, accepted: Int, duplicates: Int, quarantined: Int, seconds: Duration
     ) {
         for (outcome, count) in [("accepted", accepted), ("duplicate", duplicates), ("quarantined", quarantined)]
         where count > 0 {
@@ -32,7 +33,7 @@ public final class GatewayMetrics: Sendable {
             descriptor: MetricNameDescriptor(
                 namespace: "gateway", metricName: "files", unitName: "total",
                 helpText: "Files received, by flow and outcome (applied, rejected, unreadable, already-received)."),
-            labels: [("flow", flow), ("outcome", fileOutcome)]
+            labels: [("flow", flow), ("outcome", fileOutcome.rawValue)]
         ).increment()
         registry.makeDurationHistogram(
             descriptor: MetricNameDescriptor(

@@ -57,17 +57,17 @@ extension GatewayAPI {
         let root = configuration.outboxDirectory as NSString
         var areas: [OutboxArea] = []
         for flow in flows.values.sorted(by: { $0.id < $1.id }) {
-            guard caller.scopes.contains("flow:\(flow.id):out") else { continue }
+            guard caller.scopes.contains(APIScope.pull(flow: flow.id).description) else { continue }
             switch flow.record.entity.name {
-            case "candidate" where flow.partner == partner:
+            case Catalogue.candidate.name where flow.partner == partner:
                 areas.append(
                     OutboxArea(name: "candidates", flow: flow.id, folder: root.appendingPathComponent(partner)))
-            case "status-alert":
+            case Catalogue.statusAlert.name:
                 areas.append(
                     OutboxArea(
                         name: "alerts", flow: flow.id,
                         folder: (root.appendingPathComponent("operators") as NSString).appendingPathComponent(partner)))
-            case "rejection-notice":
+            case Catalogue.rejectionNotice.name:
                 areas.append(
                     OutboxArea(
                         name: "notices", flow: flow.id,

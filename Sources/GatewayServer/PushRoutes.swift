@@ -123,16 +123,16 @@ extension GatewayAPI {
             quarantined: report.alreadyReceived ? 0 : report.quarantined, seconds: ContinuousClock.now - started)
         let status: HTTPResponse.Status =
             switch report.outcome {
-            case "applied": .created
-            case "already-received" where report.previousOutcome == "applied": .ok
-            default: .unprocessableContent
+            case .applied: .created
+            case .alreadyReceived where report.previousOutcome == .applied: .ok
+            case .alreadyReceived, .rejected, .unreadable: .unprocessableContent
             }
         await audit(
             route, request, context, action: action, subjectKind: "file",
             subject: report.fileID.map { "file:\($0)" } ?? upload.name, status: status.code)
         guard status != .unprocessableContent else {
             var error = APIError(
-                .unprocessableContent, report.outcome == "already-received" ? "already-refused" : report.outcome,
+                .unprocessableContent, report.outcome == .alreadyReceived ? "already-refused" : report.outcome.rawValue,
                 "Fichier refusé dans son ensemble : rien n'a été appliqué (voir report.errors).")
             error.detail = try JSONCoding.encoder.encode(report)
             throw error

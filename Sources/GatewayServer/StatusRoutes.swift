@@ -171,11 +171,5 @@ extension GatewayAPI {
     }
 
     /// Today in Paris.
-    static func today() -> LocalDate {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Europe/Paris") ?? .current
-        let parts = calendar.dateComponents([.year, .month, .day], from: Date())
-        return LocalDate(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1)
-            ?? LocalDate(daysSinceEpoch: 0)
-    }
+    static func today() -> LocalDate { ParisTime.date(at: Int(Date().timeIntervalSince1970)) }
 }

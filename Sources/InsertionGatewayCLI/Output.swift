@@ -1,4 +1,5 @@
 import Foundation
+import GatewayCore
 import GatewayFormats
 import GatewayPipeline
 
@@ -111,4 +112,29 @@ final class JSONArraySink {
     }
 
     static func quote(_ text: String) -> String { JSONValue.quoted(text) }
+}
+
+/// The nearest of some names to what a user typed, to suggest it in an error.
+enum Suggestion {
+    /// The name within a small edit distance of `typed` (a third of its length, at least 2), nearest first.
+    static func nearest(to typed: String, in names: [String]) -> String? {
+        let limit = max(2, typed.count / 3)
+        let ranked = names.map { ($0, distance(typed, $0)) }.filter { $0.1 <= limit }
+        return ranked.min { $0.1 < $1.1 }?.0
+    }
+
+    /// Levenshtein distance between two strings, by characters.
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
 }

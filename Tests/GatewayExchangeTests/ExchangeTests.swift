@@ -71,7 +71,7 @@ struct ExchangeTests {
         #expect(files(in: inbox) == ["caf-67-2026-09.xml"])
         gateway.runner.sleep = { _ in }
         let second = try gateway.run("caf")
-        #expect(second.applied == 1 && second.outcome == "succeeded", "\(second)")
+        #expect(second.applied == 1 && second.outcome == .succeeded, "\(second)")
         #expect(files(in: inbox) == ["archive"])
         #expect(files(in: inbox + "/archive") == ["caf-67-2026-09.xml"])
     }
@@ -264,13 +264,13 @@ struct ExchangeTests {
         gateway.runner.sleep = { delay in delays.withLock { $0.append(delay) } }
         server.stop()
         let down = try gateway.run("caf")
-        #expect(down.outcome == "failed" && down.attempts == 4, "\(down)")
+        #expect(down.outcome == .failed && down.attempts == 4, "\(down)")
         #expect(delays.withLock { $0 } == [1.5, 3, 4])
         #expect(files(in: inbox) == ["caf-67-2026-09.xml", "msa-67-2026-09.xml"])
         #expect(try gateway.store.exchanges.journal(since: nil).last?.outcome == "failed")
         try server.start()
         let up = try gateway.run("caf")
-        #expect(up.outcome == "succeeded" && up.applied == 2, "\(up)")
+        #expect(up.outcome == .succeeded && up.applied == 2, "\(up)")
         #expect(files(in: inbox) == ["archive"])
         #expect(files(in: inbox + "/archive") == ["caf-67-2026-09.xml", "msa-67-2026-09.xml"])
     }

@@ -54,7 +54,7 @@ struct AnomalyTests {
             let store = try backend.store()
             let path = Repo.sample("odd/" + sample.file)
             let report = try pipeline().importFile(path: path, ledger: store.ledger)
-            #expect(report.outcome == "applied" && report.exitCode == 0)
+            #expect(report.outcome == .applied && report.exitCode == 0)
             #expect(report.quarantined == 0 && report.accepted == report.records)
             #expect(report.warnings == sample.anomalies)
             #expect(report.anomalies.allSatisfy { $0.check == sample.check })
@@ -90,7 +90,7 @@ struct AnomalyTests {
     func utf16() throws {
         let store = try GatewayStore()
         let report = try pipeline().importFile(path: Repo.sample("odd/utf16.xml"), ledger: store.ledger)
-        #expect(report.outcome == "applied" && report.accepted == 3 && report.warnings == 0)
+        #expect(report.outcome == .applied && report.accepted == 3 && report.warnings == 0)
         var names: [String] = []
         try store.export(.people) { row in names.append(row[7]) }
         #expect(names.contains("Jean-Noël"))
@@ -130,7 +130,7 @@ struct AnomalyTests {
         let store = try GatewayStore()
         let report = try pipeline(flow([.householdWithoutApplicant: .reject])).importFile(
             path: Repo.sample("odd/no-applicant.xml"), ledger: store.ledger)
-        #expect(report.outcome == "applied" && report.quarantined == 1 && report.accepted == 2)
+        #expect(report.outcome == .applied && report.quarantined == 1 && report.accepted == 2)
         #expect(report.errors.first?.check == "household-without-applicant")
         #expect(report.errors.first?.record == 2)
         #expect(report.warnings == 0)
@@ -150,7 +150,7 @@ struct AnomalyTests {
         let directory = try TempDirectory()
         let report = try pipeline(flow([.countMismatch: .reject])).importFile(
             path: Repo.sample("odd/count-mismatch.xml"), ledger: store.ledger, keepDirectory: directory.path("refused"))
-        #expect(report.outcome == "rejected" && report.exitCode == 2)
+        #expect(report.outcome == .rejected && report.exitCode == 2)
         #expect(report.errors.first?.type == "reconciliation-error")
         #expect(try store.tableCounts()["household"] == 0)
         #expect(report.keptPath != nil)

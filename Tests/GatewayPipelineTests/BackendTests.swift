@@ -88,7 +88,7 @@ struct BackendTests {
                     let report = try FilePipeline(flow: flows[flow]!, logger: silentLogger).importFile(
                         path: DataProtectionTests.samples.appendingPathComponent(file).path,
                         ledger: stores[instance].ledger)
-                    outcomes.withLock { $0[file, default: []].append(report.outcome) }
+                    outcomes.withLock { $0[file, default: []].append(report.outcome.rawValue) }
                 } catch {
                     failures.withLock { $0.append("\(file): \(error)") }
                 }

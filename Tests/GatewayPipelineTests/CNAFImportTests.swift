@@ -16,10 +16,10 @@ struct CNAFImportTests {
     func statusChangesBetweenMonths(backend: Backend) throws {
         let store = try backend.store()
         let september = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), ledger: store.ledger)
-        #expect(september.outcome == "applied")
+        #expect(september.outcome == .applied)
         #expect(september.records == 12 && september.accepted == 12 && september.quarantined == 0)
         let october = try pipeline().importFile(path: Repo.sample("caf-67-2026-10.xml"), ledger: store.ledger)
-        #expect(october.outcome == "applied")
+        #expect(october.outcome == .applied)
         let changes = try store.people.statusChanges(fileID: try #require(october.fileID))
         let summary = Set(
             changes.map { change in
@@ -65,7 +65,7 @@ struct CNAFImportTests {
         let first = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), ledger: store.ledger)
         let countsAfterFirst = try store.tableCounts()
         let second = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), ledger: store.ledger)
-        #expect(second.outcome == "already-received")
+        #expect(second.outcome == .alreadyReceived)
         #expect(second.alreadyReceived)
         #expect(second.fileID == first.fileID)
         #expect(second.records == first.records && second.accepted == first.accepted)
@@ -83,7 +83,7 @@ struct CNAFImportTests {
         data.append(contentsOf: Array("<!-- renvoi -->\n".utf8))
         try data.write(to: URL(fileURLWithPath: directory.path("resent.xml")))
         let resent = try pipeline().importFile(path: directory.path("resent.xml"), ledger: store.ledger)
-        #expect(resent.outcome == "applied")
+        #expect(resent.outcome == .applied)
         #expect(resent.accepted == 12)
         #expect(resent.statusChanges == 0)
     }
@@ -120,7 +120,7 @@ struct CNAFImportTests {
             let directory = try TempDirectory()
             let report = try pipeline().importFile(
                 path: Repo.sample("bad/" + name), ledger: store.ledger, keepDirectory: directory.path("refused"))
-            #expect(report.outcome == outcome)
+            #expect(report.outcome.rawValue == outcome)
             #expect(report.records == report.accepted + report.duplicates + report.quarantined)
             #expect(report.quarantined == quarantined)
             #expect(!report.errors.isEmpty)
@@ -188,7 +188,7 @@ struct CNAFImportTests {
         }
         #expect(try store.tableCounts().values.allSatisfy { $0 == 0 })
         let report = try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), ledger: store.ledger)
-        #expect(report.outcome == "applied" && report.accepted == 12)
+        #expect(report.outcome == .applied && report.accepted == 12)
     }
 
     @Test(

@@ -13,7 +13,7 @@ struct IdentityMatchingTests {
         let store = try backend.store()
         let report = try FilePipeline(flow: try Repo.cafFlow(), logger: silentLogger)
             .importFile(path: Repo.sample("caf-67-2026-09.xml"), ledger: store.ledger)
-        guard report.outcome == "applied" else { throw TestFailure("September sample not applied") }
+        guard report.outcome == .applied else { throw TestFailure("September sample not applied") }
         return store
     }
 

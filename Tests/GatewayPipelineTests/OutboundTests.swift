@@ -22,7 +22,7 @@ struct OutboundTests {
             let pipeline = FilePipeline(flow: try #require(flows[flow]), logger: silentLogger)
             for file in files {
                 let report = try pipeline.importFile(path: root.appendingPathComponent(file).path, ledger: store.ledger)
-                guard report.outcome == "applied" else { throw TestFailure("\(file): \(report.outcome)") }
+                guard report.outcome == .applied else { throw TestFailure("\(file): \(report.outcome)") }
             }
         }
         try load("caf-beneficiaires", ["cnaf/caf-67-2026-09.xml", "cnaf/msa-67-2026-09.xml"])

@@ -321,10 +321,10 @@ struct PartnerSamplesTests {
         let store = try GatewayStore()
         let report = try pipeline.importFile(
             path: Self.path("ft-inscriptions", "pe-cg-stock-2026-09.csv"), ledger: store.ledger)
-        #expect(report.outcome == "applied" && report.accepted == 4)
+        #expect(report.outcome == .applied && report.accepted == 4)
         let utf8 = try pipeline.importFile(
             path: Self.path("ft-inscriptions", "odd/pe-cg-inscriptions-utf8.csv"), ledger: store.ledger)
-        #expect(utf8.outcome == "applied" && utf8.accepted == 4 && utf8.warnings == 1)
+        #expect(utf8.outcome == .applied && utf8.accepted == 4 && utf8.warnings == 1)
         #expect(utf8.anomalies.first?.check == "encoding-mismatch")
         var firstNames: [String] = []
         try store.export(.partnerRecords) { row in
@@ -363,7 +363,7 @@ struct PartnerSamplesTests {
         let store = try backend.store()
         let cnaf = try FilePipeline(flow: Repo.cafFlow(), logger: silentLogger)
             .importFile(path: Repo.sample("caf-67-2026-09.xml"), ledger: store.ledger)
-        #expect(cnaf.outcome == "applied" && cnaf.accepted == 12)
+        #expect(cnaf.outcome == .applied && cnaf.accepted == 12)
 
         let france = [
             "pe-cg-inscriptions-2026-09.csv", "pe-cg-cessations-2026-09.csv", "pe-cg-radiations-2026-09.csv",
@@ -373,7 +373,7 @@ struct PartnerSamplesTests {
         for file in france {
             let report = try Self.pipeline("ft-inscriptions").importFile(
                 path: Self.path("ft-inscriptions", file), ledger: store.ledger)
-            #expect(report.outcome == "applied" && report.quarantined == 0, "\(file): \(report.errors)")
+            #expect(report.outcome == .applied && report.quarantined == 0, "\(file): \(report.errors)")
             unmatched += report.unmatched
         }
         // Only Nathalie MEYER-ROTH, in no CNAF file.
@@ -382,7 +382,7 @@ struct PartnerSamplesTests {
         let operators = try Self.pipeline("operator-followup")
         let september = try operators.importFile(
             path: Self.path("operator-followup", "suivi-operateurs-2026-09.csv"), ledger: store.ledger)
-        #expect(september.outcome == "applied")
+        #expect(september.outcome == .applied)
         #expect(september.records == 8 && september.accepted == 7 && september.quarantined == 1)
         #expect(september.unmatched == 1)
         let conflict = try #require(september.errors.first)
@@ -392,7 +392,7 @@ struct PartnerSamplesTests {
         #expect(!conflict.message.contains("2790767462208") && !conflict.message.contains("1840367482123"))
         let october = try operators.importFile(
             path: Self.path("operator-followup", "suivi-operateurs-2026-10.json"), ledger: store.ledger)
-        #expect(october.outcome == "applied" && october.accepted == 4 && october.quarantined == 0)
+        #expect(october.outcome == .applied && october.accepted == 4 && october.quarantined == 0)
 
         let matched = try Self.matches(store)
         let expected: [String: String] = [
@@ -422,11 +422,11 @@ struct PartnerSamplesTests {
         let before = try Self.counts(store)
         let again = try operators.importFile(
             path: Self.path("operator-followup", "suivi-operateurs-2026-09.csv"), ledger: store.ledger)
-        #expect(again.outcome == "already-received" && again.alreadyReceived)
+        #expect(again.outcome == .alreadyReceived && again.alreadyReceived)
         #expect(again.fileID == september.fileID && again.quarantined == 1)
         let ftAgain = try Self.pipeline("ft-inscriptions").importFile(
             path: Self.path("ft-inscriptions", "pe-cg-stock-2026-09.csv"), ledger: store.ledger)
-        #expect(ftAgain.outcome == "already-received")
+        #expect(ftAgain.outcome == .alreadyReceived)
         #expect(try Self.counts(store) == before)
         #expect(try Self.matches(store) == matched)
     }
@@ -441,7 +441,7 @@ struct PartnerSamplesTests {
         let pipeline = try Self.pipeline("job-posts")
         let first = try pipeline.importFile(
             path: Self.path("job-posts", "offres-67-68-2026-09.json"), ledger: store.ledger)
-        #expect(first.outcome == "applied" && first.accepted == 6)
+        #expect(first.outcome == .applied && first.accepted == 6)
         let before = try Self.counts(store)
         // Same records, other bytes (so another hash): the records already stored are not duplicated.
         let copy = directory.path("offres-copie.json")
@@ -449,7 +449,7 @@ struct PartnerSamplesTests {
         text += "\n"
         try text.write(toFile: copy, atomically: true, encoding: .utf8)
         let second = try pipeline.importFile(path: copy, ledger: store.ledger)
-        #expect(second.outcome == "applied" && second.quarantined == 0)
+        #expect(second.outcome == .applied && second.quarantined == 0)
         var after = try Self.counts(store)
         #expect(after["received_file"] == (before["received_file"] ?? 0) + 1)
         after["received_file"] = before["received_file"]

@@ -134,16 +134,16 @@ struct ReplayTests {
         let strict = Self.flows([.countMismatch: .reject])
         let refused = try FilePipeline(flow: strict["caf-beneficiaires"]!, logger: silentLogger).importFile(
             path: Repo.sample("odd/count-mismatch.xml"), ledger: store.ledger, keepDirectory: directory.path("refused"))
-        #expect(refused.outcome == "rejected" && refused.keptPath != nil)
+        #expect(refused.outcome == .rejected && refused.keptPath != nil)
         let fileID = try #require(refused.fileID)
         // Unchanged mapping: refused again, a second attempt recorded.
         let again = try Replayer(flows: strict, store: store, logger: silentLogger).retry(fileID: fileID, actor: "test")
-        #expect(again.outcome == "rejected")
+        #expect(again.outcome == .rejected)
         #expect(try store.tableCounts()["household"] == 0)
         // Fixed: applied in the same ledger entry, third attempt.
         let applied = try Replayer(flows: Self.flows, store: store, logger: silentLogger).retry(
             fileID: fileID, actor: "test")
-        #expect(applied.outcome == "applied" && applied.accepted == 3 && applied.fileID == fileID)
+        #expect(applied.outcome == .applied && applied.accepted == 3 && applied.fileID == fileID)
         #expect(applied.warnings == 1)
         let entry = try #require(try store.ledger.receivedFile(id: fileID))
         #expect(entry.outcome == "applied" && entry.attempts == 3)
@@ -156,7 +156,7 @@ struct ReplayTests {
         let counts = try store.tableCounts()
         let sameFile = try FilePipeline(flow: Self.flows["caf-beneficiaires"]!, logger: silentLogger).importFile(
             path: Repo.sample("odd/count-mismatch.xml"), ledger: store.ledger)
-        #expect(sameFile.alreadyReceived && sameFile.previousOutcome == "applied")
+        #expect(sameFile.alreadyReceived && sameFile.previousOutcome == .applied)
         #expect(try store.tableCounts() == counts)
         #expect(try store.exchanges.journal(since: nil, exchange: "retry").count == 2)
     }

@@ -75,6 +75,12 @@ public enum Catalogue {
         }
     }
 
+    /// Which way a flow of this entity goes: `out` for what the gateway writes to partners (candidates, alerts,
+    /// rejection notices), `in` for everything it reads.
+    public static func direction(ofEntity name: String) -> RunDirection {
+        outboundEntities[name] != nil ? .out : .in
+    }
+
     /// File-level fields: header and trailer of a flux.
     public static let fluxHeader = EntitySpec(
         name: "flux-header",

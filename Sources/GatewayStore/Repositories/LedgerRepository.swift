@@ -92,19 +92,9 @@ public struct QuarantineEntry: Sendable, Codable, Equatable {
     public var record: Int
     public var line: Int?
     public var key: String?
-    public var issues: [ValidationIssueText]
+    public var issues: [ReportedIssue]
     /// `open`, `waiting` (for what it refers to), `reprocessed` (applied by a replay) or `resolved`.
     public var status: String
-}
-
-/// The parts of a stored issue shown outside: type, field, place, masked value, message.
-public struct ValidationIssueText: Sendable, Codable, Equatable {
-    public var type: String
-    public var field: String?
-    public var line: Int?
-    public var path: String?
-    public var value: String?
-    public var message: String
 }
 
 /// Which quarantined records a replay takes: by file, flow, partner, error type or record (all that are given).
@@ -418,7 +408,7 @@ public struct SQLLedgerRepository: LedgerRepository {
                     id: row["id"], fileID: row["file_id"], partner: row["partner"], flow: row["flow"],
                     file: row["name"], record: (row["record_index"] as Int) + 1, line: row["line"],
                     key: row["record_key"],
-                    issues: (try? decoder.decode([ValidationIssueText].self, from: Data((row["issues"] as String).utf8)))
+                    issues: (try? decoder.decode([ReportedIssue].self, from: Data((row["issues"] as String).utf8)))
                         ?? [], status: row["status"])
             }
         }

@@ -93,19 +93,25 @@ struct Keys: ParsableCommand {
             else { throw ValidationError("--partner : lettres, chiffres, - et _ seulement") }
             guard !scopes.isEmpty else { throw ValidationError("au moins une --scope") }
             let flows = try common.allFlows()
-            for scope in scopes where scope != "admin" {
-                let parts = scope.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-                guard parts.count == 3, parts[0] == "flow", let flow = flows[parts[1]],
-                    parts[2] == "in" || parts[2] == "out"
-                else {
+            for scope in scopes {
+                let parsed = APIScope(scope)
+                if parsed == .admin { continue }
+                let wanted: (flowID: String, direction: RunDirection)? =
+                    switch parsed {
+                    case .push(let flow): (flow, .in)
+                    case .pull(let flow): (flow, .out)
+                    case .admin, nil: nil
+                    }
+                guard let wanted, let flow = flows[wanted.flowID] else {
                     throw ValidationError(
                         "Portée invalide « \(scope) » : admin, flow:<flux>:in ou flow:<flux>:out (flux : \(flows.keys.sorted().joined(separator: ", ")))."
                     )
                 }
-                let outbound = ["candidate", "status-alert", "rejection-notice"].contains(flow.record.entity.name)
-                guard outbound == (parts[2] == "out") else {
+                let actual = Catalogue.direction(ofEntity: flow.record.entity.name)
+                guard actual == wanted.direction else {
                     throw ValidationError(
-                        "« \(scope) » : le flux \(parts[1]) est \(outbound ? "sortant (out)" : "entrant (in)").")
+                        "« \(scope) » : le flux \(wanted.flowID) est \(actual == .out ? "sortant (out)" : "entrant (in)")."
+                    )
                 }
             }
             let store = try storeOptions.open()

@@ -116,17 +116,13 @@ struct Run: ParsableCommand {
             if summaries.isEmpty { Output.line("Aucun échange dû maintenant.") }
             for summary in summaries { Output.line(Self.line(summary)) }
         }
-        if summaries.contains(where: { $0.outcome == "failed" || $0.outcome == "partial" }) { throw ExitCode(1) }
+        if summaries.contains(where: { $0.outcome == .failed || $0.outcome == .partial }) { throw ExitCode(1) }
     }
 
     static func line(_ s: ExchangeSummary) -> String {
-        let outcome =
-            [
-                "succeeded": "réussi", "failed": "en échec", "partial": "en partie", "interrupted": "interrompu",
-                "skipped": "déjà en cours ailleurs",
-            ][s.outcome] ?? s.outcome
+        let outcome = s.outcome.french
         var parts: [String] = []
-        if s.direction == "in" {
+        if s.direction == .in {
             parts.append("\(s.applied) importé(s)")
             if s.alreadyReceived > 0 { parts.append("\(s.alreadyReceived) déjà reçu(s)") }
             if s.refused > 0 { parts.append("\(s.refused) refusé(s)") }
@@ -134,7 +130,7 @@ struct Run: ParsableCommand {
             if s.notReady > 0 { parts.append("\(s.notReady) pas prêt(s)") }
             if s.heldByOther > 0 { parts.append("\(s.heldByOther) pris par une autre passerelle") }
         }
-        if s.sent > 0 || s.direction == "out" { parts.append("\(s.sent) envoyé(s)") }
+        if s.sent > 0 || s.direction == .out { parts.append("\(s.sent) envoyé(s)") }
         if s.alreadySent > 0 { parts.append("\(s.alreadySent) déjà envoyé(s)") }
         if s.failed > 0 { parts.append("\(s.failed) en échec") }
         if s.attempts > 1 { parts.append("\(s.attempts) opération(s)") }
@@ -218,7 +214,9 @@ struct JournalCommand: ParsableCommand {
                 if t.attempts > 1 { detail.append("\(t.attempts) essais") }
                 if let ms = t.durationMS { detail.append("\(ms) ms") }
                 if let message = t.message { detail.append(message) }
-                Output.line("   \(t.direction == "in" ? "⇣" : "⇡") \(t.name) : " + detail.joined(separator: ", "))
+                Output.line(
+                    "   \(t.direction == RunDirection.in.rawValue ? "⇣" : "⇡") \(t.name) : "
+                        + detail.joined(separator: ", "))
             }
         }
     }
@@ -231,10 +229,7 @@ struct JournalCommand: ParsableCommand {
             return Journal.stamp(now.addingTimeInterval(-seconds))
         }
         if let day = LocalDate(iso: text) {
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = TimeZone(identifier: "Europe/Paris")!
-            let date = calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day))!
-            return Journal.stamp(date)
+            return Journal.stamp(Date(timeIntervalSince1970: TimeInterval(ParisTime.startOfDay(day))))
         }
         let formatter = ISO8601DateFormatter()
         if let date = formatter.date(from: text) { return Journal.stamp(date) }

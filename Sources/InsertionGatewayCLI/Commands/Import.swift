@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GatewayCore
 import GatewayMapping
 import GatewayPipeline
 import GatewayStore
@@ -83,11 +84,11 @@ struct Import: ParsableCommand {
             try Output.json(ImportJSON(report))
         } else {
             switch report.outcome {
-            case "already-received":
+            case .alreadyReceived:
                 Output.line(
-                    "\(report.file) : déjà reçu (fichier n° \(report.fileID ?? 0), \(report.previousOutcome ?? "?")) — rien n'a changé."
+                    "\(report.file) : déjà reçu (fichier n° \(report.fileID ?? 0), \(report.previousOutcome?.rawValue ?? "?")) — rien n'a changé."
                 )
-            case "applied":
+            case .applied:
                 let changes = entity == "household" ? ", \(report.statusChanges) changement(s) de situation" : ""
                 Output.line(
                     "\(report.file) : \(report.records) lu(s), \(report.accepted) accepté(s), \(report.duplicates) doublon(s), \(report.quarantined) en quarantaine"
@@ -95,9 +96,9 @@ struct Import: ParsableCommand {
                         + (report.waiting > 0 ? ", dont \(report.waiting) en attente de leur proposition" : "")
                         + (report.warnings > 0 ? ", \(report.warnings) anomalie(s)." : ".")
                 )
-            default:
+            case .rejected, .unreadable:
                 Output.line(
-                    "\(report.file) : \(report.outcome == "unreadable" ? "illisible" : "refusé") — rien n'a été appliqué"
+                    "\(report.file) : \(report.outcome == .unreadable ? "illisible" : "refusé") — rien n'a été appliqué"
                         + (report.keptPath.map { " ; fichier conservé dans \($0)" } ?? "") + ".")
             }
             Output.issues(report.errors, notShown: report.errorsNotShown)
@@ -122,9 +123,9 @@ struct ImportJSON: Encodable {
     /// Of the quarantined, those waiting for what they refer to (applied once it exists).
     var waiting: Int
     var anomalies: [ReportedIssue]
-    var outcome: String
+    var outcome: FileOutcome
     var alreadyReceived: Bool
-    var previousOutcome: String?
+    var previousOutcome: FileOutcome?
     var fileID: Int64?
     var keptPath: String?
     var errors: [ReportedIssue]

@@ -21,9 +21,7 @@ func runDay(_ given: String?) throws -> LocalDate {
         guard let day = LocalDate(iso: given) else { throw ValidationError("--date attend AAAA-MM-JJ : \(given)") }
         return day
     }
-    let parts = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "Europe/Paris")!, from: Date())
-    return LocalDate(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1) ?? LocalDate(
-        iso: "1970-01-01")!
+    return ParisTime.date(at: Int(Date().timeIntervalSince1970))
 }
 
 struct Source: ParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GatewayCore
 import GatewayMapping
 import GatewayPipeline
 
