@@ -51,12 +51,24 @@ struct CommonOptions: ParsableArguments {
     @Flag(help: "Ni progression ni journal d'information sur la sortie d'erreur.")
     var quiet = false
 
-    @Option(help: "Niveau du journal (trace, debug, info, notice, warning, error, critical).")
-    var logLevel: String = "info"
+    @Flag(name: .shortAndLong, help: "Journal d'information (niveau info) sur la sortie d'erreur.")
+    var verbose = false
+
+    @Option(
+        help:
+            "Niveau du journal (trace, debug, info, notice, warning, error, critical) ; par défaut warning, info avec --verbose."
+    )
+    var logLevel: Logger.Level?
+
+    @Option(
+        help:
+            "Forme du journal : text (une ligne lisible par évènement) ou json (un objet JSON par ligne, pour un service)."
+    )
+    var logFormat: LogFormat = .text
 
     func bootstrapLogging() -> Logger {
-        let level = quiet ? Logger.Level.error : (Logger.Level(rawValue: logLevel) ?? .info)
-        LoggingBootstrap.once(level: level)
+        let level = quiet ? Logger.Level.error : (logLevel ?? (verbose ? .info : .warning))
+        LoggingBootstrap.once(level: level, format: logFormat)
         var logger = Logger(label: "insertion-gateway")
         logger.logLevel = level
         return logger
@@ -67,8 +79,9 @@ struct CommonOptions: ParsableArguments {
         if let flow = try loadFlows(only: id)[id] { return flow }
         let flows = try allFlows()
         guard let flow = flows[id] else {
+            let hint = Suggestion.nearest(to: id, in: Array(flows.keys)).map { " Vouliez-vous dire « \($0) » ?" } ?? ""
             throw ValidationError(
-                "Flux « \(id) » inconnu. Flux disponibles : \(flows.keys.sorted().joined(separator: ", ")).")
+                "Flux « \(id) » inconnu.\(hint) Flux disponibles : \(flows.keys.sorted().joined(separator: ", ")).")
         }
         return flow
     }
@@ -115,8 +128,42 @@ struct StoreOptions: ParsableArguments {
     /// The store `location` names, opened where the application is assembled: a PostgreSQL database
     /// (`postgres://…`) or a SQLite file (created if missing), migrated.
     static func open(_ location: String) throws -> GatewayStore {
-        GatewayStore.isPostgres(location)
-            ? GatewayStore(database: try PostgresStoreDatabase(url: location)) : try GatewayStore(path: location)
+        if GatewayStore.isPostgres(location) { return GatewayStore(database: try PostgresStoreDatabase(url: location)) }
+        try checkWritable(sqlite: location)
+        return try GatewayStore(path: location)
+    }
+
+    /// Says in French what SQLite would only call « error 14 » or « error 8 »: a folder that cannot be made or
+    /// written, a base file that is read-only.
+    static func checkWritable(sqlite path: String) throws {
+        let files = FileManager.default
+        let folder =
+            (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        var isFolder: ObjCBool = false
+        if files.fileExists(atPath: path, isDirectory: &isFolder) {
+            if isFolder.boolValue {
+                throw GatewayCLIError(
+                    "« \(path) » est un dossier : --store attend le chemin d'un fichier SQLite (ex. data/gateway.sqlite)."
+                )
+            }
+            guard files.isWritableFile(atPath: path) else {
+                throw GatewayCLIError(
+                    "La base « \(path) » est en lecture seule : donnez-lui le droit d'écriture (chmod u+w) ou choisissez une autre base avec --store."
+                )
+            }
+        }
+        if !files.fileExists(atPath: folder) {
+            do { try files.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+                throw GatewayCLIError(
+                    "Impossible de créer le dossier « \(folder) » de la base : vérifiez le chemin et les droits, ou choisissez une autre base avec --store."
+                )
+            }
+        }
+        guard files.isWritableFile(atPath: folder) else {
+            throw GatewayCLIError(
+                "Le dossier « \(folder) » n'est pas accessible en écriture : la base SQLite y écrit son journal. Donnez-lui le droit d'écriture ou choisissez une autre base avec --store."
+            )
+        }
     }
 
     /// Whether there is a store to read: a PostgreSQL address, or a SQLite file that exists.
@@ -128,14 +175,31 @@ struct GatewayCLIError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
 enum LoggingBootstrap {
+    // Set once by the command's own thread before any other thread starts: nothing reads it concurrently.
     nonisolated(unsafe) private static var done = false
 
-    static func once(level: Logger.Level) {
+    /// Logs go to stderr, stamped in the département's time (Europe/Paris) with its offset, unless `TZ` says
+    /// otherwise.
+    static func once(level: Logger.Level, format: LogFormat = .text, timeZone: String = "Europe/Paris") {
         guard !done else { return }
         done = true
+        if ProcessInfo.processInfo.environment["TZ"] == nil {
+            setenv("TZ", timeZone, 1)
+            tzset()
+        }
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler: any LogHandler =
+                switch format {
+                case .text: StreamLogHandler.standardError(label: label)
+                case .json: JSONLogHandler(label: label)
+                }
             handler.logLevel = level
             // Partner values reach the log escaped and bounded: none can forge a line or fill the log.
             return EscapingLogHandler(handler)

@@ -3,7 +3,33 @@ import Foundation
 import GatewayFormats
 import GatewayStore
 
-extension ExportTable: ExpressibleByArgument {}
+extension ExportTable {
+    /// The table's French name, accepted as well as the English one (`export foyers`).
+    var french: String {
+        switch self {
+        case .households: "foyers"
+        case .people: "personnes"
+        case .statusChanges: "changements"
+        case .quarantine: "quarantaine"
+        case .files: "registre"
+        case .partnerRecords: "enregistrements-partenaires"
+        case .links: "liens"
+        case .proposals: "propositions"
+        case .anomalies: "anomalies"
+        }
+    }
+
+    /// The table named `name` in English or in French; otherwise a French error naming the nearest table.
+    static func named(_ name: String) throws -> ExportTable {
+        let key = name.lowercased()
+        if let table = allCases.first(where: { $0.rawValue == key || $0.french == key }) { return table }
+        let names = allCases.flatMap { [$0.french, $0.rawValue] }
+        let hint = Suggestion.nearest(to: key, in: names).map { " Vouliez-vous dire « \($0) » ?" } ?? ""
+        throw ValidationError(
+            "Table « \(name) » inconnue.\(hint) Tables : \(allCases.map { "\($0.french) (\($0.rawValue))" }.joined(separator: ", "))."
+        )
+    }
+}
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,10 +46,10 @@ struct Export: ParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
 
     @Argument(
-        help:
-            "Ce qu'il faut exporter : households, people, status-changes, quarantine, files, partner-records, links, proposals."
-    )
-    var table: ExportTable
+        help: ArgumentHelp(
+            "Ce qu'il faut exporter, en français ou en anglais : foyers (households), personnes (people), changements (status-changes), quarantaine (quarantine), registre (files), enregistrements-partenaires (partner-records), liens (links), propositions (proposals), anomalies.",
+            valueName: "table"))
+    var tableName: String
 
     @Option(help: "Format : json ou csv.")
     var format: Format = .csv
@@ -33,6 +59,7 @@ struct Export: ParsableCommand {
 
     func run() throws {
         _ = common.bootstrapLogging()
+        let table = try ExportTable.named(tableName)
         guard storeOptions.exists() else {
             throw ValidationError("Base introuvable : \(storeOptions.store)")
         }
