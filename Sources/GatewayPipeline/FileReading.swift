@@ -378,6 +378,7 @@ public struct RecordStream: Sendable {
             }
         }
         try flush()
+        progress?(index, reader.bytesConsumed, reader.fileSize)
         level.records = index
         level.csvHeader = reader.header.joined(separator: String(UnicodeScalar(reader.delimiter)))
         sort(reader.encodingWarnings, into: &level)
@@ -400,6 +401,7 @@ public struct RecordStream: Sendable {
             index += 1
             if index % 1024 == 0 { progress?(index, reader.bytesConsumed, reader.fileSize) }
         }
+        progress?(index, reader.bytesConsumed, reader.fileSize)
         level.records = index
         return level
     }

@@ -1,7 +1,7 @@
 import GatewayCore
 
-/// Numbers, dates and escaping for the French page.
-enum FrenchText {
+/// Numbers, dates and escaping in French forms: the dashboard's, and the CLI's progress line.
+public enum FrenchText {
     /// No-break space, before "%" (`72,5 %`).
     static let noBreakSpace = "\u{00A0}"
     /// Narrow no-break space, between groups of thousands (`12 345`).
@@ -10,7 +10,7 @@ enum FrenchText {
     static let missing = "—"
 
     /// `12 345`, `−7` (a minus sign, not a hyphen).
-    static func integer(_ value: Int) -> String {
+    public static func integer(_ value: Int) -> String {
         let digits = String(value.magnitude)
         var grouped = ""
         for (index, digit) in digits.enumerated() {
@@ -18,6 +18,14 @@ enum FrenchText {
             grouped.append(digit)
         }
         return value < 0 ? "\u{2212}" + grouped : grouped
+    }
+
+    /// `41,7` (one decimal, a decimal comma).
+    public static func decimal(_ value: Double) -> String {
+        guard value.isFinite else { return missing }
+        let tenths = Int((value * 10).rounded())
+        let sign = tenths < 0 ? "\u{2212}" : ""
+        return sign + integer(Int(tenths.magnitude / 10)) + "," + String(tenths.magnitude % 10)
     }
 
     /// A fraction as a percentage with at most one decimal: `72,5 %`, `40 %`, "—" for nil (or not a number).

@@ -201,6 +201,7 @@ enum LoggingBootstrap {
                 case .json: JSONLogHandler(label: label)
                 }
             handler.logLevel = level
+            handler = ProgressClearingLogHandler(handler)
             // Partner values reach the log escaped and bounded: none can forge a line or fill the log.
             return EscapingLogHandler(handler)
         }

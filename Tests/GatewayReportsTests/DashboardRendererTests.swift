@@ -188,6 +188,15 @@ struct FrenchTextTests {
         #expect(FrenchText.integer(value) == expected)
     }
 
+    @Test(
+        "Decimals with a comma, one place, thousands grouped",
+        arguments: [
+            (0.0, "0,0"), (41.66, "41,7"), (1234.5, "1\u{202F}234,5"), (-2.25, "\u{2212}2,3"), (Double.infinity, "—"),
+        ])
+    func decimals(value: Double, expected: String) {
+        #expect(FrenchText.decimal(value) == expected)
+    }
+
     @Test func datesAndMonths() {
         #expect(FrenchText.longDate("2026-09-01") == "1er septembre 2026")
         #expect(FrenchText.longDate("2026-11-02") == "2 novembre 2026")

@@ -69,7 +69,7 @@ struct Import: ParsableCommand {
         var pipeline = FilePipeline(flow: mapping, logger: logger)
         let directory = common.mappings
         pipeline.alternatives = { (try? MappingLoader.loadAll(directory: directory)).map { Array($0.values) } ?? [] }
-        let progress = ProgressDisplay(enabled: !common.quiet)
+        let progress = ProgressDisplay(enabled: !common.quiet, after: "enregistrement en base")
         pipeline.progress = progress.update
         let report = try pipeline.importFile(
             path: file, ledger: store.ledger, partner: partner, keepDirectory: storeOptions.keepDirectory,
