@@ -82,7 +82,6 @@ let package = Package(
             name: "GatewayExchange",
             dependencies: [
                 "GatewayCore", "GatewayMapping", "GatewayStore", "GatewayPipeline", "GatewayTransport",
-                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -1,7 +1,7 @@
 import Foundation
 import GatewayCore
+import GatewayMapping
 import GatewayTransport
-import Yams
 
 /// `gateway.yaml`: the exchanges the gateway runs by itself.
 public struct GatewayConfig: Sendable {
@@ -19,9 +19,6 @@ public struct GatewayConfig: Sendable {
 
 /// One exchange: a partner's flow, a direction, a location and a schedule.
 public struct Exchange: Sendable {
-    /// `in` or `out` (`replay` is the journal's, never an exchange's).
-    public typealias Direction = RunDirection
-
     /// What to do with a partner's file once handled: leave it (remembered by name, size, stamp and hash), delete
     /// it, or move it into a folder of the location.
     public enum Disposal: Sendable, Equatable, CustomStringConvertible {
@@ -59,7 +56,7 @@ public struct Exchange: Sendable {
     public var id: String
     public var partner: String?
     public var flow: String
-    public var direction: Direction
+    public var direction: FlowDirection
     public var endpoint: Endpoint
     public var patterns: [String]
     public var schedule: CronSchedule
@@ -104,14 +101,11 @@ extension GatewayConfig {
     public static func parse(
         yaml: String, knownFlows: Set<String>, environment: [String: String] = [:]
     ) throws -> GatewayConfig {
-        let document: Any?
+        let root: [String: Any]
         do {
-            document = try Yams.load(yaml: yaml)
+            root = try YAMLReader.document(yaml, rootHint: "clés store, work, exchanges…").root
         } catch {
-            throw ConfigError(problems: ["YAML illisible : \(error)"])
-        }
-        guard let root = document as? [String: Any] else {
-            throw ConfigError(problems: ["le document doit être un objet YAML (clés store, work, exchanges…)"])
+            throw ConfigError(problems: error.problems)
         }
         var reader = ConfigReader(environment: environment)
         reader.unknownKeys(
@@ -158,9 +152,11 @@ extension GatewayConfig {
 struct ConfigReader {
     /// The variables a `…-env` credential may name.
     let environment: [String: String]
-    var problems: [String] = []
+    /// The shared typed reads, and the problems found.
+    var yaml = YAMLReader()
+    var problems: [String] { yaml.problems }
 
-    mutating func problem(_ text: String) { problems.append(text) }
+    mutating func problem(_ text: String) { yaml.problems.append(text) }
 
     /// Keys that would hold a secret in the file itself: refused, the file names a reference instead.
     static let inlineSecrets: [String: String] = [
@@ -169,30 +165,24 @@ struct ConfigReader {
         "private-key": "key-file (le chemin de la clé)", "key": "key-file (le chemin de la clé)",
     ]
 
+    /// Records the keys not allowed, a secret written in the file itself with the reference to use instead.
     mutating func unknownKeys(_ object: [String: Any], allowed: Set<String>, at: String) {
-        for key in object.keys.sorted() where !allowed.contains(key) {
-            if let reference = Self.inlineSecrets[key] {
-                problem("\(at.isEmpty ? "" : at + " : ")secret en clair refusé (« \(key) ») : utiliser \(reference)")
-            } else {
-                problem("\(at.isEmpty ? "" : at + " : ")clé inconnue « \(key) »")
+        for (key, reference) in Self.inlineSecrets.sorted(by: { $0.key < $1.key }) where object[key] != nil {
+            if !allowed.contains(key) {
+                yaml.problem(at: at, "secret en clair refusé (« \(key) ») : utiliser \(reference)")
             }
         }
+        yaml.allowOnly(
+            allowed.sorted(), in: object.filter { Self.inlineSecrets[$0.key] == nil || allowed.contains($0.key) },
+            at: at)
     }
 
     mutating func string(_ object: [String: Any], _ key: String, at: String) -> String? {
-        guard let value = object[key] else { return nil }
-        if let text = value as? String { return text }
-        if value is Int || value is Double || value is Bool { return "\(value)" }
-        problem("\(at.isEmpty ? "" : at + " : ")\(key) : texte attendu")
-        return nil
+        yaml.text(key, in: object, at: at)
     }
 
     mutating func number(_ object: [String: Any], _ key: String, at: String) -> Double? {
-        guard let value = object[key] else { return nil }
-        if let number = value as? Int { return Double(number) }
-        if let number = value as? Double { return number }
-        problem("\(at) : \(key) : nombre attendu")
-        return nil
+        yaml.number(key, in: object, at: at)
     }
 
     mutating func exchange(
@@ -206,9 +196,7 @@ struct ConfigReader {
                 "tls", "timeouts", "schedule", "readiness", "archive", "errors", "retries", "notices", "schema",
                 "lease",
             ], at: at)
-        let direction = Exchange.Direction(rawValue: string(object, "direction", at: at) ?? "").flatMap {
-            $0 == .replay ? nil : $0
-        }
+        let direction = FlowDirection(rawValue: string(object, "direction", at: at) ?? "")
         if direction == nil { problem("\(at) : direction : in ou out") }
         let flow = string(object, "flow", at: at) ?? ""
         if flow.isEmpty {
@@ -302,7 +290,7 @@ struct ConfigReader {
         return .folder(text)
     }
 
-    mutating func endpoint(_ object: [String: Any], at: String, direction: Exchange.Direction?) -> Endpoint? {
+    mutating func endpoint(_ object: [String: Any], at: String, direction: FlowDirection?) -> Endpoint? {
         guard let kindName = string(object, "transport", at: at), let kind = Endpoint.Kind(rawValue: kindName) else {
             problem("\(at) : transport : folder, sftp, ftps ou https")
             return nil

@@ -1,7 +1,6 @@
 import Foundation
 import GatewayCore
 import GatewayFormats
-import Yams
 
 /// The file formats a flow can arrive in.
 public enum FileFormat: String, Sendable, Codable {

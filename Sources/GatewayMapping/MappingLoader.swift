@@ -6,7 +6,7 @@ import Yams
 /// Loads mapping files (`Mappings/*.yaml`) and checks them against the canonical catalogue.
 public enum MappingLoader {
     /// Loads every `*.yaml` flow mapping in `directory`, keyed by flow id; with `only`, the files of that flow
-    /// alone (told by their `flow:` line before they are parsed), for a command that works on one flow.
+    /// alone (told by their top-level `flow`, read before the rest is typed), for a command that works on one flow.
     public static func loadAll(directory: String, only: String? = nil) throws -> [String: FlowMapping] {
         let names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
         var flows: [String: FlowMapping] = [:]
@@ -14,9 +14,10 @@ public enum MappingLoader {
         for name in names where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
             let path = (directory as NSString).appendingPathComponent(name)
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
-            // Files that are not flow mappings (programmes) have no `flow:` key.
-            guard text.contains("\nflow:") || text.hasPrefix("flow:") else { continue }
-            if let only, declaredFlow(text) != only { continue }
+            // Files that are not flow mappings (programmes, structures) have no top-level `flow`.
+            guard let declared = YAMLReader.topLevelText("flow", in: text), only == nil || declared == only else {
+                continue
+            }
             switch Result(catching: { () throws(MappingError) -> FlowMapping in try load(yaml: text, sourceFile: path) }
             ) {
             case .success(let flow):
@@ -48,24 +49,6 @@ public enum MappingLoader {
         return flows
     }
 
-    /// The value of a mapping's top-level `flow:` line, as written (quotes and spaces taken off).
-    static func declaredFlow(_ text: String) -> String? {
-        // Line by line up to the first `flow:` (near the top), cut on the UTF-8 bytes: every file is looked at.
-        var rest = Substring(text)
-        while !rest.isEmpty {
-            let end = rest.utf8.firstIndex(of: 0x0A) ?? rest.endIndex
-            let line = rest[..<end]
-            if line.hasPrefix("flow:") {
-                var value = line.dropFirst(5)
-                if let comment = value.firstIndex(of: "#") { value = value[..<comment] }
-                return value.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(
-                    in: CharacterSet(charactersIn: "\"'"))
-            }
-            rest = end == rest.endIndex ? "" : rest[rest.utf8.index(after: end)...]
-        }
-        return nil
-    }
-
     /// How plain YAML scalars are typed: booleans, integers, nulls and merge keys. Not floats nor timestamps: a
     /// value such as `1.10` or `2026-09-30` in a mapping is text (a null value read as 1.1, or as a date printed with
     /// its time, would never match a cell), and matching their patterns was a good part of reading the mappings at
@@ -74,48 +57,35 @@ public enum MappingLoader {
 
     /// Parses and checks one mapping; every problem is listed, not just the first.
     public static func load(yaml: String, sourceFile: String? = nil) throws(MappingError) -> FlowMapping {
-        // Parsed once: the values (`Yams.load` is this node's `any`), and the key order, which a dictionary loses
-        // (emitters write columns and elements in the file's order).
-        let node: Node?
-        do {
-            node = try Yams.compose(yaml: yaml, resolver)
-        } catch {
-            throw MappingError("YAML illisible : \(error)")
-        }
-        guard let node, let root = node.any as? [String: Any] else {
-            throw MappingError("le document doit être un objet YAML")
-        }
+        // Parsed once: the values, and the key order, which a dictionary loses (emitters write columns and elements
+        // in the file's order).
+        let (root, node) = try YAMLReader.document(yaml, resolver: resolver)
         let order = keyOrder(node)
-        var problems: [String] = []
+        var reader = YAMLReader()
         func string(_ key: String, in map: [String: Any], required: Bool = false) -> String? {
-            if let value = map[key] {
-                if let text = value as? String { return text }
-                if let number = value as? Int { return String(number) }
-                problems.append("« \(key) » doit être un texte")
-                return nil
-            }
-            if required { problems.append("« \(key) » est obligatoire") }
-            return nil
+            reader.text(key, in: map, at: "", required: required)
         }
         let id = string("flow", in: root, required: true) ?? ""
         let partner = string("partner", in: root, required: true) ?? ""
         let title = string("title", in: root) ?? id
         let formatText = string("format", in: root, required: true) ?? "xml"
         let format = FileFormat(rawValue: formatText)
-        if format == nil { problems.append("format « \(formatText) » inconnu (xml, csv, json)") }
+        if format == nil { reader.problems.append("format « \(formatText) » inconnu (xml, csv, json)") }
         let entityName = string("entity", in: root, required: true) ?? ""
         let entity = Catalogue.entity(named: entityName)
-        if entity == nil && !entityName.isEmpty { problems.append("entité canonique « \(entityName) » inconnue") }
+        if entity == nil && !entityName.isEmpty {
+            reader.problems.append("entité canonique « \(entityName) » inconnue")
+        }
         var encoding = string("encoding", in: root)
         if encoding == "declared" || encoding == "auto" { encoding = nil }
         if let label = encoding, format == .csv, TextEncoding(label: label) == nil {
             let known = TextEncoding.allCases.map(\.rawValue).joined(separator: ", ")
-            problems.append("encodage « \(label) » inconnu (\(known), latin-1, cp1252)")
+            reader.problems.append("encodage « \(label) » inconnu (\(known), latin-1, cp1252)")
         }
         let defaults = root["defaults"] as? [String: Any] ?? [:]
         var defaultFormats: [LocalDate.Pattern] = format == .csv ? [.french, .iso] : [.iso]
         if let given = defaults["date-format"] {
-            defaultFormats = patterns(given, problems: &problems, context: "defaults")
+            defaultFormats = patterns(given, problems: &reader.problems, context: "defaults")
         }
         var delimiter: UInt8?
         var groupBy: [String] = []
@@ -123,19 +93,19 @@ public enum MappingLoader {
         if let csv = root["csv"] as? [String: Any] {
             groupBy = (csv["group-by"] as? [String]) ?? (csv["group-by"] as? String).map { [$0] } ?? []
             optionalColumns = Set(((csv["optional-columns"] as? [String]) ?? []).map { $0.lowercased() })
-            if format != .csv { problems.append("la section csv ne vaut que pour format: csv") }
+            if format != .csv { reader.problems.append("la section csv ne vaut que pour format: csv") }
         }
         if let csv = root["csv"] as? [String: Any], let text = csv["delimiter"] as? String {
             let normalised = text == "\\t" || text == "tab" ? "\t" : text
             if normalised.utf8.count == 1 {
                 delimiter = normalised.utf8.first
             } else {
-                problems.append("csv.delimiter doit être un seul caractère")
+                reader.problems.append("csv.delimiter doit être un seul caractère")
             }
         }
         let recordElement = (root["xml"] as? [String: Any])?["record"] as? String
         if format == .xml && recordElement == nil {
-            problems.append("xml.record (élément répété par enregistrement) est obligatoire")
+            reader.problems.append("xml.record (élément répété par enregistrement) est obligatoire")
         }
         let jsonArrayKey = (root["json"] as? [String: Any])?["array"] as? String
 
@@ -144,21 +114,21 @@ public enum MappingLoader {
         if let entity {
             record = compileRecord(
                 root, entity: entity, context: "", defaults: defaultFormats, format: format ?? .xml,
-                fileNameFields: &fileNameFields, order: order, problems: &problems)
+                fileNameFields: &fileNameFields, order: order, problems: &reader.problems)
         }
         if record.collections.contains(where: \.isRowGroup) && groupBy.isEmpty {
-            problems.append("une collection « path: \"*\" » (une ligne par élément) demande csv.group-by")
+            reader.problems.append("une collection « path: \"*\" » (une ligne par élément) demande csv.group-by")
         }
         var file: RecordMapping?
         if let fileSection = root["file"] as? [String: Any] {
             var ignored: [FileNameField] = []
             file = compileRecord(
                 fileSection, entity: Catalogue.fluxHeader, context: "file.", defaults: defaultFormats,
-                format: format ?? .xml, fileNameFields: &ignored, order: order, problems: &problems)
+                format: format ?? .xml, fileNameFields: &ignored, order: order, problems: &reader.problems)
         }
         let reconcile = (root["reconcile"] as? [String: Any])?["count"] as? Bool ?? false
         if reconcile && file?.fields.contains(where: { $0.spec.name == "declaredCount" }) != true {
-            problems.append("reconcile.count demande un champ file.declaredCount")
+            reader.problems.append("reconcile.count demande un champ file.declaredCount")
         }
         var checks: [PlausibilityCheck: CheckSeverity] = [:]
         if let given = root["checks"] {
@@ -166,17 +136,17 @@ public enum MappingLoader {
                 for (name, value) in map {
                     guard let check = PlausibilityCheck(rawValue: name) else {
                         let known = PlausibilityCheck.allCases.map(\.rawValue).joined(separator: ", ")
-                        problems.append("checks : contrôle « \(name) » inconnu (\(known))")
+                        reader.problems.append("checks : contrôle « \(name) » inconnu (\(known))")
                         continue
                     }
                     guard let text = value as? String, let severity = CheckSeverity(rawValue: text) else {
-                        problems.append("checks.\(name) : « \(value) » n'est pas warn, reject ou off")
+                        reader.problems.append("checks.\(name) : « \(value) » n'est pas warn, reject ou off")
                         continue
                     }
                     checks[check] = severity
                 }
             } else {
-                problems.append("checks doit associer chaque contrôle à warn, reject ou off")
+                reader.problems.append("checks doit associer chaque contrôle à warn, reject ou off")
             }
         }
         var noticeListsAnomalies = false
@@ -184,10 +154,10 @@ public enum MappingLoader {
             if let flag = (notice as? [String: Any])?["anomalies"] as? Bool {
                 noticeListsAnomalies = flag
             } else {
-                problems.append("notice.anomalies doit valoir true ou false")
+                reader.problems.append("notice.anomalies doit valoir true ou false")
             }
         }
-        guard problems.isEmpty, let format else { throw MappingError(problems: problems) }
+        guard reader.problems.isEmpty, let format else { throw MappingError(problems: reader.problems) }
         var flow = FlowMapping(
             id: id, partner: partner, title: title, version: string("version", in: root), format: format,
             encoding: encoding, recordElement: recordElement, delimiter: delimiter, jsonArrayKey: jsonArrayKey,

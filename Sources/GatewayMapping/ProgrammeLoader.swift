@@ -1,6 +1,5 @@
 import Foundation
 import GatewayCore
-import Yams
 
 /// Loads `Mappings/programmes.yaml` and `Mappings/structures.yaml` and checks them; every problem is listed.
 public enum ProgrammeLoader {
@@ -66,7 +65,7 @@ public enum ProgrammeLoader {
     public static func load(yaml: String) throws(MappingError) -> ProgrammeCatalogue {
         let root = try document(yaml)
         var problems: [String] = []
-        var reader = Reader(problems: [])
+        var reader = YAMLReader()
         reader.allowOnly(["settings", "exits", "programmes"], in: root, at: "")
         let settings = reader.map("settings", in: root, at: "") ?? [:]
         reader.allowOnly(["cer-grace", "checkpoint-window"], in: settings, at: "settings")
@@ -106,7 +105,7 @@ public enum ProgrammeLoader {
     /// Parses and checks `structures.yaml`.
     public static func loadStructures(yaml: String) throws(MappingError) -> StructureCatalogue {
         let root = try document(yaml)
-        var reader = Reader(problems: [])
+        var reader = YAMLReader()
         reader.allowOnly(["structures"], in: root, at: "")
         var structures: [Structure] = []
         if let declared = reader.map("structures", in: root, at: "", required: true) {
@@ -168,245 +167,195 @@ public enum ProgrammeLoader {
     // MARK: - Reading
 
     private static func document(_ yaml: String) throws(MappingError) -> [String: Any] {
-        let document: Any?
-        do {
-            document = try Yams.load(yaml: yaml)
-        } catch {
-            throw MappingError("YAML illisible : \(error)")
-        }
-        guard let root = document as? [String: Any] else { throw MappingError("le document doit être un objet YAML") }
-        return root
+        try YAMLReader.document(yaml).root
+    }
+}
+
+/// The programmes' own reads, over the shared ones.
+extension YAMLReader {
+    private func name(_ key: String, _ place: String) -> String { Self.place(key, at: place) }
+
+    mutating func span(_ key: String, in map: [String: Any], at place: String) -> CalendarSpan? {
+        guard let value = map[key] else { return nil }
+        return parseSpan(value, at: name(key, place))
     }
 
-    /// Typed reads that record a problem rather than stop.
-    private struct Reader {
-        var problems: [String]
-
-        private func name(_ key: String, _ place: String) -> String { place.isEmpty ? key : place + "." + key }
-
-        mutating func allowOnly(_ keys: [String], in map: [String: Any], at place: String) {
-            for key in map.keys.sorted() where !keys.contains(key) {
-                problems.append(
-                    "\(name(key, place)) : clé inconnue (\(keys.joined(separator: ", ")))")
-            }
-        }
-
-        mutating func map(_ key: String, in map: [String: Any], at place: String, required: Bool = false)
-            -> [String: Any]?
-        {
-            guard let value = map[key] else {
-                if required { problems.append("\(name(key, place)) : obligatoire") }
-                return nil
-            }
-            if let object = value as? [String: Any] { return object }
-            if let object = value as? [AnyHashable: Any] {
-                var result: [String: Any] = [:]
-                for (key, value) in object { result["\(key)"] = value }
-                return result
-            }
-            problems.append("\(name(key, place)) : un objet est attendu")
+    mutating func parseSpan(_ value: Any, at place: String) -> CalendarSpan? {
+        guard let text = value as? String, let span = CalendarSpan(parsing: text), span.value > 0 else {
+            problems.append(
+                "\(place) : durée attendue sous la forme « 6 weeks », « 12 months », « 42 days » (« \(value) »)")
             return nil
         }
+        return span
+    }
 
-        mutating func text(_ key: String, in map: [String: Any], at place: String) -> String? {
-            guard let value = map[key] else { return nil }
-            if let text = value as? String { return text }
-            if let number = value as? Int { return String(number) }
-            problems.append("\(name(key, place)) : un texte est attendu")
+    mutating func percent(_ key: String, in map: [String: Any], at place: String) -> Double? {
+        guard let value = map[key] else { return nil }
+        let number = (value as? Double) ?? (value as? Int).map(Double.init)
+        guard let number, (0...100).contains(number) else {
+            problems.append("\(name(key, place)) : pourcentage entre 0 et 100 attendu (« \(value) »)")
             return nil
         }
+        return number
+    }
 
-        mutating func span(_ key: String, in map: [String: Any], at place: String) -> CalendarSpan? {
-            guard let value = map[key] else { return nil }
-            return parseSpan(value, at: name(key, place))
+    mutating func exitTypes(_ key: String, in map: [String: Any], at place: String, required: Bool = false)
+        -> Set<ExitType>
+    {
+        guard let value = map[key] else {
+            if required { problems.append("\(name(key, place)) : obligatoire") }
+            return []
+        }
+        guard let list = value as? [Any] else {
+            problems.append("\(name(key, place)) : liste de types de sortie attendue")
+            return []
+        }
+        var result: Set<ExitType> = []
+        for item in list {
+            if let type = ExitType(rawValue: "\(item)") {
+                result.insert(type)
+            } else {
+                let known = ExitType.allCases.map(\.rawValue).joined(separator: ", ")
+                problems.append("\(name(key, place)) : type de sortie « \(item) » inconnu (\(known))")
+            }
+        }
+        return result
+    }
+
+    mutating func programme(_ fiche: Fiche, _ body: [String: Any], at place: String) -> Programme? {
+        let before = problems.count
+        allowOnly(
+            [
+                "title", "public", "file-active", "cer", "contact", "intensive-start", "duration", "targets",
+                "cv-deposit", "job-follow-up", "outcome-checkpoints", "indicators",
+            ], in: body, at: place)
+        let title = text("title", in: body, at: place) ?? ""
+        if title.isEmpty { problems.append("\(place).title : obligatoire") }
+
+        var capacity = Programme.Capacity.setByOperator
+        if let given = map("file-active", in: body, at: place, required: true) {
+            let section = place + ".file-active"
+            allowOnly(["per-etp", "per-structure", "set-by-operator"], in: given, at: section)
+            let perETP = int("per-etp", in: given, at: section, minimum: 1)
+            let perStructure = int("per-structure", in: given, at: section, minimum: 1)
+            let byOperator = given["set-by-operator"] as? Bool ?? false
+            switch (perETP, perStructure, byOperator) {
+            case (let count?, nil, false): capacity = .perETP(count)
+            case (nil, let count?, false): capacity = .perStructure(count)
+            case (nil, nil, true): capacity = .setByOperator
+            default:
+                problems.append("\(section) : une seule de per-etp, per-structure, set-by-operator: true")
+            }
         }
 
-        mutating func parseSpan(_ value: Any, at place: String) -> CalendarSpan? {
-            guard let text = value as? String, let span = CalendarSpan(parsing: text), span.value > 0 else {
-                problems.append(
-                    "\(place) : durée attendue sous la forme « 6 weeks », « 12 months », « 42 days » (« \(value) »)")
-                return nil
-            }
-            return span
+        var cer = Programme.CERRule(duration: nil, renewable: false)
+        if let given = map("cer", in: body, at: place, required: true) {
+            allowOnly(["duration", "renewable"], in: given, at: place + ".cer")
+            cer = Programme.CERRule(
+                duration: span("duration", in: given, at: place + ".cer"),
+                renewable: given["renewable"] as? Bool ?? false)
         }
 
-        mutating func int(_ key: String, in map: [String: Any], at place: String, minimum: Int = 0) -> Int? {
-            guard let value = map[key] else { return nil }
-            guard let number = value as? Int, number >= minimum else {
-                problems.append("\(name(key, place)) : nombre entier ≥ \(minimum) attendu (« \(value) »)")
-                return nil
-            }
-            return number
-        }
-
-        mutating func percent(_ key: String, in map: [String: Any], at place: String) -> Double? {
-            guard let value = map[key] else { return nil }
-            let number = (value as? Double) ?? (value as? Int).map(Double.init)
-            guard let number, (0...100).contains(number) else {
-                problems.append("\(name(key, place)) : pourcentage entre 0 et 100 attendu (« \(value) »)")
-                return nil
-            }
-            return number
-        }
-
-        mutating func exitTypes(_ key: String, in map: [String: Any], at place: String, required: Bool = false)
-            -> Set<ExitType>
-        {
-            guard let value = map[key] else {
-                if required { problems.append("\(name(key, place)) : obligatoire") }
-                return []
-            }
-            guard let list = value as? [Any] else {
-                problems.append("\(name(key, place)) : liste de types de sortie attendue")
-                return []
-            }
-            var result: Set<ExitType> = []
-            for item in list {
-                if let type = ExitType(rawValue: "\(item)") {
-                    result.insert(type)
-                } else {
-                    let known = ExitType.allCases.map(\.rawValue).joined(separator: ", ")
-                    problems.append("\(name(key, place)) : type de sortie « \(item) » inconnu (\(known))")
+        var contact: Programme.ContactRule?
+        if let given = map("contact", in: body, at: place) {
+            let section = place + ".contact"
+            allowOnly(["every", "at-least", "per"], in: given, at: section)
+            if given["every"] != nil {
+                if given["at-least"] != nil || given["per"] != nil {
+                    problems.append("\(section) : « every » ou bien « at-least » et « per »")
                 }
+                contact = span("every", in: given, at: section).map { .every($0) }
+            } else {
+                let count = int("at-least", in: given, at: section, minimum: 1)
+                let period = (given["per"] as? String).flatMap(Programme.CalendarPeriod.init(rawValue:))
+                if count == nil || period == nil {
+                    problems.append("\(section) : « every: 6 weeks » ou « at-least: 2, per: week|month »")
+                }
+                if let count, let period { contact = .atLeast(count, per: period) }
             }
-            return result
         }
 
-        mutating func programme(_ fiche: Fiche, _ body: [String: Any], at place: String) -> Programme? {
-            let before = problems.count
+        var duration = Programme.DurationRule()
+        if let given = map("duration", in: body, at: place, required: true) {
+            let section = place + ".duration"
             allowOnly(
-                [
-                    "title", "public", "file-active", "cer", "contact", "intensive-start", "duration", "targets",
-                    "cv-deposit", "job-follow-up", "outcome-checkpoints", "indicators",
-                ], in: body, at: place)
-            let title = text("title", in: body, at: place) ?? ""
-            if title.isEmpty { problems.append("\(place).title : obligatoire") }
-
-            var capacity = Programme.Capacity.setByOperator
-            if let given = map("file-active", in: body, at: place, required: true) {
-                let section = place + ".file-active"
-                allowOnly(["per-etp", "per-structure", "set-by-operator"], in: given, at: section)
-                let perETP = int("per-etp", in: given, at: section, minimum: 1)
-                let perStructure = int("per-structure", in: given, at: section, minimum: 1)
-                let byOperator = given["set-by-operator"] as? Bool ?? false
-                switch (perETP, perStructure, byOperator) {
-                case (let count?, nil, false): capacity = .perETP(count)
-                case (nil, let count?, false): capacity = .perStructure(count)
-                case (nil, nil, true): capacity = .setByOperator
-                default:
-                    problems.append("\(section) : une seule de per-etp, per-structure, set-by-operator: true")
-                }
+                ["initial", "renewal", "max-renewals", "maximum", "minimum", "reviews", "after-limit"], in: given,
+                at: section)
+            var reviews: [CalendarSpan] = []
+            if let list = given["reviews"] as? [Any] {
+                reviews = list.compactMap { parseSpan($0, at: section + ".reviews") }
+            } else if given["reviews"] != nil {
+                problems.append("\(section).reviews : liste de durées attendue")
             }
-
-            var cer = Programme.CERRule(duration: nil, renewable: false)
-            if let given = map("cer", in: body, at: place, required: true) {
-                allowOnly(["duration", "renewable"], in: given, at: place + ".cer")
-                cer = Programme.CERRule(
-                    duration: span("duration", in: given, at: place + ".cer"),
-                    renewable: given["renewable"] as? Bool ?? false)
+            duration = Programme.DurationRule(
+                initial: span("initial", in: given, at: section), renewal: span("renewal", in: given, at: section),
+                maxRenewals: int("max-renewals", in: given, at: section) ?? 0,
+                maximum: span("maximum", in: given, at: section), minimum: span("minimum", in: given, at: section),
+                reviews: reviews, afterLimit: text("after-limit", in: given, at: section))
+            if duration.maximum != nil && duration.initial != nil {
+                problems.append("\(section) : « maximum » ou bien « initial » (et ses renouvellements)")
             }
-
-            var contact: Programme.ContactRule?
-            if let given = map("contact", in: body, at: place) {
-                let section = place + ".contact"
-                allowOnly(["every", "at-least", "per"], in: given, at: section)
-                if given["every"] != nil {
-                    if given["at-least"] != nil || given["per"] != nil {
-                        problems.append("\(section) : « every » ou bien « at-least » et « per »")
-                    }
-                    contact = span("every", in: given, at: section).map { .every($0) }
-                } else {
-                    let count = int("at-least", in: given, at: section, minimum: 1)
-                    let period = (given["per"] as? String).flatMap(Programme.CalendarPeriod.init(rawValue:))
-                    if count == nil || period == nil {
-                        problems.append("\(section) : « every: 6 weeks » ou « at-least: 2, per: week|month »")
-                    }
-                    if let count, let period { contact = .atLeast(count, per: period) }
-                }
+            if duration.maxRenewals > 0 && duration.renewal == nil {
+                problems.append("\(section) : « max-renewals » demande « renewal »")
             }
-
-            var duration = Programme.DurationRule()
-            if let given = map("duration", in: body, at: place, required: true) {
-                let section = place + ".duration"
-                allowOnly(
-                    ["initial", "renewal", "max-renewals", "maximum", "minimum", "reviews", "after-limit"], in: given,
-                    at: section)
-                var reviews: [CalendarSpan] = []
-                if let list = given["reviews"] as? [Any] {
-                    reviews = list.compactMap { parseSpan($0, at: section + ".reviews") }
-                } else if given["reviews"] != nil {
-                    problems.append("\(section).reviews : liste de durées attendue")
-                }
-                duration = Programme.DurationRule(
-                    initial: span("initial", in: given, at: section), renewal: span("renewal", in: given, at: section),
-                    maxRenewals: int("max-renewals", in: given, at: section) ?? 0,
-                    maximum: span("maximum", in: given, at: section), minimum: span("minimum", in: given, at: section),
-                    reviews: reviews, afterLimit: text("after-limit", in: given, at: section))
-                if duration.maximum != nil && duration.initial != nil {
-                    problems.append("\(section) : « maximum » ou bien « initial » (et ses renouvellements)")
-                }
-                if duration.maxRenewals > 0 && duration.renewal == nil {
-                    problems.append("\(section) : « max-renewals » demande « renewal »")
-                }
-                if duration.renewal != nil && duration.initial == nil {
-                    problems.append("\(section) : « renewal » demande « initial »")
-                }
-                if let after = duration.afterLimit, after != "reorientation" {
-                    problems.append("\(section).after-limit : seule valeur connue « reorientation »")
-                }
+            if duration.renewal != nil && duration.initial == nil {
+                problems.append("\(section) : « renewal » demande « initial »")
             }
-
-            var targets = Programme.Targets(repriseActivite: nil, sortieEmploi: nil)
-            if let given = map("targets", in: body, at: place) {
-                allowOnly(["reprise-activite", "sortie-emploi"], in: given, at: place + ".targets")
-                targets = Programme.Targets(
-                    repriseActivite: percent("reprise-activite", in: given, at: place + ".targets"),
-                    sortieEmploi: percent("sortie-emploi", in: given, at: place + ".targets"))
+            if let after = duration.afterLimit, after != "reorientation" {
+                problems.append("\(section).after-limit : seule valeur connue « reorientation »")
             }
-
-            var cvDeposit: Programme.CVRule?
-            if let given = map("cv-deposit", in: body, at: place) {
-                let section = place + ".cv-deposit"
-                allowOnly(["required-percent", "max-age"], in: given, at: section)
-                let required = percent("required-percent", in: given, at: section)
-                let maxAge = span("max-age", in: given, at: section)
-                if required == nil || maxAge == nil {
-                    problems.append("\(section) : « required-percent » et « max-age » sont obligatoires")
-                }
-                if let required, let maxAge { cvDeposit = Programme.CVRule(requiredPercent: required, maxAge: maxAge) }
-            }
-
-            var jobFollowUp: Programme.JobFollowUpRule?
-            if let given = map("job-follow-up", in: body, at: place) {
-                let section = place + ".job-follow-up"
-                allowOnly(["duration", "minimum", "exit-types"], in: given, at: section)
-                if let length = span("duration", in: given, at: section) {
-                    jobFollowUp = Programme.JobFollowUpRule(
-                        duration: length, minimum: span("minimum", in: given, at: section),
-                        exitTypes: exitTypes("exit-types", in: given, at: section))
-                } else {
-                    problems.append("\(section).duration : obligatoire")
-                }
-            }
-
-            var checkpoints: [CalendarSpan] = []
-            if let list = body["outcome-checkpoints"] as? [Any] {
-                checkpoints = list.compactMap { parseSpan($0, at: place + ".outcome-checkpoints") }
-            } else if body["outcome-checkpoints"] != nil {
-                problems.append("\(place).outcome-checkpoints : liste de durées attendue")
-            }
-
-            let indicators = text("indicators", in: body, at: place)
-            if let indicators, indicators != "per" {
-                problems.append("\(place).indicators : seule valeur connue « per » (indicateurs de l'Isère)")
-            }
-
-            guard problems.count == before else { return nil }
-            return Programme(
-                fiche: fiche, title: title, audience: text("public", in: body, at: place) ?? "", capacity: capacity,
-                cer: cer, contact: contact, intensiveStart: span("intensive-start", in: body, at: place),
-                duration: duration, targets: targets, cvDeposit: cvDeposit, jobFollowUp: jobFollowUp,
-                outcomeCheckpoints: checkpoints, perIndicators: indicators == "per")
         }
+
+        var targets = Programme.Targets(repriseActivite: nil, sortieEmploi: nil)
+        if let given = map("targets", in: body, at: place) {
+            allowOnly(["reprise-activite", "sortie-emploi"], in: given, at: place + ".targets")
+            targets = Programme.Targets(
+                repriseActivite: percent("reprise-activite", in: given, at: place + ".targets"),
+                sortieEmploi: percent("sortie-emploi", in: given, at: place + ".targets"))
+        }
+
+        var cvDeposit: Programme.CVRule?
+        if let given = map("cv-deposit", in: body, at: place) {
+            let section = place + ".cv-deposit"
+            allowOnly(["required-percent", "max-age"], in: given, at: section)
+            let required = percent("required-percent", in: given, at: section)
+            let maxAge = span("max-age", in: given, at: section)
+            if required == nil || maxAge == nil {
+                problems.append("\(section) : « required-percent » et « max-age » sont obligatoires")
+            }
+            if let required, let maxAge { cvDeposit = Programme.CVRule(requiredPercent: required, maxAge: maxAge) }
+        }
+
+        var jobFollowUp: Programme.JobFollowUpRule?
+        if let given = map("job-follow-up", in: body, at: place) {
+            let section = place + ".job-follow-up"
+            allowOnly(["duration", "minimum", "exit-types"], in: given, at: section)
+            if let length = span("duration", in: given, at: section) {
+                jobFollowUp = Programme.JobFollowUpRule(
+                    duration: length, minimum: span("minimum", in: given, at: section),
+                    exitTypes: exitTypes("exit-types", in: given, at: section))
+            } else {
+                problems.append("\(section).duration : obligatoire")
+            }
+        }
+
+        var checkpoints: [CalendarSpan] = []
+        if let list = body["outcome-checkpoints"] as? [Any] {
+            checkpoints = list.compactMap { parseSpan($0, at: place + ".outcome-checkpoints") }
+        } else if body["outcome-checkpoints"] != nil {
+            problems.append("\(place).outcome-checkpoints : liste de durées attendue")
+        }
+
+        let indicators = text("indicators", in: body, at: place)
+        if let indicators, indicators != "per" {
+            problems.append("\(place).indicators : seule valeur connue « per » (indicateurs de l'Isère)")
+        }
+
+        guard problems.count == before else { return nil }
+        return Programme(
+            fiche: fiche, title: title, audience: text("public", in: body, at: place) ?? "", capacity: capacity,
+            cer: cer, contact: contact, intensiveStart: span("intensive-start", in: body, at: place),
+            duration: duration, targets: targets, cvDeposit: cvDeposit, jobFollowUp: jobFollowUp,
+            outcomeCheckpoints: checkpoints, perIndicators: indicators == "per")
     }
 }

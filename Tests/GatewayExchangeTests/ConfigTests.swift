@@ -50,7 +50,7 @@ struct ConfigTests {
         for expected in [
             "direction : in ou out", "transport : folder, sftp, ftps ou https", "minute « 61 » hors de 0–59",
             "secret en clair refusé (« password »)", "host-key requis", "readiness : stable-seconds",
-            "retries : attempts ≥ 1", "clé inconnue « archiv »", "id en double", "secret en clair refusé dans l'URL",
+            "retries : attempts ≥ 1", "archiv : clé inconnue", "id en double", "secret en clair refusé dans l'URL",
             "IG_TEST_SURELY_UNSET_TOKEN absente",
         ] {
             #expect(text.contains(expected), "missing: \(expected)\n\(text)")
