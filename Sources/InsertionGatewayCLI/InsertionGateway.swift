@@ -28,6 +28,10 @@ struct InsertionGateway: AsyncParsableCommand {
     /// and a write that finds the pipe closed exits 0, on every store.
     static func main() async {
         signal(SIGPIPE, SIG_IGN)
+        if let message = unknownCommand(Array(CommandLine.arguments.dropFirst())) {
+            FileHandle.standardError.write(Data(("Erreur : " + message + "\n").utf8))
+            Glibc.exit(ExitCode.validationFailure.rawValue)
+        }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -40,6 +44,18 @@ struct InsertionGateway: AsyncParsableCommand {
         } catch {
             exit(withError: error)
         }
+    }
+}
+
+extension InsertionGateway {
+    /// The French message for a first argument that names no command, with the nearest one; nil when it names one
+    /// (or is an option).
+    static func unknownCommand(_ arguments: [String]) -> String? {
+        guard let typed = arguments.first, !typed.hasPrefix("-") else { return nil }
+        let names = configuration.subcommands.map { $0._commandName } + ["help"]
+        guard !names.contains(typed) else { return nil }
+        let near = Suggestion.nearest(to: typed, in: names).map { " : vouliez-vous dire « \($0) » ?" } ?? "."
+        return "commande inconnue « \(typed) »\(near) La liste des commandes : insertion-gateway --help."
     }
 }
 

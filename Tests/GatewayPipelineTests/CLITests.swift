@@ -32,6 +32,36 @@ struct CLITests {
         #expect(result.err.isEmpty, "nothing on stderr with --quiet: \(result.err)")
     }
 
+    @Test("Errors a user meets are French, name what was typed and say what to write instead")
+    func frenchErrors() throws {
+        let directory = try TempDirectory()
+        let store = directory.path("g.sqlite")
+        let command = try run(cli, ["improt", "fichier.xml"])
+        #expect(command.status == 64)
+        #expect(command.err.contains("commande inconnue « improt » : vouliez-vous dire « import » ?"), "\(command.err)")
+        let table = try run(cli, ["export", "foyer", "--store", store])
+        #expect(table.status == 64)
+        #expect(table.err.contains("Table « foyer » inconnue. Vouliez-vous dire « foyers » ?"), "\(table.err)")
+        let missing = try run(cli, ["export", "foyers", "--store", store])
+        #expect(missing.status == 64 && missing.err.contains("Base introuvable : \(store)"), "\(missing.err)")
+        let imported = try run(
+            cli,
+            ["import", "--quiet", "--flow", "caf-beneficiaires", "--store", store, Repo.sample("caf-67-2026-09.xml")])
+        #expect(imported.status == 0, "\(imported.err)")
+        let french = try run(cli, ["export", "foyers", "--store", store, "--format", "csv"])
+        let english = try run(cli, ["export", "households", "--store", store, "--format", "csv"])
+        #expect(french.status == 0 && french.out == english.out, "\(french.err)")
+        #expect(french.out.split(whereSeparator: \.isNewline).count == 13, "a header and the 12 households")
+        let date = try run(cli, ["check", "--store", store, "--as-of", "05/12/2026"])
+        #expect(date.status == 64)
+        #expect(
+            date.err.contains("--as-of attend une date AAAA-MM-JJ, pas « 05/12/2026 » : écrire --as-of 2026-12-05."),
+            "\(date.err)")
+        let folder = try run(cli, ["export", "foyers", "--store", directory.url.path])
+        #expect(folder.status != 0)
+        #expect(folder.err.contains("est un dossier : --store attend le chemin d'un fichier SQLite"), "\(folder.err)")
+    }
+
     @Test("A reader that closes the output early (| head -1) ends the command normally", arguments: ["csv", "json"])
     func closedOutput(format: String) throws {
         let directory = try TempDirectory()

@@ -27,13 +27,13 @@ struct Purge: ParsableCommand {
 
     func run() throws {
         let logger = common.bootstrapLogging()
-        guard let day = LocalDate(iso: before) else { throw ValidationError("--before attend AAAA-MM-JJ") }
+        let day = try runDay(before, option: "--before")
         let store = try storeOptions.open()
         let counts = dryRun ? try store.retention.purgePreview(before: day) : try store.retention.purge(before: day)
         if !dryRun {
             try store.access.audit(
                 AuditEntry(
-                    actor: "cli", partner: nil, action: "purge", subjectKind: "store", subject: "before:\(day.iso)",
+                    actor: "cli", partner: nil, action: "purge", subjectKind: .store, subject: "before:\(day.iso)",
                     purpose: purpose))
             logger.info(
                 "purge done",
@@ -91,7 +91,7 @@ extension People {
             }
             try store.access.audit(
                 AuditEntry(
-                    actor: "cli", partner: nil, action: "people-export", subjectKind: "person",
+                    actor: "cli", partner: nil, action: "people-export", subjectKind: .person,
                     subject: "person:\(person)", purpose: purpose))
             if let out {
                 try data.write(to: URL(fileURLWithPath: out))

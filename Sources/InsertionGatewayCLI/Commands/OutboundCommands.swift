@@ -15,13 +15,16 @@ struct OutboxOptions: ParsableArguments {
     }
 }
 
-/// The day the command runs for: `--date` for reproducible runs, else today.
-func runDay(_ given: String?) throws -> LocalDate {
-    if let given {
-        guard let day = LocalDate(iso: given) else { throw ValidationError("--date attend AAAA-MM-JJ : \(given)") }
-        return day
-    }
-    return ParisTime.date(at: Int(Date().timeIntervalSince1970))
+/// The day the command runs for: the date given with `option` (`--date`, `--as-of`…) for reproducible runs, else
+/// today in Paris. A date in another form is refused with the form to write, and the date itself when it can be
+/// read (`05/12/2026` → `2026-12-05`).
+func runDay(_ given: String?, option: String) throws -> LocalDate {
+    guard let given else { return ParisTime.date(at: Int(Date().timeIntervalSince1970)) }
+    if let day = LocalDate(iso: given) { return day }
+    let meant = LocalDate.Pattern.allCases.lazy.compactMap { LocalDate.parse(given, pattern: $0) }.first
+    throw ValidationError(
+        "\(option) attend une date AAAA-MM-JJ, pas « \(given) »"
+            + (meant.map { " : écrire \(option) \($0.iso)." } ?? " (ex. \(option) 2026-01-31)."))
 }
 
 struct Source: ParsableCommand {
@@ -59,7 +62,7 @@ struct Source: ParsableCommand {
         do {
             let written = try outbound.source(
                 postID: postID, format: fileFormat, directory: outbox.directory(store: storeOptions),
-                on: try runDay(date), limit: limit)
+                on: try runDay(date, option: "--date"), limit: limit)
             if json {
                 try Output.json(written)
             } else {
@@ -96,7 +99,8 @@ struct Alerts: ParsableCommand {
         _ = common.bootstrapLogging()
         let outbound = Outbound(flows: try common.allFlows(), store: try storeOptions.open())
         let written = try outbound.alerts(
-            directory: outbox.directory(store: storeOptions), afterFileID: afterFile, on: try runDay(date))
+            directory: outbox.directory(store: storeOptions), afterFileID: afterFile,
+            on: try runDay(date, option: "--date"))
         if json {
             try Output.json(written)
         } else {

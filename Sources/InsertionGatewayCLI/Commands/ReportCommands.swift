@@ -114,7 +114,7 @@ struct Check: ParsableCommand {
     func run() throws {
         _ = common.bootstrapLogging()
         let inputs = try RuleInputs(common: common, store: storeOptions)
-        let day = try runDay(asOf)
+        let day = try runDay(asOf, option: "--as-of")
         let fiche = try programme.map { code in
             guard let fiche = Fiche(rawValue: code.uppercased()) else {
                 throw ValidationError("--programme : 1, 4, 5, 9 ou PER")
@@ -171,7 +171,7 @@ struct Report: ParsableCommand {
                 return span
             }
             let report = CVDepositReport.compute(
-                inputs.cases, programmes: inputs.programmes, asOf: try runDay(asOf), maxAge: age)
+                inputs.cases, programmes: inputs.programmes, asOf: try runDay(asOf, option: "--as-of"), maxAge: age)
             try CVDepositCells.table(report).write(format)
             if !report.allComplete {
                 if format == .table { Output.line("Objectif de dépôt des CV non atteint.") }
@@ -202,8 +202,8 @@ struct Report: ParsableCommand {
         func run() throws {
             _ = common.bootstrapLogging()
             let inputs = try RuleInputs(common: common, store: storeOptions)
-            let start = try runDay(from)
-            let end = try runDay(to)
+            let start = try runDay(from, option: "--from")
+            let end = try runDay(to, option: "--to")
             guard start <= end else { throw ValidationError("--from doit précéder --to") }
             let indicators = Indicators.compute(inputs.cases, programmes: inputs.programmes, from: start, to: end)
             try IndicatorCells.table(indicators).write(format)
@@ -236,8 +236,8 @@ struct Report: ParsableCommand {
         func run() throws {
             _ = common.bootstrapLogging()
             let inputs = try RuleInputs(common: common, store: storeOptions)
-            let end = try runDay(asOf)
-            let start = try from.map { try runDay($0) } ?? end.adding(months: -12).adding(days: 1)
+            let end = try runDay(asOf, option: "--as-of")
+            let start = try from.map { try runDay($0, option: "--from") } ?? end.adding(months: -12).adding(days: 1)
             let page = DashboardRenderer.render(
                 DashboardBuilder.data(inputs: inputs, from: start, to: end))
             do {
@@ -284,8 +284,8 @@ extension Report {
         func run() throws {
             _ = common.bootstrapLogging()
             let inputs = try RuleInputs(common: common, store: storeOptions)
-            let end = try runDay(asOf)
-            let start = try from.map { try runDay($0) } ?? end.adding(months: -12).adding(days: 1)
+            let end = try runDay(asOf, option: "--as-of")
+            let start = try from.map { try runDay($0, option: "--from") } ?? end.adding(months: -12).adding(days: 1)
             try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
             func path(_ name: String) -> String { (outDir as NSString).appendingPathComponent(name) }
             let findings = RuleChecks.findings(
