@@ -1,4 +1,5 @@
 import Foundation
+import GatewayCore
 
 /// Streams a synthetic CNAF VRSB0801 file of `households` households, Windows-1252, valid against the XSD.
 ///
@@ -82,37 +83,19 @@ struct CNAFGenerator {
 
 // MARK: - Deterministic randomness
 
-extension CNAFGenerator {
-    /// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast, good enough for synthetic data.
-    fileprivate struct SplitMix64 {
-        var state: UInt64
+extension SplitMix64 {
+    /// True with probability `percent` / 100.
+    fileprivate mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
 
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-
-        /// A value in `0..<bound` (bound > 0); the modulo bias is irrelevant here.
-        mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-
-        mutating func inRange(_ range: ClosedRange<Int>) -> Int {
-            range.lowerBound + below(range.upperBound - range.lowerBound + 1)
-        }
-
-        /// True with probability `percent` / 100.
-        mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
-
-        /// A date between `first` and `last`, both included (`first` when the range is empty).
-        mutating func day(from first: Day, to last: Day) -> Day {
-            let low = first.ordinal
-            let high = last.ordinal
-            return high <= low ? first : Day(ordinal: inRange(low...high))
-        }
+    /// A date between `first` and `last`, both included (`first` when the range is empty).
+    fileprivate mutating func day(from first: CNAFGenerator.Day, to last: CNAFGenerator.Day) -> CNAFGenerator.Day {
+        let low = first.ordinal
+        let high = last.ordinal
+        return high <= low ? first : CNAFGenerator.Day(ordinal: inRange(low...high))
     }
+}
 
+extension CNAFGenerator {
     fileprivate struct Day: Comparable {
         var year: Int
         var month: Int

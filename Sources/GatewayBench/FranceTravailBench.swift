@@ -156,7 +156,7 @@ extension GatewayBench {
         }
         try first.expectSuccess("insertion-gateway import (France Travail)")
         let imported: ImportOutput = try first.decodeJSON("insertion-gateway import (France Travail)")
-        guard imported.outcome == "applied", imported.records == ftRows else {
+        guard imported.outcome == .applied, imported.records == ftRows else {
             throw BenchFailure(
                 "import (France Travail): \(imported.outcome), \(imported.records) rows\n" + first.excerpt())
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GatewayCore
 import Glibc
 
 /// `gateway-bench`: generates a synthetic CNAF file, then times `xmllint --stream` and the release
@@ -158,7 +159,7 @@ struct GatewayBench: ParsableCommand {
         }
         try first.expectSuccess("insertion-gateway import")
         let imported: ImportOutput = try first.decodeJSON("insertion-gateway import")
-        guard imported.outcome == "applied", imported.accepted == households else {
+        guard imported.outcome == .applied, imported.accepted == households else {
             throw BenchFailure(
                 "insertion-gateway import: outcome \(imported.outcome), \(imported.accepted) accepted, "
                     + "\(imported.quarantined) quarantined (expected applied, \(households) accepted)\n"
@@ -176,7 +177,7 @@ struct GatewayBench: ParsableCommand {
             cli, importArguments, stdout: work.file("reimport.json"), stderr: work.file("reimport.err"))
         try second.expectSuccess("insertion-gateway import (again)")
         let reimported: ImportOutput = try second.decodeJSON("insertion-gateway import (again)")
-        guard reimported.outcome == "already-received", reimported.alreadyReceived else {
+        guard reimported.outcome == .alreadyReceived, reimported.alreadyReceived else {
             throw BenchFailure(
                 "insertion-gateway import (again): outcome \(reimported.outcome), alreadyReceived "
                     + "\(reimported.alreadyReceived) (expected already-received)\n" + second.excerpt())
@@ -383,7 +384,7 @@ struct ImportOutput: Decodable {
     var duplicates: Int
     var quarantined: Int
     var statusChanges: Int
-    var outcome: String
+    var outcome: FileOutcome
     var alreadyReceived: Bool
 }
 

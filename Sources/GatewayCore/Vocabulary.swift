@@ -45,49 +45,94 @@ public enum RunOutcome: String, Sendable, Codable, CaseIterable, CustomStringCon
 }
 
 /// What became of one file of a run, as the journal records it: a received file's outcome, or a transfer's.
-public enum TransferOutcome: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
-    public var description: String { rawValue }
-
-    case applied
-    case alreadyReceived = "already-received"
-    case rejected
-    case unreadable
+public enum TransferOutcome: Sendable, Hashable, Codable, RawRepresentable, CustomStringConvertible {
+    /// A received file, imported or refused: the ledger's word for it.
+    case received(FileOutcome)
     /// An output written to the partner's side.
     case sent
     /// An output the journal already records as sent: not sent again.
-    case alreadySent = "already-sent"
+    case alreadySent
     /// An output whose name the partner's side already holds with the same content: counted as sent.
-    case alreadyThere = "already-there"
+    case alreadyThere
     /// Quarantined records of the file applied again by `reprocess`.
     case reprocessed
     /// The transfer or the import failed (the file stays where it was, for the next run).
     case failed
 
-    public init(_ file: FileOutcome) {
-        switch file {
-        case .applied: self = .applied
-        case .alreadyReceived: self = .alreadyReceived
-        case .rejected: self = .rejected
-        case .unreadable: self = .unreadable
+    /// Every outcome, in the order the journal documents them.
+    public static let allCases: [TransferOutcome] =
+        FileOutcome.allCases.map(received) + [.sent, .alreadySent, .alreadyThere, .reprocessed, .failed]
+
+    public init?(rawValue: String) {
+        if let file = FileOutcome(rawValue: rawValue) {
+            self = .received(file)
+        } else if let own = Self.allCases.first(where: { $0.rawValue == rawValue }) {
+            self = own
+        } else {
+            return nil
         }
+    }
+
+    public var rawValue: String {
+        // A switch, not a search: equality of a raw-representable type compares raw values.
+        switch self {
+        case .received(let file): file.rawValue
+        case .sent: "sent"
+        case .alreadySent: "already-sent"
+        case .alreadyThere: "already-there"
+        case .reprocessed: "reprocessed"
+        case .failed: "failed"
+        }
+    }
+
+    public var description: String { rawValue }
+
+    /// Written as the journal stores it (`"already-sent"`).
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let outcome = TransferOutcome(rawValue: text) else {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "issue de transfert « \(text) »"))
+        }
+        self = outcome
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
     }
 }
 
-/// Which way an exchange, and a run of the journal, goes.
-public enum RunDirection: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
+/// Which way a flow, and an exchange of it, goes.
+public enum FlowDirection: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
     public var description: String { rawValue }
 
     /// Files taken from a partner and imported.
     case `in`
     /// Files generated and sent to partners.
     case out
+}
+
+/// Which way a run of the journal goes: an exchange's direction, or a replay of what the store already holds.
+public enum RunDirection: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
+    public var description: String { rawValue }
+
+    case `in`
+    case out
     /// Records or files of the store applied again (`reprocess`, `import --retry`).
     case replay
+
+    public init(_ flow: FlowDirection) {
+        switch flow {
+        case .in: self = .in
+        case .out: self = .out
+        }
+    }
 }
 
 /// What an API key may do: `admin`, `flow:<flow>:in` (push to an inbound flow), `flow:<flow>:out` (pull an outbound
 /// flow's files).
-public enum APIScope: Sendable, Hashable, Comparable, CustomStringConvertible {
+public enum APIScope: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
     case admin
     case push(flow: String)
     case pull(flow: String)
@@ -115,7 +160,31 @@ public enum APIScope: Sendable, Hashable, Comparable, CustomStringConvertible {
         }
     }
 
+    /// The flow a `push` or `pull` scope opens, and which way; nil for `admin`.
+    public var flow: (id: String, direction: FlowDirection)? {
+        switch self {
+        case .admin: nil
+        case .push(let flow): (flow, .in)
+        case .pull(let flow): (flow, .out)
+        }
+    }
+
     public static func < (lhs: APIScope, rhs: APIScope) -> Bool { lhs.description < rhs.description }
+
+    /// Written as keys store it (`"flow:jobconnexion-cv:in"`).
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let scope = APIScope(text) else {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "scope « \(text) »"))
+        }
+        self = scope
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
 }
 
 /// What an audit entry names (its `subject_kind`): the kind of thing accessed, never the person's data itself.
@@ -124,4 +193,6 @@ public enum AuditSubject: String, Sendable, Codable, CaseIterable, CustomStringC
 
     case route, file, quarantine, outbox, report, store, person, key, partner
     case outboxFile = "outbox-file"
+    /// A kind this version does not know (written by a later one): shown as `?`, never a reason to fail.
+    case unrecognised = "?"
 }

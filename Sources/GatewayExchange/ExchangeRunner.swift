@@ -9,7 +9,7 @@ import Logging
 /// What one run of an exchange did, for the summary and the journal.
 public struct ExchangeSummary: Sendable, Codable, Equatable {
     public var exchange: String
-    public var direction: RunDirection
+    public var direction: FlowDirection
     /// partial: some files failed; interrupted: stopped between two files.
     public var outcome = RunOutcome.succeeded
     public var runID: Int64?
@@ -93,7 +93,7 @@ public struct ExchangeRunner: Sendable {
         do {
             try store.exchanges.markInterruptedRuns(isGone: GatewayOwner.isGone)
             let runID = try store.exchanges.startRun(
-                exchange: exchange.id, direction: exchange.direction.rawValue, owner: owner.description)
+                exchange: exchange.id, direction: RunDirection(exchange.direction), owner: owner.description)
             summary.runID = runID
             let work = ((config.work as NSString).appendingPathComponent(exchange.id) as NSString)
                 .appendingPathComponent(owner.folderName)
@@ -105,7 +105,6 @@ public struct ExchangeRunner: Sendable {
                 switch exchange.direction {
                 case .in: try runInbound(&context, &summary)
                 case .out: try runOutbound(&context, &summary)
-                case .replay: preconditionFailure("the configuration never holds a replay exchange")
                 }
             } catch {
                 summary.outcome = .failed
@@ -118,7 +117,7 @@ public struct ExchangeRunner: Sendable {
             }
             summary.durationMS = Int(Date().timeIntervalSince(started) * 1000)
             try store.exchanges.finishRun(
-                id: runID, outcome: summary.outcome.rawValue, attempts: summary.attempts,
+                id: runID, outcome: summary.outcome, attempts: summary.attempts,
                 files: summary.applied + summary.alreadyReceived + summary.refused + summary.failed + summary.sent
                     + summary.alreadySent,
                 bytes: summary.bytes, durationMS: summary.durationMS, message: summary.message)
@@ -207,8 +206,8 @@ public struct ExchangeRunner: Sendable {
         let started = Date()
         let attemptsBefore = summary.attempts
         var transfer = ExchangeTransfer(
-            runID: context.runID, exchange: exchange.id, direction: RunDirection.in.rawValue, name: file.name,
-            outcome: TransferOutcome.failed.rawValue)
+            runID: context.runID, exchange: exchange.id, direction: .in, name: file.name,
+            outcome: .failed)
         transfer.size = file.size
         var serverDown = false
         let folder = try context.temporaryFolder()
@@ -238,7 +237,7 @@ public struct ExchangeRunner: Sendable {
                 schemaPath: exchange.schema)
             transfer.sha256 = report.sha256
             transfer.fileID = report.fileID
-            transfer.outcome = TransferOutcome(report.outcome).rawValue
+            transfer.outcome = .received(report.outcome)
             transfer.records = report.records
             transfer.accepted = report.accepted
             transfer.quarantined = report.quarantined
@@ -254,7 +253,7 @@ public struct ExchangeRunner: Sendable {
             case .rejected, .unreadable: summary.refused += 1
             }
             if let notices = exchange.notices, let fileID = report.fileID,
-                !applied || report.quarantined > 0 || (flow.noticeListsAnomalies && report.warnings > 0)
+                !applied || report.quarantined > 0 || (flow.noticeListsAnomalies && report.counts.anomalies > 0)
             {
                 try sendNotice(fileID: fileID, to: notices, &context, &summary)
             }
@@ -268,7 +267,7 @@ public struct ExchangeRunner: Sendable {
             }
             try store.exchanges.finishClaim(key, owner: owner.description, sha256: report.sha256)
         } catch {
-            transfer.outcome = TransferOutcome.failed.rawValue
+            transfer.outcome = .failed
             transfer.message = Self.describe(error)
             summary.failed += 1
             try? store.exchanges.releaseClaim(key, owner: owner.description)
@@ -423,8 +422,8 @@ public struct ExchangeRunner: Sendable {
         let sourceName = (path as NSString).lastPathComponent
         let (sha256, size) = try FilePipeline.sha256(of: path)
         var transfer = ExchangeTransfer(
-            runID: context.runID, exchange: exchange.id, direction: RunDirection.out.rawValue, name: sourceName,
-            outcome: TransferOutcome.sent.rawValue)
+            runID: context.runID, exchange: exchange.id, direction: .out, name: sourceName,
+            outcome: .sent)
         transfer.sha256 = sha256
         transfer.size = Int64(size)
         let started = Date()
@@ -439,7 +438,7 @@ public struct ExchangeRunner: Sendable {
         // Two partners may get files of the same name (each operator its alerts-<day>.csv).
         let sentKey = Self.safe(partner) + "/" + sourceName
         if let sentAs = try store.exchanges.sentFile(exchange: exchange.id, sourceName: sentKey, sha256: sha256) {
-            transfer.outcome = TransferOutcome.alreadySent.rawValue
+            transfer.outcome = .alreadySent
             transfer.name = sentAs
             summary.alreadySent += 1
             return
@@ -465,7 +464,7 @@ public struct ExchangeRunner: Sendable {
                     try attempt(exchange, &summary, log) { try transport.download(name, to: check) }
                     defer { try? FileManager.default.removeItem(atPath: check) }
                     if try FilePipeline.sha256(of: check).0 == sha256 {
-                        transfer.outcome = TransferOutcome.alreadyThere.rawValue
+                        transfer.outcome = .alreadyThere
                         break
                     }
                     suffix += 1
@@ -481,14 +480,14 @@ public struct ExchangeRunner: Sendable {
             try store.exchanges.recordSent(
                 exchange: exchange.id, sourceName: sentKey, name: name, sha256: sha256, size: Int64(size),
                 runID: context.runID)
-            if transfer.outcome == TransferOutcome.alreadyThere.rawValue {
+            if transfer.outcome == .alreadyThere {
                 summary.alreadySent += 1
             } else {
                 summary.sent += 1
                 summary.bytes += Int64(size)
             }
         } catch {
-            transfer.outcome = TransferOutcome.failed.rawValue
+            transfer.outcome = .failed
             transfer.message = Self.describe(error)
             log.error("output not sent", metadata: ["error": "\(transfer.message ?? "")"])
             throw error

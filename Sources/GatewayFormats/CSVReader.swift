@@ -833,7 +833,7 @@ public final class CSVReader {
 }
 
 /// One record as the reader scanned it: its bytes, its cells' bounds and the encoding they are in. It points into
-/// the reader's buffers (valid until the next read) or into a `CSVRecordBatch`.
+/// the reader's buffers: valid until the next read.
 public struct CSVRawRecord {
     /// The record's bytes, without its line terminator.
     public let bytes: UnsafeBufferPointer<UInt8>

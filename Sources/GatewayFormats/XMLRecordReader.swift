@@ -41,7 +41,9 @@ enum XMLLines {
     }
 }
 
-/// Streams the records of an XML file one subtree at a time, over libxml2's `xmlTextReader`.
+/// Streams the records of an XML file one subtree at a time: libxml2's SAX2 push parser builds each record's tree
+/// (`XMLRecordParser`); with an XSD, a first streaming pass over libxml2's `xmlTextReader` checks the file against
+/// it, as `xmllint --stream --schema` does.
 ///
 /// Safe by construction: no network, no external entity, no DTD loading; a document type declaration is
 /// refused outright (CNAF flows never carry one), which also rules out entity-expansion bombs. Parser

@@ -33,8 +33,10 @@ public struct ValidationReport: Sendable, Codable {
     }
 }
 
-/// The result of `import`.
-public struct ImportReport: Sendable, Codable {
+/// The result of `import`: the file, what became of it, and its counts. Its JSON (the CLI's `--json`, the API's
+/// answer) is flat: the counts sit beside the outcome, their anomalies written `warnings`.
+@dynamicMemberLookup
+public struct ImportReport: Sendable, Encodable {
     public var file: String
     public var sha256: String
     public var flow: String
@@ -44,31 +46,56 @@ public struct ImportReport: Sendable, Codable {
     public var alreadyReceived = false
     /// For a file already received: what happened to it the first time.
     public var previousOutcome: FileOutcome?
-    public var records = 0
-    public var accepted = 0
-    public var duplicates = 0
-    public var quarantined = 0
-    public var statusChanges = 0
-    /// Partner records kept but matched to no known person.
-    public var unmatched = 0
-    /// Anomalies stored with the file: findings of the plausibility checks set to warn (records and file).
-    public var warnings = 0
-    /// Of the quarantined, the records waiting for what they refer to (feedback before its proposal): applied
-    /// by themselves once it exists.
-    public var waiting = 0
+    /// Records read, accepted, duplicates, quarantined (and of them waiting), status changes, unmatched partner
+    /// records, anomalies stored: `report.accepted` reads `report.counts.accepted`.
+    public var counts = ImportCounts()
     public var fileID: Int64?
     public var errors: [ReportedIssue] = []
     public var errorsNotShown = 0
-    /// The anomalies, as far as the report's limit.
+    /// The anomalies, as far as the report's limit (`counts.anomalies` says how many there are).
     public var anomalies: [ReportedIssue] = []
     public var keptPath: String?
 
+    public subscript(dynamicMember count: WritableKeyPath<ImportCounts, Int>) -> Int {
+        get { counts[keyPath: count] }
+        set { counts[keyPath: count] = newValue }
+    }
+
     public var exitCode: Int32 {
         switch outcome {
-        case .applied: quarantined > 0 ? 1 : 0
-        case .alreadyReceived: previousOutcome == .applied ? (quarantined > 0 ? 1 : 0) : 2
+        case .applied: counts.quarantined > 0 ? 1 : 0
+        case .alreadyReceived: previousOutcome == .applied ? (counts.quarantined > 0 ? 1 : 0) : 2
         case .rejected, .unreadable: 2
         }
+    }
+
+    private enum Key: String, CodingKey {
+        case file, sha256, flow, partner, outcome, alreadyReceived, previousOutcome, records, accepted, duplicates
+        case quarantined, statusChanges, unmatched, warnings, waiting, fileID, errors, errorsNotShown, anomalies
+        case keptPath
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: Key.self)
+        try json.encode(file, forKey: .file)
+        try json.encode(sha256, forKey: .sha256)
+        try json.encode(flow, forKey: .flow)
+        try json.encode(partner, forKey: .partner)
+        try json.encode(outcome, forKey: .outcome)
+        try json.encode(alreadyReceived, forKey: .alreadyReceived)
+        try json.encodeIfPresent(previousOutcome, forKey: .previousOutcome)
+        for (key, count) in [
+            (Key.records, \ImportCounts.records), (.accepted, \.accepted), (.duplicates, \.duplicates),
+            (.quarantined, \.quarantined), (.statusChanges, \.statusChanges), (.unmatched, \.unmatched),
+            (.warnings, \.anomalies), (.waiting, \.waiting),
+        ] {
+            try json.encode(counts[keyPath: count], forKey: key)
+        }
+        try json.encodeIfPresent(fileID, forKey: .fileID)
+        try json.encode(errors, forKey: .errors)
+        try json.encode(errorsNotShown, forKey: .errorsNotShown)
+        try json.encode(anomalies, forKey: .anomalies)
+        try json.encodeIfPresent(keptPath, forKey: .keptPath)
     }
 }
 
@@ -219,15 +246,10 @@ public struct FilePipeline {
             var report = ImportReport(file: path, sha256: sha256, flow: flow.id, partner: partner, outcome: .applied)
             report.outcome = .alreadyReceived
             report.alreadyReceived = true
-            report.previousOutcome = FileOutcome(rawValue: known.outcome)
+            report.previousOutcome = known.outcome
             report.errors = known.issues.map { ReportedIssue($0, record: nil) }
             report.fileID = known.id
-            report.records = known.records
-            report.accepted = known.accepted
-            report.duplicates = known.duplicates
-            report.quarantined = known.quarantined
-            report.statusChanges = known.statusChanges
-            report.warnings = known.anomalies
+            report.counts = known.counts
             report.keptPath = known.keptPath
             return report
         }
@@ -323,15 +345,8 @@ public struct FilePipeline {
             report.errors = recordErrors
             report.errorsNotShown = recordErrorsNotShown
             report.anomalies = anomalies
-            report.warnings = counts.anomalies
-            report.waiting = counts.waiting
             report.fileID = file.id
-            report.records = counts.records
-            report.accepted = counts.accepted
-            report.duplicates = counts.duplicates
-            report.quarantined = counts.quarantined
-            report.statusChanges = counts.statusChanges
-            report.unmatched = counts.unmatched
+            report.counts = counts
             log.info(
                 "file applied",
                 metadata: [
@@ -353,10 +368,10 @@ public struct FilePipeline {
             let kept = retry == nil ? keep(path, sha256: sha256, in: keepDirectory) : path
             let file =
                 try retry.map {
-                    try ledger.recordFailedRetry($0, outcome: FileOutcome.rejected.rawValue, issues: refused.issues)
+                    try ledger.recordFailedRetry($0, outcome: .rejected, issues: refused.issues)
                 }
                 ?? ledger.recordRefusedFile(
-                    arrival, outcome: FileOutcome.rejected.rawValue, records: 0, issues: refused.issues, keptPath: kept)
+                    arrival, outcome: .rejected, records: 0, issues: refused.issues, keptPath: kept)
             report.fileID = file.id
             report.keptPath = kept
             log.error(
@@ -370,10 +385,10 @@ public struct FilePipeline {
             let kept = retry == nil ? keep(path, sha256: sha256, in: keepDirectory) : path
             let file =
                 try retry.map {
-                    try ledger.recordFailedRetry($0, outcome: FileOutcome.unreadable.rawValue, issues: [error.issue])
+                    try ledger.recordFailedRetry($0, outcome: .unreadable, issues: [error.issue])
                 }
                 ?? ledger.recordRefusedFile(
-                    arrival, outcome: FileOutcome.unreadable.rawValue, records: 0, issues: [error.issue], keptPath: kept
+                    arrival, outcome: .unreadable, records: 0, issues: [error.issue], keptPath: kept
                 )
             report.fileID = file.id
             report.keptPath = kept

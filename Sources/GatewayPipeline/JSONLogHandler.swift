@@ -48,9 +48,8 @@ public struct JSONLogHandler: LogHandler {
 
     /// ISO 8601 with milliseconds and the offset of the process's time zone (`TZ`).
     static func stamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = .current
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        TimeStamp.iso8601(
+            milliseconds: Int64((date.timeIntervalSince1970 * 1_000).rounded(.down)),
+            utcOffset: TimeZone.current.secondsFromGMT(for: date))
     }
 }

@@ -60,7 +60,7 @@ public struct Replayer {
     public func reprocess(_ filter: QuarantineFilter, actor: String) throws -> ReplayReport {
         let entries = try ledger.quarantined(filter)
         let started = Date()
-        let runID = try exchanges.startRun(exchange: "reprocess", direction: "replay", owner: actor)
+        let runID = try exchanges.startRun(exchange: "reprocess", direction: .replay, owner: actor)
         var report = ReplayReport(runID: runID, filter: filter.description)
         do {
             for fileID in Set(entries.map(\.fileID)).sorted() {
@@ -70,8 +70,8 @@ public struct Replayer {
                     for entry in group { try replay(entry, in: session, runID: runID, into: &report) }
                 }
                 var transfer = ExchangeTransfer(
-                    runID: runID, exchange: "reprocess", direction: "replay", name: group[0].fileName,
-                    outcome: "reprocessed")
+                    runID: runID, exchange: "reprocess", direction: .replay, name: group[0].fileName,
+                    outcome: .reprocessed)
                 transfer.fileID = fileID
                 transfer.records = group.count
                 transfer.accepted = report.applied - before.applied
@@ -81,7 +81,7 @@ public struct Replayer {
             }
         } catch {
             try? exchanges.finishRun(
-                id: runID, outcome: "failed", attempts: 1, files: 0, bytes: 0,
+                id: runID, outcome: .failed, attempts: 1, files: 0, bytes: 0,
                 durationMS: Int(Date().timeIntervalSince(started) * 1000), message: "reprise interrompue : \(error)")
             throw error
         }
@@ -89,12 +89,12 @@ public struct Replayer {
             "\(report.records) enregistrement(s) repris (\(filter)) : \(report.applied) appliqué(s), "
             + "\(report.quarantined) toujours en quarantaine, \(report.waiting) en attente"
         try exchanges.finishRun(
-            id: runID, outcome: report.quarantined > 0 ? "partial" : "succeeded", attempts: 1,
+            id: runID, outcome: report.quarantined > 0 ? .partial : .succeeded, attempts: 1,
             files: Set(entries.map(\.fileID)).count, bytes: 0,
             durationMS: Int(Date().timeIntervalSince(started) * 1000), message: message)
         try access.audit(
             AuditEntry(
-                actor: actor, partner: nil, action: "reprocess", subjectKind: "quarantine", subject: filter.description,
+                actor: actor, partner: nil, action: "reprocess", subjectKind: .quarantine, subject: filter.description,
                 purpose: "reprise de la quarantaine : \(report.records) lu(s), \(report.applied) appliqué(s)"))
         logger.info(
             "quarantine reprocessed",
@@ -111,7 +111,7 @@ public struct Replayer {
         guard let file = try ledger.receivedFile(id: fileID) else {
             throw ReplayError("Fichier n° \(fileID) inconnu du registre.")
         }
-        guard file.outcome != FileOutcome.applied.rawValue else {
+        guard file.outcome != .applied else {
             throw ReplayError("Le fichier n° \(fileID) est déjà appliqué : il ne l'est jamais deux fois.")
         }
         guard let kept = file.keptPath, FileManager.default.isReadableFile(atPath: kept) else {
@@ -122,7 +122,7 @@ public struct Replayer {
             throw ReplayError("Le flux « \(file.flow) » du fichier n° \(fileID) n'a plus de mapping.")
         }
         let started = Date()
-        let runID = try exchanges.startRun(exchange: "retry", direction: "replay", owner: actor)
+        let runID = try exchanges.startRun(exchange: "retry", direction: .replay, owner: actor)
         var pipeline = FilePipeline(flow: flow, logger: logger)
         let all = Array(flows.values)
         pipeline.alternatives = { all }
@@ -133,13 +133,13 @@ public struct Replayer {
                 retry: FileRetry(fileID: fileID, actor: actor, runID: runID))
         } catch {
             try? exchanges.finishRun(
-                id: runID, outcome: "failed", attempts: 1, files: 1, bytes: Int64(file.size),
+                id: runID, outcome: .failed, attempts: 1, files: 1, bytes: Int64(file.size),
                 durationMS: Int(Date().timeIntervalSince(started) * 1000), message: "nouvelle tentative en échec")
             throw error
         }
         var transfer = ExchangeTransfer(
-            runID: runID, exchange: "retry", direction: "replay", name: file.name,
-            outcome: TransferOutcome(report.outcome).rawValue)
+            runID: runID, exchange: "retry", direction: .replay, name: file.name,
+            outcome: .received(report.outcome))
         transfer.size = Int64(file.size)
         transfer.sha256 = file.sha256
         transfer.fileID = fileID
@@ -149,13 +149,13 @@ public struct Replayer {
         transfer.message = "nouvelle tentative"
         try exchanges.recordTransfer(transfer)
         try exchanges.finishRun(
-            id: runID, outcome: (report.outcome == .applied ? RunOutcome.succeeded : .failed).rawValue, attempts: 1,
+            id: runID, outcome: report.outcome == .applied ? .succeeded : .failed, attempts: 1,
             files: 1,
             bytes: Int64(file.size), durationMS: Int(Date().timeIntervalSince(started) * 1000),
             message: "fichier n° \(fileID) : \(report.outcome), \(report.accepted) accepté(s)")
         try access.audit(
             AuditEntry(
-                actor: actor, partner: file.partner, action: "retry", subjectKind: "file", subject: String(fileID),
+                actor: actor, partner: file.partner, action: "retry", subjectKind: .file, subject: String(fileID),
                 purpose: "nouvelle tentative : \(report.outcome), \(report.records) lu(s)"))
         return report
     }

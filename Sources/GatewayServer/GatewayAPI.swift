@@ -103,7 +103,7 @@ public struct GatewayAPI: Sendable {
                 try authorize(route, caller, context)
             } catch let error as APIError where error.status == .forbidden {
                 await audit(
-                    route, request, context, action: "denied", subjectKind: "route", subject: route.path,
+                    route, request, context, action: "denied", subjectKind: .route, subject: route.path,
                     status: 403)
                 throw error
             }
@@ -142,7 +142,7 @@ public struct GatewayAPI: Sendable {
         switch route.access {
         case .open: return
         case .admin:
-            guard caller.scopes.contains(APIScope.admin.description) else {
+            guard caller.scopes.contains(.admin) else {
                 throw APIError.forbidden("Cette clé n'a pas la portée « admin ».")
             }
         case .push:
@@ -150,7 +150,7 @@ public struct GatewayAPI: Sendable {
             guard let flow = flows[flowID], !Self.isOutbound(flow) else {
                 throw APIError.notFound("Flux inconnu : \(Self.printable(flowID)).")
             }
-            guard caller.scopes.contains(APIScope.push(flow: flowID).description) else {
+            guard caller.scopes.contains(.push(flow: flowID)) else {
                 throw APIError.forbidden("Cette clé ne peut pas déposer dans le flux « \(flowID) ».")
             }
         case .partner:
@@ -166,11 +166,7 @@ public struct GatewayAPI: Sendable {
 
     /// The flows a caller may push to (`flow:X:in`).
     static func inboundFlows(_ caller: APIKeyRecord) -> Set<String> {
-        Set(
-            caller.scopes.compactMap { scope in
-                let parts = scope.split(separator: ":")
-                return parts.count == 3 && parts[0] == "flow" && parts[2] == "in" ? String(parts[1]) : nil
-            })
+        Set(caller.scopes.compactMap { $0.flow?.direction == .in ? $0.flow?.id : nil })
     }
 
     /// A value from the client shown back in a message: printable, short.
@@ -180,7 +176,7 @@ public struct GatewayAPI: Sendable {
 
     /// Appends to the audit log; a failure there is logged, never turned into the response.
     func audit(
-        _ route: APIRoute, _ request: Request, _ context: APIContext, action: String, subjectKind: String,
+        _ route: APIRoute, _ request: Request, _ context: APIContext, action: String, subjectKind: AuditSubject,
         subject: String, status: Int
     ) async {
         let purpose = request.headers[Self.purposeHeader].map(Self.printable).flatMap { $0.isEmpty ? nil : $0 }

@@ -31,7 +31,7 @@ struct RejectionSummary: Codable, Sendable {
     var flow: String
     var name: String
     var receivedAt: String
-    var outcome: String
+    var outcome: FileOutcome
     var records: Int
     var quarantined: Int
     var notice: String
@@ -57,7 +57,7 @@ extension GatewayAPI {
         let root = configuration.outboxDirectory as NSString
         var areas: [OutboxArea] = []
         for flow in flows.values.sorted(by: { $0.id < $1.id }) {
-            guard caller.scopes.contains(APIScope.pull(flow: flow.id).description) else { continue }
+            guard caller.scopes.contains(.pull(flow: flow.id)) else { continue }
             switch flow.record.entity.name {
             case Catalogue.candidate.name where flow.partner == partner:
                 areas.append(
@@ -114,7 +114,7 @@ extension GatewayAPI {
             return entries.sorted { ($0.modifiedAt, $0.name) > ($1.modifiedAt, $1.name) }
         }
         await audit(
-            route, request, context, action: "read-outbox", subjectKind: "outbox", subject: "partner:\(partner)",
+            route, request, context, action: "read-outbox", subjectKind: .outbox, subject: "partner:\(partner)",
             status: 200)
         return try JSONCoding.response(OutboxListing(partner: partner, files: entries))
     }
@@ -133,7 +133,7 @@ extension GatewayAPI {
             throw APIError.notFound("Fichier inconnu : \(Self.printable(name)).")
         }
         await audit(
-            route, request, context, action: "read-outbox-file", subjectKind: "outbox-file",
+            route, request, context, action: "read-outbox-file", subjectKind: .outboxFile,
             subject: "\(area.name)/\(name)", status: 200)
         return Response(
             status: .ok,
@@ -187,7 +187,7 @@ extension GatewayAPI {
             }
         }
         await audit(
-            route, request, context, action: "read-rejections", subjectKind: "partner",
+            route, request, context, action: "read-rejections", subjectKind: .partner,
             subject: "partner:\(partner)", status: 200)
         return try JSONCoding.response(summaries)
     }
@@ -221,7 +221,7 @@ extension GatewayAPI {
             throw APIError.notFound("Fichier n° \(fileID) inconnu pour ce partenaire.")
         }
         await audit(
-            route, request, context, action: "read-rejection-notice", subjectKind: "file", subject: "file:\(fileID)",
+            route, request, context, action: "read-rejection-notice", subjectKind: .file, subject: "file:\(fileID)",
             status: 200)
         return Response(
             status: .ok,

@@ -128,7 +128,7 @@ extension GatewayAPI {
             case .alreadyReceived, .rejected, .unreadable: .unprocessableContent
             }
         await audit(
-            route, request, context, action: action, subjectKind: "file",
+            route, request, context, action: action, subjectKind: .file,
             subject: report.fileID.map { "file:\($0)" } ?? upload.name, status: status.code)
         guard status != .unprocessableContent else {
             var error = APIError(

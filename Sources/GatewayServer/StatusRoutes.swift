@@ -57,7 +57,7 @@ extension GatewayAPI {
         let (repositories, file) = (repositories, fileID)
         let entries = try await offload { try repositories.ledger.quarantineEntries(fileID: file, limit: limit) }
         await audit(
-            route, request, context, action: "read-quarantine", subjectKind: "quarantine",
+            route, request, context, action: "read-quarantine", subjectKind: .quarantine,
             subject: fileID.map { "file:\($0)" } ?? "all", status: 200)
         return try JSONCoding.response(entries)
     }
@@ -93,7 +93,7 @@ extension GatewayAPI {
         guard let file = try await offload({ try repositories.ledger.receivedFile(id: fileID) }) else {
             throw APIError.notFound("Fichier n° \(fileID) inconnu du registre.")
         }
-        guard file.outcome != "applied" else {
+        guard file.outcome != .applied else {
             throw APIError(
                 .conflict, "already-applied", "Le fichier n° \(fileID) est déjà appliqué : jamais deux fois.")
         }
@@ -166,7 +166,7 @@ extension GatewayAPI {
                 status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
         }
-        await audit(route, request, context, action: "read-report", subjectKind: "report", subject: name, status: 200)
+        await audit(route, request, context, action: "read-report", subjectKind: .report, subject: name, status: 200)
         return response
     }
 

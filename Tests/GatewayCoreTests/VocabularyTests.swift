@@ -59,9 +59,41 @@ struct VocabularyTests {
             RunOutcome.allCases.map(\.rawValue) == [
                 "running", "succeeded", "partial", "failed", "interrupted", "skipped",
             ])
-        #expect(TransferOutcome(.alreadyReceived) == .alreadyReceived)
+        #expect(
+            TransferOutcome.allCases.map(\.rawValue) == [
+                "applied", "already-received", "rejected", "unreadable", "sent", "already-sent", "already-there",
+                "reprocessed", "failed",
+            ])
+        for outcome in TransferOutcome.allCases { #expect(TransferOutcome(rawValue: outcome.rawValue) == outcome) }
+        #expect(TransferOutcome(rawValue: "applied") == .received(.applied))
+        #expect(TransferOutcome(rawValue: "replay") == nil)
+        #expect(FlowDirection.allCases.map { RunDirection($0) } == [.in, .out])
         #expect(RunDirection.allCases.map(\.rawValue) == ["in", "out", "replay"])
         #expect(Catalogue.direction(ofEntity: "candidate") == .out)
         #expect(Catalogue.direction(ofEntity: "enrolment") == .in)
+    }
+
+    @Test("Time stamps agree with Foundation's ISO 8601 formatter, in UTC, in Paris and before 1970")
+    func stamps() throws {
+        let formatter = ISO8601DateFormatter()
+        var generator = SystemRandomNumberGenerator()
+        var seconds: [Int64] = [0, -1, 86_399, -86_400, 1_774_746_000, 1_792_889_999, 4_102_444_799]
+        for _ in 0..<2_000 { seconds.append(Int64.random(in: -1_800_000_000...4_000_000_000, using: &generator)) }
+        let zones = try ["UTC", "Europe/Paris", "America/New_York"].map { try #require(TimeZone(identifier: $0)) }
+        for second in seconds {
+            let date = Date(timeIntervalSince1970: Double(second))
+            for zone in zones {
+                formatter.timeZone = zone
+                let offset = zone.secondsFromGMT(for: date)
+                #expect(
+                    TimeStamp.iso8601(milliseconds: second * 1_000, utcOffset: offset, fraction: false)
+                        == formatter.string(from: date), "\(second) \(zone.identifier)")
+            }
+        }
+        #expect(TimeStamp.iso8601(milliseconds: 1_774_746_000_120) == "2026-03-29T01:00:00.120Z")
+        #expect(TimeStamp.iso8601(milliseconds: 1_774_746_000_120, utcOffset: 7_200) == "2026-03-29T03:00:00.120+02:00")
+        #expect(TimeStamp.iso8601(milliseconds: -1) == "1969-12-31T23:59:59.999Z")
+        #expect(TimeStamp.iso8601(milliseconds: 0, utcOffset: -18_000) == "1969-12-31T19:00:00.000-05:00")
+        #expect(TimeStamp.iso8601(milliseconds: 0, utcOffset: 19_800) == "1970-01-01T05:30:00.000+05:30")
     }
 }

@@ -6,17 +6,8 @@ import Testing
 /// Identifiers and dates read or written eight bytes at a time must agree, byte for byte, with the plain reading.
 @Suite struct WordReadingTests {
     /// A small deterministic generator: the same cases at every run.
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return state >> 17
-        }
-        mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-    }
-
     @Test func digitWordsAgreeWithByteChecks() {
-        var random = Generator(state: 1)
+        var random = SplitMix64(state: 1)
         // Every byte value at every position, in words otherwise of digits, and random words.
         var words: [[UInt8]] = []
         for position in 0..<8 {
@@ -43,7 +34,7 @@ import Testing
     }
 
     @Test func inlineCharactersAgreeWithTheirBytes() {
-        var random = Generator(state: 2)
+        var random = SplitMix64(state: 2)
         for count in 0...20 {
             for _ in 0..<50 {
                 let bytes = (0..<count).map { _ in UInt8(0x21 + random.below(94)) }
@@ -68,7 +59,7 @@ import Testing
     }
 
     @Test func isoCharactersAreTheISODate() throws {
-        var random = Generator(state: 3)
+        var random = SplitMix64(state: 3)
         var dates = [LocalDate(year: 1, month: 1, day: 1), LocalDate(year: 9999, month: 12, day: 31)].compactMap { $0 }
         for _ in 0..<2_000 {
             if let date = LocalDate(
@@ -120,7 +111,7 @@ import Testing
                 return LocalDate(year: year, month: month, day: day)
             }
         }
-        var random = Generator(state: 5)
+        var random = SplitMix64(state: 5)
         let shapes: [(LocalDate.Pattern, String)] = [
             (.iso, "2026-09-14"), (.iso, "2024-02-29T08:00:00+01:00"), (.iso, "2024-02-29 08:00"),
             (.french, "14/09/2026"), (.frenchDashes, "14-09-2026"), (.compact, "20260914"),
@@ -163,7 +154,7 @@ import Testing
 
     /// NIRs of plain digits (read by words) against the rules worked out digit by digit.
     @Test func plainNIRsAgreeWithTheRules() {
-        var random = Generator(state: 4)
+        var random = SplitMix64(state: 4)
         for _ in 0..<20_000 {
             let length = random.below(2) == 0 ? 13 : 15
             var digits = (0..<length).map { _ in 0x30 + UInt8(random.below(10)) }
@@ -201,7 +192,7 @@ import Testing
     /// France Travail identifiers (7 digits, a digit or a letter, then 3 digits or nothing) against the same rule
     /// checked character by character.
     @Test func franceTravailIDsAgreeWithTheRule() {
-        var random = Generator(state: 5)
+        var random = SplitMix64(state: 5)
         let alphabet = Array("0123456789ABCZaz-/ ".utf8)
         for _ in 0..<20_000 {
             let length = [8, 11][random.below(2)]

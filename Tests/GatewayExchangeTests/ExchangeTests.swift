@@ -125,7 +125,7 @@ struct ExchangeTests {
         let archived = files(in: inbox + "/archive")
         #expect(archived.count == 3 && archived.contains("renvoi-caf.xml"), "\(archived)")
         let journal = try gateway.store.exchanges.journal(since: nil)
-        #expect(journal.last?.transfers.map(\.outcome) == ["already-received", "already-received"])
+        #expect(journal.last?.transfers.map(\.outcome.rawValue) == ["already-received", "already-received"])
     }
 
     @Test("A refused file goes to the error folder and its notice to the partner, once")
@@ -218,7 +218,7 @@ struct ExchangeTests {
         let names = files(in: outbox + "/" + partner)
         #expect(names.count == 3, "\(names) \(sent)")
         #expect(try String(contentsOfFile: outbox + "/" + partner + "/" + sent[0], encoding: .utf8) == "modifié\n")
-        let journal = try forgetful.store.exchanges.journal(since: nil).last?.transfers.map(\.outcome).sorted()
+        let journal = try forgetful.store.exchanges.journal(since: nil).last?.transfers.map(\.outcome.rawValue).sorted()
         #expect(journal == ["already-there", "sent"])
     }
 
@@ -267,7 +267,7 @@ struct ExchangeTests {
         #expect(down.outcome == .failed && down.attempts == 4, "\(down)")
         #expect(delays.withLock { $0 } == [1.5, 3, 4])
         #expect(files(in: inbox) == ["caf-67-2026-09.xml", "msa-67-2026-09.xml"])
-        #expect(try gateway.store.exchanges.journal(since: nil).last?.outcome == "failed")
+        #expect(try gateway.store.exchanges.journal(since: nil).last?.outcome == .failed)
         try server.start()
         let up = try gateway.run("caf")
         #expect(up.outcome == .succeeded && up.applied == 2, "\(up)")

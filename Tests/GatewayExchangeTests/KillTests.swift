@@ -1,4 +1,5 @@
 import Foundation
+import GatewayCore
 import GatewayTestSupport
 import Testing
 
@@ -23,15 +24,6 @@ func makeCNAF(households count: Int, first: Int, at path: String) throws {
         of: #"<NBTOTDOSRSATRANSM>\d+</NBTOTDOSRSATRANSM>"#, with: "<NBTOTDOSRSATRANSM>\(count)</NBTOTDOSRSATRANSM>",
         options: .regularExpression)
     try body.write(toFile: path, atomically: true, encoding: .utf8)
-}
-
-/// A small seeded generator, so that a failing kill schedule can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-        return state >> 11
-    }
 }
 
 @Suite("insertion-gateway run as a process: killed at random and run again, two at once", .serialized)
@@ -143,7 +135,7 @@ struct KillTests {
         #expect(expectedArchive.count == 8 && expectedErrors == ["undefined-byte.xml"])
         #expect(expectedNotices.count == 2)
 
-        var generator = SeededGenerator(state: 20_261_123)
+        var generator = SplitMix64(state: 20_261_123)
         // Two rounds on PostgreSQL, whose import (a round trip per statement) makes each run slower.
         for iteration in 0..<(backend == .sqlite ? 4 : 2) {
             try batch.reset()

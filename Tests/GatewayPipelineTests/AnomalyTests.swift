@@ -56,7 +56,7 @@ struct AnomalyTests {
             let report = try pipeline().importFile(path: path, ledger: store.ledger)
             #expect(report.outcome == .applied && report.exitCode == 0)
             #expect(report.quarantined == 0 && report.accepted == report.records)
-            #expect(report.warnings == sample.anomalies)
+            #expect(report.counts.anomalies == sample.anomalies)
             #expect(report.anomalies.allSatisfy { $0.check == sample.check })
             var exported: [[String]] = []
             try store.export(.anomalies) { exported.append($0) }
@@ -66,7 +66,7 @@ struct AnomalyTests {
             #expect(ledger.anomalies == sample.anomalies)
             let before = try store.tableCounts()
             let again = try pipeline().importFile(path: path, ledger: store.ledger)
-            #expect(again.alreadyReceived && again.warnings == sample.anomalies)
+            #expect(again.alreadyReceived && again.counts.anomalies == sample.anomalies)
             #expect(try store.tableCounts() == before)
         }
     }
@@ -90,7 +90,7 @@ struct AnomalyTests {
     func utf16() throws {
         let store = try GatewayStore()
         let report = try pipeline().importFile(path: Repo.sample("odd/utf16.xml"), ledger: store.ledger)
-        #expect(report.outcome == .applied && report.accepted == 3 && report.warnings == 0)
+        #expect(report.outcome == .applied && report.accepted == 3 && report.counts.anomalies == 0)
         var names: [String] = []
         try store.export(.people) { row in names.append(row[7]) }
         #expect(names.contains("Jean-Noël"))
@@ -133,7 +133,7 @@ struct AnomalyTests {
         #expect(report.outcome == .applied && report.quarantined == 1 && report.accepted == 2)
         #expect(report.errors.first?.check == "household-without-applicant")
         #expect(report.errors.first?.record == 2)
-        #expect(report.warnings == 0)
+        #expect(report.counts.anomalies == 0)
     }
 
     @Test("person-in-several-households set to reject quarantines every household after the first")

@@ -324,7 +324,7 @@ struct PartnerSamplesTests {
         #expect(report.outcome == .applied && report.accepted == 4)
         let utf8 = try pipeline.importFile(
             path: Self.path("ft-inscriptions", "odd/pe-cg-inscriptions-utf8.csv"), ledger: store.ledger)
-        #expect(utf8.outcome == .applied && utf8.accepted == 4 && utf8.warnings == 1)
+        #expect(utf8.outcome == .applied && utf8.accepted == 4 && utf8.counts.anomalies == 1)
         #expect(utf8.anomalies.first?.check == "encoding-mismatch")
         var firstNames: [String] = []
         try store.export(.partnerRecords) { row in

@@ -63,7 +63,7 @@ struct ReplayTests {
         #expect(counts == after)
         // Journaled and audited.
         let runs = try store.exchanges.journal(since: nil, exchange: "reprocess")
-        #expect(runs.count == 3 && runs.allSatisfy { $0.direction == "replay" })
+        #expect(runs.count == 3 && runs.allSatisfy { $0.direction == .replay })
         #expect(try store.access.auditLog().filter { $0.action == "reprocess" }.count == 3)
     }
 
@@ -144,10 +144,10 @@ struct ReplayTests {
         let applied = try Replayer(flows: Self.flows, store: store, logger: silentLogger).retry(
             fileID: fileID, actor: "test")
         #expect(applied.outcome == .applied && applied.accepted == 3 && applied.fileID == fileID)
-        #expect(applied.warnings == 1)
+        #expect(applied.counts.anomalies == 1)
         let entry = try #require(try store.ledger.receivedFile(id: fileID))
-        #expect(entry.outcome == "applied" && entry.attempts == 3)
-        #expect(try store.ledger.fileAttempts(fileID: fileID).map(\.outcome) == ["rejected", "applied"])
+        #expect(entry.outcome == .applied && entry.attempts == 3)
+        #expect(try store.ledger.fileAttempts(fileID: fileID).map(\.outcome) == [.rejected, .applied])
         #expect(try store.ledger.receivedFiles().count == 1)
         // Never twice.
         #expect(throws: ReplayError.self) {

@@ -79,18 +79,6 @@ import Testing
         return (read, blocks)
     }
 
-    /// A deterministic generator (SplitMix64), so that a failure can be replayed.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let cells: [[UInt8]] = [
         "x", "", "Strasbourg", "12\"B", "\"q;uoted\"", "\"two\nlines\"", "\"three\r\nphysical\nlines\"",
         "\"say \"\"hi\"\"\"", "\"closed\"after", "  spaced  ", "héllo",
@@ -100,7 +88,7 @@ import Testing
     /// A file of `rows` random rows; `spoil` adds what ends or changes a read: Latin-1 bytes (a switch of
     /// encoding), a NUL byte, an unclosed quote, lone CR line ends.
     static func file(seed: UInt64, rows: Int, spoil: Int) -> [UInt8] {
-        var random = Generator(state: seed)
+        var random = SplitMix64(state: seed)
         var bytes = Array("a;b;c\n".utf8)
         for row in 0..<rows {
             for column in 0..<(Int.random(in: 0..<10, using: &random) == 0 ? 2 : 3) {

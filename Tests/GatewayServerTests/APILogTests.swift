@@ -37,7 +37,8 @@ struct APILogTests {
         var logger = Logger(label: "capture") { _ in CapturingLogHandler(lines: lines) }
         logger.logLevel = .trace
         let fixture = try APIFixture(logger: logger)
-        let caf = try fixture.store.access.createAPIKey(partner: "caf-msa", scopes: ["flow:caf-beneficiaires:in"]).key
+        let caf = try fixture.store.access.createAPIKey(partner: "caf-msa", scopes: [.push(flow: "caf-beneficiaires")])
+            .key
         let pushes: [(String, String, String)] = [
             ("caf-beneficiaires", caf, "cnaf/caf-67-2026-09.xml"),
             ("caf-beneficiaires", caf, "cnaf/bad/wrong-nir-key.xml"),

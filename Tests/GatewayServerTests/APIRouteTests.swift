@@ -84,7 +84,8 @@ struct APIRouteTests {
     @Test("Replay through the API: reprocess the quarantine and retry a refused file (admin only, audited)")
     func replayRoutes() async throws {
         let fixture = try APIFixture()
-        let caf = try fixture.store.access.createAPIKey(partner: "caf-msa", scopes: ["flow:caf-beneficiaires:in"]).key
+        let caf = try fixture.store.access.createAPIKey(partner: "caf-msa", scopes: [.push(flow: "caf-beneficiaires")])
+            .key
         try await fixture.app().test(.router) { client in
             let quarantining = try await client.execute(
                 uri: "/v1/flows/caf-beneficiaires/files", method: .post, headers: .key(caf),
@@ -129,7 +130,8 @@ struct APIRouteTests {
     @Test("Malformed input gets a 4xx with a JSON error body, never a 500 nor personal data")
     func malformedInput() async throws {
         let fixture = try APIFixture()
-        let caf = try fixture.store.access.createAPIKey(partner: "caf-msa", scopes: ["flow:caf-beneficiaires:in"]).key
+        let caf = try fixture.store.access.createAPIKey(partner: "caf-msa", scopes: [.push(flow: "caf-beneficiaires")])
+            .key
         let json = "application/json"
         let cases: [(String, HTTPRequest.Method, HTTPFields, ByteBuffer?, Int)] = [
             (
@@ -272,7 +274,7 @@ struct APIRouteTests {
             if !files.isEmpty && uploads.isEmpty { break }
             try await Task.sleep(for: .milliseconds(50))
         }
-        #expect(files.count == 1 && files.first?.outcome == "applied" && files.first?.records == 3)
+        #expect(files.count == 1 && files.first?.outcome == .applied && files.first?.records == 3)
         #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.directory.path("uploads")).isEmpty)
     }
 
@@ -370,13 +372,14 @@ struct APIRouteTests {
             let files = try await client.execute(uri: "/v1/status/files", method: .get, headers: .key(fixture.admin))
             #expect((files.json as? [Any])?.count == 6)
             // The journal lists the scheduled exchanges' runs (here one, recorded as `run` would), newest first.
-            let run = try fixture.store.exchanges.startRun(exchange: "ft-depot", direction: "in", owner: "test")
+            let run = try fixture.store.exchanges.startRun(exchange: "ft-depot", direction: .in, owner: "test")
             var transfer = ExchangeTransfer(
-                runID: run, exchange: "ft-depot", direction: "in", name: "pe-cg-stock-2026-09.csv", outcome: "applied")
+                runID: run, exchange: "ft-depot", direction: .in, name: "pe-cg-stock-2026-09.csv",
+                outcome: .received(.applied))
             transfer.records = 3
             try fixture.store.exchanges.recordTransfer(transfer)
             try fixture.store.exchanges.finishRun(
-                id: run, outcome: "succeeded", attempts: 1, files: 1, bytes: 100, durationMS: 5, message: nil)
+                id: run, outcome: .succeeded, attempts: 1, files: 1, bytes: 100, durationMS: 5, message: nil)
             let journal = try await client.execute(
                 uri: "/v1/status/journal?limit=2&since=2026-01-01", method: .get, headers: .key(fixture.admin))
             let runs = try #require(journal.json as? [[String: Any]])

@@ -71,23 +71,23 @@ struct APIFixture: Sendable {
         api = GatewayAPI(
             repositories: APIRepositories(store), flows: flows, programmes: programmes, structures: structures,
             configuration: configuration, logger: logger)
-        admin = try store.access.createAPIKey(partner: "departement", scopes: ["admin"]).key
+        admin = try store.access.createAPIKey(partner: "departement", scopes: [.admin]).key
         jobConnexion = try store.access.createAPIKey(
-            partner: "job-connexion", scopes: ["flow:jobconnexion-cv:in", "flow:rejection-notices:out"]
+            partner: "job-connexion", scopes: [.push(flow: "jobconnexion-cv"), .pull(flow: "rejection-notices")]
         ).key
         franceTravail = try store.access.createAPIKey(
-            partner: "france-travail", scopes: ["flow:ft-inscriptions:in", "flow:rejection-notices:out"]
+            partner: "france-travail", scopes: [.push(flow: "ft-inscriptions"), .pull(flow: "rejection-notices")]
         ).key
         developpeurs = try store.access.createAPIKey(
             partner: "developpeurs-emploi",
-            scopes: ["flow:sourcing-feedback:in", "flow:job-posts:in", "flow:de-candidates:out"]
+            scopes: [.push(flow: "sourcing-feedback"), .push(flow: "job-posts"), .pull(flow: "de-candidates")]
         ).key
         cre = try store.access.createAPIKey(
             partner: "conseillers-relais-entreprises",
-            scopes: ["flow:sourcing-feedback:in", "flow:job-posts:in", "flow:cre-candidates:out"]
+            scopes: [.push(flow: "sourcing-feedback"), .push(flow: "job-posts"), .pull(flow: "cre-candidates")]
         ).key
         operatorKey = try store.access.createAPIKey(
-            partner: "OP67-SOCIOPRO", scopes: ["flow:operator-followup:in", "flow:operator-alerts:out"]
+            partner: "OP67-SOCIOPRO", scopes: [.push(flow: "operator-followup"), .pull(flow: "operator-alerts")]
         ).key
     }
 

@@ -39,7 +39,7 @@ struct AccessTests {
     func wrongKey(route: APIRoute) async throws {
         let fixture = try APIFixture()
         let revoked = try fixture.store.access.createAPIKey(
-            partner: "job-connexion", scopes: ["flow:jobconnexion-cv:in"])
+            partner: "job-connexion", scopes: [.push(flow: "jobconnexion-cv")])
         try fixture.store.access.revokeAPIKey(keyID: revoked.record.keyID)
         try await fixture.app().test(.router) { client in
             for key in ["igw_nothing_like_a_real_key", String(fixture.jobConnexion.dropLast()) + "x", revoked.key] {

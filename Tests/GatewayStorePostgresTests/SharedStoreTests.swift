@@ -19,12 +19,12 @@ struct SharedStoreTests {
         try await withStores(backend) { stores in
             let store = stores[0]
             let (key, record) = try store.access.createAPIKey(
-                partner: "job-connexion", scopes: ["flow:jobconnexion-cv:in"], label: "test")
+                partner: "job-connexion", scopes: [.push(flow: "jobconnexion-cv")], label: "test")
             #expect(key.hasPrefix(record.keyID + "_"))
             let found = try store.access.apiKey(sha256: GatewayStore.keyDigest(key))
             #expect(found == record)
             #expect(try store.access.apiKey(sha256: GatewayStore.keyDigest(key + "x")) == nil)
-            _ = try store.access.createAPIKey(partner: "departement", scopes: ["admin"], label: nil)
+            _ = try store.access.createAPIKey(partner: "departement", scopes: [.admin], label: nil)
             #expect(try store.access.apiKeys().map(\.partner) == ["job-connexion", "departement"])
             #expect(try store.access.revokeAPIKey(keyID: record.keyID))
             #expect(!(try store.access.revokeAPIKey(keyID: record.keyID)))
@@ -44,12 +44,12 @@ struct SharedStoreTests {
                 try store.access.audit(
                     AuditEntry(
                         at: at, actor: "igw_test", partner: partner, action: "read-outbox-file",
-                        subjectKind: "outbox-file", subject: "notices/rejets-1.csv", purpose: "test",
+                        subjectKind: .outboxFile, subject: "notices/rejets-1.csv", purpose: "test",
                         route: "GET /v1/partners/{partner}/outbox/{area}/{name}", status: 200))
             }
             try store.access.audit(
                 AuditEntry(
-                    actor: "cli", partner: nil, action: "purge", subjectKind: "store", subject: "before:2026-01-01",
+                    actor: "cli", partner: nil, action: "purge", subjectKind: .store, subject: "before:2026-01-01",
                     purpose: "test"))
             #expect(try store.access.auditLog(since: nil, partner: nil, limit: 100).count == 4)
             let partner = try store.access.auditLog(since: nil, partner: "job-connexion", limit: 100)

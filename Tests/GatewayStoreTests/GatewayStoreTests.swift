@@ -33,8 +33,8 @@ struct GatewayStoreTests {
         // Another partner may send the same bytes.
         _ = try store.ledger.recordRefusedFile(
             FileArrival(partner: "other", flow: "caf-beneficiaires", name: "a.xml", size: 10, sha256: "a"),
-            outcome: "unreadable", records: 0, issues: [], keptPath: nil)
-        #expect(try store.ledger.receivedFiles().map(\.outcome) == ["applied", "unreadable"])
+            outcome: .unreadable, records: 0, issues: [], keptPath: nil)
+        #expect(try store.ledger.receivedFiles().map(\.outcome) == [.applied, .unreadable])
     }
 
     @Test(

@@ -77,7 +77,7 @@ public enum Catalogue {
 
     /// Which way a flow of this entity goes: `out` for what the gateway writes to partners (candidates, alerts,
     /// rejection notices), `in` for everything it reads.
-    public static func direction(ofEntity name: String) -> RunDirection {
+    public static func direction(ofEntity name: String) -> FlowDirection {
         outboundEntities[name] != nil ? .out : .in
     }
 

@@ -1,5 +1,5 @@
 /// The results indicators over a period `[from, to]` (both days included), per fiche and structure, against the
-/// fiches' targets, and Isère's PER indicators. `docs/indicators.md` gives the same definitions in French.
+/// fiches' targets, and Isère's PER indicators. `docs/indicators.md` gives the same definitions, for the data team.
 ///
 /// Common ground:
 /// - The unit is the accompaniment: one person accompanied twice in the period by one structure counts twice

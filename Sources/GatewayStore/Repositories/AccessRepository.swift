@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import GatewayCore
 
 /// An API key as stored: never the key itself, only its SHA-256; the partner it speaks for and its scopes.
 public struct APIKeyRecord: Sendable, Codable, Equatable {
@@ -7,13 +8,13 @@ public struct APIKeyRecord: Sendable, Codable, Equatable {
     public var keyID: String
     public var partner: String
     /// `flow:<flow>:in` (push), `flow:<flow>:out` (pull), `admin` (status and reports).
-    public var scopes: [String]
+    public var scopes: [APIScope]
     public var label: String?
     public var createdAt: String
     public var revokedAt: String?
 
     public init(
-        keyID: String, partner: String, scopes: [String], label: String?, createdAt: String, revokedAt: String?
+        keyID: String, partner: String, scopes: [APIScope], label: String?, createdAt: String, revokedAt: String?
     ) {
         self.keyID = keyID
         self.partner = partner
@@ -34,8 +35,8 @@ public struct AuditEntry: Sendable, Codable, Equatable {
     /// `push-file`, `push-records`, `read-outbox`, `read-outbox-file`, `read-rejections`, `read-quarantine`,
     /// `read-report`, `people-export`, `purge`…
     public var action: String
-    /// `file`, `person`, `outbox-file`, `report`, `store`: what `subject` names.
-    public var subjectKind: String
+    /// What `subject` names.
+    public var subjectKind: AuditSubject
     /// A file number, a person number, a file name or a report: never a NIR nor a name.
     public var subject: String
     public var purpose: String
@@ -43,7 +44,7 @@ public struct AuditEntry: Sendable, Codable, Equatable {
     public var status: Int?
 
     public init(
-        id: Int64 = 0, at: String = "", actor: String, partner: String?, action: String, subjectKind: String,
+        id: Int64 = 0, at: String = "", actor: String, partner: String?, action: String, subjectKind: AuditSubject,
         subject: String, purpose: String, route: String? = nil, status: Int? = nil
     ) {
         self.id = id
@@ -62,7 +63,7 @@ public struct AuditEntry: Sendable, Codable, Equatable {
 /// API keys (stored hashed) and the audit log, on whichever database the gateway instances share.
 public protocol AccessRepository: Sendable {
     /// Creates a key for `partner` with `scopes`; returns the key (shown once, never stored) and its record.
-    func createAPIKey(partner: String, scopes: [String], label: String?) throws -> (
+    func createAPIKey(partner: String, scopes: [APIScope], label: String?) throws -> (
         key: String, record: APIKeyRecord
     )
     /// The live (not revoked) key whose digest is `sha256`, if any.
@@ -80,7 +81,7 @@ public protocol AccessRepository: Sendable {
 
 extension AccessRepository {
     // The requirements with their usual arguments left out.
-    public func createAPIKey(partner: String, scopes: [String], label: String? = nil) throws -> (
+    public func createAPIKey(partner: String, scopes: [APIScope], label: String? = nil) throws -> (
         key: String, record: APIKeyRecord
     ) {
         try createAPIKey(partner: partner, scopes: scopes, label: label)
@@ -100,7 +101,7 @@ public struct SQLAccessRepository: AccessRepository {
     }
 
     /// Creates a key for `partner` with `scopes`; returns the key (shown once, never stored) and its record.
-    public func createAPIKey(partner: String, scopes: [String], label: String?) throws -> (
+    public func createAPIKey(partner: String, scopes: [APIScope], label: String?) throws -> (
         key: String, record: APIKeyRecord
     ) {
         let (key, keyID) = GatewayStore.newKey()
@@ -112,7 +113,8 @@ public struct SQLAccessRepository: AccessRepository {
                 INSERT INTO api_key (key_id, partner, sha256, scopes, label, created_at) VALUES (?, ?, ?, ?, ?, ?)
                 """,
                 [
-                    keyID, partner, GatewayStore.keyDigest(key), scopes.joined(separator: " "), label, record.createdAt,
+                    keyID, partner, GatewayStore.keyDigest(key), scopes.map(\.description).joined(separator: " "),
+                    label, record.createdAt,
                 ])
         }
         return (key, record)
@@ -179,7 +181,7 @@ public struct SQLAccessRepository: AccessRepository {
             ).map { row in
                 AuditEntry(
                     id: row["id"], at: row["at"], actor: row["actor"], partner: row["partner"], action: row["action"],
-                    subjectKind: row["subject_kind"], subject: row["subject"], purpose: row["purpose"],
+                    subjectKind: row["subject_kind"] ?? .unrecognised, subject: row["subject"], purpose: row["purpose"],
                     route: row["route"], status: row["status"])
             }
         }
@@ -208,7 +210,7 @@ extension APIKeyRecord {
     init(row: SQLRow) {
         self.init(
             keyID: row["key_id"], partner: row["partner"],
-            scopes: (row["scopes"] as String).split(separator: " ").map(String.init), label: row["label"],
+            scopes: (row["scopes"] as String).split(separator: " ").compactMap(APIScope.init), label: row["label"],
             createdAt: row["created_at"], revokedAt: row["revoked_at"])
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GatewayCore
 
 /// A file as a partner's location listed it, the key of a claim.
 public struct ClaimKey: Sendable, Hashable {
@@ -29,12 +30,12 @@ public enum ClaimOutcome: Sendable, Equatable {
 public struct ExchangeTransfer: Sendable, Codable, Equatable {
     public var runID: Int64
     public var exchange: String
-    public var direction: String
+    public var direction: RunDirection
     public var name: String
     public var size: Int64?
     public var sha256: String?
     public var fileID: Int64?
-    public var outcome: String
+    public var outcome: TransferOutcome
     public var records: Int?
     public var accepted: Int?
     public var quarantined: Int?
@@ -45,7 +46,8 @@ public struct ExchangeTransfer: Sendable, Codable, Equatable {
     public var message: String?
 
     public init(
-        runID: Int64, exchange: String, direction: String, name: String, outcome: String, at: String = Journal.now()
+        runID: Int64, exchange: String, direction: RunDirection, name: String, outcome: TransferOutcome,
+        at: String = Journal.now()
     ) {
         self.runID = runID
         self.exchange = exchange
@@ -61,11 +63,11 @@ public struct ExchangeTransfer: Sendable, Codable, Equatable {
 public struct ExchangeRunEntry: Sendable, Codable, Equatable {
     public var id: Int64
     public var exchange: String
-    public var direction: String
+    public var direction: RunDirection
     public var owner: String
     public var startedAt: String
     public var finishedAt: String?
-    public var outcome: String
+    public var outcome: RunOutcome
     public var attempts: Int
     public var files: Int
     public var bytes: Int64
@@ -79,9 +81,7 @@ public enum Journal {
     public static func now() -> String { stamp(Date()) }
 
     public static func stamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        TimeStamp.iso8601(milliseconds: Int64((date.timeIntervalSince1970 * 1_000).rounded(.down)))
     }
 }
 
@@ -128,9 +128,9 @@ public protocol ExchangeRepository: WorkClaims {
     /// Gives a file back (not ready after all, or failed): the next run tries again.
     func releaseClaim(_ key: ClaimKey, owner: String) throws
     /// Opens the journal entry of a run.
-    func startRun(exchange: String, direction: String, owner: String) throws -> Int64
+    func startRun(exchange: String, direction: RunDirection, owner: String) throws -> Int64
     func finishRun(
-        id: Int64, outcome: String, attempts: Int, files: Int, bytes: Int64, durationMS: Int, message: String?
+        id: Int64, outcome: RunOutcome, attempts: Int, files: Int, bytes: Int64, durationMS: Int, message: String?
     ) throws
     /// Runs left `running` by a gateway that is gone (killed) are marked `interrupted`.
     func markInterruptedRuns(isGone: (String) -> Bool) throws
@@ -240,7 +240,7 @@ public struct SQLExchangeRepository: ExchangeRepository {
     // MARK: Runs and transfers
 
     /// Opens the journal entry of a run.
-    public func startRun(exchange: String, direction: String, owner: String) throws -> Int64 {
+    public func startRun(exchange: String, direction: RunDirection, owner: String) throws -> Int64 {
         try database.write { db in
             let id = try db.insert(
                 "INSERT INTO exchange_run (exchange, direction, owner, started_at) VALUES (?, ?, ?, ?)",
@@ -255,7 +255,7 @@ public struct SQLExchangeRepository: ExchangeRepository {
     }
 
     public func finishRun(
-        id: Int64, outcome: String, attempts: Int, files: Int, bytes: Int64, durationMS: Int, message: String?
+        id: Int64, outcome: RunOutcome, attempts: Int, files: Int, bytes: Int64, durationMS: Int, message: String?
     ) throws {
         try database.write { db in
             try db.execute(
@@ -390,8 +390,6 @@ public struct SQLExchangeRepository: ExchangeRepository {
         let now = Date()
         let until = now.addingTimeInterval(
             Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18)
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         // One writer at a time in SQLite: the select and the update run in one write transaction, so two instances
         // on the same file never claim the same item. On PostgreSQL the inner select locks the row it picks and
         // skips rows another transaction holds: without it, two instances would pick the same row, and the second
@@ -404,7 +402,7 @@ public struct SQLExchangeRepository: ExchangeRepository {
                     WHERE id = (SELECT id FROM work_item WHERE kind = ?
                         AND (state = 'pending' OR (state = 'claimed' AND claimed_until < ?)) ORDER BY id LIMIT 1\(db.dialect.skipLocked))
                     RETURNING id, kind, key
-                    """, [instance, formatter.string(from: until), kind, formatter.string(from: now)])
+                    """, [instance, Journal.stamp(until), kind, Journal.stamp(now)])
             else { return nil }
             return ClaimedWork(id: row["id"], kind: row["kind"], key: row["key"])
         }

@@ -28,7 +28,7 @@ public struct ReceivedFile: Sendable, Codable, Equatable {
     public var size: Int
     public var receivedAt: String
     /// `applied`, `rejected` (read but refused as a whole) or `unreadable`.
-    public var outcome: String
+    public var outcome: FileOutcome
     public var referenceDate: String?
     public var records: Int
     public var accepted: Int
@@ -44,10 +44,23 @@ public struct ReceivedFile: Sendable, Codable, Equatable {
     /// How many times the file was read: 1, more after `import --retry`.
     public var attempts: Int = 1
 
+    /// Its counts as the ledger keeps them (unmatched partner records are not kept per file).
+    public var counts: ImportCounts {
+        var counts = ImportCounts()
+        counts.records = records
+        counts.accepted = accepted
+        counts.duplicates = duplicates
+        counts.quarantined = quarantined
+        counts.statusChanges = statusChanges
+        counts.anomalies = anomalies
+        counts.waiting = waiting
+        return counts
+    }
+
     /// Whether the partner gets a notice of this file: it was refused, some records were quarantined (not merely
     /// waiting), or its flow's notice lists anomalies (`listingAnomalies`) and it has some.
     public func needsNotice(listingAnomalies: Bool) -> Bool {
-        outcome != "applied" || quarantined > waiting || (listingAnomalies && anomalies > 0)
+        outcome != .applied || quarantined > waiting || (listingAnomalies && anomalies > 0)
     }
 }
 
@@ -159,7 +172,7 @@ public struct FileAttempt: Sendable, Codable, Equatable {
     public var attempt: Int
     public var at: String
     public var actor: String
-    public var outcome: String
+    public var outcome: FileOutcome
     public var issues: [ValidationIssue]
     public var runID: Int64?
 }
@@ -198,11 +211,11 @@ public protocol LedgerRepository: Sendable {
     /// it meanwhile), that entry is returned.
     @discardableResult
     func recordRefusedFile(
-        _ arrival: FileArrival, outcome: String, records: Int, issues: [ValidationIssue], keptPath: String?
+        _ arrival: FileArrival, outcome: FileOutcome, records: Int, issues: [ValidationIssue], keptPath: String?
     ) throws -> ReceivedFile
     /// Records a retry that failed again: the entry keeps its outcome and gets the new reasons, and the attempt is
     /// recorded.
-    func recordFailedRetry(_ retry: FileRetry, outcome: String, issues: [ValidationIssue]) throws -> ReceivedFile
+    func recordFailedRetry(_ retry: FileRetry, outcome: FileOutcome, issues: [ValidationIssue]) throws -> ReceivedFile
     /// A received file by its number in the ledger.
     func receivedFile(id: Int64) throws -> ReceivedFile?
     /// The quarantined records, newest first, with their masked key and issues (never the raw record).
@@ -284,7 +297,7 @@ public struct SQLLedgerRepository: LedgerRepository {
                         WHERE id = ? AND outcome <> 'applied'
                         """, [retry.fileID]) == 1
                 else { throw FileAlreadyReceived(partner: arrival.partner, sha256: arrival.sha256) }
-                try Self.recordAttempt(db, retry, outcome: "applied", issues: [])
+                try Self.recordAttempt(db, retry, outcome: .applied, issues: [])
             } else {
                 guard
                     try db.execute(
@@ -333,7 +346,7 @@ public struct SQLLedgerRepository: LedgerRepository {
     /// it meanwhile), that entry is returned.
     @discardableResult
     public func recordRefusedFile(
-        _ arrival: FileArrival, outcome: String, records: Int, issues: [ValidationIssue], keptPath: String?
+        _ arrival: FileArrival, outcome: FileOutcome, records: Int, issues: [ValidationIssue], keptPath: String?
     ) throws -> ReceivedFile {
         let encoded = String(decoding: try GatewayStore.encoder.encode(issues), as: UTF8.self)
         return try database.write { db in
@@ -354,7 +367,8 @@ public struct SQLLedgerRepository: LedgerRepository {
 
     /// Records a retry that failed again: the entry keeps its outcome and gets the new reasons, and the attempt is
     /// recorded.
-    public func recordFailedRetry(_ retry: FileRetry, outcome: String, issues: [ValidationIssue]) throws -> ReceivedFile
+    public func recordFailedRetry(_ retry: FileRetry, outcome: FileOutcome, issues: [ValidationIssue]) throws
+        -> ReceivedFile
     {
         let encoded = String(decoding: try GatewayStore.encoder.encode(issues), as: UTF8.self)
         return try database.write { db in
@@ -368,7 +382,7 @@ public struct SQLLedgerRepository: LedgerRepository {
     }
 
     private static func recordAttempt(
-        _ db: any StoreConnection, _ retry: FileRetry, outcome: String, issues: [ValidationIssue]
+        _ db: any StoreConnection, _ retry: FileRetry, outcome: FileOutcome, issues: [ValidationIssue]
     ) throws {
         let attempt: Int = try db.fetchValue("SELECT attempts FROM received_file WHERE id = ?", [retry.fileID]) ?? 2
         try db.execute(

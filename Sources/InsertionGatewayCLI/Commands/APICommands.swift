@@ -93,16 +93,12 @@ struct Keys: ParsableCommand {
             else { throw ValidationError("--partner : lettres, chiffres, - et _ seulement") }
             guard !scopes.isEmpty else { throw ValidationError("au moins une --scope") }
             let flows = try common.allFlows()
+            var parsed: [APIScope] = []
             for scope in scopes {
-                let parsed = APIScope(scope)
-                if parsed == .admin { continue }
-                let wanted: (flowID: String, direction: RunDirection)? =
-                    switch parsed {
-                    case .push(let flow): (flow, .in)
-                    case .pull(let flow): (flow, .out)
-                    case .admin, nil: nil
-                    }
-                guard let wanted, let flow = flows[wanted.flowID] else {
+                let read = APIScope(scope)
+                if let read { parsed.append(read) }
+                if read == .admin { continue }
+                guard let wanted = read?.flow, let flow = flows[wanted.id] else {
                     throw ValidationError(
                         "Portée invalide « \(scope) » : admin, flow:<flux>:in ou flow:<flux>:out (flux : \(flows.keys.sorted().joined(separator: ", ")))."
                     )
@@ -110,15 +106,15 @@ struct Keys: ParsableCommand {
                 let actual = Catalogue.direction(ofEntity: flow.record.entity.name)
                 guard actual == wanted.direction else {
                     throw ValidationError(
-                        "« \(scope) » : le flux \(wanted.flowID) est \(actual == .out ? "sortant (out)" : "entrant (in)")."
+                        "« \(scope) » : le flux \(wanted.id) est \(actual == .out ? "sortant (out)" : "entrant (in)")."
                     )
                 }
             }
             let store = try storeOptions.open()
-            let (key, record) = try store.access.createAPIKey(partner: partner, scopes: scopes, label: label)
+            let (key, record) = try store.access.createAPIKey(partner: partner, scopes: parsed, label: label)
             try store.access.audit(
                 AuditEntry(
-                    actor: "cli", partner: partner, action: "key-created", subjectKind: "key", subject: record.keyID,
+                    actor: "cli", partner: partner, action: "key-created", subjectKind: .key, subject: record.keyID,
                     purpose: "gestion des accès"))
             if json {
                 struct Created: Encodable {
@@ -153,7 +149,8 @@ struct Keys: ParsableCommand {
                 columns: ["cle", "partenaire", "portees", "libelle", "creee_le", "revoquee_le"],
                 rows: keys.map {
                     [
-                        $0.keyID, $0.partner, $0.scopes.joined(separator: " "), $0.label ?? "", $0.createdAt,
+                        $0.keyID, $0.partner, $0.scopes.map(\.description).joined(separator: " "), $0.label ?? "",
+                        $0.createdAt,
                         $0.revokedAt ?? "",
                     ]
                 }
@@ -180,7 +177,7 @@ struct Keys: ParsableCommand {
             }
             try store.access.audit(
                 AuditEntry(
-                    actor: "cli", partner: nil, action: "key-revoked", subjectKind: "key", subject: keyID,
+                    actor: "cli", partner: nil, action: "key-revoked", subjectKind: .key, subject: keyID,
                     purpose: "gestion des accès"))
             Output.line("Clé \(keyID) révoquée.")
         }
@@ -219,7 +216,7 @@ struct Audit: ParsableCommand {
             columns: ["id", "quand", "qui", "partenaire", "action", "objet", "reference", "motif", "route", "statut"],
             rows: entries.map {
                 [
-                    String($0.id), $0.at, $0.actor, $0.partner ?? "", $0.action, $0.subjectKind, $0.subject,
+                    String($0.id), $0.at, $0.actor, $0.partner ?? "", $0.action, $0.subjectKind.rawValue, $0.subject,
                     $0.purpose, $0.route ?? "", $0.status.map(String.init) ?? "",
                 ]
             }

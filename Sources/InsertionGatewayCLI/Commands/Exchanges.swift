@@ -102,7 +102,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         var (config, runner) = try exchanges.load(common: common)
-        if let date { runner.day = try runDay(date) }
+        if let date { runner.day = try runDay(date, option: "--date") }
         let now = Date()
         let chosen = config.exchanges.filter { exchange in
             exchanges.only.isEmpty
@@ -202,7 +202,7 @@ struct JournalCommand: ParsableCommand {
                 "#\(run.id) \(run.startedAt) \(run.exchange) (\(run.direction)) \(run.outcome) : \(run.files) fichier(s), \(run.bytes) octet(s), \(run.attempts) opération(s), \(seconds)"
                     + (run.message.map { " — \($0)" } ?? ""))
             for t in run.transfers {
-                var detail = [t.outcome]
+                var detail = [t.outcome.rawValue]
                 if let sha = t.sha256 { detail.append("sha256 \(sha.prefix(12))") }
                 if let size = t.size { detail.append("\(size) o") }
                 if let file = t.fileID { detail.append("fichier n° \(file)") }
@@ -215,7 +215,7 @@ struct JournalCommand: ParsableCommand {
                 if let ms = t.durationMS { detail.append("\(ms) ms") }
                 if let message = t.message { detail.append(message) }
                 Output.line(
-                    "   \(t.direction == RunDirection.in.rawValue ? "⇣" : "⇡") \(t.name) : "
+                    "   \(t.direction == .in ? "⇣" : "⇡") \(t.name) : "
                         + detail.joined(separator: ", "))
             }
         }

@@ -81,7 +81,7 @@ struct Import: ParsableCommand {
 
     func show(_ report: ImportReport, entity: String) throws {
         if json {
-            try Output.json(ImportJSON(report))
+            try Output.json(report)
         } else {
             switch report.outcome {
             case .alreadyReceived:
@@ -94,7 +94,7 @@ struct Import: ParsableCommand {
                     "\(report.file) : \(report.records) lu(s), \(report.accepted) accepté(s), \(report.duplicates) doublon(s), \(report.quarantined) en quarantaine"
                         + changes + (report.unmatched > 0 ? ", \(report.unmatched) sans personne connue" : "")
                         + (report.waiting > 0 ? ", dont \(report.waiting) en attente de leur proposition" : "")
-                        + (report.warnings > 0 ? ", \(report.warnings) anomalie(s)." : ".")
+                        + (report.counts.anomalies > 0 ? ", \(report.counts.anomalies) anomalie(s)." : ".")
                 )
             case .rejected, .unreadable:
                 Output.line(
@@ -102,53 +102,7 @@ struct Import: ParsableCommand {
                         + (report.keptPath.map { " ; fichier conservé dans \($0)" } ?? "") + ".")
             }
             Output.issues(report.errors, notShown: report.errorsNotShown)
-            Output.anomalies(report.anomalies, notShown: report.warnings - report.anomalies.count)
+            Output.anomalies(report.anomalies, notShown: report.counts.anomalies - report.anomalies.count)
         }
-    }
-}
-
-/// The `--json` contract: file, sha256, records, accepted, duplicates, quarantined, statusChanges (plus details).
-struct ImportJSON: Encodable {
-    var file: String
-    var sha256: String
-    var records: Int
-    var accepted: Int
-    var duplicates: Int
-    var quarantined: Int
-    var statusChanges: Int
-    /// Partner records kept but matched to no known person.
-    var unmatched: Int
-    /// Anomalies stored with the file (plausibility checks set to warn); listed in `anomalies`.
-    var warnings: Int
-    /// Of the quarantined, those waiting for what they refer to (applied once it exists).
-    var waiting: Int
-    var anomalies: [ReportedIssue]
-    var outcome: FileOutcome
-    var alreadyReceived: Bool
-    var previousOutcome: FileOutcome?
-    var fileID: Int64?
-    var keptPath: String?
-    var errors: [ReportedIssue]
-    var errorsNotShown: Int
-
-    init(_ report: ImportReport) {
-        file = report.file
-        sha256 = report.sha256
-        records = report.records
-        accepted = report.accepted
-        duplicates = report.duplicates
-        quarantined = report.quarantined
-        statusChanges = report.statusChanges
-        unmatched = report.unmatched
-        warnings = report.warnings
-        waiting = report.waiting
-        anomalies = report.anomalies
-        outcome = report.outcome
-        alreadyReceived = report.alreadyReceived
-        previousOutcome = report.previousOutcome
-        fileID = report.fileID
-        keptPath = report.keptPath
-        errors = report.errors
-        errorsNotShown = report.errorsNotShown
     }
 }
