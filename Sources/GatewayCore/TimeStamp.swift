@@ -16,5 +16,10 @@ public enum TimeStamp {
         return text + (utcOffset < 0 ? "-" : "+") + two(minutes / 60) + ":" + two(minutes % 60)
     }
 
+    /// `seconds` since 1970-01-01T00:00:00Z (a `Date`'s `timeIntervalSince1970`), to the millisecond below.
+    public static func iso8601(seconds: Double, utcOffset: Int = 0, fraction: Bool = true) -> String {
+        iso8601(milliseconds: Int64((seconds * 1_000).rounded(.down)), utcOffset: utcOffset, fraction: fraction)
+    }
+
     private static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }
 }

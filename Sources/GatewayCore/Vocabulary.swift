@@ -86,21 +86,6 @@ public enum TransferOutcome: Sendable, Hashable, Codable, RawRepresentable, Cust
     }
 
     public var description: String { rawValue }
-
-    /// Written as the journal stores it (`"already-sent"`).
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let outcome = TransferOutcome(rawValue: text) else {
-            throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "issue de transfert « \(text) »"))
-        }
-        self = outcome
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }
 
 /// Which way a flow, and an exchange of it, goes.
@@ -132,7 +117,7 @@ public enum RunDirection: String, Sendable, Codable, CaseIterable, CustomStringC
 
 /// What an API key may do: `admin`, `flow:<flow>:in` (push to an inbound flow), `flow:<flow>:out` (pull an outbound
 /// flow's files).
-public enum APIScope: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+public enum APIScope: Sendable, Hashable, Comparable, Codable, RawRepresentable, CustomStringConvertible {
     case admin
     case push(flow: String)
     case pull(flow: String)
@@ -152,6 +137,11 @@ public enum APIScope: Sendable, Hashable, Comparable, Codable, CustomStringConve
         }
     }
 
+    /// Coded (JSON) as keys store it, through `RawRepresentable` as the other words are.
+    public init?(rawValue: String) { self.init(rawValue) }
+
+    public var rawValue: String { description }
+
     public var description: String {
         switch self {
         case .admin: "admin"
@@ -170,21 +160,6 @@ public enum APIScope: Sendable, Hashable, Comparable, Codable, CustomStringConve
     }
 
     public static func < (lhs: APIScope, rhs: APIScope) -> Bool { lhs.description < rhs.description }
-
-    /// Written as keys store it (`"flow:jobconnexion-cv:in"`).
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let scope = APIScope(text) else {
-            throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "scope « \(text) »"))
-        }
-        self = scope
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }
 
 /// What an audit entry names (its `subject_kind`): the kind of thing accessed, never the person's data itself.

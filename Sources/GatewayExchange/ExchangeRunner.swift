@@ -253,7 +253,7 @@ public struct ExchangeRunner: Sendable {
             case .rejected, .unreadable: summary.refused += 1
             }
             if let notices = exchange.notices, let fileID = report.fileID,
-                !applied || report.quarantined > 0 || (flow.noticeListsAnomalies && report.counts.anomalies > 0)
+                report.counts.needsNotice(applied: applied, listingAnomalies: flow.noticeListsAnomalies)
             {
                 try sendNotice(fileID: fileID, to: notices, &context, &summary)
             }

@@ -167,14 +167,11 @@ struct ConfigReader {
 
     /// Records the keys not allowed, a secret written in the file itself with the reference to use instead.
     mutating func unknownKeys(_ object: [String: Any], allowed: Set<String>, at: String) {
-        for (key, reference) in Self.inlineSecrets.sorted(by: { $0.key < $1.key }) where object[key] != nil {
-            if !allowed.contains(key) {
-                yaml.problem(at: at, "secret en clair refusé (« \(key) ») : utiliser \(reference)")
-            }
-        }
-        yaml.allowOnly(
-            allowed.sorted(), in: object.filter { Self.inlineSecrets[$0.key] == nil || allowed.contains($0.key) },
-            at: at)
+        yaml.allowOnly(allowed.sorted(), in: object, at: at, refused: Self.refusedSecrets)
+    }
+
+    static let refusedSecrets = inlineSecrets.reduce(into: [String: String]()) { refused, secret in
+        refused[secret.key] = "secret en clair refusé (« \(secret.key) ») : utiliser \(secret.value)"
     }
 
     mutating func string(_ object: [String: Any], _ key: String, at: String) -> String? {

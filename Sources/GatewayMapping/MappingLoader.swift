@@ -6,7 +6,8 @@ import Yams
 /// Loads mapping files (`Mappings/*.yaml`) and checks them against the canonical catalogue.
 public enum MappingLoader {
     /// Loads every `*.yaml` flow mapping in `directory`, keyed by flow id; with `only`, the files of that flow
-    /// alone (told by their top-level `flow`, read before the rest is typed), for a command that works on one flow.
+    /// alone (told by their top-level `flow`), for a command that works on one flow. Each file is parsed once; one
+    /// that is not YAML at all is a problem, except when one flow is asked for (it may be another flow's).
     public static func loadAll(directory: String, only: String? = nil) throws -> [String: FlowMapping] {
         let names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
         var flows: [String: FlowMapping] = [:]
@@ -14,12 +15,20 @@ public enum MappingLoader {
         for name in names where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
             let path = (directory as NSString).appendingPathComponent(name)
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
-            // Files that are not flow mappings (programmes, structures) have no top-level `flow`.
-            guard let declared = YAMLReader.topLevelText("flow", in: text), only == nil || declared == only else {
+            let node: Node?
+            do {
+                node = try YAMLReader.parse(text, resolver: resolver)
+            } catch {
+                if only == nil { problems += error.problems.map { "\(name) : \($0)" } }
                 continue
             }
-            switch Result(catching: { () throws(MappingError) -> FlowMapping in try load(yaml: text, sourceFile: path) }
-            ) {
+            // Files that are not flow mappings (programmes, structures) have no top-level `flow`.
+            guard let node, let root = node.any as? [String: Any], let declared = root["flow"],
+                only == nil || "\(declared)" == only
+            else { continue }
+            switch Result(catching: { () throws(MappingError) -> FlowMapping in
+                try load(root: root, node: node, sourceFile: path)
+            }) {
             case .success(let flow):
                 if var first = flows[flow.id] {
                     guard first.variant != nil, let variant = flow.variant,
@@ -57,9 +66,13 @@ public enum MappingLoader {
 
     /// Parses and checks one mapping; every problem is listed, not just the first.
     public static func load(yaml: String, sourceFile: String? = nil) throws(MappingError) -> FlowMapping {
-        // Parsed once: the values, and the key order, which a dictionary loses (emitters write columns and elements
-        // in the file's order).
         let (root, node) = try YAMLReader.document(yaml, resolver: resolver)
+        return try load(root: root, node: node, sourceFile: sourceFile)
+    }
+
+    /// Checks one parsed mapping: its values, and its node for the key order, which a dictionary loses (emitters
+    /// write columns and elements in the file's order).
+    static func load(root: [String: Any], node: Node, sourceFile: String?) throws(MappingError) -> FlowMapping {
         let order = keyOrder(node)
         var reader = YAMLReader()
         func string(_ key: String, in map: [String: Any], required: Bool = false) -> String? {

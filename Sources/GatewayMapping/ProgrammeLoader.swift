@@ -63,7 +63,7 @@ public enum ProgrammeLoader {
 
     /// Parses and checks `programmes.yaml`.
     public static func load(yaml: String) throws(MappingError) -> ProgrammeCatalogue {
-        let root = try document(yaml)
+        let root = try YAMLReader.document(yaml).root
         var problems: [String] = []
         var reader = YAMLReader()
         reader.allowOnly(["settings", "exits", "programmes"], in: root, at: "")
@@ -104,7 +104,7 @@ public enum ProgrammeLoader {
 
     /// Parses and checks `structures.yaml`.
     public static func loadStructures(yaml: String) throws(MappingError) -> StructureCatalogue {
-        let root = try document(yaml)
+        let root = try YAMLReader.document(yaml).root
         var reader = YAMLReader()
         reader.allowOnly(["structures"], in: root, at: "")
         var structures: [Structure] = []
@@ -163,21 +163,13 @@ public enum ProgrammeLoader {
         guard reader.problems.isEmpty else { throw MappingError(problems: reader.problems) }
         return StructureCatalogue(structures)
     }
-
-    // MARK: - Reading
-
-    private static func document(_ yaml: String) throws(MappingError) -> [String: Any] {
-        try YAMLReader.document(yaml).root
-    }
 }
 
 /// The programmes' own reads, over the shared ones.
 extension YAMLReader {
-    private func name(_ key: String, _ place: String) -> String { Self.place(key, at: place) }
-
     mutating func span(_ key: String, in map: [String: Any], at place: String) -> CalendarSpan? {
         guard let value = map[key] else { return nil }
-        return parseSpan(value, at: name(key, place))
+        return parseSpan(value, at: Self.place(key, at: place))
     }
 
     mutating func parseSpan(_ value: Any, at place: String) -> CalendarSpan? {
@@ -193,7 +185,7 @@ extension YAMLReader {
         guard let value = map[key] else { return nil }
         let number = (value as? Double) ?? (value as? Int).map(Double.init)
         guard let number, (0...100).contains(number) else {
-            problems.append("\(name(key, place)) : pourcentage entre 0 et 100 attendu (« \(value) »)")
+            problems.append("\(Self.place(key, at: place)) : pourcentage entre 0 et 100 attendu (« \(value) »)")
             return nil
         }
         return number
@@ -203,11 +195,11 @@ extension YAMLReader {
         -> Set<ExitType>
     {
         guard let value = map[key] else {
-            if required { problems.append("\(name(key, place)) : obligatoire") }
+            if required { problems.append("\(Self.place(key, at: place)) : obligatoire") }
             return []
         }
         guard let list = value as? [Any] else {
-            problems.append("\(name(key, place)) : liste de types de sortie attendue")
+            problems.append("\(Self.place(key, at: place)) : liste de types de sortie attendue")
             return []
         }
         var result: Set<ExitType> = []
@@ -216,7 +208,7 @@ extension YAMLReader {
                 result.insert(type)
             } else {
                 let known = ExitType.allCases.map(\.rawValue).joined(separator: ", ")
-                problems.append("\(name(key, place)) : type de sortie « \(item) » inconnu (\(known))")
+                problems.append("\(Self.place(key, at: place)) : type de sortie « \(item) » inconnu (\(known))")
             }
         }
         return result

@@ -13,23 +13,19 @@ public struct YAMLReader: Sendable {
     public static func document(
         _ yaml: String, resolver: Resolver = .default, rootHint: String = ""
     ) throws(MappingError) -> (root: [String: Any], node: Node) {
-        let node: Node?
-        do {
-            node = try Yams.compose(yaml: yaml, resolver)
-        } catch {
-            throw MappingError("YAML illisible : \(error)")
-        }
-        guard let node, let root = node.any as? [String: Any] else {
+        guard let node = try parse(yaml, resolver: resolver), let root = node.any as? [String: Any] else {
             throw MappingError("le document doit être un objet YAML" + (rootHint.isEmpty ? "" : " (\(rootHint))"))
         }
         return (root, node)
     }
 
-    /// The text of a top-level key of a document whose root is a map, its scalars left untyped; nil when the
-    /// document is not such a map, or has no such text.
-    public static func topLevelText(_ key: String, in yaml: String) -> String? {
-        guard let node = try? Yams.compose(yaml: yaml, .basic), let mapping = node.mapping else { return nil }
-        return mapping[key]?.scalar?.string
+    /// Parses a document, whatever its root; nil for an empty one.
+    public static func parse(_ yaml: String, resolver: Resolver = .default) throws(MappingError) -> Node? {
+        do {
+            return try Yams.compose(yaml: yaml, resolver)
+        } catch {
+            throw MappingError("YAML illisible : \(error)")
+        }
     }
 
     /// `place.key`, or `key` at the root.
@@ -39,10 +35,13 @@ public struct YAMLReader: Sendable {
         problems.append(place.isEmpty ? message : place + " : " + message)
     }
 
-    /// Records every key of `map` not in `keys`.
-    public mutating func allowOnly(_ keys: [String], in map: [String: Any], at place: String) {
+    /// Records every key of `map` not in `keys`; one of `refused` with its own message (a secret written in the
+    /// file: what to write instead).
+    public mutating func allowOnly(
+        _ keys: [String], in map: [String: Any], at place: String, refused: [String: String] = [:]
+    ) {
         for key in map.keys.sorted() where !keys.contains(key) {
-            problem(at: Self.place(key, at: place), "clé inconnue (\(keys.joined(separator: ", ")))")
+            problem(at: Self.place(key, at: place), refused[key] ?? "clé inconnue (\(keys.joined(separator: ", ")))")
         }
     }
 

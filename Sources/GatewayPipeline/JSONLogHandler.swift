@@ -49,7 +49,6 @@ public struct JSONLogHandler: LogHandler {
     /// ISO 8601 with milliseconds and the offset of the process's time zone (`TZ`).
     static func stamp(_ date: Date) -> String {
         TimeStamp.iso8601(
-            milliseconds: Int64((date.timeIntervalSince1970 * 1_000).rounded(.down)),
-            utcOffset: TimeZone.current.secondsFromGMT(for: date))
+            seconds: date.timeIntervalSince1970, utcOffset: TimeZone.current.secondsFromGMT(for: date))
     }
 }

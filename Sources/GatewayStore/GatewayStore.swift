@@ -95,7 +95,7 @@ public struct GatewayStore: Sendable {
     }()
 
     static func now() -> String {
-        TimeStamp.iso8601(milliseconds: Int64(Date().timeIntervalSince1970) * 1_000, fraction: false)
+        TimeStamp.iso8601(seconds: Date().timeIntervalSince1970, fraction: false)
     }
 }
 

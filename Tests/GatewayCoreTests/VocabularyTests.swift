@@ -73,6 +73,19 @@ struct VocabularyTests {
         #expect(Catalogue.direction(ofEntity: "enrolment") == .in)
     }
 
+    @Test("Transfer outcomes and scopes are coded in JSON as the store writes them")
+    func coded() throws {
+        let outcomes: [TransferOutcome] = [.received(.alreadyReceived), .alreadySent, .failed]
+        let scopes: [APIScope] = [.admin, .push(flow: "jobconnexion-cv"), .pull(flow: "de-candidates")]
+        let text = String(decoding: try JSONEncoder().encode(outcomes), as: UTF8.self)
+        #expect(text == #"["already-received","already-sent","failed"]"#)
+        #expect(try JSONDecoder().decode([TransferOutcome].self, from: Data(text.utf8)) == outcomes)
+        let scopeText = String(decoding: try JSONEncoder().encode(scopes), as: UTF8.self)
+        #expect(scopeText == #"["admin","flow:jobconnexion-cv:in","flow:de-candidates:out"]"#)
+        #expect(try JSONDecoder().decode([APIScope].self, from: Data(scopeText.utf8)) == scopes)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode([APIScope].self, from: Data(#"["x"]"#.utf8)) }
+    }
+
     @Test("Time stamps agree with Foundation's ISO 8601 formatter, in UTC, in Paris and before 1970")
     func stamps() throws {
         let formatter = ISO8601DateFormatter()

@@ -58,13 +58,31 @@ struct MappingLoaderTests {
             #expect(flow.sourceFile == expected.sourceFile)
         }
         #expect(try MappingLoader.loadAll(directory: LoaderFixtures.mappings, only: "no-such-flow").isEmpty)
-        let flow = { (yaml: String) in YAMLReader.topLevelText("flow", in: yaml) }
-        #expect(flow("# c\nflow: \"job-posts\"  # posts\nvariant: csv\n") == "job-posts")
-        #expect(flow("# c\r\nflow: job-posts\r\nvariant: csv\r\n") == "job-posts")
-        #expect(flow("flow: ft-inscriptions") == "ft-inscriptions")
-        #expect(flow("# flow: no\nmeta:\n  flow: nested\n") == nil)
-        #expect(flow("- flow: in-a-list\n") == nil)
-        #expect(flow("flow: [a, b]\n") == nil)
+    }
+
+    @Test func aFileIsAFlowMappingByItsTopLevelFlowAndBrokenYAMLIsReported() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loader-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // The flow written quoted, after a comment, with a comment after it.
+        let mapping = try String(
+            contentsOfFile: LoaderFixtures.mappings + "/ft-inscriptions-csv.yaml", encoding: .utf8)
+        let quoted = mapping.replacingOccurrences(
+            of: "\nflow: ft-inscriptions", with: "\n# c\nflow: \"ft-inscriptions\"  # the flow")
+        #expect(quoted != mapping)
+        try quoted.write(to: folder.appendingPathComponent("a.yaml"), atomically: true, encoding: .utf8)
+        try "meta:\n  flow: ft-inscriptions\n".write(
+            to: folder.appendingPathComponent("nested.yaml"), atomically: true, encoding: .utf8)
+        try "- flow: ft-inscriptions\n".write(
+            to: folder.appendingPathComponent("list.yaml"), atomically: true, encoding: .utf8)
+        try "flow: [unclosed\n".write(
+            to: folder.appendingPathComponent("broken.yaml"), atomically: true, encoding: .utf8)
+        let alone = try MappingLoader.loadAll(directory: folder.path, only: "ft-inscriptions")
+        #expect(Array(alone.keys) == ["ft-inscriptions"])
+        #expect(alone["ft-inscriptions"]?.sourceFile?.hasSuffix("a.yaml") == true)
+        let error = #expect(throws: MappingError.self) { try MappingLoader.loadAll(directory: folder.path) }
+        #expect(error?.problems.count == 1, "\(error?.problems ?? [])")
+        #expect(error?.problems.first?.hasPrefix("broken.yaml : YAML illisible") == true)
     }
 
     @Test func theCNAFMappingLoadsFromTheMappingsDirectory() throws {

@@ -81,7 +81,7 @@ public enum Journal {
     public static func now() -> String { stamp(Date()) }
 
     public static func stamp(_ date: Date) -> String {
-        TimeStamp.iso8601(milliseconds: Int64((date.timeIntervalSince1970 * 1_000).rounded(.down)))
+        TimeStamp.iso8601(seconds: date.timeIntervalSince1970)
     }
 }
 

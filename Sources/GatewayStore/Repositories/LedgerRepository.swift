@@ -57,10 +57,9 @@ public struct ReceivedFile: Sendable, Codable, Equatable {
         return counts
     }
 
-    /// Whether the partner gets a notice of this file: it was refused, some records were quarantined (not merely
-    /// waiting), or its flow's notice lists anomalies (`listingAnomalies`) and it has some.
+    /// Whether the partner gets a notice of this file (`ImportCounts.needsNotice`).
     public func needsNotice(listingAnomalies: Bool) -> Bool {
-        outcome != .applied || quarantined > waiting || (listingAnomalies && anomalies > 0)
+        counts.needsNotice(applied: outcome == .applied, listingAnomalies: listingAnomalies)
     }
 }
 
@@ -92,6 +91,13 @@ public struct ImportCounts: Sendable, Codable, Equatable {
     public var waiting = 0
 
     public init() {}
+
+    /// Whether the partner gets a notice of a file with these counts: it was refused (not `applied`), some records
+    /// were quarantined (not merely waiting), or its flow's notice lists anomalies (`listingAnomalies`) and it has
+    /// some.
+    public func needsNotice(applied: Bool, listingAnomalies: Bool) -> Bool {
+        !applied || quarantined > waiting || (listingAnomalies && anomalies > 0)
+    }
 }
 
 /// A quarantined record as the status route shows it: located, its key masked, its issues (values masked).
