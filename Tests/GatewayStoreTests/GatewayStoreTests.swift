@@ -38,6 +38,27 @@ struct GatewayStoreTests {
     }
 
     @Test(
+        "A file rolled back leaves no gap: the next file, refused or applied, takes the next number",
+        arguments: Backend.available)
+    func ledgerNumbersWithoutGaps(backend: Backend) throws {
+        struct Interrupted: Error {}
+        let store = try backend.store()
+        _ = try store.ledger.apply(Self.arrival("a"), referenceDate: nil) { _ in }
+        // A file whose import fails (as a gateway killed mid-import) keeps nothing, not even its number.
+        #expect(throws: Interrupted.self) {
+            _ = try store.ledger.apply(Self.arrival("b"), referenceDate: nil) { _ in throw Interrupted() }
+        }
+        let refused = try store.ledger.recordRefusedFile(
+            Self.arrival("c"), outcome: .unreadable, records: 0, issues: [], keptPath: nil)
+        #expect(throws: Interrupted.self) {
+            _ = try store.ledger.apply(Self.arrival("d"), referenceDate: nil) { _ in throw Interrupted() }
+        }
+        let (applied, _) = try store.ledger.apply(Self.arrival("b"), referenceDate: nil) { _ in }
+        #expect(try store.ledger.receivedFiles().map(\.id) == [1, 2, 3])
+        #expect(refused.id == 2 && applied.id == 3)
+    }
+
+    @Test(
         "Upsert on the business key; the same household twice in one file is a duplicate or a conflict",
         arguments: Backend.available)
     func upsertAndDuplicates(backend: Backend) throws {

@@ -308,11 +308,12 @@ public struct SQLLedgerRepository: LedgerRepository {
                 guard
                     try db.execute(
                         """
-                        INSERT INTO received_file (partner, flow, sha256, name, size, received_at, outcome, reference_date)
-                        VALUES (?, ?, ?, ?, ?, ?, 'applied', ?) ON CONFLICT (partner, sha256) DO NOTHING
+                        INSERT INTO received_file (id, partner, flow, sha256, name, size, received_at, outcome,
+                        reference_date) VALUES (?, ?, ?, ?, ?, ?, ?, 'applied', ?) ON CONFLICT (partner, sha256) DO NOTHING
                         """,
                         [
-                            arrival.partner, arrival.flow, arrival.sha256, arrival.name, arrival.size,
+                            try Self.nextLedgerID(db), arrival.partner, arrival.flow, arrival.sha256, arrival.name,
+                            arrival.size,
                             GatewayStore.now(),
                             referenceDate?.iso,
                         ]) == 1
@@ -339,6 +340,13 @@ public struct SQLLedgerRepository: LedgerRepository {
         }
     }
 
+    /// The number the next file gets in the ledger: one more than the last, taken under the "apply" lock. Not a
+    /// sequence: PostgreSQL's would lose a number to every transaction rolled back (a gateway killed mid-import),
+    /// and files, their quarantine and the notices sent to partners (`rejets-<n>-…`) would be numbered with gaps.
+    private static func nextLedgerID(_ db: any StoreConnection) throws -> Int64 {
+        try db.fetchValue("SELECT COALESCE(MAX(id), 0) + 1 FROM received_file") ?? 1
+    }
+
     private static func ledgerID(_ db: any StoreConnection, _ arrival: FileArrival) throws -> Int64 {
         guard
             let id: Int64 = try db.fetchValue(
@@ -356,13 +364,15 @@ public struct SQLLedgerRepository: LedgerRepository {
     ) throws -> ReceivedFile {
         let encoded = String(decoding: try GatewayStore.encoder.encode(issues), as: UTF8.self)
         return try database.write { db in
+            try db.lock("apply")
             try db.execute(
                 """
-                INSERT INTO received_file (partner, flow, sha256, name, size, received_at, outcome, records,
-                issues, kept_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (partner, sha256) DO NOTHING
+                INSERT INTO received_file (id, partner, flow, sha256, name, size, received_at, outcome, records,
+                issues, kept_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (partner, sha256) DO NOTHING
                 """,
                 [
-                    arrival.partner, arrival.flow, arrival.sha256, arrival.name, arrival.size, GatewayStore.now(),
+                    try Self.nextLedgerID(db), arrival.partner, arrival.flow, arrival.sha256, arrival.name,
+                    arrival.size, GatewayStore.now(),
                     outcome,
                     records, encoded, keptPath,
                 ])
