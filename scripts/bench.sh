@@ -33,4 +33,15 @@ if command -v python3 >/dev/null 2>&1 && ! python3 -c "import pandas" >/dev/null
     python3 -m pip install --quiet pandas || echo "pandas could not be installed: the France Travail reference will be skipped" >&2
 fi
 
-exec "$(swift build -c release --static-swift-stdlib --show-bin-path)/gateway-bench" "$@"
+# The PostgreSQL import is timed beside SQLite's on a throwaway server (fsync off, as for the tests), when Debian's
+# postgresql is installed (scripts/setup.sh --with-postgres) and no --postgres URL is given.
+postgres=()
+if [[ " $* " != *" --postgres "* ]] && pg_line="$(bash scripts/postgres-test.sh start 2>/dev/null)"; then
+    read -r pg_dir pg_url <<<"$pg_line"
+    trap 'bash scripts/postgres-test.sh stop "$pg_dir"' EXIT
+    postgres=(--postgres "$pg_url")
+elif [[ " $* " != *" --postgres "* ]]; then
+    echo "PostgreSQL not installed (bash scripts/setup.sh --with-postgres): its import ratio is skipped" >&2
+fi
+
+"$(swift build -c release --static-swift-stdlib --show-bin-path)/gateway-bench" "${postgres[@]}" "$@"

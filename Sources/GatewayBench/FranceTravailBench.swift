@@ -165,17 +165,23 @@ extension GatewayBench {
                 "import", first.seconds, first.peakKiB,
                 "fresh store, \(imported.accepted) accepted, \(imported.duplicates) duplicates, \(imported.quarantined) quarantined"
             ))
+        let postgresStep = try timePostgresImport(
+            flow: "ft-inscriptions", file: file, cli: cli, mappings: mappings, work: work, records: ftRows,
+            bytes: bytes, name: "import (PostgreSQL)")
+        if let postgresStep {
+            rows.append((postgresStep.name, postgresStep.seconds, postgresStep.peakKiB, postgresStep.note))
+        }
         let again = try Child.run(
             cli, arguments, stdout: work.file("ft-reimport.json"), stderr: work.file("ft-reimport.err"))
         try again.expectSuccess("insertion-gateway import again (France Travail)")
         rows.append(("re-import (no-op)", again.seconds, again.peakKiB, "already received"))
 
         say()
-        say("  step               seconds    rows/s    MB/s  peak RSS MB")
-        say("  -----------------  -------  --------  ------  -----------")
+        say("  step                 seconds    rows/s    MB/s  peak RSS MB")
+        say("  -------------------  -------  --------  ------  -----------")
         for (name, seconds, peak, _) in rows {
             say(
-                "  " + name.padding(toLength: 17, withPad: " ", startingAt: 0)
+                "  " + name.padding(toLength: 19, withPad: " ", startingAt: 0)
                     + Format.fixed(seconds, 3).leftPadded(9) + Format.grouped(Double(ftRows) / seconds).leftPadded(10)
                     + Format.fixed(Double(bytes) / 1e6 / seconds, 1).leftPadded(8)
                     + Format.kibToMB(peak).leftPadded(13))
@@ -200,6 +206,12 @@ extension GatewayBench {
             TargetResult(
                 name: "France Travail peak memory flat (< 150 MB)", measured: peakMB, unit: "MB",
                 status: peakMB < 150 ? "PASS" : "MISS"))
+        targets.append(
+            Self.postgresTarget(
+                sqlite: StepResult(
+                    name: "import", seconds: first.seconds, households: ftRows, bytes: bytes, peakKiB: first.peakKiB,
+                    note: "", memory: nil),
+                postgres: postgresStep, flow: "France Travail"))
         say("  Targets:")
         for target in targets {
             say(

@@ -52,6 +52,12 @@ struct GatewayBench: ParsableCommand {
     @Flag(help: "Only the programme rules part.")
     var rulesOnly = false
 
+    @Option(
+        help:
+            "A PostgreSQL server (postgres://user@host:port/base) where each import is timed again, into a new database per run, for the PostgreSQL/SQLite ratio (scripts/bench.sh starts a throwaway one)."
+    )
+    var postgres: String?
+
     func validate() throws {
         guard households > 0 else { throw ValidationError("--households must be positive.") }
     }
@@ -172,6 +178,12 @@ struct GatewayBench: ParsableCommand {
                 note: "fresh store, \(imported.accepted) accepted, \(imported.statusChanges) status changes",
                 memory: first.memory))
         let storeBytes = Files.size(store) + Files.size(store + "-wal")
+        if let postgresStep = try timePostgresImport(
+            flow: "caf-beneficiaires", file: file, cli: cli, mappings: mappings, work: work, records: households,
+            bytes: bytes, name: "import (PostgreSQL)")
+        {
+            steps.append(postgresStep)
+        }
 
         let second = try Child.run(
             cli, importArguments, stdout: work.file("reimport.json"), stderr: work.file("reimport.err"))
@@ -237,6 +249,9 @@ struct GatewayBench: ParsableCommand {
             TargetResult(
                 name: "peak memory < 150 MB", measured: peakMB, unit: "MB",
                 status: peakMB < 150 ? "PASS" : "MISS"))
+        targets.append(
+            Self.postgresTarget(
+                sqlite: firstImport, postgres: steps.first { $0.name == "import (PostgreSQL)" }, flow: "CNAF"))
 
         say()
         say("  Targets:")
@@ -265,6 +280,54 @@ struct GatewayBench: ParsableCommand {
             say()
             say("BENCH_JSON " + text)
         }
+    }
+
+    /// With `--postgres`: the import of `file` timed into a new PostgreSQL database each run (the fastest kept).
+    func timePostgresImport(
+        flow: String, file: String, cli: String, mappings: String, work: WorkDirectory, records: Int, bytes: Int,
+        name: String
+    ) throws -> StepResult? {
+        guard let postgres else { return nil }
+        guard let psql = Executables.find("psql") else {
+            say("  psql not found: the PostgreSQL import is skipped (apt-get install -y postgresql-client).")
+            return nil
+        }
+        guard var components = URLComponents(string: postgres) else {
+            throw BenchFailure("--postgres: postgres://user@host:port/base expected")
+        }
+        var serial = 0
+        let child = try Child.fastest(of: runs) {
+            serial += 1
+            let database = "gateway_bench_\(getpid())_\(serial)_\(flow.replacingOccurrences(of: "-", with: "_"))"
+            let created = try Child.run(
+                psql, [postgres, "-q", "-c", "CREATE DATABASE \(database)"], stdout: work.file("psql.out"),
+                stderr: work.file("psql.err"))
+            try created.expectSuccess("psql CREATE DATABASE")
+            components.path = "/" + database
+            return try Child.run(
+                cli,
+                [
+                    "import", "--quiet", "--json", "--mappings", mappings, "--flow", flow, "--store",
+                    components.string ?? postgres, file,
+                ], stdout: work.file("pg-import.json"), stderr: work.file("pg-import.err"))
+        }
+        try child.expectSuccess("insertion-gateway import (PostgreSQL)")
+        let imported: ImportOutput = try child.decodeJSON("insertion-gateway import (PostgreSQL)")
+        guard imported.outcome == .applied else {
+            throw BenchFailure("import (PostgreSQL): outcome \(imported.outcome)\n" + child.excerpt())
+        }
+        return StepResult(
+            name: name, seconds: child.seconds, households: records, bytes: bytes, peakKiB: child.peakKiB,
+            note: "new database, \(imported.accepted) accepted", memory: child.memory)
+    }
+
+    /// PostgreSQL's import rate over SQLite's, same file, same run: the target is at least half.
+    static func postgresTarget(sqlite: StepResult, postgres: StepResult?, flow: String) -> TargetResult {
+        let name = "\(flow) import on PostgreSQL >= 0.5x SQLite's rate"
+        guard let postgres else { return TargetResult(name: name, measured: nil, unit: "x", status: "SKIP") }
+        let ratio = sqlite.seconds / postgres.seconds
+        say("  \(flow) import, PostgreSQL / SQLite rate: \(Format.fixed(ratio, 2))x")
+        return TargetResult(name: name, measured: ratio, unit: "x", status: ratio >= 0.5 ? "PASS" : "MISS")
     }
 
     /// `--cli`, else `insertion-gateway` in this executable's own folder (`.build/release/`).

@@ -63,11 +63,13 @@ public final class PostgresStoreDatabase: StoreDatabase {
             let result: T
             do {
                 result = try body(session)
+                // The rows still held by batched statements go before the commit (`execute` sends them first).
+                try session.execute("COMMIT")
             } catch {
+                session.discardBatches()
                 _ = try? session.execute("ROLLBACK")
                 throw error
             }
-            try session.execute("COMMIT")
             return result
         }
     }
@@ -162,7 +164,31 @@ final class PostgresStoreConnection: StoreConnection {
         return out
     }
 
+    /// Batched statements of this transaction, in the order they were prepared: the order their rows are sent.
+    private var batches: [PostgresBatchStatement] = []
+
+    /// Sends `sql` (with `?` placeholders), after the rows the batched statements still hold.
     func run(_ sql: String, _ values: [SQLValue]) throws -> PostgresQueryResult {
+        try flushBatches()
+        return try send(Self.numbered(sql), values)
+    }
+
+    /// Sends the rows every batched statement holds, one multi-row statement each, in the order they were prepared
+    /// (a person's household before the person).
+    func flushBatches() throws {
+        for batch in batches where batch.rows > 0 {
+            let (sql, values) = batch.take()
+            _ = try send(sql, values)
+        }
+    }
+
+    /// Forgets the rows not yet sent: the transaction is being rolled back.
+    func discardBatches() {
+        for batch in batches { _ = batch.take() }
+    }
+
+    /// Sends one statement already numbered (`$1`, `$2`…).
+    private func send(_ sql: String, _ values: [SQLValue]) throws -> PostgresQueryResult {
         var bindings = PostgresBindings(capacity: values.count)
         for value in values {
             switch value {
@@ -174,8 +200,7 @@ final class PostgresStoreConnection: StoreConnection {
             }
         }
         do {
-            return try connection.query(PostgresQuery(unsafeSQL: Self.numbered(sql), binds: bindings), logger: logger)
-                .wait()
+            return try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).wait()
         } catch let error as PSQLError {
             // The server's message and SQLSTATE only: its detail may quote values (a NIR in a key).
             throw StoreFailure(
@@ -248,6 +273,14 @@ final class PostgresStoreConnection: StoreConnection {
         PostgresStoreStatement(self, sql: returningID ? sql + " RETURNING id" : sql)
     }
 
+    /// An `INSERT … VALUES (…)` whose rows are held, then sent many at a time: one round trip and one parse for
+    /// hundreds of rows, where the import sent one per row. A statement of another form runs at once.
+    func prepareBatch(_ sql: String) throws -> any StoreStatement {
+        guard let batch = PostgresBatchStatement(self, sql: sql) else { return try prepare(sql, returningID: false) }
+        batches.append(batch)
+        return batch
+    }
+
     func lock(_ key: String) throws {
         try execute("SELECT pg_advisory_xact_lock(hashtext(?))", [key])
     }
@@ -277,5 +310,98 @@ final class PostgresStoreStatement: StoreStatement {
     func executeInsert() throws -> Int64 {
         guard let id: Int64 = try fetchOne()?[0] else { throw StoreFailure("an insert returned no id") }
         return id
+    }
+}
+
+/// A batched `INSERT … VALUES (…) [ON CONFLICT …]` on PostgreSQL: each run adds a row; the rows go as one
+/// multi-row statement when the connection sends its next other statement (or commits), or when the batch is full.
+final class PostgresBatchStatement: StoreStatement {
+    /// The connection holds its batches for the transaction; a batch never outlives it.
+    unowned let connection: PostgresStoreConnection
+    /// `INSERT INTO t (a, b) VALUES `, the row's template `(?, ?)` and what follows it.
+    let head: String
+    let template: [Substring]
+    let tail: String
+    /// Placeholders in a row.
+    let width: Int
+    /// Rows held before they are sent: under PostgreSQL's 65,535 parameters per statement.
+    let capacity: Int
+    private(set) var rows = 0
+    private var values: [SQLValue] = []
+    private var row: [SQLValue] = []
+
+    /// Nil when `sql` is not an `INSERT … VALUES (…)` with its placeholders in the row only.
+    init?(_ connection: PostgresStoreConnection, sql: String) {
+        guard sql.uppercased().hasPrefix("INSERT"), let values = sql.range(of: "VALUES", options: .caseInsensitive),
+            let open = sql[values.upperBound...].firstIndex(where: { !$0.isWhitespace }), sql[open] == "("
+        else { return nil }
+        // The closing parenthesis of the row, outside quoted text.
+        var depth = 0
+        var quoted = false
+        var close: String.Index?
+        for index in sql[open...].indices {
+            let character = sql[index]
+            if character == "'" { quoted.toggle() }
+            guard !quoted else { continue }
+            if character == "(" { depth += 1 }
+            if character == ")" {
+                depth -= 1
+                if depth == 0 {
+                    close = index
+                    break
+                }
+            }
+        }
+        guard let close else { return nil }
+        let row = sql[open...close]
+        let rest = String(sql[sql.index(after: close)...])
+        guard !rest.contains("?") else { return nil }
+        self.connection = connection
+        head = String(sql[..<open])
+        template = row.split(separator: "?", omittingEmptySubsequences: false)
+        tail = rest
+        width = template.count - 1
+        guard width > 0 else { return nil }
+        capacity = max(1, min(500, 30_000 / width))
+    }
+
+    func reset() { row.removeAll(keepingCapacity: true) }
+    func bind(_ value: String?) { row.append(value.map(SQLValue.text) ?? .null) }
+    func bind(_ value: Int64?) { row.append(value.map(SQLValue.integer) ?? .null) }
+    func bind(blob: UnsafeRawBufferPointer) { row.append(.blob(Data(blob))) }
+
+    func execute() throws {
+        guard row.count == width else {
+            throw StoreFailure("batched statement: \(row.count) values bound for \(width) placeholders")
+        }
+        values.append(contentsOf: row)
+        rows += 1
+        // Full: every batch goes, in order, so that no row is sent before one it refers to.
+        if rows >= capacity { try connection.flushBatches() }
+    }
+
+    func fetchOne() throws -> SQLRow? { throw StoreFailure("a batched statement returns no row") }
+    func executeInsert() throws -> Int64 { throw StoreFailure("a batched statement returns no id") }
+
+    /// The statement for the rows held, and their values; the batch is empty afterwards.
+    func take() -> (String, [SQLValue]) {
+        var sql = head
+        sql.reserveCapacity(head.utf8.count + rows * (template.reduce(0) { $0 + $1.utf8.count } + width * 6) + 64)
+        var number = 0
+        for index in 0..<rows {
+            if index > 0 { sql += ", " }
+            for (offset, piece) in template.enumerated() {
+                sql += piece
+                if offset < width {
+                    number += 1
+                    sql += "$\(number)"
+                }
+            }
+        }
+        sql += tail
+        let taken = values
+        values.removeAll(keepingCapacity: true)
+        rows = 0
+        return (sql, taken)
     }
 }

@@ -89,12 +89,14 @@ struct SharedStoreTests {
             let count = 200
             for index in 0..<count { _ = try stores[0].exchanges.enqueue(kind: "exchange", key: "run-\(index)") }
             // Each instance first claims one item while the other holds one (so both take part however the tasks
-            // below are scheduled), then both drain the queue at the same time.
+            // below are scheduled), then both drain the queue at the same time. The leases outlast any run of the
+            // test: with 60 s, a loaded machine let one run out, and the other instance rightly took the item over.
             var firsts: [ClaimedWork] = []
             for (number, store) in stores.enumerated() {
                 firsts.append(
                     try #require(
-                        try store.exchanges.claim(kind: "exchange", instance: "instance-\(number)", lease: .seconds(60))
+                        try store.exchanges.claim(
+                            kind: "exchange", instance: "instance-\(number)", lease: .seconds(3600))
                     ))
             }
             #expect(Set(firsts.map(\.id)).count == stores.count, "a held item is skipped by the other instance")
@@ -110,7 +112,7 @@ struct SharedStoreTests {
                                 work = first
                                 next = nil
                             } else if let claimed = try store.exchanges.claim(
-                                kind: "exchange", instance: "instance-\(number)", lease: .seconds(60))
+                                kind: "exchange", instance: "instance-\(number)", lease: .seconds(3600))
                             {
                                 work = claimed
                             } else {

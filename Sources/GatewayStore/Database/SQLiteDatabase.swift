@@ -109,6 +109,8 @@ final class SQLiteConnection: StoreConnection {
         return db.lastInsertedRowID
     }
 
+    func prepareBatch(_ sql: String) throws -> any StoreStatement { try prepare(sql, returningID: false) }
+
     func prepare(_ sql: String, returningID: Bool) throws -> any StoreStatement {
         RawBindings(try db.makeStatement(sql: sql))
     }

@@ -48,9 +48,24 @@ public final class ImportSession {
         self.fileID = fileID
         self.referenceDate = referenceDate
         prepared = try Prepared.allCases.map {
-            try db.prepare(Self.sql($0), returningID: $0 == .householdInsert || $0 == .personInsert)
+            Prepared.batched.contains($0) ? try db.prepareBatch(Self.sql($0)) : try db.prepare(Self.sql($0))
         }
     }
+
+    /// The last household and person numbers given, read once per file: a session runs under the "apply" lock
+    /// (one file applied at a time across instances), so it numbers the new rows itself, without waiting for the
+    /// database to say which number it drew, and without gaps (as SQLite numbers them).
+    private var lastHouseholdID: Int64?
+    private var lastPersonID: Int64?
+
+    private func nextID(_ last: inout Int64?, table: String) throws -> Int64 {
+        let next = try (last ?? db.fetchValue("SELECT COALESCE(MAX(id), 0) FROM \(table)") ?? 0) + 1
+        last = next
+        return next
+    }
+
+    private func nextHouseholdID() throws -> Int64 { try nextID(&lastHouseholdID, table: "household") }
+    private func nextPersonID() throws -> Int64 { try nextID(&lastPersonID, table: "person") }
 
     /// Sets the file's reference date once the header has been read.
     public func setReferenceDate(_ date: LocalDate?) { referenceDate = date }
@@ -285,6 +300,13 @@ public final class ImportSession {
     private enum Prepared: Int, CaseIterable {
         case lookup, householdInsert, householdUpdate, rightUpsert, personInsert, personUpdate, statusChangeInsert,
             eventInsert, householdSeen, peopleSeen, peopleLeft, sourceUpsert
+
+        /// The inserts sent many rows at a time on PostgreSQL, in this order: a household before its right, its
+        /// people, its changes and its record. Between two lookups, a household comes at most once (a key repeated
+        /// in the file is looked up), so no upsert of a batch meets its row twice.
+        static let batched: Set<Prepared> = [
+            .householdInsert, .rightUpsert, .personInsert, .statusChangeInsert, .eventInsert, .sourceUpsert,
+        ]
     }
 
     private var prepared: [any StoreStatement] = []
@@ -301,10 +323,10 @@ public final class ImportSession {
         switch which {
         case .lookup:
             "SELECT id, last_file_id, state, last_reference_date FROM household WHERE organisme = ? AND matricule = ?"
-        case .householdInsert: insert(into: "household", columns: householdColumns)
+        case .householdInsert: insert(into: "household", columns: householdColumns + ["id"])
         case .householdUpdate: householdUpdate
         case .rightUpsert: rightUpsert
-        case .personInsert: insert(into: "person", columns: personColumns)
+        case .personInsert: insert(into: "person", columns: personColumns + ["id"])
         case .personUpdate: personUpdate
         case .statusChangeInsert: insert(into: "status_change", columns: statusChangeColumns)
         case .eventInsert:
@@ -396,10 +418,11 @@ public final class ImportSession {
         values.bind(fileID)
         values.bind(referenceDate?.iso)
         values.bind(state)
-        guard let existingID else { return try values.executeInsert() }
-        values.bind(existingID)
+        // The insert's last column is the new number, the update's key the household's.
+        let id = try existingID ?? nextHouseholdID()
+        values.bind(id)
         try values.execute()
-        return existingID
+        return id
     }
 
     private static let rightUpsert = """
@@ -479,6 +502,7 @@ public final class ImportSession {
             let values = statement(.personInsert)
             for person in household.people {
                 bindPerson(person, householdID: householdID, to: values)
+                values.bind(try nextPersonID())
                 try values.execute()
             }
             return ids
@@ -495,7 +519,10 @@ public final class ImportSession {
                 // New in this household.
                 let insert = statement(.personInsert)
                 bindPerson(person, householdID: householdID, to: insert)
-                ids[key] = try insert.executeInsert()
+                let id = try nextPersonID()
+                insert.bind(id)
+                try insert.execute()
+                ids[key] = id
             }
         }
         let left = statement(.peopleLeft)
