@@ -67,7 +67,7 @@ let package = Package(
         .target(
             name: "GatewayPipeline",
             dependencies: [
-                "GatewayCore", "GatewayFormats", "GatewayMapping", "GatewayScreen", "GatewayStore",
+                "GatewayCore", "GatewayFormats", "GatewayMapping", "GatewayReports", "GatewayScreen", "GatewayStore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -82,6 +82,7 @@ let package = Package(
             name: "GatewayExchange",
             dependencies: [
                 "GatewayCore", "GatewayMapping", "GatewayStore", "GatewayPipeline", "GatewayTransport",
+                "GatewayReports",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

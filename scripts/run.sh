@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# The main job on the embedded default (SQLite under data/, the files of Samples/), run by the exchanges of
-# Samples/gateway.yaml (`insertion-gateway run`, on local folders):
+# The main job on the embedded default (SQLite under data/, the files of Samples/): one cycle of the exchanges of
+# Samples/gateway.yaml (`insertion-gateway run --all`, on local folders), in the order their `after:` declares:
 #  1. takes every partner's files from its folder of Samples/ (CNAF and MSA, France Travail, Job Connexion, job
 #     posts, operators' follow-ups): people are matched across partners;
-#  2. sources candidates for two posts (Bas-Rhin → Développeurs Emploi, Haut-Rhin → Conseillers Relais
-#     Entreprises), takes the teams' feedback, sends the operators' alerts and the rejection notices
-#     (data/outbox/);
+#  2. sources candidates for every open post (Bas-Rhin → Développeurs Emploi in CSV, Haut-Rhin → Conseillers
+#     Relais Entreprises in JSON), takes the teams' feedback, sends the operators' alerts, the rejection notices,
+#     the reports and the CV-deposit check (data/outbox/);
 #  3. prints the status changes, one person across partners, the ledger of received files and the journal.
-# Re-running it changes nothing in the store: every file is remembered by name, size, stamp and hash.
+# Re-running it changes nothing in the store: every file is remembered by name, size, stamp and hash, every output
+# by its content.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -20,22 +21,9 @@ day=2026-11-02
 table() { if command -v column >/dev/null 2>&1; then column -s ';' -t; else cat; fi; }
 status=0
 config=Samples/gateway.yaml
-exchanges() {
-    # Exit 1 means an exchange failed or partly failed (its files stay for the next run).
-    "$gateway" run --quiet --config "$config" --store "$store" --date "$day" "$@" || status=$?
-}
-echo "Échanges entrants ($config) :"
-exchanges --only cnaf --only france-travail --only job-connexion --only offres-equipes-entreprises \
-    --only suivi-operateurs
-
-echo
-echo "Sourcing (jour $day) :"
-"$gateway" source --quiet --store "$store" --date "$day" DE67-2026-0412 || status=$?
-"$gateway" source --quiet --store "$store" --date "$day" --format json CRE68-2026-0087 || status=$?
-
-echo
-echo "Retours des équipes, alertes pour les structures, avis de rejet :"
-exchanges --only retours-sourcing --only alertes-operateurs --only avis-de-rejet
+echo "Cycle des échanges ($config, jour $day) :"
+# Exit 1 means an exchange failed or partly failed (its files stay for the next run).
+"$gateway" run --quiet --config "$config" --store "$store" --date "$day" --all || status=$?
 find data/outbox -type f | sort
 
 echo

@@ -56,6 +56,9 @@ public struct ExchangeRunner: Sendable {
     public var logger: Logger
     /// The day emitters date their files with (today in the configuration's time zone when nil).
     public var day: LocalDate?
+    /// The programmes and structures (`programmes.yaml`, `structures.yaml`), for the reports' exchanges.
+    public var programmes: ProgrammeCatalogue?
+    public var structures: StructureCatalogue?
     public var stop = StopSignal()
     /// Waits between retries and for readiness (replaced in tests).
     public var sleep: @Sendable (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }
@@ -373,19 +376,50 @@ public struct ExchangeRunner: Sendable {
         defer { try? store.exchanges.releaseClaim(lock, owner: owner.description) }
         let cursor = try store.exchanges.exchangeState(exchange.id).cursor
         let upper = try store.ledger.lastReceivedFileID()
-        if let cursor, cursor >= upper { return }
+        let kind = OutboundKind(rawValue: exchange.flow) ?? .rejectionNotices
+        // The alerts, notices and candidates come from received files: nothing new to send when no file came
+        // since the last run. The reports are dated by the run's day and sent each time (once per content).
+        let followsFiles = kind != .reports && kind != .cvDepositCheck
+        if followsFiles, let cursor, cursor >= upper { return }
         let folder = try context.temporaryFolder()
         let outbound = Outbound(flows: flows, store: store)
         var written: [Outbound.Written] = []
-        switch exchange.flow {
-        case "operator-alerts":
+        switch kind {
+        case .operatorAlerts:
             written = try outbound.alerts(directory: folder, afterFileID: cursor, on: today)
-        default:
+        case .rejectionNotices:
             for file in try store.ledger.receivedFiles()
             where file.id > (cursor ?? 0) && file.id <= upper
                 && file.needsNotice(listingAnomalies: flows[file.flow]?.noticeListsAnomalies == true)
             {
                 written.append(try outbound.notice(fileID: file.id, directory: folder))
+            }
+        case .candidates:
+            written = try outbound.sourceOpenPosts(
+                territory: exchange.output.territory, format: exchange.output.format, directory: folder, on: today,
+                limit: exchange.output.limit)
+            summary.records = written.reduce(0) { $0 + $1.records }
+        case .reports:
+            let (programmes, structures) = try programmeCatalogues()
+            let report = try ReportFiles.all(
+                cases: try store.partnerRecords.followedCases(), programmes: programmes, structures: structures,
+                from: today.adding(months: -12).adding(days: 1), to: today, directory: folder,
+                suffix: "-" + today.formatted(.compact))
+            let partner = exchange.partner ?? Self.dataTeam
+            written = report.files.map { Outbound.Written(path: $0, partner: partner, records: 0) }
+            summary.records = report.findings
+        case .cvDepositCheck:
+            let (programmes, _) = try programmeCatalogues()
+            let path = (folder as NSString).appendingPathComponent(
+                "controle-depot-cv-\(today.formatted(.compact)).csv")
+            let report = try ReportFiles.cvDeposit(
+                cases: try store.partnerRecords.followedCases(), programmes: programmes, on: today, path: path)
+            written = [Outbound.Written(path: path, partner: exchange.partner ?? Self.dataTeam, records: 0)]
+            let shortfalls = ReportFiles.shortfalls(report)
+            if !shortfalls.isEmpty {
+                summary.message = "Dépôt des CV sous l'objectif — " + shortfalls.joined(separator: " ; ")
+                context.log.warning(
+                    "CV deposit under target", metadata: ["programmes": "\(shortfalls.count)"])
             }
         }
         for output in written {
@@ -400,7 +434,19 @@ public struct ExchangeRunner: Sendable {
                 if (error as? TransportError)?.isTransient ?? false { break }
             }
         }
-        if summary.failed == 0 { try store.exchanges.setCursor(exchange.id, upper) }
+        if summary.failed == 0 && followsFiles { try store.exchanges.setCursor(exchange.id, upper) }
+    }
+
+    /// Who receives the reports when the exchange names no partner: the département's data team.
+    static let dataTeam = "equipe-donnees"
+
+    /// The programmes and structures the reports read, or a French error when the runner was given none.
+    func programmeCatalogues() throws -> (ProgrammeCatalogue, StructureCatalogue) {
+        guard let programmes, let structures else {
+            throw Outbound.OutboundError(
+                description: "Programmes absents (programmes.yaml et structures.yaml du dossier des mappings).")
+        }
+        return (programmes, structures)
     }
 
     /// The rejection notice of a received file, sent to where the exchange's notices go.

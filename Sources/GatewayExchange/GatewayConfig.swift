@@ -70,6 +70,24 @@ public struct Exchange: Sendable {
     public var schema: String?
     /// Seconds a claim on a file holds before another gateway may take it over.
     public var lease: Double
+    /// The exchanges of the same cycle that run before this one (`after:`): a feedback import after the sourcing
+    /// that made the proposals it answers, the alerts after the files they come from.
+    public var after: [String] = []
+    /// What an outbound exchange writes, beyond its flow (`format`, `territory`, `limit`).
+    public var output = OutputOptions()
+
+    /// The options of an outbound exchange's emitter.
+    public struct OutputOptions: Sendable, Equatable {
+        /// `candidates`: the format the team receives (csv, json or xml).
+        public var format: FileFormat = .csv
+        /// `candidates`: only the posts of this département (67: Développeurs Emploi, 68: Conseillers Relais
+        /// Entreprises); every open post when nil.
+        public var territory: String?
+        /// `candidates`: the most candidates proposed for a post in one run.
+        public var limit = 20
+
+        public init() {}
+    }
 
     /// Whether a file name matches one of the patterns (shell globs).
     public func matches(_ name: String) -> Bool {
@@ -84,8 +102,31 @@ public struct ConfigError: Error, CustomStringConvertible {
 }
 
 extension GatewayConfig {
-    /// The outbound flows an `out` exchange can send.
-    public static let outboundFlows = ["operator-alerts", "rejection-notices"]
+    /// The outbound flows an `out` exchange can send: the operators' alerts, the rejection notices, the candidates
+    /// for the open job posts, every report of the programmes, and the CV-deposit check.
+    public static let outboundFlows = OutboundKind.allCases.map(\.rawValue)
+
+    /// The exchanges in the order a cycle runs them: each after those its `after:` names, otherwise in the
+    /// order of the file.
+    public func ordered(_ chosen: [Exchange]) -> [Exchange] {
+        let ids = Set(chosen.map(\.id))
+        var done = Set<String>()
+        var result: [Exchange] = []
+        var pending = chosen
+        while !pending.isEmpty {
+            // The first exchange whose predecessors (among the chosen) have run; a cycle is refused at load, so
+            // there is always one.
+            guard
+                let index = pending.firstIndex(where: { exchange in
+                    exchange.after.allSatisfy { !ids.contains($0) || done.contains($0) }
+                })
+            else { return result + pending }
+            let next = pending.remove(at: index)
+            done.insert(next.id)
+            result.append(next)
+        }
+        return result
+    }
 
     /// Reads and checks a configuration file; `knownFlows` are the flow ids of the mappings, `environment` the
     /// variables the credentials may name (`password-env`…), as the application read them.
@@ -143,9 +184,19 @@ extension GatewayConfig {
                 config.exchanges.append(exchange)
             }
         }
+        reader.checkOrder(config.exchanges)
         guard reader.problems.isEmpty else { throw ConfigError(problems: reader.problems) }
         return config
     }
+}
+
+/// What an outbound exchange sends.
+public enum OutboundKind: String, Sendable, CaseIterable {
+    case operatorAlerts = "operator-alerts"
+    case rejectionNotices = "rejection-notices"
+    case candidates
+    case reports
+    case cvDepositCheck = "cv-deposit-check"
 }
 
 /// Walks the YAML tree, collecting every problem instead of stopping at the first.
@@ -182,6 +233,35 @@ struct ConfigReader {
         yaml.number(key, in: object, at: at)
     }
 
+    /// `after:` names exchanges of the file, and no exchange comes (even indirectly) after itself.
+    mutating func checkOrder(_ exchanges: [Exchange]) {
+        let byID = Dictionary(exchanges.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for exchange in exchanges {
+            for other in exchange.after where byID[other] == nil {
+                problem("échange \(exchange.id) : after : échange « \(other) » inconnu")
+            }
+        }
+        // Depth-first: a path that comes back to an exchange on it is a cycle, named once.
+        var state: [String: Bool] = [:]  // false: on the current path; true: done
+        var reported = Set<String>()
+        func visit(_ id: String, path: [String]) {
+            if state[id] == true { return }
+            if state[id] == false {
+                let cycle = Array(path[(path.firstIndex(of: id) ?? 0)...]) + [id]
+                if reported.insert(Set(cycle).sorted().joined(separator: ",")).inserted {
+                    problem(
+                        "échanges en cycle (after) : \(cycle.joined(separator: " → ")) : aucun ne peut passer le premier"
+                    )
+                }
+                return
+            }
+            state[id] = false
+            for next in byID[id]?.after ?? [] where byID[next] != nil && next != id { visit(next, path: path + [id]) }
+            state[id] = true
+        }
+        for exchange in exchanges { visit(exchange.id, path: []) }
+    }
+
     mutating func exchange(
         _ object: [String: Any], id: String, at: String, zone: TimeZone, knownFlows: Set<String>
     ) -> Exchange? {
@@ -191,7 +271,7 @@ struct ConfigReader {
             allowed: [
                 "id", "partner", "flow", "direction", "transport", "location", "pattern", "credentials", "host-key",
                 "tls", "timeouts", "schedule", "readiness", "archive", "errors", "retries", "notices", "schema",
-                "lease",
+                "lease", "after", "format", "territory", "limit",
             ], at: at)
         let direction = FlowDirection(rawValue: string(object, "direction", at: at) ?? "")
         if direction == nil { problem("\(at) : direction : in ou out") }
@@ -268,11 +348,53 @@ struct ConfigReader {
             problem("\(at) : schema introuvable : \(schema)")
         }
         let lease = number(object, "lease", at: at) ?? 900
+        var after: [String] = []
+        switch object["after"] {
+        case nil: break
+        case let one as String: after = [one]
+        case let many as [Any] where many.allSatisfy({ $0 is String }): after = many.compactMap { $0 as? String }
+        default: problem("\(at) : after : un id d'échange ou une liste d'ids (ex. [cnaf, france-travail])")
+        }
+        if after.contains(id) { problem("\(at) : after : un échange ne passe pas après lui-même") }
+        let output = self.output(object, flow: flow, at: at)
         guard problems.count == before, let direction, let endpoint, let schedule else { return nil }
-        return Exchange(
+        var exchange = Exchange(
             id: id, partner: string(object, "partner", at: at), flow: flow, direction: direction, endpoint: endpoint,
             patterns: patterns, schedule: schedule, readiness: readiness, archive: archive, errors: errors,
             retries: retries, notices: notices, schema: schema, lease: lease)
+        exchange.after = after
+        exchange.output = output
+        return exchange
+    }
+
+    /// `format`, `territory` and `limit`: options of the candidates' exchange only.
+    mutating func output(_ object: [String: Any], flow: String, at: String) -> Exchange.OutputOptions {
+        var output = Exchange.OutputOptions()
+        let candidates = flow == OutboundKind.candidates.rawValue
+        for key in ["format", "territory", "limit"] where object[key] != nil && !candidates {
+            problem("\(at) : \(key) : seulement pour un échange de flow « candidates »")
+        }
+        guard candidates else { return output }
+        if let text = string(object, "format", at: at) {
+            if let format = FileFormat(rawValue: text) {
+                output.format = format
+            } else {
+                problem("\(at) : format : csv, json ou xml")
+            }
+        }
+        // `territory: 67` is read by YAML as a number, `territory: "67"` as text: both say the département.
+        let given = (object["territory"] as? Int).map(String.init) ?? string(object, "territory", at: at)
+        if let territory = given {
+            if EmployerTeam(departement: territory) == nil {
+                problem("\(at) : territory : 67 (Développeurs Emploi) ou 68 (Conseillers Relais Entreprises)")
+            }
+            output.territory = territory
+        }
+        if let limit = number(object, "limit", at: at) {
+            if limit < 1 || limit != limit.rounded() { problem("\(at) : limit : un nombre entier ≥ 1") }
+            output.limit = max(1, Int(limit))
+        }
+        return output
     }
 
     mutating func disposal(_ object: [String: Any], _ key: String, at: String) -> Exchange.Disposal? {

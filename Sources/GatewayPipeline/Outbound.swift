@@ -39,10 +39,18 @@ public struct Outbound {
         public var path: String
         public var partner: String
         public var records: Int
+
+        public init(path: String, partner: String, records: Int) {
+            self.path = path
+            self.partner = partner
+            self.records = records
+        }
     }
 
     public struct OutboundError: Error, CustomStringConvertible {
         public var description: String
+
+        public init(description: String) { self.description = description }
     }
 
     /// The layout of an outbound flow in `format`.
@@ -66,11 +74,49 @@ public struct Outbound {
         guard let post = try partnerRecords.jobPost(id: postID) else {
             throw OutboundError(description: "Offre « \(postID) » inconnue : importer d'abord le flux job-posts.")
         }
-        guard let team = post.team else {
+        guard post.team != nil else {
             throw OutboundError(description: "L'offre « \(postID) » n'est suivie par aucune équipe entreprises.")
         }
-        let flow = try layout(team == .developpeursEmploi ? "de-candidates" : "cre-candidates", format: format)
-        let ranked = Sourcing.rank(try partnerRecords.sourcingCandidates(), for: post, on: day).prefix(limit)
+        let written = try write(
+            post, candidates: try partnerRecords.sourcingCandidates(), format: format, directory: directory, on: day,
+            limit: limit)
+        try replayWaitingFeedback()
+        return written
+    }
+
+    /// The scheduled sourcing: for each post still open on `day` (of `territory` when given), the candidates not
+    /// yet proposed for it, ranked, in its team's format. A post closed or filled, or with nobody new to propose,
+    /// gets no file.
+    public func sourceOpenPosts(
+        territory: String?, format: FileFormat, directory: String, on day: LocalDate, limit: Int = 20
+    ) throws -> [Written] {
+        let candidates = try partnerRecords.sourcingCandidates()
+        var written: [Written] = []
+        for known in try partnerRecords.sourcingPosts()
+        where known.post.team != nil && (territory == nil || known.post.territory == territory)
+            && known.post.isOpen(on: day, hired: known.hired)
+        {
+            let fresh = candidates.filter { !known.proposedPeople.contains($0.personID) }
+            let file = try write(
+                known.post, candidates: fresh, format: format, directory: directory, on: day, limit: limit)
+            if file.records == 0 {
+                try? FileManager.default.removeItem(atPath: file.path)
+            } else {
+                written.append(file)
+            }
+        }
+        try replayWaitingFeedback()
+        return written
+    }
+
+    /// Ranks `candidates` for `post`, writes the best `limit` for the post's team and records them as proposed.
+    private func write(
+        _ post: JobPost, candidates: [Sourcing.Candidate], format: FileFormat, directory: String, on day: LocalDate,
+        limit: Int
+    ) throws -> Written {
+        let flow = try layout(
+            post.team == .developpeursEmploi ? "de-candidates" : "cre-candidates", format: format)
+        let ranked = Sourcing.rank(candidates, for: post, on: day).prefix(limit)
         let folder = (directory as NSString).appendingPathComponent(flow.partner)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let path = (folder as NSString).appendingPathComponent(
@@ -87,16 +133,18 @@ public struct Outbound {
                 ))
         }
         try emitter.finish()
-        try partnerRecords.recordProposals(proposals)
-        // Feedback read before these proposals were made waited for them: it is applied now.
-        if try !ledger.quarantined(QuarantineFilter(waitingOnly: true)).isEmpty {
-            _ = try Replayer(
-                flows: flows, ledger: ledger, exchanges: exchanges, access: access,
-                logger: Logger(label: "insertion-gateway")
-            )
-            .reprocess(QuarantineFilter(waitingOnly: true), actor: "sourcing")
-        }
+        try partnerRecords.recordProposals(proposals, on: day)
         return Written(path: path, partner: flow.partner, records: proposals.count)
+    }
+
+    /// Feedback read before the proposals it answers were made waited for them: it is applied now.
+    private func replayWaitingFeedback() throws {
+        guard try !ledger.quarantined(QuarantineFilter(waitingOnly: true)).isEmpty else { return }
+        _ = try Replayer(
+            flows: flows, ledger: ledger, exchanges: exchanges, access: access,
+            logger: Logger(label: "insertion-gateway")
+        )
+        .reprocess(QuarantineFilter(waitingOnly: true), actor: "sourcing")
     }
 
     /// One alert file per operator, for the changes recorded after `afterFileID` (all when nil).

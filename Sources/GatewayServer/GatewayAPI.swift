@@ -8,6 +8,40 @@ import Hummingbird
 import Logging
 import NIOCore
 
+/// The scheduler as `/health` reports it: alive or not, and each exchange's last outcome and time.
+public struct SchedulerHealth: Sendable, Codable, Equatable {
+    public struct Exchange: Sendable, Codable, Equatable {
+        public var id: String
+        public var outcome: String?
+        public var finishedAt: String?
+        public var durationMS: Int?
+
+        public init(id: String, outcome: String?, finishedAt: String?, durationMS: Int?) {
+            self.id = id
+            self.outcome = outcome
+            self.finishedAt = finishedAt
+            self.durationMS = durationMS
+        }
+    }
+
+    public var alive: Bool
+    public var lastLook: String?
+    public var running: String?
+    public var exchanges: [Exchange]
+
+    public init(alive: Bool, lastLook: String?, running: String?, exchanges: [Exchange]) {
+        self.alive = alive
+        self.lastLook = lastLook
+        self.running = running
+        self.exchanges = exchanges
+    }
+}
+
+struct Health: Encodable {
+    var status: String
+    var scheduler: SchedulerHealth
+}
+
 /// How the API server runs: where its data is, and its limits.
 public struct APIConfiguration: Sendable {
     /// Where `/outbox` files are read (what `source`, `alerts` and `notice` write).
@@ -45,6 +79,8 @@ public struct GatewayAPI: Sendable {
     public let metrics: GatewayMetrics
     public let logger: Logger
     let limiter: RateLimiter
+    /// What `/health` says of the scheduler running in the same process (`serve`); nil for an API-only instance.
+    public var schedulerHealth: (@Sendable () -> SchedulerHealth)?
 
     public init(
         repositories: APIRepositories, flows: [String: FlowMapping], programmes: ProgrammeCatalogue,
@@ -73,13 +109,17 @@ public struct GatewayAPI: Sendable {
         return router
     }
 
-    /// The server: HTTP/1.1 on `host:port`, idle connections closed after the configured time.
-    public func buildApplication(host: String, port: Int) -> some ApplicationProtocol {
+    /// The server: HTTP/1.1 on `host:port`, idle connections closed after the configured time. `onListening` gets
+    /// the port it listens on (the one the system chose for port 0).
+    public func buildApplication(
+        host: String, port: Int, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
         Application(
             router: buildRouter(),
             server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
             configuration: ApplicationConfiguration(
                 address: .hostname(host, port: port), serverName: "insertion-gateway"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
             logger: logger)
     }
 
@@ -196,7 +236,13 @@ public struct GatewayAPI: Sendable {
 
     func handle(_ route: APIRoute, _ request: Request, _ context: APIContext) async throws -> Response {
         switch route.name {
-        case .health: return try JSONCoding.response(["status": "ok"])
+        case .health:
+            // An API-only instance is healthy when it answers; beside the scheduler (`serve`), when that is alive.
+            guard let schedulerHealth else { return try JSONCoding.response(["status": "ok"]) }
+            let scheduler = schedulerHealth()
+            return try JSONCoding.response(
+                Health(status: scheduler.alive ? "ok" : "degraded", scheduler: scheduler),
+                status: scheduler.alive ? .ok : .serviceUnavailable)
         case .metrics:
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

@@ -7,12 +7,90 @@ struct ConfigTests {
     @Test("The sample configuration loads: every exchange, its defaults and its schedule")
     func sample() throws {
         let config = try GatewayConfig.load(path: Repo.sample("gateway.yaml"), knownFlows: Set(Repo.flows.keys))
-        #expect(config.exchanges.count == 8)
+        #expect(config.exchanges.count == 12)
         let cnaf = try #require(config.exchange("cnaf"))
         #expect(cnaf.direction == .in && cnaf.archive == .keep && cnaf.readiness == .stableSeconds(2))
         #expect(cnaf.retries.attempts == 3 && cnaf.retries.backoff == 5)
         #expect(cnaf.matches("caf-67-2026-09.xml") && !cnaf.matches("README.md"))
         #expect(config.exchange("alertes-operateurs")?.direction == .out)
+        let candidates = try #require(config.exchange("candidats-cre68"))
+        #expect(candidates.output.territory == "68" && candidates.output.format == .json)
+        // The cycle's order: files in, then the sourcing, the feedback it awaits, then alerts, notices, reports.
+        let order = config.ordered(config.exchanges).map(\.id)
+        func position(_ id: String) -> Int { order.firstIndex(of: id) ?? -1 }
+        #expect(position("suivi-operateurs") < position("candidats-de67"))
+        #expect(position("candidats-de67") < position("retours-sourcing"))
+        #expect(position("candidats-cre68") < position("retours-sourcing"))
+        #expect(position("retours-sourcing") < position("alertes-operateurs"))
+        #expect(position("alertes-operateurs") < position("rapports"))
+        #expect(Set(order) == Set(config.exchanges.map(\.id)))
+    }
+
+    @Test("after: an unknown exchange, an exchange after itself or a cycle is refused at load")
+    func order() throws {
+        func problems(_ exchanges: String) throws -> String {
+            let yaml = "exchanges:\n" + exchanges
+            let error = #expect(throws: ConfigError.self) {
+                try GatewayConfig.parse(yaml: yaml, knownFlows: Set(Repo.flows.keys))
+            }
+            return try #require(error?.problems).joined(separator: "\n")
+        }
+        func exchange(_ id: String, after: String) -> String {
+            """
+              - id: \(id)
+                direction: out
+                flow: operator-alerts
+                transport: folder
+                location: /tmp/out
+                after: \(after)
+
+            """
+        }
+        #expect(try problems(exchange("a", after: "[nowhere]")).contains("échange « nowhere » inconnu"))
+        #expect(try problems(exchange("a", after: "a")).contains("après lui-même"))
+        let cycle = try problems(exchange("a", after: "[c]") + exchange("b", after: "[a]") + exchange("c", after: "b"))
+        #expect(cycle.contains("échanges en cycle (after) : a → c → b → a"), "\(cycle)")
+        #expect(try problems(exchange("a", after: "{x: 1}")).contains("after : un id d'échange ou une liste"))
+        // The order follows after: first, the file's order otherwise.
+        let yaml =
+            "exchanges:\n" + exchange("notices", after: "[feedback]") + exchange("alerts", after: "[]")
+            + exchange("feedback", after: "[sourcing]") + exchange("sourcing", after: "[]")
+        let config = try GatewayConfig.parse(yaml: yaml, knownFlows: Set(Repo.flows.keys))
+        #expect(config.ordered(config.exchanges).map(\.id) == ["alerts", "sourcing", "feedback", "notices"])
+        // Of the chosen exchanges only: one left out does not hold the others back.
+        let chosen = config.exchanges.filter { $0.id != "sourcing" }
+        #expect(config.ordered(chosen).map(\.id) == ["alerts", "feedback", "notices"])
+    }
+
+    @Test("Outbound options: format, territory and limit belong to the candidates' exchange and are checked")
+    func outputOptions() throws {
+        let yaml = """
+            exchanges:
+              - id: a
+                direction: out
+                flow: candidates
+                transport: folder
+                location: /tmp/out
+                format: pdf
+                territory: 75
+                limit: 0
+              - id: b
+                direction: out
+                flow: reports
+                transport: folder
+                location: /tmp/out
+                format: csv
+            """
+        let error = #expect(throws: ConfigError.self) {
+            try GatewayConfig.parse(yaml: yaml, knownFlows: Set(Repo.flows.keys))
+        }
+        let text = try #require(error?.problems).joined(separator: "\n")
+        for expected in [
+            "format : csv, json ou xml", "territory : 67 (Développeurs Emploi) ou 68", "limit : un nombre entier ≥ 1",
+            "(b) : format : seulement pour un échange de flow « candidates »",
+        ] {
+            #expect(text.contains(expected), "missing: \(expected)\n\(text)")
+        }
     }
 
     @Test("An invalid configuration is refused with every problem listed")

@@ -149,7 +149,7 @@ extension RecordBuilder {
             postalCode: postalCode, communeName: bag.text("communeName"), contractType: contract,
             workingTime: bag.text("workingTime"), employer: bag.text("employer"), siret: siret,
             createdOn: bag.date("createdOn"), positions: bag.integer("positions"),
-            qualification: bag.text("qualification"), territory: territory)
+            qualification: bag.text("qualification"), territory: territory, closedOn: bag.date("closedOn"))
     }
 
     /// Mobility tokens: INSEE commune codes (5 chars) or département codes (`67`, `2A`, `974`).

@@ -85,6 +85,7 @@ extension Catalogue {
             FieldSpec(
                 "territory", .text, allowed: ["67", "68"],
                 doc: "Département de l'offre (déduit de la commune ou du code postal s'il manque)"),
+            FieldSpec("closedOn", .date, doc: "Date de clôture de l'offre (pourvue ou retirée)"),
         ])
 
     static let meeting = EntitySpec(

@@ -243,12 +243,14 @@ public struct JobPost: Sendable, Hashable, Codable {
     public var qualification: String?
     /// The département: given, else from the commune, else from the postal code.
     public var territory: String
+    /// The day the team closed the post (filled or withdrawn): from then on, nobody more is proposed for it.
+    public var closedOn: LocalDate?
 
     public init(
         id: String, title: String, rome: ROMECode, romeLabel: String? = nil, commune: INSEECommune? = nil,
         postalCode: PostalCode? = nil, communeName: String? = nil, contractType: ContractType,
         workingTime: String? = nil, employer: String? = nil, siret: SIRET? = nil, createdOn: LocalDate? = nil,
-        positions: Int? = nil, qualification: String? = nil, territory: String
+        positions: Int? = nil, qualification: String? = nil, territory: String, closedOn: LocalDate? = nil
     ) {
         self.id = id
         self.title = title
@@ -265,9 +267,17 @@ public struct JobPost: Sendable, Hashable, Codable {
         self.positions = positions
         self.qualification = qualification
         self.territory = territory
+        self.closedOn = closedOn
     }
 
     public var team: EmployerTeam? { EmployerTeam(departement: territory) }
+
+    /// Whether candidates may still be proposed on `day`: not closed by then, and fewer people hired through the
+    /// gateway's proposals than the post has positions (one when not said).
+    public func isOpen(on day: LocalDate, hired: Int) -> Bool {
+        if let closedOn, closedOn <= day { return false }
+        return hired < max(1, positions ?? 1)
+    }
 }
 
 /// One meeting of an accompaniment.

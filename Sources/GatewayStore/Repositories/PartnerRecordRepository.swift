@@ -14,9 +14,13 @@ public protocol PartnerRecordRepository: Sendable {
     func jobPost(id: String) throws -> JobPost?
     /// Every accompaniment linked to a known person, with what the sourcing needs from the CNAF and Job Connexion.
     func sourcingCandidates() throws -> [Sourcing.Candidate]
-    /// Records the candidates proposed for a post; proposing the same person again keeps the first proposal.
+    /// Every stored job post, with the people already proposed for it and how many of them were hired.
+    func sourcingPosts() throws -> [SourcingPost]
+    /// Records the candidates proposed for a post on `day`; proposing the same person again keeps the first
+    /// proposal.
     func recordProposals(
-        _ proposals: [(id: String, post: JobPost, candidate: Sourcing.Candidate, rank: Int, score: Int)]
+        _ proposals: [(id: String, post: JobPost, candidate: Sourcing.Candidate, rank: Int, score: Int)],
+        on day: LocalDate
     ) throws
     /// Alerts for the operators following people whose situation changed: right closed or suspended, payment
     /// suspended, moved to another département (CAF, MSA), radiation (France Travail). Only changes recorded
@@ -33,6 +37,13 @@ extension PartnerRecordRepository {
     public func operatorAlerts(afterFileID: Int64? = nil) throws -> [OperatorAlert] {
         try operatorAlerts(afterFileID: afterFileID)
     }
+}
+
+/// A job post as the sourcing sees it: who was proposed for it already, and how many were hired.
+public struct SourcingPost: Sendable {
+    public var post: JobPost
+    public var proposedPeople: Set<Int64>
+    public var hired: Int
 }
 
 /// Partner records in SQL, over the store's database.
@@ -79,11 +90,32 @@ public struct SQLPartnerRecordRepository: PartnerRecordRepository {
         }
     }
 
-    /// Records the candidates proposed for a post; proposing the same person again keeps the first proposal.
+    /// Every stored job post, with the people already proposed for it and how many of them were hired.
+    public func sourcingPosts() throws -> [SourcingPost] {
+        try database.read { db in
+            var proposed: [String: (people: Set<Int64>, hired: Int)] = [:]
+            for row in try db.fetchAll("SELECT post_id, person_id, outcome FROM proposal") {
+                let post: String = row[0]
+                proposed[post, default: ([], 0)].people.insert(row[1])
+                if (row[2] as String?) == SourcingOutcome.hired.rawValue { proposed[post]!.hired += 1 }
+            }
+            return try db.fetchAll(
+                "SELECT business_key, state FROM partner_record WHERE entity = 'job-post' ORDER BY business_key"
+            ).compactMap { row in
+                guard case .jobPost(let post)? = GatewayStore.record("job-post", row["state"]) else { return nil }
+                let known = proposed[post.id]
+                return SourcingPost(post: post, proposedPeople: known?.people ?? [], hired: known?.hired ?? 0)
+            }
+        }
+    }
+
+    /// Records the candidates proposed for a post on `day`; proposing the same person again keeps the first
+    /// proposal.
     public func recordProposals(
-        _ proposals: [(id: String, post: JobPost, candidate: Sourcing.Candidate, rank: Int, score: Int)]
+        _ proposals: [(id: String, post: JobPost, candidate: Sourcing.Candidate, rank: Int, score: Int)],
+        on day: LocalDate
     ) throws {
-        let now = GatewayStore.now()
+        let now = day.iso
         try database.write { db in
             for proposal in proposals {
                 try db.execute(

@@ -4,18 +4,11 @@ import GatewayCore
 import GatewayMapping
 import GatewayServer
 import GatewayStore
+import Logging
 
-struct API: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "api",
-        abstract:
-            "Sert l'API HTTP des partenaires : dépôts, retraits, avis de rejet, suivi, rapports, /health, /metrics.")
-
-    @OptionGroup var common: CommonOptions
-    @OptionGroup var storeOptions: StoreOptions
-    @OptionGroup var outbox: OutboxOptions
-
-    @Option(help: "Adresse d'écoute HÔTE:PORT.")
+/// The HTTP listener's options, for `api` and `serve`.
+struct ListenerOptions: ParsableArguments {
+    @Option(help: "Adresse d'écoute HÔTE:PORT (0.0.0.0 : toutes les interfaces ; port 0 : choisi par le système).")
     var listen = "127.0.0.1:8080"
 
     @Option(help: "Taille maximale d'un corps de requête, en Mio.")
@@ -30,13 +23,19 @@ struct API: AsyncParsableCommand {
     @Option(help: "Durée maximale d'une requête, en secondes (503 au-delà).")
     var timeout = 120
 
-    func run() async throws {
-        let logger = common.bootstrapLogging()
+    /// `--listen` as host and port.
+    func address() throws -> (host: String, port: Int) {
         let parts = listen.split(separator: ":")
         guard parts.count == 2, let port = Int(parts[1]), (0...65_535).contains(port) else {
             throw ValidationError("--listen attend HÔTE:PORT, par exemple 127.0.0.1:8080")
         }
-        let store = try storeOptions.open()
+        return (String(parts[0]), port)
+    }
+
+    /// The API over `store`, its files beside `storeLocation` (outbox, refused, uploads).
+    func api(
+        store: GatewayStore, storeLocation: String, outbox: String?, common: CommonOptions, logger: Logger
+    ) throws -> GatewayAPI {
         let programmes: ProgrammeCatalogue
         let structures: StructureCatalogue
         do {
@@ -44,18 +43,46 @@ struct API: AsyncParsableCommand {
         } catch {
             throw GatewayCLIError("Programmes invalides dans \(common.mappings) :\n\(error.description)")
         }
+        let data = StoreOptions.dataDirectory(beside: storeLocation)
         var configuration = APIConfiguration(
-            outboxDirectory: outbox.directory(store: storeOptions), keepDirectory: storeOptions.keepDirectory,
-            uploadDirectory: (storeOptions.dataDirectory as NSString).appendingPathComponent("uploads"))
+            outboxDirectory: outbox ?? (data as NSString).appendingPathComponent("outbox"),
+            keepDirectory: (data as NSString).appendingPathComponent("refused"),
+            uploadDirectory: (data as NSString).appendingPathComponent("uploads"))
         configuration.maxBodyBytes = maxBodyMB << 20
         configuration.rateLimit = rate
         configuration.rateBurst = burst
         configuration.requestTimeout = .seconds(timeout)
-        let api = GatewayAPI(
+        return GatewayAPI(
             repositories: APIRepositories(store), flows: try common.allFlows(), programmes: programmes,
-            structures: structures,
-            configuration: configuration, logger: logger)
-        try await api.buildApplication(host: String(parts[0]), port: port).runService()
+            structures: structures, configuration: configuration, logger: logger)
+    }
+
+    /// Says where the API listens, once it does.
+    static func announce(_ host: String) -> @Sendable (Int) async -> Void {
+        { port in Output.line("API à l'écoute sur \(host):\(port).") }
+    }
+}
+
+struct API: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "api",
+        abstract:
+            "Sert l'API HTTP des partenaires seule (sans calendrier) : dépôts, retraits, avis de rejet, suivi, rapports, /health, /metrics."
+    )
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var outbox: OutboxOptions
+    @OptionGroup var listener: ListenerOptions
+
+    func run() async throws {
+        let logger = common.bootstrapLogging()
+        let (host, port) = try listener.address()
+        let api = try listener.api(
+            store: try storeOptions.open(), storeLocation: storeOptions.store, outbox: outbox.out, common: common,
+            logger: logger)
+        try await api.buildApplication(host: host, port: port, onListening: ListenerOptions.announce(host))
+            .runService()
     }
 }
 

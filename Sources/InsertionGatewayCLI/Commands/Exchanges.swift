@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import GatewayCore
 import GatewayExchange
+import GatewayMapping
+import GatewayServer
 import GatewayStore
 import GatewayStorePostgres
 import Logging
@@ -62,6 +64,17 @@ struct ExchangeOptions: ParsableArguments {
         var runner = ExchangeRunner(
             config: config, store: gatewayStore, flows: flows, logger: common.bootstrapLogging())
         runner.environment = ProcessInfo.processInfo.environment
+        // The reports' exchanges read the programmes beside the mappings: refused at start when they cannot.
+        let reportKinds: Set<String> = [OutboundKind.reports.rawValue, OutboundKind.cvDepositCheck.rawValue]
+        if config.exchanges.contains(where: { $0.direction == .out && reportKinds.contains($0.flow) }) {
+            do {
+                (runner.programmes, runner.structures) = try ProgrammeLoader.load(directory: mappingsDirectory)
+            } catch {
+                Output.error(
+                    "Configuration refusée (\(path)) : programmes invalides dans \(mappingsDirectory) :\n\(error)")
+                throw ExitCode(2)
+            }
+        }
         return (config, runner)
     }
 }
@@ -94,8 +107,14 @@ struct Run: ParsableCommand {
     @OptionGroup var common: CommonOptions
     @OptionGroup var exchanges: ExchangeOptions
 
-    @Option(help: "Jour des fichiers émis (AAAA-MM-JJ), par défaut aujourd'hui (Europe/Paris).")
+    @Option(
+        help:
+            "Jour du cycle (AAAA-MM-JJ) : date des fichiers émis, des propositions et des rapports ; par défaut aujourd'hui (Europe/Paris)."
+    )
     var date: String?
+
+    @Flag(help: "Tous les échanges, dus ou non (un cycle complet), dans l'ordre de leurs « after ».")
+    var all = false
 
     @Flag(help: "Résumé JSON sur la sortie standard.")
     var json = false
@@ -103,13 +122,15 @@ struct Run: ParsableCommand {
     func run() throws {
         var (config, runner) = try exchanges.load(common: common)
         if let date { runner.day = try runDay(date, option: "--date") }
+        guard !(all && !exchanges.only.isEmpty) else { throw ValidationError("--all ou --only, pas les deux.") }
         let now = Date()
         let chosen = config.exchanges.filter { exchange in
-            exchanges.only.isEmpty
+            if all { return true }
+            return exchanges.only.isEmpty
                 ? ((try? runner.isDue(exchange, at: now)) ?? true) : exchanges.only.contains(exchange.id)
         }
         var summaries: [ExchangeSummary] = []
-        for exchange in chosen { summaries.append(runner.run(exchange)) }
+        for exchange in config.ordered(chosen) { summaries.append(runner.run(exchange)) }
         if json {
             try Output.json(summaries)
         } else {
@@ -144,26 +165,53 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract:
-            "Lance les échanges selon leur calendrier (cron, Europe/Paris), en service ; SIGTERM : finit le fichier en cours puis s'arrête."
+            "Le service : les échanges selon leur calendrier (cron, Europe/Paris) et l'API HTTP, ensemble ; SIGTERM : finit le fichier en cours, puis s'arrête."
     )
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var exchanges: ExchangeOptions
+    @OptionGroup var listener: ListenerOptions
 
     @Option(help: "Secondes au plus entre deux regards sur le calendrier.")
     var tick: Double = 30
 
+    @Flag(help: "Le calendrier seul, sans l'API (elle tourne alors ailleurs : commande api).")
+    var noAPI = false
+
     func run() async throws {
-        let (_, runner) = try exchanges.load(common: common)
+        let (config, runner) = try exchanges.load(common: common)
         var service = ExchangeService(runner: runner, only: Set(exchanges.only))
         service.tick = tick
         service.onRun = { summary in Output.line(Run.line(summary)) }
+        var services: [any Service] = [service]
+        if !noAPI {
+            let (host, port) = try listener.address()
+            var mappings = common
+            if let fromConfig = config.mappings, common.mappingsIsDefault { mappings.mappings = fromConfig }
+            var api = try listener.api(
+                store: runner.store, storeLocation: config.store ?? "data/gateway.sqlite", outbox: nil,
+                common: mappings, logger: runner.logger)
+            let state = service.state
+            api.schedulerHealth = { Self.health(state.snapshot) }
+            services.append(api.buildApplication(host: host, port: port, onListening: ListenerOptions.announce(host)))
+        }
         let group = ServiceGroup(
-            services: [service], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
             logger: runner.logger)
         Output.line("Service démarré (\(runner.config.exchanges.count) échange(s)).")
         try await group.run()
         Output.line("Service arrêté.")
+    }
+
+    /// The scheduler's state as `/health` shows it.
+    static func health(_ snapshot: SchedulerState.Snapshot) -> SchedulerHealth {
+        SchedulerHealth(
+            alive: snapshot.isAlive(), lastLook: snapshot.lastLook.map(Journal.stamp), running: snapshot.running,
+            exchanges: snapshot.exchanges.map {
+                SchedulerHealth.Exchange(
+                    id: $0.id, outcome: $0.outcome, finishedAt: $0.finishedAt.map(Journal.stamp),
+                    durationMS: $0.durationMS)
+            })
     }
 }
 

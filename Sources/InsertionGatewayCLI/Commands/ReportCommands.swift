@@ -3,6 +3,7 @@ import Foundation
 import GatewayCore
 import GatewayFormats
 import GatewayMapping
+import GatewayPipeline
 import GatewayReports
 import GatewayStore
 
@@ -274,51 +275,19 @@ extension Report {
         @Flag(help: "Résumé JSON sur la sortie standard.")
         var json = false
 
-        struct Summary: Encodable {
-            var cases: Int
-            var findings: Int
-            var cvDepositComplete: Bool
-            var files: [String]
-        }
-
         func run() throws {
             _ = common.bootstrapLogging()
             let inputs = try RuleInputs(common: common, store: storeOptions)
             let end = try runDay(asOf, option: "--as-of")
             let start = try from.map { try runDay($0, option: "--from") } ?? end.adding(months: -12).adding(days: 1)
-            try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
-            func path(_ name: String) -> String { (outDir as NSString).appendingPathComponent(name) }
-            let findings = RuleChecks.findings(
-                inputs.cases, programmes: inputs.programmes, structures: inputs.structures, asOf: end)
-            let findingsWriter = try CSVWriter(path: path("constats.csv"))
-            try findingsWriter.write(row: FindingCells.columns)
-            for finding in findings { try findingsWriter.write(row: FindingCells.row(finding)) }
-            try findingsWriter.finish()
-            let cv = CVDepositReport.compute(inputs.cases, programmes: inputs.programmes, asOf: end)
-            let cvTable = CVDepositCells.table(cv)
-            let cvWriter = try CSVWriter(path: path("depot-cv.csv"))
-            try cvWriter.write(row: cvTable.columns)
-            for row in cvTable.rows { try cvWriter.write(row: row) }
-            try cvWriter.finish()
-            let indicators = Indicators.compute(inputs.cases, programmes: inputs.programmes, from: start, to: end)
-            let indicatorTable = IndicatorCells.table(indicators)
-            let indicatorWriter = try CSVWriter(path: path("indicateurs.csv"))
-            try indicatorWriter.write(row: indicatorTable.columns)
-            for row in indicatorTable.rows { try indicatorWriter.write(row: row) }
-            try indicatorWriter.finish()
-            let page = DashboardRenderer.render(
-                DashboardBuilder.data(
-                    inputs: inputs, from: start, to: end, indicators: indicators, cv: cv, findings: findings))
-            try page.write(toFile: path("tableau-de-bord.html"), atomically: true, encoding: .utf8)
-            let files = ["constats.csv", "depot-cv.csv", "indicateurs.csv", "tableau-de-bord.html"].map(path)
+            let summary = try ReportFiles.all(
+                cases: inputs.cases, programmes: inputs.programmes, structures: inputs.structures, from: start,
+                to: end, directory: outDir)
             if json {
-                try Output.json(
-                    Summary(
-                        cases: inputs.cases.count, findings: findings.count, cvDepositComplete: cv.allComplete,
-                        files: files))
+                try Output.json(summary)
             } else {
                 Output.line(
-                    "\(inputs.cases.count) accompagnement(s), \(findings.count) constat(s), dépôt des CV \(cv.allComplete ? "complet" : "incomplet") → \(outDir)"
+                    "\(summary.cases) accompagnement(s), \(summary.findings) constat(s), dépôt des CV \(summary.cvDepositComplete ? "complet" : "incomplet") → \(outDir)"
                 )
             }
         }
@@ -331,14 +300,5 @@ enum DashboardBuilder {
     static func data(inputs: RuleInputs, from: LocalDate, to: LocalDate) -> DashboardData {
         DashboardAssembly.data(
             programmes: inputs.programmes, structures: inputs.structures, cases: inputs.cases, from: from, to: to)
-    }
-
-    static func data(
-        inputs: RuleInputs, from: LocalDate, to: LocalDate, indicators: Indicators, cv: CVDepositReport,
-        findings: [Finding]
-    ) -> DashboardData {
-        DashboardAssembly.data(
-            programmes: inputs.programmes, structures: inputs.structures, cases: inputs.cases, from: from, to: to,
-            indicators: indicators, cv: cv, findings: findings)
     }
 }
