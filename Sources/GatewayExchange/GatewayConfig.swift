@@ -184,7 +184,7 @@ extension GatewayConfig {
                 config.exchanges.append(exchange)
             }
         }
-        reader.checkOrder(config.exchanges)
+        reader.checkOrder(config.exchanges, declared: seen)
         guard reader.problems.isEmpty else { throw ConfigError(problems: reader.problems) }
         return config
     }
@@ -234,10 +234,11 @@ struct ConfigReader {
     }
 
     /// `after:` names exchanges of the file, and no exchange comes (even indirectly) after itself.
-    mutating func checkOrder(_ exchanges: [Exchange]) {
+    /// `declared`: every id of the file, those of exchanges refused for another reason included.
+    mutating func checkOrder(_ exchanges: [Exchange], declared: Set<String>) {
         let byID = Dictionary(exchanges.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for exchange in exchanges {
-            for other in exchange.after where byID[other] == nil {
+            for other in exchange.after where !declared.contains(other) {
                 problem("échange \(exchange.id) : after : échange « \(other) » inconnu")
             }
         }

@@ -4,14 +4,17 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
-/// The request context: Hummingbird's core storage and the key the caller authenticated with.
-public struct APIContext: RequestContext {
+/// The request context: Hummingbird's core storage, the client's address and the key the caller authenticated
+/// with.
+public struct APIContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var caller: APIKeyRecord?
+    public let remoteAddress: SocketAddress?
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
         self.caller = nil
+        self.remoteAddress = source.channel.remoteAddress
     }
 }
 
@@ -29,6 +32,23 @@ final class RateLimiter: Sendable {
     init(rate: Double, burst: Double) {
         self.rate = rate
         self.burst = max(1, burst)
+    }
+
+    /// Whether `key` has a token left, without taking it: nil when it has, else the seconds to wait.
+    func waiting(_ key: String, now: ContinuousClock.Instant = .now) -> Double? {
+        guard rate > 0 else { return nil }
+        return buckets.withLockedValue { buckets in
+            guard let bucket = buckets[key] else { return nil }
+            let elapsed = now - bucket.last
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let tokens = min(burst, bucket.tokens + seconds * rate)
+            if tokens >= 1 {
+                // Refilled to the brim: forgotten, so that the table does not grow with every address seen.
+                if tokens >= burst { buckets[key] = nil }
+                return nil
+            }
+            return (1 - tokens) / rate
+        }
     }
 
     /// Takes a token for `key`; nil when allowed, else the seconds to wait.

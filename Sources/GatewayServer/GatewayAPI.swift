@@ -5,6 +5,8 @@ import GatewayPipeline
 import GatewayStore
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 
@@ -42,6 +44,12 @@ struct Health: Encodable {
     var scheduler: SchedulerHealth
 }
 
+/// The server could not start: a French message naming the file or setting at fault.
+public struct APIStartError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
+
 /// How the API server runs: where its data is, and its limits.
 public struct APIConfiguration: Sendable {
     /// Where `/outbox` files are read (what `source`, `alerts` and `notice` write).
@@ -55,6 +63,10 @@ public struct APIConfiguration: Sendable {
     /// Requests a second per key, on average (0: no limit), and at once.
     public var rateLimit: Double = 20
     public var rateBurst: Double = 40
+    /// Failed authentications allowed from one address at once, then a second (0: no limit): a guessed key
+    /// costs time.
+    public var authFailureBurst: Double = 10
+    public var authFailureRate: Double = 0.1
     /// Longest time a request may take before the client is answered 503.
     public var requestTimeout: Duration = .seconds(120)
     /// An idle connection is closed after this many seconds.
@@ -79,6 +91,9 @@ public struct GatewayAPI: Sendable {
     public let metrics: GatewayMetrics
     public let logger: Logger
     let limiter: RateLimiter
+    /// Failed authentications by client address: `authFailureBurst` at once, then one every
+    /// 1 / `authFailureRate` seconds.
+    let authFailures: RateLimiter
     /// What `/health` says of the scheduler running in the same process (`serve`); nil for an API-only instance.
     public var schedulerHealth: (@Sendable () -> SchedulerHealth)?
 
@@ -95,6 +110,7 @@ public struct GatewayAPI: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.limiter = RateLimiter(rate: configuration.rateLimit, burst: configuration.rateBurst)
+        self.authFailures = RateLimiter(rate: configuration.authFailureRate, burst: configuration.authFailureBurst)
     }
 
     /// Every route of `APIRoutes.all`, behind the JSON error middleware.
@@ -109,14 +125,23 @@ public struct GatewayAPI: Sendable {
         return router
     }
 
-    /// The server: HTTP/1.1 on `host:port`, idle connections closed after the configured time. `onListening` gets
-    /// the port it listens on (the one the system chose for port 0).
+    /// The server: HTTP/1.1 on `host:port` (over TLS with `tls`: a PEM certificate chain and its key), idle
+    /// connections closed after the configured time. `onListening` gets the port it listens on (the one the
+    /// system chose for port 0).
     public func buildApplication(
-        host: String, port: Int, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
-        Application(
+        host: String, port: Int, tls: (certificate: String, key: String)? = nil,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
+        let idle = configuration.idleTimeoutSeconds
+        let server: HTTPServerBuilder =
+            try tls.map {
+                try .tls(
+                    .http1(configuration: .init(idleTimeout: .seconds(idle))),
+                    tlsConfiguration: Self.tlsConfiguration($0.certificate, $0.key))
+            } ?? .http1(configuration: .init(idleTimeout: .seconds(idle)))
+        return Application(
             router: buildRouter(),
-            server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
+            server: server,
             configuration: ApplicationConfiguration(
                 address: .hostname(host, port: port), serverName: "insertion-gateway"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
@@ -125,20 +150,65 @@ public struct GatewayAPI: Sendable {
 
     // MARK: Access
 
+    /// A server's TLS: the certificate chain and the private key of PEM files, TLS 1.2 at least. A file that
+    /// cannot be read is named in a French error, its content never.
+    static func tlsConfiguration(_ certificate: String, _ key: String) throws -> TLSConfiguration {
+        let chain: [NIOSSLCertificate]
+        let privateKey: NIOSSLPrivateKey
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(certificate)
+        } catch {
+            throw APIStartError("Certificat TLS illisible (PEM attendu) : \(certificate)")
+        }
+        do {
+            privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+        } catch {
+            throw APIStartError("Clé privée TLS illisible (PEM attendu) : \(key)")
+        }
+        guard !chain.isEmpty else { throw APIStartError("Aucun certificat dans \(certificate)") }
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
+        configuration.minimumTLSVersion = .tlsv12
+        return configuration
+    }
+
     static let apiKeyHeader = HTTPField.Name("X-API-Key")!
     static let purposeHeader = HTTPField.Name("X-Purpose")!
 
     func respond(_ route: APIRoute, _ request: Request, _ context: APIContext) async throws -> Response {
         var context = context
         if route.access != .open {
-            let caller = try await authenticate(request)
+            // An address that failed to authenticate too often waits, whatever key it presents next.
+            let address = context.remoteAddress?.ipAddress ?? "inconnue"
+            if let wait = authFailures.waiting(address) {
+                await audit(
+                    route, request, context, action: "blocked", subjectKind: .route, subject: route.path, status: 429)
+                var error = APIError(
+                    .tooManyRequests, "too-many-failures",
+                    "Trop d'échecs d'authentification depuis cette adresse ; réessayer plus tard.")
+                error.headers[.retryAfter] = String(Int(wait.rounded(.up)))
+                throw error
+            }
+            let caller: APIKeyRecord
+            do {
+                caller = try await authenticate(request)
+            } catch let error as APIError where error.status == .unauthorized {
+                _ = authFailures.take(address)
+                await audit(
+                    route, request, context, action: "unauthenticated", subjectKind: .route, subject: route.path,
+                    status: 401)
+                throw error
+            }
+            context.caller = caller
             if let wait = limiter.take(caller.keyID) {
+                await audit(
+                    route, request, context, action: "rate-limited", subjectKind: .route, subject: route.path,
+                    status: 429)
                 var error = APIError(
                     .tooManyRequests, "rate-limited", "Trop de requêtes pour cette clé ; réessayer plus tard.")
                 error.headers[.retryAfter] = String(Int(wait.rounded(.up)))
                 throw error
             }
-            context.caller = caller
             do {
                 try authorize(route, caller, context)
             } catch let error as APIError where error.status == .forbidden {
@@ -214,12 +284,34 @@ public struct GatewayAPI: Sendable {
         String(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.prefix(80).map(Character.init))
     }
 
+    /// `X-Purpose` as the audit log keeps it: free text a caller may fill with personal data, so bounded (80
+    /// characters, control characters dropped) and masked as any other value: a word with digits as an
+    /// identifier (`184************`, `****412`), a capitalised word after the first as a name (`D***`), and a word
+    /// in capitals of four letters or more as a name too (a surname written `DUPONT`; `RSA`, `CER` stay).
+    public static func maskedPurpose(_ header: String) -> String {
+        let words = printable(header).split(separator: " ", omittingEmptySubsequences: false)
+        return words.enumerated().map { index, word -> String in
+            let text = String(word)
+            let letters = text.filter(\.isLetter)
+            if text.contains(where: \.isNumber) {
+                return Masking.looksLikeNIR(text) ? Masking.nir(text) : Masking.identifier(text)
+            }
+            if letters.count >= 4 && letters.allSatisfy(\.isUppercase) { return Masking.name(text) }
+            if index > 0, let first = letters.first, first.isUppercase, letters.dropFirst().allSatisfy(\.isLowercase),
+                letters.count >= 2
+            {
+                return Masking.name(text)
+            }
+            return text
+        }.joined(separator: " ")
+    }
+
     /// Appends to the audit log; a failure there is logged, never turned into the response.
     func audit(
         _ route: APIRoute, _ request: Request, _ context: APIContext, action: String, subjectKind: AuditSubject,
         subject: String, status: Int
     ) async {
-        let purpose = request.headers[Self.purposeHeader].map(Self.printable).flatMap { $0.isEmpty ? nil : $0 }
+        let purpose = request.headers[Self.purposeHeader].map(Self.maskedPurpose).flatMap { $0.isEmpty ? nil : $0 }
         let entry = AuditEntry(
             actor: context.caller?.keyID ?? "anonymous", partner: context.caller?.partner, action: action,
             subjectKind: subjectKind, subject: subject, purpose: purpose ?? route.purpose,

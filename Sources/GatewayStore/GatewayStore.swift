@@ -35,6 +35,14 @@ public struct GatewayStore: Sendable {
         self.init(database: try SQLiteDatabase(path: path))
     }
 
+    /// An online copy of an embedded (SQLite) store to `path`; a PostgreSQL store is saved with `pg_dump`.
+    public func backup(to path: String) throws {
+        guard let sqlite = database as? SQLiteDatabase else {
+            throw StoreFailure("Sauvegarde d'une base PostgreSQL : pg_dump (voir docs/operations.md).")
+        }
+        try sqlite.backup(to: path)
+    }
+
     /// An in-memory store, for tests.
     public init() throws {
         self.init(database: try SQLiteDatabase())

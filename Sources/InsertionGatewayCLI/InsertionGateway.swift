@@ -22,6 +22,7 @@ struct InsertionGateway: AsyncParsableCommand {
             Run.self, Serve.self, JournalCommand.self,
             // Issue 6: the HTTP API, its keys, the audit log, retention and the right of access.
             API.self, Keys.self, Audit.self, Purge.self,
+            Backup.self,
         ])
 
     /// Runs the command. A reader that closes the output early (`| head -1`) ends it normally: SIGPIPE is ignored,

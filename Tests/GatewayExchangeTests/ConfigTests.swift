@@ -26,6 +26,28 @@ struct ConfigTests {
         #expect(Set(order) == Set(config.exchanges.map(\.id)))
     }
 
+    @Test(
+        "deploy/gateway.yaml, the production example: every key known; only its secrets and host files are missing here"
+    )
+    func productionExample() throws {
+        let path = Repo.root.appendingPathComponent("deploy/gateway.yaml").path
+        let yaml = try String(contentsOfFile: path, encoding: .utf8)
+        do {
+            let config = try GatewayConfig.parse(
+                yaml: yaml, knownFlows: Set(Repo.flows.keys), environment: ["GATEWAY_CRE68_TOKEN": "t"])
+            Issue.record("expected the missing files to be listed, got \(config.exchanges.count) exchanges")
+        } catch let error as ConfigError {
+            // On the server, these files exist; nothing else may be wrong.
+            let other = error.problems.filter { !$0.contains("illisible") && !$0.contains("schema introuvable") }
+            #expect(other.isEmpty, "\(other)")
+        }
+        let unit = try String(
+            contentsOfFile: Repo.root.appendingPathComponent("deploy/insertion-gateway.service").path, encoding: .utf8)
+        for hardening in ["DynamicUser=yes", "ProtectSystem=strict", "ReadWritePaths=/var/lib/insertion-gateway"] {
+            #expect(unit.contains(hardening))
+        }
+    }
+
     @Test("after: an unknown exchange, an exchange after itself or a cycle is refused at load")
     func order() throws {
         func problems(_ exchanges: String) throws -> String {

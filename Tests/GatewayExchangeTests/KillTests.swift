@@ -202,7 +202,9 @@ struct KillTests {
         #expect(files(in: try server.local("in")) == ["archive", "errors"])
     }
 
-    @Test("serve: SIGTERM during an import finishes the file in hand, then stops before the next one")
+    @Test(
+        "serve: the API answers during an import, /health names the exchange running; SIGTERM finishes the file in hand, then stops"
+    )
     func serveStopsGracefully() throws {
         let directory = try TempDirectory()
         let inbox = try directory.folder("in")
@@ -226,7 +228,8 @@ struct KillTests {
 
             """, to: config)
         let pid = try spawn(
-            cli, ["serve", "--config", config, "--tick", "1"], out: directory.path("out"), err: directory.path("err"))
+            cli, ["serve", "--config", config, "--tick", "1", "--listen", "127.0.0.1:0"], out: directory.path("out"),
+            err: directory.path("err"))
         // Wait until the first file is downloaded to the spool (its import under way), then ask the service to stop.
         let store = directory.path("g.sqlite")
         let spool = directory.path("spool")
@@ -238,6 +241,15 @@ struct KillTests {
             claimed = found.contains { $0.hasSuffix("/lot-0.xml") }
         }
         #expect(claimed)
+        // The API of the same process answers while the import runs, and says which exchange runs.
+        let announced = (try? String(contentsOfFile: directory.path("out"), encoding: .utf8)) ?? ""
+        let port = announced.split(separator: "\n").first { $0.hasPrefix("API à l'écoute sur http://127.0.0.1:") }
+            .flatMap { $0.split(separator: ":").last?.trimmingCharacters(in: CharacterSet(charactersIn: ".")) }
+        #expect(port != nil, "\(announced)")
+        if let port {
+            let health = try run("/usr/bin/curl", ["-s", "--max-time", "10", "http://127.0.0.1:\(port)/health"])
+            #expect(health.out.contains(#""alive":true"#) && health.out.contains(#""running":"lots""#), "\(health)")
+        }
         kill(pid, SIGTERM)
         let status = waitFor(pid)
         let output = (try? String(contentsOfFile: directory.path("out"), encoding: .utf8)) ?? ""

@@ -287,6 +287,18 @@ struct CLITests {
             cli, ["notice", "--quiet", "--json", "--store", store, "--out", directory.path("out"), "3"])
         #expect(notice.status == 0, "\(notice.err)")
         #expect(try json(notice.out)["records"] as? Int == 1)
+
+        // An online copy of the store: the same exports; a second copy never overwrites the first.
+        let copy = directory.path("copie.sqlite")
+        let backup = try run(cli, ["backup", "--quiet", "--store", store, "--to", copy])
+        #expect(backup.status == 0 && backup.out.contains("Base copiée"), "\(backup.err)")
+        for table in ["files", "people", "status-changes", "proposals"] {
+            let original = try run(cli, ["export", table, "--quiet", "--store", store])
+            let copied = try run(cli, ["export", table, "--quiet", "--store", copy])
+            #expect(copied.status == 0 && copied.out == original.out && !original.out.isEmpty, "\(table)")
+        }
+        let again = try run(cli, ["backup", "--quiet", "--store", store, "--to", copy])
+        #expect(again.status == 1 && again.err.contains("existe déjà"))
     }
 
     @Test("check, report cv-deposit (exit 1 under 100 %), report indicators, report dashboard on the samples")

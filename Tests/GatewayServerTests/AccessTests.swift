@@ -90,6 +90,74 @@ struct AccessTests {
         }
     }
 
+    @Test("Every refusal is audited: no key, an unknown key and a revoked key (401), never the key itself")
+    func unauthenticatedAudited() async throws {
+        let fixture = try APIFixture()
+        let revoked = try fixture.store.access.createAPIKey(partner: "job-connexion", scopes: [.admin])
+        try fixture.store.access.revokeAPIKey(keyID: revoked.record.keyID)
+        try await fixture.app().test(.router) { client in
+            for headers: HTTPFields in [[:], .key("igw_unknown_key"), .key(revoked.key)] {
+                let response = try await client.execute(uri: "/v1/status/files", method: .get, headers: headers)
+                #expect(response.status == .unauthorized)
+            }
+        }
+        let refused = try fixture.store.access.auditLog().filter { $0.action == "unauthenticated" }
+        #expect(refused.count == 3 && refused.allSatisfy { $0.status == 401 && $0.actor == "anonymous" })
+        #expect(refused.allSatisfy { $0.route == "GET /v1/status/files" })
+        let text = try fixture.store.access.auditLog().map { "\($0)" }.joined()
+        #expect(!text.contains(revoked.key) && !text.contains("igw_unknown_key"))
+    }
+
+    @Test("Failed authentication from one address is rate-limited: then even a valid key waits (429, audited)")
+    func authenticationFailuresLimited() async throws {
+        let fixture = try APIFixture { $0.authFailureBurst = 3 }
+        try await fixture.app().test(.router) { client in
+            for _ in 0..<3 {
+                let guess = try await client.execute(uri: "/v1/status/files", method: .get, headers: .key("igw_guess"))
+                #expect(guess.status == .unauthorized)
+            }
+            let blocked = try await client.execute(
+                uri: "/v1/status/files", method: .get, headers: .key(fixture.admin))
+            #expect(blocked.status == .tooManyRequests && blocked.errorCode == "too-many-failures")
+            #expect(Int(blocked.headers[.retryAfter] ?? "") ?? 0 >= 1)
+            // /health stays open.
+            #expect(try await client.execute(uri: "/health", method: .get).status == .ok)
+        }
+        let audit = try fixture.store.access.auditLog()
+        #expect(audit.filter { $0.action == "unauthenticated" }.count == 3)
+        #expect(audit.contains { $0.action == "blocked" && $0.status == 429 })
+        // A server without the limit lets the valid key through after the same failures.
+        let open = try APIFixture { $0.authFailureRate = 0 }
+        try await open.app().test(.router) { client in
+            for _ in 0..<12 {
+                _ = try await client.execute(uri: "/v1/status/files", method: .get, headers: .key("igw_guess"))
+            }
+            #expect(
+                try await client.execute(uri: "/v1/status/files", method: .get, headers: .key(open.admin)).status == .ok
+            )
+        }
+    }
+
+    @Test("X-Purpose is kept bounded and masked: identifiers and names never reach the audit log in clear")
+    func purposeMasked() async throws {
+        #expect(
+            GatewayAPI.maskedPurpose("Suivi RSA de Jean Dupont NIR 184056748212386 dossier 2055990")
+                == "Suivi RSA de J*** D*** NIR 184************ dossier ****990")
+        #expect(GatewayAPI.maskedPurpose("contrôle CER de MARTIN") == "contrôle CER de M***")
+        #expect(GatewayAPI.maskedPurpose(String(repeating: "a", count: 500)).count == 80)
+        #expect(GatewayAPI.maskedPurpose("ligne\u{1B}\ninjectée") == "ligneinjectée")
+        let fixture = try APIFixture()
+        try await fixture.app().test(.router) { client in
+            var headers = HTTPFields.key(fixture.admin)
+            headers[HTTPField.Name("X-Purpose")!] = "Vérification pour Jean Dupont 184056748212386"
+            let read = try await client.execute(uri: "/v1/status/quarantine", method: .get, headers: headers)
+            #expect(read.status == .ok)
+        }
+        let purposes = try fixture.store.access.auditLog().map(\.purpose)
+        #expect(purposes.contains("Vérification pour J*** D*** 184************"), "\(purposes)")
+        #expect(!purposes.joined().contains("Dupont") && !purposes.joined().contains("8212386"))
+    }
+
     @Test("/health needs no key")
     func healthIsOpen() async throws {
         let fixture = try APIFixture()

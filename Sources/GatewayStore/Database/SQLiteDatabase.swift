@@ -37,6 +37,17 @@ public struct SQLiteDatabase: StoreDatabase {
         self.writer = opened!
     }
 
+    /// Copies the database to a new SQLite file at `path` with SQLite's online backup API, while the gateway keeps
+    /// reading and writing: the copy is the state of one moment (a write under way waits, or is in the copy whole).
+    public func backup(to path: String) throws {
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw StoreFailure("Sauvegarde refusée : \(path) existe déjà (une sauvegarde n'en écrase pas une autre).")
+        }
+        let copy = try DatabaseQueue(path: path)
+        try writer.backup(to: copy)
+        try copy.close()
+    }
+
     /// A database in memory, migrated, for tests.
     public init() throws {
         var configuration = Configuration()

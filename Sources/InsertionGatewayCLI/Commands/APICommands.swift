@@ -4,6 +4,7 @@ import GatewayCore
 import GatewayMapping
 import GatewayServer
 import GatewayStore
+import Hummingbird
 import Logging
 
 /// The HTTP listener's options, for `api` and `serve`.
@@ -22,6 +23,31 @@ struct ListenerOptions: ParsableArguments {
 
     @Option(help: "Durée maximale d'une requête, en secondes (503 au-delà).")
     var timeout = 120
+
+    @Option(help: "Certificat TLS du serveur (PEM, chaîne complète) : l'API sert alors en HTTPS.")
+    var tlsCert: String?
+
+    @Option(help: "Clé privée TLS (PEM), avec --tls-cert.")
+    var tlsKey: String?
+
+    /// `--tls-cert` and `--tls-key`, given together or not at all.
+    func tls() throws -> (certificate: String, key: String)? {
+        switch (tlsCert, tlsKey) {
+        case (nil, nil): return nil
+        case (let certificate?, let key?): return (certificate, key)
+        default: throw ValidationError("--tls-cert et --tls-key vont ensemble.")
+        }
+    }
+
+    /// The HTTP server of `api`, announcing where it listens once it does.
+    func application(_ api: GatewayAPI) throws -> some ApplicationProtocol {
+        let (host, port) = try address()
+        do {
+            return try api.buildApplication(host: host, port: port, tls: try tls(), onListening: announce(host))
+        } catch let error as APIStartError {
+            throw GatewayCLIError(error.description)
+        }
+    }
 
     /// `--listen` as host and port.
     func address() throws -> (host: String, port: Int) {
@@ -58,8 +84,9 @@ struct ListenerOptions: ParsableArguments {
     }
 
     /// Says where the API listens, once it does.
-    static func announce(_ host: String) -> @Sendable (Int) async -> Void {
-        { port in Output.line("API à l'écoute sur \(host):\(port).") }
+    func announce(_ host: String) -> @Sendable (Int) async -> Void {
+        let scheme = tlsCert == nil ? "http" : "https"
+        return { port in Output.line("API à l'écoute sur \(scheme)://\(host):\(port).") }
     }
 }
 
@@ -77,12 +104,10 @@ struct API: AsyncParsableCommand {
 
     func run() async throws {
         let logger = common.bootstrapLogging()
-        let (host, port) = try listener.address()
         let api = try listener.api(
             store: try storeOptions.open(), storeLocation: storeOptions.store, outbox: outbox.out, common: common,
             logger: logger)
-        try await api.buildApplication(host: host, port: port, onListening: ListenerOptions.announce(host))
-            .runService()
+        try await listener.application(api).runService()
     }
 }
 

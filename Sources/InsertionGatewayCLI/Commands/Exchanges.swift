@@ -185,7 +185,6 @@ struct Serve: AsyncParsableCommand {
         service.onRun = { summary in Output.line(Run.line(summary)) }
         var services: [any Service] = [service]
         if !noAPI {
-            let (host, port) = try listener.address()
             var mappings = common
             if let fromConfig = config.mappings, common.mappingsIsDefault { mappings.mappings = fromConfig }
             var api = try listener.api(
@@ -193,7 +192,7 @@ struct Serve: AsyncParsableCommand {
                 common: mappings, logger: runner.logger)
             let state = service.state
             api.schedulerHealth = { Self.health(state.snapshot) }
-            services.append(api.buildApplication(host: host, port: port, onListening: ListenerOptions.announce(host)))
+            services.append(try listener.application(api))
         }
         let group = ServiceGroup(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
