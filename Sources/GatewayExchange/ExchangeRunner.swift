@@ -64,6 +64,8 @@ public struct ExchangeRunner: Sendable {
     public var sleep: @Sendable (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }
     /// The variables the endpoints' credentials may name (`password-env`…), read by the application at its edge.
     public var environment: [String: String] = [:]
+    /// The mails to the people who must act (none when nil): see `Notifier`.
+    public var notifier: Notifier?
     let owner = GatewayOwner.current
 
     public init(config: GatewayConfig, store: GatewayStore, flows: [String: FlowMapping], logger: Logger) {
@@ -119,6 +121,9 @@ public struct ExchangeRunner: Sendable {
                 summary.outcome = done > 0 ? .partial : .failed
             }
             summary.durationMS = Int(Date().timeIntervalSince(started) * 1000)
+            if summary.outcome == .failed || summary.outcome == .partial {
+                notify(.exchangeFailed(summary, runID: runID), log)
+            }
             try store.exchanges.finishRun(
                 id: runID, outcome: summary.outcome, attempts: summary.attempts,
                 files: summary.applied + summary.alreadyReceived + summary.refused + summary.failed + summary.sent
@@ -130,6 +135,7 @@ public struct ExchangeRunner: Sendable {
             summary.durationMS = Int(Date().timeIntervalSince(started) * 1000)
             log.error("exchange could not be journaled", metadata: ["error": "\(summary.message ?? "")"])
         }
+        deliverMails()
         log.info(
             "exchange run",
             metadata: [
@@ -253,7 +259,11 @@ public struct ExchangeRunner: Sendable {
                 summary.records += report.records
                 summary.quarantined += report.quarantined
             case .alreadyReceived: summary.alreadyReceived += 1
-            case .rejected, .unreadable: summary.refused += 1
+            case .rejected, .unreadable:
+                summary.refused += 1
+                notify(
+                    .fileRefused(exchange: exchange, file: file.name, outcome: report.outcome, sha256: report.sha256),
+                    log)
             }
             if let notices = exchange.notices, let fileID = report.fileID,
                 report.counts.needsNotice(applied: applied, listingAnomalies: flow.noticeListsAnomalies)
@@ -420,6 +430,7 @@ public struct ExchangeRunner: Sendable {
                 summary.message = "Dépôt des CV sous l'objectif — " + shortfalls.joined(separator: " ; ")
                 context.log.warning(
                     "CV deposit under target", metadata: ["programmes": "\(shortfalls.count)"])
+                notify(.cvDepositUnderTarget(exchange: exchange, day: today, shortfalls: shortfalls), context.log)
             }
         }
         for output in written {
@@ -428,7 +439,10 @@ public struct ExchangeRunner: Sendable {
                 return
             }
             do {
-                try deliver(output.path, partner: output.partner, to: exchange.endpoint, &context, &summary)
+                let sent = try deliver(output.path, partner: output.partner, to: exchange.endpoint, &context, &summary)
+                if let sent, let event = MailEvent.sent(kind, exchange: exchange, written: output, sent: sent) {
+                    notify(event, context.log)
+                }
             } catch {
                 summary.failed += 1
                 if (error as? TransportError)?.isTransient ?? false { break }
@@ -455,15 +469,19 @@ public struct ExchangeRunner: Sendable {
     ) throws {
         let folder = try context.temporaryFolder()
         let written = try Outbound(flows: flows, store: store).notice(fileID: fileID, directory: folder)
-        try deliver(written.path, partner: written.partner, to: endpoint, &context, &summary)
+        if let sent = try deliver(written.path, partner: written.partner, to: endpoint, &context, &summary) {
+            notify(.noticeSent(exchange: context.exchange, written: written, sent: sent), context.log)
+        }
     }
 
     /// Sends a generated file once: skipped when the journal has it with this content; under a new name
     /// (`-2`, `-3`…) when the remote name holds other content; recorded as sent when the remote file is this one.
+    /// Returns the transfer when the file was sent now, nil when it had been before.
+    @discardableResult
     func deliver(
         _ path: String, partner: String, to endpoint: Endpoint, _ context: inout RunContext,
         _ summary: inout ExchangeSummary
-    ) throws {
+    ) throws -> ExchangeTransfer? {
         let exchange = context.exchange
         let sourceName = (path as NSString).lastPathComponent
         let (sha256, size) = try FilePipeline.sha256(of: path)
@@ -487,7 +505,7 @@ public struct ExchangeRunner: Sendable {
             transfer.outcome = .alreadySent
             transfer.name = sentAs
             summary.alreadySent += 1
-            return
+            return nil
         }
         var target = endpoint
         target.location = endpoint.location.replacingOccurrences(of: "{partner}", with: Self.safe(partner))
@@ -528,10 +546,11 @@ public struct ExchangeRunner: Sendable {
                 runID: context.runID)
             if transfer.outcome == .alreadyThere {
                 summary.alreadySent += 1
-            } else {
-                summary.sent += 1
-                summary.bytes += Int64(size)
+                return nil
             }
+            summary.sent += 1
+            summary.bytes += Int64(size)
+            return transfer
         } catch {
             transfer.outcome = .failed
             transfer.message = Self.describe(error)

@@ -95,6 +95,11 @@ public struct ExchangeService: Service {
                     state.finished(summary, at: Date())
                     onRun(summary)
                 }
+                // A run hands the due mails to their server; without one, the mails waiting to be tried again go
+                // here.
+                if due.isEmpty && runner.notifier != nil && !stop.isSet {
+                    _ = await Self.onThread { runner.deliverMails() }
+                }
                 if stop.isSet { break }
                 let nextTimes = exchanges.compactMap { try? runner.nextDue($0, after: Date()) }
                 let wait = max(

@@ -13,6 +13,8 @@ public struct GatewayConfig: Sendable {
     public var refused: String?
     public var timeZone: TimeZone
     public var exchanges: [Exchange]
+    /// The mails to the people who must act (`mail:`); none are composed when nil.
+    public var mail: MailSettings?
 
     public func exchange(_ id: String) -> Exchange? { exchanges.first { $0.id == id } }
 }
@@ -150,7 +152,8 @@ extension GatewayConfig {
         }
         var reader = ConfigReader(environment: environment)
         reader.unknownKeys(
-            root, allowed: ["store", "mappings", "work", "refused", "timezone", "defaults", "exchanges"], at: "")
+            root, allowed: ["store", "mappings", "work", "refused", "timezone", "defaults", "exchanges", "mail"], at: ""
+        )
         let zoneName = reader.string(root, "timezone", at: "") ?? "Europe/Paris"
         let zone = TimeZone(identifier: zoneName)
         if zone == nil { reader.problem("timezone : fuseau « \(zoneName) » inconnu") }
@@ -185,6 +188,7 @@ extension GatewayConfig {
             }
         }
         reader.checkOrder(config.exchanges, declared: seen)
+        if let mail = root["mail"] { config.mail = reader.mail(mail) }
         guard reader.problems.isEmpty else { throw ConfigError(problems: reader.problems) }
         return config
     }
@@ -318,20 +322,8 @@ struct ConfigReader {
         }
         let archive = disposal(object, "archive", at: at) ?? .keep
         let errors = disposal(object, "errors", at: at) ?? .keep
-        var retries = Exchange.Retries(attempts: 3, backoff: 2, maxBackoff: 60)
-        if let value = object["retries"] {
-            if let spec = value as? [String: Any] {
-                unknownKeys(spec, allowed: ["attempts", "backoff", "max-backoff"], at: at + " retries")
-                retries.attempts = Int(number(spec, "attempts", at: at + " retries") ?? 3)
-                retries.backoff = number(spec, "backoff", at: at + " retries") ?? 2
-                retries.maxBackoff = number(spec, "max-backoff", at: at + " retries") ?? max(60, retries.backoff)
-                if retries.attempts < 1 || retries.backoff < 0 || retries.maxBackoff < retries.backoff {
-                    problem("\(at) : retries : attempts ≥ 1, backoff ≥ 0, max-backoff ≥ backoff")
-                }
-            } else {
-                problem("\(at) : retries : un objet { attempts, backoff, max-backoff }")
-            }
-        }
+        let retries = self.retries(
+            object["retries"], at: at, defaults: Exchange.Retries(attempts: 3, backoff: 2, maxBackoff: 60))
         var notices: Endpoint?
         if let value = object["notices"] {
             if let spec = value as? [String: Any] {
@@ -396,6 +388,25 @@ struct ConfigReader {
             output.limit = max(1, Int(limit))
         }
         return output
+    }
+
+    /// `retries: { attempts, backoff, max-backoff }`, each defaulting to `defaults`'.
+    mutating func retries(_ value: Any?, at: String, defaults: Exchange.Retries) -> Exchange.Retries {
+        guard let value else { return defaults }
+        guard let spec = value as? [String: Any] else {
+            problem("\(at) : retries : un objet { attempts, backoff, max-backoff }")
+            return defaults
+        }
+        var retries = defaults
+        unknownKeys(spec, allowed: ["attempts", "backoff", "max-backoff"], at: at + " retries")
+        retries.attempts = Int(number(spec, "attempts", at: at + " retries") ?? Double(defaults.attempts))
+        retries.backoff = number(spec, "backoff", at: at + " retries") ?? defaults.backoff
+        retries.maxBackoff =
+            number(spec, "max-backoff", at: at + " retries") ?? max(defaults.maxBackoff, retries.backoff)
+        if retries.attempts < 1 || retries.backoff < 0 || retries.maxBackoff < retries.backoff {
+            problem("\(at) : retries : attempts ≥ 1, backoff ≥ 0, max-backoff ≥ backoff")
+        }
+        return retries
     }
 
     mutating func disposal(_ object: [String: Any], _ key: String, at: String) -> Exchange.Disposal? {
@@ -474,18 +485,8 @@ struct ConfigReader {
                 problem("\(at) : tls : { ca-file: chemin }")
             }
         }
-        if let value = object["timeouts"] {
-            if let spec = value as? [String: Any] {
-                unknownKeys(spec, allowed: ["connect", "idle"], at: at + " timeouts")
-                endpoint.connectTimeout = Int(number(spec, "connect", at: at) ?? 15)
-                endpoint.idleTimeout = Int(number(spec, "idle", at: at) ?? 60)
-                if endpoint.connectTimeout < 1 || endpoint.idleTimeout < 1 {
-                    problem("\(at) : timeouts : des secondes ≥ 1")
-                }
-            } else {
-                problem("\(at) : timeouts : { connect: s, idle: s }")
-            }
-        }
+        (endpoint.connectTimeout, endpoint.idleTimeout) = timeouts(
+            object["timeouts"], at: at, defaults: (endpoint.connectTimeout, endpoint.idleTimeout))
         switch kind {
         case .sftp:
             if endpoint.knownHosts == nil && endpoint.hostKeySHA256 == nil {
@@ -506,6 +507,20 @@ struct ConfigReader {
             problem("\(at) : host-key ne vaut que pour sftp")
         }
         return endpoint
+    }
+
+    /// `timeouts: { connect: s, idle: s }`, each defaulting to `defaults`'.
+    mutating func timeouts(_ value: Any?, at: String, defaults: (Int, Int)) -> (Int, Int) {
+        guard let value else { return defaults }
+        guard let spec = value as? [String: Any] else {
+            problem("\(at) : timeouts : { connect: s, idle: s }")
+            return defaults
+        }
+        unknownKeys(spec, allowed: ["connect", "idle"], at: at + " timeouts")
+        let connect = Int(number(spec, "connect", at: at) ?? Double(defaults.0))
+        let idle = Int(number(spec, "idle", at: at) ?? Double(defaults.1))
+        if connect < 1 || idle < 1 { problem("\(at) : timeouts : des secondes ≥ 1") }
+        return (connect, idle)
     }
 
     mutating func reference(_ spec: [String: Any], _ name: String, at: String) -> SecretReference? {

@@ -17,6 +17,8 @@ public struct GatewayStore: Sendable {
     public let access: SQLAccessRepository
     /// The purge of personal data past retention.
     public let retention: SQLRetentionRepository
+    /// The mails waiting for their server.
+    public let mail: SQLMailRepository
     let database: any StoreDatabase
 
     /// The store on `database`, already migrated (`SQLiteDatabase`, or `PostgresStoreDatabase`).
@@ -28,6 +30,7 @@ public struct GatewayStore: Sendable {
         exchanges = SQLExchangeRepository(database: database)
         access = SQLAccessRepository(database: database)
         retention = SQLRetentionRepository(database: database)
+        mail = SQLMailRepository(database: database)
     }
 
     /// Opens (creating if needed) the SQLite store at `path` and migrates it.

@@ -392,7 +392,7 @@ public final class CurlTransport: Transport, @unchecked Sendable {
 }
 
 /// What a request writes to (a file or memory) or reads from (a file).
-private final class Body {
+final class Body {
     /// Where a download goes (memory when nil).
     var file: UnsafeMutablePointer<FILE>?
     /// What an upload reads.
@@ -401,7 +401,7 @@ private final class Body {
     var bytes: Int64 = 0
 }
 
-private let curlWrite: gw_curl_data_callback = { buffer, size, count, context in
+let curlWrite: gw_curl_data_callback = { buffer, size, count, context in
     let body = Unmanaged<Body>.fromOpaque(context!).takeUnretainedValue()
     let total = size * count
     guard let buffer, total > 0 else { return 0 }
@@ -415,7 +415,7 @@ private let curlWrite: gw_curl_data_callback = { buffer, size, count, context in
     return total
 }
 
-private let curlRead: gw_curl_data_callback = { buffer, size, count, context in
+let curlRead: gw_curl_data_callback = { buffer, size, count, context in
     let body = Unmanaged<Body>.fromOpaque(context!).takeUnretainedValue()
     guard let input = body.input, let buffer else { return 0 }
     return fread(buffer, size, count, input)

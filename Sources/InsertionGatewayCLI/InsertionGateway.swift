@@ -19,7 +19,7 @@ struct InsertionGateway: AsyncParsableCommand {
             Notice.self,
             Check.self, Report.self,
             // Issue 5: the scheduled exchanges and their journal.
-            Run.self, Serve.self, JournalCommand.self,
+            Run.self, Serve.self, JournalCommand.self, Mails.self,
             // Issue 6: the HTTP API, its keys, the audit log, retention and the right of access.
             API.self, Keys.self, Audit.self, Purge.self,
             Backup.self,

@@ -14,7 +14,8 @@ struct SampleCycle {
     var runner: ExchangeRunner
     static let day = LocalDate(iso: "2026-11-02")!
 
-    init() throws {
+    /// `extraYAML`: more of gateway.yaml (a `mail:` section).
+    init(extraYAML: String = "") throws {
         directory = try TempDirectory()
         let data = directory.path("data")
         var yaml = try String(contentsOfFile: Repo.sample("gateway.yaml"), encoding: .utf8)
@@ -23,12 +24,28 @@ struct SampleCycle {
             .replacingOccurrences(of: "store: data/gateway.sqlite", with: "store: \(data)/g.sqlite")
             .replacingOccurrences(of: "work: data/spool", with: "work: \(data)/spool")
             .replacingOccurrences(of: "refused: data/refused", with: "refused: \(data)/refused")
+            .replacingOccurrences(of: "folder: data/", with: "folder: \(data)/")
+        if extraYAML.contains("mail:") {
+            // The test's own mail section instead of the samples' (its lines: up to the next top-level key).
+            var lines = yaml.components(separatedBy: "\n")
+            if let start = lines.firstIndex(of: "mail:") {
+                let end =
+                    lines[(start + 1)...].firstIndex { !$0.isEmpty && !$0.hasPrefix(" ") && !$0.hasPrefix("#") }
+                    ?? lines.endIndex
+                lines.removeSubrange(start..<end)
+            }
+            yaml = lines.joined(separator: "\n")
+        }
+        yaml += "\n" + extraYAML
         config = try GatewayConfig.parse(yaml: yaml, knownFlows: Set(Repo.flows.keys))
         store = try GatewayStore(path: data + "/g.sqlite")
         runner = ExchangeRunner(config: config, store: store, flows: Repo.flows, logger: silentLogger)
         runner.sleep = { _ in }
         runner.day = Self.day
         (runner.programmes, runner.structures) = try ProgrammeLoader.load(directory: Repo.mappings)
+        if let mail = config.mail {
+            runner.notifier = try Notifier(settings: mail, mappings: Repo.mappings, environment: [:])
+        }
     }
 
     func outbox(_ folder: String) -> String { directory.path("data/outbox/" + folder) }
@@ -79,6 +96,11 @@ struct CycleTests {
         let check = try #require(first["controle-depot-cv"]?.message)
         #expect(check.hasPrefix("Dépôt des CV sous l'objectif — fiche "), "\(check)")
 
+        // The samples' mails are .eml files: one per operator alerted, per candidates' file, and the data team's.
+        let mails = files(in: cycle.outbox("courriels"))
+        let expected = files(in: cycle.outbox("operators")).count + de.count + cre.count + 2
+        #expect(mails.count == expected && mails.allSatisfy { $0.hasSuffix(".eml") }, "\(mails)")
+
         // The same cycle again: nothing new comes in, nothing is proposed or sent twice.
         var before: [[String]] = []
         try cycle.store.export(.proposals) { before.append($0) }
@@ -90,6 +112,7 @@ struct CycleTests {
         try cycle.store.export(.proposals) { after.append($0) }
         #expect(after == before)
         #expect(files(in: cycle.outbox("developpeurs-emploi")) == de)
+        #expect(files(in: cycle.outbox("courriels")) == mails)
     }
 
     @Test("Candidates: only people not yet proposed; a post closed or filled gets nothing more")

@@ -12,12 +12,14 @@ struct Gateway {
     let store: GatewayStore
     var runner: ExchangeRunner
 
-    init(_ exchanges: String, in directory: TempDirectory) throws {
+    /// `extraYAML`: more of gateway.yaml, at its root (a `mail:` section).
+    init(_ exchanges: String, in directory: TempDirectory, extraYAML: String = "") throws {
         self.directory = directory
         let yaml = """
             store: \(directory.path("g.sqlite"))
             work: \(directory.path("spool"))
             refused: \(directory.path("refused"))
+            \(extraYAML)
             exchanges:
             \(exchanges)
             """
@@ -25,6 +27,9 @@ struct Gateway {
         store = try GatewayStore(path: directory.path("g.sqlite"))
         runner = ExchangeRunner(config: config, store: store, flows: Repo.flows, logger: silentLogger)
         runner.sleep = { _ in }
+        if let mail = config.mail {
+            runner.notifier = try Notifier(settings: mail, mappings: Repo.mappings, environment: [:])
+        }
     }
 
     func run(_ id: String) throws -> ExchangeSummary {

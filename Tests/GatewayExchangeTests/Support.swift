@@ -411,3 +411,61 @@ func write(_ text: String, to path: String) throws {
 func files(in folder: String) -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
 }
+
+/// An SMTP server on loopback (aiosmtpd, smtp_server.py): STARTTLS and login required by default; each mail it
+/// takes is a JSON file (envelope, decoded subject and body, raw message) in its folder.
+final class SMTPTestServer: @unchecked Sendable {
+    struct Received: Decodable {
+        var mailFrom: String
+        var recipients: [String]
+        var subject: String
+        var headers: [String: String]
+        var body: String
+        var raw: String
+        var tls: Bool
+        var authenticated: Bool
+    }
+
+    let directory: TempDirectory
+    let certificates: TestCertificates
+    let mails: String
+    let port: Int
+    let server: ServerProcess
+    let passwordFile: String
+
+    /// `mode`: starttls, implicit (TLS from the start) or plain (no TLS offered).
+    init(mode: String = "starttls") throws {
+        directory = try TempDirectory()
+        certificates = try TestCertificates(in: directory)
+        mails = try directory.folder("mails")
+        passwordFile = directory.path("password")
+        try "smtp-s3cret-for-tests".write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        (server, port) = try startPythonServer(
+            "smtp_server.py",
+            [mails, certificates.cert, certificates.key, "passerelle", "smtp-s3cret-for-tests", mode], in: directory)
+    }
+
+    /// The `mail:` section of a gateway.yaml for this server.
+    func yaml(scheme: String = "smtp", recipients: String, extra: String = "") -> String {
+        """
+        mail:
+          server: \(scheme)://127.0.0.1:\(port)
+          from: passerelle-insertion@departement.test
+          credentials: { user: passerelle, password-file: \(passwordFile) }
+          tls: { ca-file: \(certificates.ca) }
+          timeouts: { connect: 5, idle: 10 }
+          api-url: https://passerelle.departement.test/
+        \(extra)  recipients:
+        \(recipients)
+        """
+    }
+
+    /// The mails received so far, in order.
+    func received() throws -> [Received] {
+        try files(in: mails).filter { $0.hasSuffix(".json") }.map {
+            try JSONDecoder().decode(Received.self, from: Data(contentsOf: URL(fileURLWithPath: mails + "/" + $0)))
+        }
+    }
+
+    func stop() { server.stop() }
+}

@@ -59,6 +59,45 @@ struct GatewayStoreTests {
     }
 
     @Test(
+        "Mail outbox: one mail per event, held by one gateway at a time, tried again when due, abandoned at last",
+        arguments: Backend.available)
+    func mailOutbox(backend: Backend) throws {
+        let store = try backend.store()
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let mail = OutgoingMail(
+            eventKey: "fichier-refuse:cnaf:abc", event: "fichier-refuse",
+            recipients: ["donnees@departement.test", "autre@departement.test"], subject: "Objet é", body: "Corps\n")
+        #expect(try store.mail.enqueue(mail, at: now))
+        #expect(try !store.mail.enqueue(mail, at: now.addingTimeInterval(10)))
+        // Two gateways: the first takes it, the second finds nothing while the first holds it.
+        let taken = try store.mail.claimDue(instance: "a", at: now, lease: 60, limit: 5)
+        #expect(taken.count == 1 && taken[0].attempts == 1 && taken[0].recipients == mail.recipients)
+        #expect(taken[0].subject == "Objet é" && taken[0].state == .sending)
+        #expect(try store.mail.claimDue(instance: "b", at: now, lease: 60, limit: 5).isEmpty)
+        // A failed attempt waits for its time; only its holder can mark it.
+        try store.mail.markFailed(id: taken[0].id, instance: "b", error: "x", retryAt: now)
+        #expect(try store.mail.counts() == [.sending: 1])
+        try store.mail.markFailed(
+            id: taken[0].id, instance: "a", error: "unreachable", retryAt: now.addingTimeInterval(120))
+        #expect(try store.mail.claimDue(instance: "b", at: now.addingTimeInterval(60), lease: 60, limit: 5).isEmpty)
+        let again = try store.mail.claimDue(instance: "b", at: now.addingTimeInterval(130), lease: 60, limit: 5)
+        #expect(again.map(\.attempts) == [2] && again.first?.lastError == "unreachable")
+        // Its holder gone (the lease ran out), another gateway takes it over.
+        let over = try store.mail.claimDue(instance: "c", at: now.addingTimeInterval(200), lease: 60, limit: 5)
+        #expect(over.map(\.attempts) == [3])
+        try store.mail.markSent(id: over[0].id, instance: "c", at: now.addingTimeInterval(201))
+        #expect(try store.mail.mails(states: [.sent], limit: 10).map(\.id) == [over[0].id])
+        // A mail failing its last attempt is abandoned, and stays listed.
+        var last = mail
+        last.eventKey = "echange-en-echec:7"
+        try store.mail.enqueue(last, at: now)
+        let held = try #require(try store.mail.claimDue(instance: "a", at: now, lease: 60, limit: 5).first)
+        try store.mail.markFailed(id: held.id, instance: "a", error: "refused", retryAt: nil)
+        #expect(try store.mail.claimDue(instance: "a", at: now.addingTimeInterval(1e6), lease: 60, limit: 5).isEmpty)
+        #expect(try store.mail.counts() == [.sent: 1, .abandoned: 1])
+    }
+
+    @Test(
         "Upsert on the business key; the same household twice in one file is a duplicate or a conflict",
         arguments: Backend.available)
     func upsertAndDuplicates(backend: Backend) throws {

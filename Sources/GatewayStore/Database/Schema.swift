@@ -9,6 +9,7 @@ public enum Schema {
         ("v1-ledger-households-quarantine", v1), ("v2-partner-records-identity-links", v2),
         ("v3-exchanges-journal-claims", v3), ("v4-api", v4API), ("v5-anomalies", v5Anomalies),
         ("v6-replay", v6Replay), ("v7-packed-household-source", v7PackedSource),
+        ("v8-mail-outbox", v8MailOutbox),
     ]
 
     static var migrator: DatabaseMigrator {
@@ -375,5 +376,30 @@ public enum Schema {
         -- A household's record kept compressed (LZ4, RecordPacker): `packed` holds it and `raw` is empty; rows
         -- written before keep their text in `raw` until the household's next record replaces them.
         ALTER TABLE household_source ADD COLUMN packed BLOB;
+        """
+
+    static let v8MailOutbox = """
+        -- The mails to the people who must act, kept until their server took them: counts, file names and
+        -- links only, never a record's content. `event_key` names what a mail is about: one mail per event.
+        CREATE TABLE mail_outbox (
+            id INTEGER PRIMARY KEY,
+            event_key TEXT NOT NULL UNIQUE,
+            -- alerts-sent | candidates-sent | exchange-failed | file-refused | notice-sent | cv-deposit-under-target
+            event TEXT NOT NULL,
+            -- the addresses, one per line
+            recipients TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            -- pending | sending (claimed by one gateway until claimed_until) | sent | abandoned
+            state TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            claimed_by TEXT,
+            claimed_until TEXT,
+            sent_at TEXT,
+            last_error TEXT
+        );
+        CREATE INDEX mail_outbox_due ON mail_outbox(state, next_attempt_at);
         """
 }

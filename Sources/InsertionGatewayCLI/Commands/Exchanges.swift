@@ -75,6 +75,16 @@ struct ExchangeOptions: ParsableArguments {
                 throw ExitCode(2)
             }
         }
+        // The mails' templates and server: refused at start when a template is missing or a password unreadable.
+        if let mail = config.mail {
+            do {
+                runner.notifier = try Notifier(
+                    settings: mail, mappings: mappingsDirectory, environment: runner.environment)
+            } catch {
+                Output.error("Configuration refusée (\(path)) :\n\(error)")
+                throw ExitCode(2)
+            }
+        }
         return (config, runner)
     }
 }
@@ -281,5 +291,54 @@ struct JournalCommand: ParsableCommand {
         let formatter = ISO8601DateFormatter()
         if let date = formatter.date(from: text) { return Journal.stamp(date) }
         throw ValidationError("--since : AAAA-MM-JJ, un instant ISO 8601 ou une durée (30m, 24h, 7d) : \(text)")
+    }
+}
+
+struct Mails: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mails",
+        abstract:
+            "Les courriels de la passerelle (mail: de gateway.yaml) : envoyés, en attente d'un nouvel essai, abandonnés, avec leur dernière erreur."
+    )
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(help: "Seulement cet état (répétable) : pending, sending, sent, abandoned.")
+    var state: [String] = []
+
+    @Option(help: "Nombre au plus, les plus récents d'abord.")
+    var limit = 50
+
+    @Flag(help: "Sortie JSON.")
+    var json = false
+
+    func run() throws {
+        _ = common.bootstrapLogging()
+        guard storeOptions.exists() else { throw ValidationError("Base introuvable : \(storeOptions.store)") }
+        var states = Set<QueuedMail.State>()
+        for name in state {
+            guard let known = QueuedMail.State(rawValue: name) else {
+                throw ValidationError("--state : pending, sending, sent ou abandoned, pas « \(name) ».")
+            }
+            states.insert(known)
+        }
+        let store = try storeOptions.open()
+        let mails = try store.mail.mails(states: states.isEmpty ? nil : states, limit: max(1, limit))
+        if json {
+            try Output.json(mails)
+            return
+        }
+        let counts = try store.mail.counts()
+        Output.line(
+            "Courriels : \(counts[.sent] ?? 0) envoyé(s), \(counts[.pending] ?? 0) en attente, "
+                + "\(counts[.sending] ?? 0) en cours, \(counts[.abandoned] ?? 0) abandonné(s).")
+        for mail in mails {
+            let when = mail.sentAt ?? "prochain essai \(mail.nextAttemptAt)"
+            Output.line(
+                "#\(mail.id) \(mail.state.rawValue) \(mail.event) → \(mail.recipients.joined(separator: ", ")) : "
+                    + "« \(mail.subject) », \(mail.attempts) essai(s), \(when)"
+                    + (mail.lastError.map { " — \($0)" } ?? ""))
+        }
     }
 }
