@@ -3,6 +3,7 @@ import GatewayCore
 import GatewayMapping
 import GatewayPipeline
 import GatewayStore
+import GatewayTelemetry
 import GatewayTransport
 import Logging
 
@@ -66,6 +67,8 @@ public struct ExchangeRunner: Sendable {
     public var environment: [String: String] = [:]
     /// The mails to the people who must act (none when nil): see `Notifier`.
     public var notifier: Notifier?
+    /// Where runs, imports and mails are counted (none when nil).
+    public var metrics: GatewayMetrics?
     let owner = GatewayOwner.current
 
     public init(config: GatewayConfig, store: GatewayStore, flows: [String: FlowMapping], logger: Logger) {
@@ -135,6 +138,13 @@ public struct ExchangeRunner: Sendable {
             summary.durationMS = Int(Date().timeIntervalSince(started) * 1000)
             log.error("exchange could not be journaled", metadata: ["error": "\(summary.message ?? "")"])
         }
+        metrics?.exchangeRun(
+            exchange: exchange.id, outcome: summary.outcome.rawValue, duration: .milliseconds(summary.durationMS),
+            files: [
+                ("applied", summary.applied), ("already-received", summary.alreadyReceived),
+                ("refused", summary.refused), ("sent", summary.sent), ("already-sent", summary.alreadySent),
+                ("failed", summary.failed),
+            ])
         deliverMails()
         log.info(
             "exchange run",
@@ -241,9 +251,15 @@ public struct ExchangeRunner: Sendable {
             let flows = Array(flows.values)
             pipeline.alternatives = { flows }
             pipeline.reportLimit = 0
+            let importStarted = ContinuousClock.now
             let report = try pipeline.importFile(
                 path: path, ledger: store.ledger, partner: exchange.partner, keepDirectory: refusedFolder,
                 schemaPath: exchange.schema)
+            let counted = report.outcome != .alreadyReceived
+            metrics?.imported(
+                flow: report.flow, fileOutcome: report.outcome,
+                accepted: counted ? report.accepted : 0, duplicates: counted ? report.duplicates : 0,
+                quarantined: counted ? report.quarantined : 0, seconds: ContinuousClock.now - importStarted)
             transfer.sha256 = report.sha256
             transfer.fileID = report.fileID
             transfer.outcome = .received(report.outcome)

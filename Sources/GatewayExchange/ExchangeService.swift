@@ -88,6 +88,7 @@ public struct ExchangeService: Service {
                 let now = Date()
                 state.update { $0.lastLook = now }
                 let due = exchanges.filter { (try? runner.isDue($0, at: now)) ?? false }
+                runner.metrics?.dueExchanges(due.count)
                 for exchange in due where !stop.isSet {
                     state.update { $0.running = exchange.id }
                     // The transports block: the run goes on its own thread, the service stays responsive.

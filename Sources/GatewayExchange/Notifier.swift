@@ -202,6 +202,7 @@ extension ExchangeRunner {
         } catch {
             log.error("mail delivery stopped", metadata: ["error": "\(Self.describe(error))"])
         }
+        metrics?.mails(sent: delivery.sent, failed: delivery.failed, abandoned: delivery.abandoned)
         if let runID {
             let outcome: RunOutcome =
                 delivery.failed + delivery.abandoned == 0 ? .succeeded : delivery.sent > 0 ? .partial : .failed

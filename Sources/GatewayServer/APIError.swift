@@ -1,4 +1,5 @@
 import Foundation
+import GatewayTelemetry
 import HTTPTypes
 import Hummingbird
 import NIOCore

@@ -3,6 +3,7 @@ import GatewayCore
 import GatewayMapping
 import GatewayPipeline
 import GatewayStore
+import GatewayTelemetry
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore

@@ -2,6 +2,7 @@ import Foundation
 import GatewayMapping
 import GatewayPipeline
 import GatewayStore
+import GatewayTelemetry
 import HTTPTypes
 import Hummingbird
 import NIOCore

@@ -3,6 +3,7 @@ import GatewayCore
 import GatewayExchange
 import GatewayMapping
 import GatewayStore
+import GatewayTelemetry
 import Testing
 
 /// The samples' whole cycle (`Samples/gateway.yaml`, as `scripts/run.sh` runs it) with its outputs in a temporary
@@ -113,6 +114,26 @@ struct CycleTests {
         #expect(after == before)
         #expect(files(in: cycle.outbox("developpeurs-emploi")) == de)
         #expect(files(in: cycle.outbox("courriels")) == mails)
+    }
+
+    @Test("Metrics after a cycle: runs by outcome, files and records by flow, durations, mails")
+    func metricsAfterRun() throws {
+        var cycle = try SampleCycle()
+        let metrics = GatewayMetrics()
+        cycle.runner.metrics = metrics
+        _ = cycle.runAll()
+        let text = String(decoding: metrics.emit(), as: UTF8.self)
+        for expected in [
+            #"gateway_exchange_runs_total{exchange="cnaf",outcome="succeeded"} 1"#,
+            #"gateway_exchange_runs_total{exchange="candidats-de67",outcome="succeeded"} 1"#,
+            #"gateway_exchange_files_total{exchange="rapports",outcome="sent"} 4"#,
+            #"gateway_files_total{flow="caf-beneficiaires",outcome="applied"}"#,
+            #"gateway_records_total{flow="sourcing-feedback",outcome="accepted"}"#,
+            "gateway_exchange_run_duration_seconds_bucket", "gateway_exchange_duration_seconds_bucket",
+            #"gateway_mails_total{outcome="sent"}"#,
+        ] {
+            #expect(text.contains(expected), "\(expected)")
+        }
     }
 
     @Test("Candidates: only people not yet proposed; a post closed or filled gets nothing more")

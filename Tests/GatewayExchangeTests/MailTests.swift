@@ -240,6 +240,40 @@ struct MailTests {
     }
 }
 
+@Suite("The main job over the samples, as scripts/run.sh runs it: mails, metrics file")
+struct MainJobTests {
+    @Test(
+        "run --all --metrics-file: the cycle's mails as .eml files, listed by `mails`; the metrics for a node exporter")
+    func mainJob() throws {
+        let directory = try TempDirectory()
+        for folder in ["Samples", "Mappings"] {
+            try FileManager.default.createSymbolicLink(
+                atPath: directory.path(folder), withDestinationPath: Repo.root.appendingPathComponent(folder).path)
+        }
+        let metrics = directory.path("insertion-gateway.prom")
+        let result = try run(
+            Repo.cli,
+            [
+                "run", "--all", "--date", "2026-11-02", "--quiet", "--config", "Samples/gateway.yaml", "--metrics-file",
+                metrics,
+            ],
+            cwd: directory.path)
+        #expect(result.status == 0, "\(result.err)")
+        let text = try String(contentsOfFile: metrics, encoding: .utf8)
+        #expect(text.contains(#"gateway_exchange_runs_total{exchange="cnaf",outcome="succeeded"} 1"#), "\(text)")
+        #expect(text.contains(#"gateway_mails_total{outcome="sent"}"#))
+        let eml = files(in: directory.path("data/outbox/courriels"))
+        #expect(eml.count >= 5 && eml.allSatisfy { $0.hasSuffix(".eml") }, "\(eml)")
+        let listed = try run(
+            Repo.cli, ["mails", "--store", "data/gateway.sqlite", "--state", "sent", "--json"], cwd: directory.path)
+        #expect(listed.status == 0, "\(listed.err)")
+        let mails = try JSONSerialization.jsonObject(with: Data(listed.out.utf8)) as? [[String: Any]] ?? []
+        #expect(mails.count == eml.count && mails.allSatisfy { $0["state"] as? String == "sent" })
+        let summary = try run(Repo.cli, ["mails", "--store", "data/gateway.sqlite"], cwd: directory.path)
+        #expect(summary.out.hasPrefix("Courriels : \(eml.count) envoyé(s), 0 en attente"), "\(summary.out)")
+    }
+}
+
 /// No mail holds a NIR, a registration number, a name or a first name of the people in `store`.
 func expectNoPersonalData(_ mails: [SMTPTestServer.Received], store: GatewayStore) throws {
     var rows: [[String]] = []

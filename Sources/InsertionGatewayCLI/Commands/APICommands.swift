@@ -4,6 +4,7 @@ import GatewayCore
 import GatewayMapping
 import GatewayServer
 import GatewayStore
+import GatewayTelemetry
 import Hummingbird
 import Logging
 
@@ -59,8 +60,10 @@ struct ListenerOptions: ParsableArguments {
     }
 
     /// The API over `store`, its files beside `storeLocation` (outbox, refused, uploads).
+    /// The API over `store`; its metrics go to `metrics` (the process's registry, shared with the scheduler).
     func api(
-        store: GatewayStore, storeLocation: String, outbox: String?, common: CommonOptions, logger: Logger
+        store: GatewayStore, storeLocation: String, outbox: String?, common: CommonOptions, logger: Logger,
+        metrics: GatewayMetrics
     ) throws -> GatewayAPI {
         let programmes: ProgrammeCatalogue
         let structures: StructureCatalogue
@@ -80,7 +83,7 @@ struct ListenerOptions: ParsableArguments {
         configuration.requestTimeout = .seconds(timeout)
         return GatewayAPI(
             repositories: APIRepositories(store), flows: try common.allFlows(), programmes: programmes,
-            structures: structures, configuration: configuration, logger: logger)
+            structures: structures, configuration: configuration, metrics: metrics, logger: logger)
     }
 
     /// Says where the API listens, once it does.
@@ -104,9 +107,11 @@ struct API: AsyncParsableCommand {
 
     func run() async throws {
         let logger = common.bootstrapLogging()
+        let metrics = GatewayMetrics()
+        metrics.bootstrap()
         let api = try listener.api(
             store: try storeOptions.open(), storeLocation: storeOptions.store, outbox: outbox.out, common: common,
-            logger: logger)
+            logger: logger, metrics: metrics)
         try await listener.application(api).runService()
     }
 }

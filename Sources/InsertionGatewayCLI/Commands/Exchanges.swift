@@ -6,6 +6,7 @@ import GatewayMapping
 import GatewayServer
 import GatewayStore
 import GatewayStorePostgres
+import GatewayTelemetry
 import Logging
 import ServiceLifecycle
 
@@ -129,8 +130,17 @@ struct Run: ParsableCommand {
     @Flag(help: "Résumé JSON sur la sortie standard.")
     var json = false
 
+    @Option(
+        help:
+            "Écrit les métriques de l'exécution (format Prometheus) dans ce fichier, pour le collecteur textfile d'un node exporter (ex. /var/lib/node_exporter/insertion-gateway.prom)."
+    )
+    var metricsFile: String?
+
     func run() throws {
         var (config, runner) = try exchanges.load(common: common)
+        let metrics = GatewayMetrics()
+        metrics.bootstrap()
+        runner.metrics = metrics
         if let date { runner.day = try runDay(date, option: "--date") }
         guard !(all && !exchanges.only.isEmpty) else { throw ValidationError("--all ou --only, pas les deux.") }
         let now = Date()
@@ -141,6 +151,16 @@ struct Run: ParsableCommand {
         }
         var summaries: [ExchangeSummary] = []
         for exchange in config.ordered(chosen) { summaries.append(runner.run(exchange)) }
+        // The mails still waiting (a server that was down at the end of a run) are tried once more.
+        if summaries.isEmpty { runner.deliverMails() }
+        if let metricsFile {
+            do {
+                try metrics.write(to: metricsFile)
+            } catch {
+                Output.error("Métriques non écrites dans \(metricsFile) : \(error.localizedDescription)")
+                throw ExitCode(1)
+            }
+        }
         if json {
             try Output.json(summaries)
         } else {
@@ -189,7 +209,11 @@ struct Serve: AsyncParsableCommand {
     var noAPI = false
 
     func run() async throws {
-        let (config, runner) = try exchanges.load(common: common)
+        var (config, runner) = try exchanges.load(common: common)
+        // One registry for the scheduler and the API: /metrics shows the exchanges' runs beside the requests.
+        let metrics = GatewayMetrics()
+        metrics.bootstrap()
+        runner.metrics = metrics
         var service = ExchangeService(runner: runner, only: Set(exchanges.only))
         service.tick = tick
         service.onRun = { summary in Output.line(Run.line(summary)) }
@@ -199,7 +223,7 @@ struct Serve: AsyncParsableCommand {
             if let fromConfig = config.mappings, common.mappingsIsDefault { mappings.mappings = fromConfig }
             var api = try listener.api(
                 store: runner.store, storeLocation: config.store ?? "data/gateway.sqlite", outbox: nil,
-                common: mappings, logger: runner.logger)
+                common: mappings, logger: runner.logger, metrics: metrics)
             let state = service.state
             api.schedulerHealth = { Self.health(state.snapshot) }
             services.append(try listener.application(api))
