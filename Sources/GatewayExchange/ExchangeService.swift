@@ -16,7 +16,8 @@ public final class SchedulerState: Sendable {
     public struct Snapshot: Sendable {
         public var startedAt: Date?
         public var lastLook: Date?
-        public var running: String?
+        /// The exchanges running now.
+        public var running: [String] = []
         public var stopped = false
         /// Seconds at most between two looks at the schedule.
         public var tick: Double = 30
@@ -25,7 +26,7 @@ public final class SchedulerState: Sendable {
         /// Running, and it looked at the schedule recently (or is busy with an exchange, which may take long).
         public func isAlive(at now: Date = Date()) -> Bool {
             guard !stopped, let lastLook else { return false }
-            return running != nil || now.timeIntervalSince(lastLook) <= 3 * tick + 5
+            return !running.isEmpty || now.timeIntervalSince(lastLook) <= 3 * tick + 5
         }
     }
 
@@ -41,7 +42,7 @@ public final class SchedulerState: Sendable {
 
     func finished(_ summary: ExchangeSummary, at date: Date) {
         update { snapshot in
-            snapshot.running = nil
+            snapshot.running.removeAll { $0 == summary.exchange }
             let state = ExchangeState(
                 id: summary.exchange, outcome: summary.outcome.rawValue, finishedAt: date,
                 durationMS: summary.durationMS)
@@ -61,6 +62,8 @@ public struct ExchangeService: Service {
     public let only: Set<String>
     /// Longest sleep between two looks at the schedule.
     public var tick: Double = 30
+    /// Exchanges run at once, at most, when due together and independent (none comes `after:` another).
+    public var concurrency = 2
     /// Called after each run (tests, the CLI's log).
     public var onRun: @Sendable (ExchangeSummary) -> Void = { _ in }
     /// What `/health` reports of this service.
@@ -89,13 +92,7 @@ public struct ExchangeService: Service {
                 state.update { $0.lastLook = now }
                 let due = exchanges.filter { (try? runner.isDue($0, at: now)) ?? false }
                 runner.metrics?.dueExchanges(due.count)
-                for exchange in due where !stop.isSet {
-                    state.update { $0.running = exchange.id }
-                    // The transports block: the run goes on its own thread, the service stays responsive.
-                    let summary = await Self.onThread { runner.run(exchange) }
-                    state.finished(summary, at: Date())
-                    onRun(summary)
-                }
+                await runTogether(due)
                 // A run hands the due mails to their server; without one, the mails waiting to be tried again go
                 // here.
                 if due.isEmpty && runner.notifier != nil && !stop.isSet {
@@ -114,6 +111,39 @@ public struct ExchangeService: Service {
         } onGracefulShutdown: {
             runner.logger.notice("graceful shutdown: finishing the file in hand")
             stop.set()
+        }
+    }
+
+    /// Runs exchanges due together, at most `concurrency` at once: each once those of the batch it comes after
+    /// (directly or not) are done; the others side by side (a download beside an import, an upload beside both).
+    /// Writes to one SQLite store take turns in its single writer; on PostgreSQL, files are applied one at a time.
+    func runTogether(_ due: [Exchange]) async {
+        let config = runner.config
+        let before = Dictionary(due.map { ($0.id, config.predecessors(of: $0)) }, uniquingKeysWith: { a, _ in a })
+        let (runner, state, onRun, stop, bound) = (runner, state, onRun, runner.stop, max(1, concurrency))
+        var waiting = due
+        var running = Set<String>()
+        await withTaskGroup(of: ExchangeSummary.self) { group in
+            while true {
+                while running.count < bound && !stop.isSet,
+                    let index = waiting.firstIndex(where: { exchange in
+                        before[exchange.id, default: []].allSatisfy { id in
+                            !running.contains(id) && !waiting.contains { $0.id == id }
+                        }
+                    })
+                {
+                    let exchange = waiting.remove(at: index)
+                    running.insert(exchange.id)
+                    state.update { $0.running.append(exchange.id) }
+                    // The transports block: the run goes on its own thread, the service stays responsive.
+                    group.addTask { await Self.onThread { runner.run(exchange) } }
+                }
+                if stop.isSet { waiting.removeAll() }
+                guard let summary = await group.next() else { break }
+                running.remove(summary.exchange)
+                state.finished(summary, at: Date())
+                onRun(summary)
+            }
         }
     }
 

@@ -130,6 +130,17 @@ extension GatewayConfig {
         return result
     }
 
+    /// Every exchange that comes before `exchange` in a cycle, through its `after:` and theirs.
+    public func predecessors(of exchange: Exchange) -> Set<String> {
+        var found = Set<String>()
+        var next = exchange.after
+        while let id = next.popLast() {
+            guard found.insert(id).inserted else { continue }
+            next += self.exchange(id)?.after ?? []
+        }
+        return found
+    }
+
     /// Reads and checks a configuration file; `knownFlows` are the flow ids of the mappings, `environment` the
     /// variables the credentials may name (`password-env`…), as the application read them.
     public static func load(

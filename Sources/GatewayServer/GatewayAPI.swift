@@ -29,10 +29,10 @@ public struct SchedulerHealth: Sendable, Codable, Equatable {
 
     public var alive: Bool
     public var lastLook: String?
-    public var running: String?
+    public var running: [String]
     public var exchanges: [Exchange]
 
-    public init(alive: Bool, lastLook: String?, running: String?, exchanges: [Exchange]) {
+    public init(alive: Bool, lastLook: String?, running: [String], exchanges: [Exchange]) {
         self.alive = alive
         self.lastLook = lastLook
         self.running = running

@@ -208,6 +208,12 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Le calendrier seul, sans l'API (elle tourne alors ailleurs : commande api).")
     var noAPI = false
 
+    @Option(
+        help:
+            "Échanges lancés ensemble au plus, quand ils sont dus en même temps et qu'aucun ne vient après l'autre (after)."
+    )
+    var concurrency = 2
+
     func run() async throws {
         var (config, runner) = try exchanges.load(common: common)
         // One registry for the scheduler and the API: /metrics shows the exchanges' runs beside the requests.
@@ -216,6 +222,8 @@ struct Serve: AsyncParsableCommand {
         runner.metrics = metrics
         var service = ExchangeService(runner: runner, only: Set(exchanges.only))
         service.tick = tick
+        guard concurrency >= 1 else { throw ValidationError("--concurrency : un nombre ≥ 1.") }
+        service.concurrency = concurrency
         service.onRun = { summary in Output.line(Run.line(summary)) }
         var services: [any Service] = [service]
         if !noAPI {

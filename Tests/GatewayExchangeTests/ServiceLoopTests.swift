@@ -1,0 +1,52 @@
+import Foundation
+import GatewayExchange
+import GatewayStore
+import Synchronization
+import Testing
+
+@Suite("serve's scheduler: exchanges due together run side by side, in their after: order", .serialized)
+struct ServiceLoopTests {
+    /// Three exchanges due at once: `slow` waits for its file to settle, `fast` is independent of it, `late` comes
+    /// after `slow`. Returns the order they finished in.
+    static func finishingOrder(concurrency: Int) async throws -> [String] {
+        let directory = try TempDirectory()
+        let folders = try ["a", "b", "c"].map { try directory.folder("inbox-" + $0) }
+        var gateway = try Gateway(
+            """
+              - { id: slow, flow: caf-beneficiaires, direction: in, transport: folder, location: \(folders[0]), pattern: "*.xml", readiness: { stable-seconds: 1 } }
+              - { id: fast, flow: jobconnexion-cv, direction: in, transport: folder, location: \(folders[1]), pattern: "*.csv" }
+              - { id: late, flow: job-posts, direction: in, transport: folder, location: \(folders[2]), pattern: "*.json", after: slow }
+            """, in: directory)
+        // A file just written: `slow` waits a second for it to settle, for real.
+        gateway.runner.sleep = { Thread.sleep(forTimeInterval: $0) }
+        try copySample("cnaf/caf-67-2026-09.xml", to: folders[0])
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date()], ofItemAtPath: folders[0] + "/caf-67-2026-09.xml")
+        try copySample("jobconnexion-cv/jobconnexion-profils-2026-10-01.csv", to: folders[1])
+        try copySample("job-posts/offres-67-68-2026-09.json", to: folders[2])
+        var service = ExchangeService(runner: gateway.runner)
+        service.concurrency = concurrency
+        let finished = Mutex<[String]>([])
+        let stop = gateway.runner.stop
+        service.onRun = { summary in
+            let count = finished.withLock {
+                $0.append(summary.exchange)
+                return $0.count
+            }
+            #expect(summary.outcome == .succeeded && summary.applied == 1, "\(summary)")
+            if count == 3 { stop.set() }
+        }
+        try await service.run()
+        return finished.withLock { $0 }
+    }
+
+    @Test("Two at once: the independent exchange does not wait for the slow one; the one after it does")
+    func sideBySide() async throws {
+        #expect(try await Self.finishingOrder(concurrency: 2) == ["fast", "slow", "late"])
+    }
+
+    @Test("One at a time (--concurrency 1): the file's order, after: honoured")
+    func oneAtATime() async throws {
+        #expect(try await Self.finishingOrder(concurrency: 1) == ["slow", "fast", "late"])
+    }
+}
