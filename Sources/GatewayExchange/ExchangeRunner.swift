@@ -100,6 +100,14 @@ public struct ExchangeRunner: Sendable {
         log[metadataKey: "exchange"] = "\(exchange.id)"
         do {
             try store.exchanges.markInterruptedRuns(isGone: GatewayOwner.isGone)
+            // Another gateway on the store runs an exchange this one comes after: it waits, still due, for the next
+            // look at the schedule (the feedback must not be read while the proposals it answers are made).
+            if let busy = try predecessorRunning(exchange) {
+                summary.outcome = .skipped
+                summary.message = "attend \(busy.exchange), en cours sur \(busy.owner)"
+                log.info("waiting for an exchange it comes after", metadata: ["running": "\(busy.exchange)"])
+                return summary
+            }
             let runID = try store.exchanges.startRun(
                 exchange: exchange.id, direction: RunDirection(exchange.direction), owner: owner.description)
             summary.runID = runID
@@ -155,6 +163,18 @@ public struct ExchangeRunner: Sendable {
                 "ms": "\(summary.durationMS)",
             ])
         return summary
+    }
+
+    /// A run of an exchange `exchange` comes after (directly or not), on another gateway that is alive, started
+    /// within that exchange's lease.
+    func predecessorRunning(_ exchange: Exchange) throws -> (exchange: String, owner: String)? {
+        let before = config.predecessors(of: exchange)
+        guard !before.isEmpty else { return nil }
+        let longest = before.compactMap { config.exchange($0)?.lease }.max() ?? 900
+        let since = Journal.stamp(Date().addingTimeInterval(-longest))
+        return try store.exchanges.running(before, since: since).first {
+            $0.owner != owner.description && !GatewayOwner.isGone($0.owner)
+        }
     }
 
     struct RunContext {

@@ -49,4 +49,24 @@ struct ServiceLoopTests {
     func oneAtATime() async throws {
         #expect(try await Self.finishingOrder(concurrency: 1) == ["slow", "fast", "late"])
     }
+
+    @Test("An exchange waits, still due, while another gateway runs one it comes after")
+    func waitsForOtherGateway() throws {
+        let directory = try TempDirectory()
+        let inbox = try directory.folder("inbox")
+        let gateway = try Gateway(
+            """
+              - { id: sourcing, flow: candidates, direction: out, transport: folder, location: \(directory.path("out")) }
+              - { id: feedback, flow: sourcing-feedback, direction: in, transport: folder, location: \(inbox), pattern: "*.csv", after: sourcing }
+            """, in: directory)
+        // Another gateway of this host, alive (this process), runs the sourcing.
+        let other = "\(ProcessInfo.processInfo.hostName)/\(getpid())/other"
+        let run = try gateway.store.exchanges.startRun(exchange: "sourcing", direction: .out, owner: other)
+        let waiting = try gateway.run("feedback")
+        #expect(waiting.outcome == .skipped && waiting.message == "attend sourcing, en cours sur \(other)")
+        #expect(try gateway.runner.isDue(#require(gateway.config.exchange("feedback"))))
+        try gateway.store.exchanges.finishRun(
+            id: run, outcome: .succeeded, attempts: 1, files: 0, bytes: 0, durationMS: 1, message: nil)
+        #expect(try gateway.run("feedback").outcome == .succeeded)
+    }
 }

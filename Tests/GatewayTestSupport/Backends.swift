@@ -35,6 +35,11 @@ public enum Backend: String, CaseIterable, Sendable, CustomStringConvertible {
 
     public func store(folder: URL? = nil) throws -> GatewayStore { try stores(1, folder: folder)[0] }
 
+    /// The store at a PostgreSQL address (one `newDatabase()` gave, that gateway processes share).
+    public static func store(url: String) throws -> GatewayStore {
+        GatewayStore(database: try PostgresStoreDatabase(url: url))
+    }
+
     /// The address of a new database on the test server (left for the server's removal at the end of the run).
     public static func newDatabase() throws -> String {
         guard let url = postgresURL else {

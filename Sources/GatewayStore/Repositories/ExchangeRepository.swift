@@ -134,6 +134,8 @@ public protocol ExchangeRepository: WorkClaims {
     ) throws
     /// Runs left `running` by a gateway that is gone (killed) are marked `interrupted`.
     func markInterruptedRuns(isGone: (String) -> Bool) throws
+    /// The runs of `exchanges` still running (on any gateway) that started at or after `since` (ISO 8601, UTC).
+    func running(_ exchanges: Set<String>, since: String) throws -> [(exchange: String, owner: String)]
     func recordTransfer(_ transfer: ExchangeTransfer) throws
     /// The runs started at or after `since` (ISO 8601, UTC), oldest first, each with its transfers.
     func journal(since: String?, exchange: String?) throws -> [ExchangeRunEntry]
@@ -273,6 +275,19 @@ public struct SQLExchangeRepository: ExchangeRepository {
             for row in rows where isGone(row[1]) {
                 try db.execute("UPDATE exchange_run SET outcome = 'interrupted' WHERE id = ?", [row[0] as Int64])
             }
+        }
+    }
+
+    public func running(_ exchanges: Set<String>, since: String) throws -> [(exchange: String, owner: String)] {
+        guard !exchanges.isEmpty else { return [] }
+        return try database.read { db in
+            let list = exchanges.sorted()
+            return try db.fetchAll(
+                """
+                SELECT exchange, owner FROM exchange_run WHERE outcome = 'running' AND started_at >= ?
+                AND exchange IN (\(list.map { _ in "?" }.joined(separator: ", "))) ORDER BY id
+                """, [since] + list.map { $0 as (any SQLBindable)? }
+            ).map { (exchange: $0["exchange"], owner: $0["owner"]) }
         }
     }
 
