@@ -282,7 +282,14 @@ public struct FilePipeline {
                 let repeats = RepeatCheck()
                 do {
                     while !finished {
-                        for message in handoff.takeAll() {
+                        let messages = handoff.takeAll()
+                        // The partner records of this block: what they need from the store, read in a few queries.
+                        let partnerRecords = messages.compactMap { message -> PartnerRecord? in
+                            if case .partner(let record, _, _, _) = message { return record }
+                            return nil
+                        }
+                        if !partnerRecords.isEmpty { try session.lookAhead(partnerRecords) }
+                        for message in messages {
                             switch message {
                             case .header(let header): session.setReferenceDate(header.referenceDate)
                             case .household(let household, let index, let line, let source):

@@ -300,18 +300,48 @@ public final class ImportSession {
     private enum Prepared: Int, CaseIterable {
         case lookup, householdInsert, householdUpdate, rightUpsert, personInsert, personUpdate, statusChangeInsert,
             eventInsert, householdSeen, peopleSeen, peopleLeft, sourceUpsert
+        case partnerRecordInsert, partnerRecordUpdate, identifierInsert
 
         /// The inserts sent many rows at a time on PostgreSQL, in this order: a household before its right, its
         /// people, its changes and its record. Between two lookups, a household comes at most once (a key repeated
         /// in the file is looked up), so no upsert of a batch meets its row twice.
         static let batched: Set<Prepared> = [
             .householdInsert, .rightUpsert, .personInsert, .statusChangeInsert, .eventInsert, .sourceUpsert,
+            .partnerRecordInsert, .identifierInsert,
         ]
     }
 
     private var prepared: [any StoreStatement] = []
 
+    /// What the partner records about to be applied need from the store, read ahead in a few queries.
+    var lookahead = PartnerLookahead()
+
     private func statement(_ which: Prepared) -> any StoreStatement { prepared[which.rawValue] }
+
+    /// Runs a prepared statement with `values` bound in order (text, integers and NULLs: what the partner
+    /// statements bind).
+    private func run(_ which: Prepared, _ values: SQLArguments) throws {
+        let statement = statement(which)
+        statement.reset()
+        for value in values.sqlValues {
+            switch value {
+            case .null: statement.bind(nil as String?)
+            case .integer(let number): statement.bind(number)
+            case .text(let text): statement.bind(text)
+            case .double, .blob: throw StoreFailure("valeur non prévue pour \(which)")
+            }
+        }
+        try statement.execute()
+    }
+
+    /// Inserts a partner record (sent many rows at a time on PostgreSQL).
+    func insertPartnerRecord(_ values: SQLArguments) throws { try run(.partnerRecordInsert, values) }
+
+    /// Updates a partner record on its business key.
+    func updatePartnerRecord(_ values: SQLArguments) throws { try run(.partnerRecordUpdate, values) }
+
+    /// Records an identifier learnt from a partner (sent many rows at a time on PostgreSQL).
+    func insertIdentifier(_ values: SQLArguments) throws { try run(.identifierInsert, values) }
 
     private static func insert(into table: String, columns: [String], orIgnore: Bool = false) -> String {
         "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES ("
@@ -344,6 +374,22 @@ public final class ImportSession {
             ON CONFLICT (household_id) DO UPDATE SET file_id = excluded.file_id, raw = '', packed = excluded.packed
             WHERE household_source.packed IS DISTINCT FROM excluded.packed
             """
+        case .partnerRecordInsert:
+            insert(
+                into: "partner_record",
+                columns: [
+                    "entity", "business_key", "partner", "scope", "person_id", "matched_by", "state", "first_file_id",
+                    "last_file_id",
+                ])
+        case .partnerRecordUpdate:
+            """
+            UPDATE partner_record SET partner = ?, scope = ?, person_id = ?, matched_by = ?, state = ?,
+            last_file_id = ? WHERE entity = ? AND business_key = ?
+            """
+        case .identifierInsert:
+            insert(
+                into: "person_identifier", columns: ["person_id", "kind", "value", "partner", "file_id"],
+                orIgnore: true)
         }
     }
 

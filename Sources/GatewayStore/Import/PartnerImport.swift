@@ -47,7 +47,162 @@ struct KnownPerson {
     }
 }
 
+/// A person row as the matching reads it.
+struct PersonRow {
+    var id: Int64
+    var nir13: String?
+    var franceTravailID: String?
+    var surname: String?
+    var birthName: String?
+    var firstName: String?
+
+    init(_ row: SQLRow) {
+        id = row["id"]
+        nir13 = row["nir13"]
+        franceTravailID = row["france_travail_id"]
+        // The names, when the query read them (the lookups by birth date).
+        let named = row.columns.contains("surname")
+        surname = named ? row["surname"] : nil
+        birthName = named ? row["birth_name"] : nil
+        firstName = named ? row["first_name"] : nil
+    }
+}
+
+/// What a block of partner records needs from the store, read before they are applied in a few queries (one per
+/// kind of lookup and block) instead of several per record: on PostgreSQL each query is a round trip. A key
+/// looked ahead has its entry, empty when the store holds nothing for it; a key that was not falls back to its
+/// own query. The writes of the block keep the entries true (a record stored, an identifier learnt).
+struct PartnerLookahead {
+    /// By entity and business key: the file that last stored the record and its state; nil when absent.
+    var records: [String: (lastFileID: Int64, state: String)?] = [:]
+    var byNIR: [String: [PersonRow]] = [:]
+    var byFranceTravail: [String: [PersonRow]] = [:]
+    /// By organisme, matricule and role (people present in their household).
+    var byMatricule: [String: [PersonRow]] = [:]
+    var byBirthDate: [String: [PersonRow]] = [:]
+    /// Every person row read ahead, by id.
+    var people: [Int64: PersonRow] = [:]
+
+    static func recordKey(_ entity: String, _ key: String) -> String { entity + "\u{1F}" + key }
+    static func matriculeKey(_ organisme: String, _ matricule: String, _ role: String) -> String {
+        organisme + "\u{1F}" + matricule + "\u{1F}" + role
+    }
+}
+
 extension ImportSession {
+    /// Reads ahead what `records` need (at most 500 keys a query): their stored versions, and the people their
+    /// identifiers name. Replaces what was read ahead before.
+    public func lookAhead(_ records: [PartnerRecord]) throws {
+        lookahead = PartnerLookahead()
+        guard !records.isEmpty else { return }
+        var keysByEntity: [String: Set<String>] = [:]
+        var nirs = Set<String>()
+        var franceTravail = Set<String>()
+        var matricules = Set<String>()
+        var birthDates = Set<String>()
+        for record in records {
+            keysByEntity[record.entityName, default: []].insert(record.businessKey)
+            guard let identity = record.person else { continue }
+            if let nir = identity.nir { nirs.insert(nir.base13) }
+            if let id = identity.franceTravailID { franceTravail.insert(id.matchingKey) }
+            if let matricule = identity.matricule, identity.role != nil { matricules.insert(matricule.canonical) }
+            if identity.surname != nil, identity.firstName != nil, let date = identity.birthDate {
+                birthDates.insert(date.iso)
+            }
+        }
+        for (entity, keys) in keysByEntity {
+            for chunk in Self.chunks(keys) {
+                for key in chunk { lookahead.records[PartnerLookahead.recordKey(entity, key)] = .some(nil) }
+                for row in try db.fetchAll(
+                    "SELECT business_key, last_file_id, state FROM partner_record WHERE entity = ? AND business_key IN ("
+                        + Self.placeholders(chunk.count) + ")", [entity] + chunk.map { $0 as (any SQLBindable)? })
+                {
+                    lookahead.records[PartnerLookahead.recordKey(entity, row["business_key"])] = (
+                        row["last_file_id"], row["state"]
+                    )
+                }
+            }
+        }
+        let columns = "p.id, p.nir13, p.france_travail_id"
+        try readAhead(
+            nirs, into: \.byNIR,
+            direct: "SELECT nir13 AS k, \(columns) FROM person p WHERE p.nir13 IN",
+            learnt: "SELECT i.value AS k, \(columns) FROM person_identifier i JOIN person p ON p.id = i.person_id "
+                + "WHERE i.kind = 'nir13' AND i.value IN")
+        try readAhead(
+            franceTravail, into: \.byFranceTravail,
+            direct: "SELECT substr(p.france_travail_id, 1, 8) AS k, \(columns) FROM person p "
+                + "WHERE substr(p.france_travail_id, 1, 8) IN",
+            learnt: "SELECT i.value AS k, \(columns) FROM person_identifier i JOIN person p ON p.id = i.person_id "
+                + "WHERE i.kind = 'france-travail' AND i.value IN")
+        for chunk in Self.chunks(matricules) {
+            for row in try db.fetchAll(
+                """
+                SELECT h.organisme, h.matricule, p.role, \(columns) FROM person p JOIN household h ON h.id = p.household_id
+                WHERE p.present = 1 AND h.matricule IN (\(Self.placeholders(chunk.count))) ORDER BY p.id
+                """, chunk.map { $0 as (any SQLBindable)? })
+            {
+                let person = PersonRow(row)
+                lookahead.people[person.id] = person
+                lookahead.byMatricule[
+                    PartnerLookahead.matriculeKey(row["organisme"], row["matricule"], row["role"]), default: []
+                ].append(person)
+            }
+        }
+        // Every matricule looked ahead is known, for each organisme and role: absent means nobody.
+        for record in records {
+            guard let identity = record.person, let matricule = identity.matricule, let role = identity.role else {
+                continue
+            }
+            let key = PartnerLookahead.matriculeKey(
+                (identity.organisme ?? .caf).rawValue, matricule.canonical, role.rawValue)
+            if lookahead.byMatricule[key] == nil { lookahead.byMatricule[key] = [] }
+        }
+        for chunk in Self.chunks(birthDates) {
+            for date in chunk { lookahead.byBirthDate[date] = [] }
+            for row in try db.fetchAll(
+                "SELECT birth_date, id, nir13, france_travail_id, surname, birth_name, first_name FROM person "
+                    + "WHERE birth_date IN (" + Self.placeholders(chunk.count) + ") ORDER BY id",
+                chunk.map { $0 as (any SQLBindable)? })
+            {
+                let person = PersonRow(row)
+                lookahead.people[person.id] = lookahead.people[person.id] ?? person
+                lookahead.byBirthDate[row["birth_date"], default: []].append(person)
+            }
+        }
+    }
+
+    /// Reads the people a set of identifier values names, directly and through the identifiers learnt, into
+    /// `index` (every value gets its entry, rows in id order, each once).
+    private func readAhead(
+        _ values: Set<String>, into index: WritableKeyPath<PartnerLookahead, [String: [PersonRow]]>, direct: String,
+        learnt: String
+    ) throws {
+        for chunk in Self.chunks(values) {
+            for value in chunk { lookahead[keyPath: index][value] = [] }
+            let arguments = chunk.map { $0 as (any SQLBindable)? }
+            let list = " (" + Self.placeholders(chunk.count) + ")"
+            for row in try db.fetchAll(direct + list, arguments) + db.fetchAll(learnt + list, arguments) {
+                let person = PersonRow(row)
+                let key: String = row["k"]
+                lookahead.people[person.id] = lookahead.people[person.id] ?? person
+                if !(lookahead[keyPath: index][key]?.contains { $0.id == person.id } ?? false) {
+                    lookahead[keyPath: index][key, default: []].append(person)
+                }
+            }
+            for value in chunk { lookahead[keyPath: index][value]?.sort { $0.id < $1.id } }
+        }
+    }
+
+    static func chunks(_ values: Set<String>) -> [[String]] {
+        let sorted = values.sorted()
+        return stride(from: 0, to: sorted.count, by: 500).map { Array(sorted[$0..<min($0 + 500, sorted.count)]) }
+    }
+
+    static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ", ")
+    }
+
     /// The matching cascade: NIR (13 first chars) → (organisme, matricule, role) → France Travail id → normalised
     /// surname, first name and birth date. The first level that names someone decides; every stronger identifier
     /// the record carries must agree with that person, or the record is refused as a conflict.
@@ -101,14 +256,12 @@ extension ImportSession {
         return .matched(personID: person.rowIDs.max() ?? 0, via: via)
     }
 
-    private func known(_ rows: [SQLRow]) -> [KnownPerson] {
+    private func known(_ rows: [PersonRow]) -> [KnownPerson] {
         // Rows of one individual (same NIR) are grouped; rows without NIR stay apart.
         var byIdentity: [String: KnownPerson] = [:]
         var order: [String] = []
         for row in rows {
-            let id: Int64 = row["id"]
-            let nir13: String? = row["nir13"]
-            let ft: String? = row["france_travail_id"]
+            let (id, nir13, ft) = (row.id, row.nir13, row.franceTravailID)
             let key = nir13.map { "NIR:" + $0 } ?? "ROW:\(id)"
             if byIdentity[key] == nil {
                 order.append(key)
@@ -123,28 +276,37 @@ extension ImportSession {
     }
 
     private func people(nir13: String) throws -> [KnownPerson] {
-        known(
+        if let rows = lookahead.byNIR[nir13] { return known(rows) }
+        return known(
             try db.fetchAll(
                 """
                 SELECT id, nir13, france_travail_id FROM person WHERE nir13 = ?
                 UNION SELECT p.id, p.nir13, p.france_travail_id FROM person_identifier i
                 JOIN person p ON p.id = i.person_id WHERE i.kind = 'nir13' AND i.value = ?
                 ORDER BY id
-                """, [nir13, nir13]))
+                """, [nir13, nir13]
+            ).map(PersonRow.init))
     }
 
     private func people(organisme: Organisme, matricule: String, role: PersonRole) throws -> [KnownPerson] {
-        known(
+        if let rows = lookahead.byMatricule[
+            PartnerLookahead.matriculeKey(organisme.rawValue, matricule, role.rawValue)]
+        {
+            return known(rows)
+        }
+        return known(
             try db.fetchAll(
                 """
                 SELECT p.id, p.nir13, p.france_travail_id FROM person p JOIN household h ON h.id = p.household_id
                 WHERE h.organisme = ? AND h.matricule = ? AND p.role = ? AND p.present = 1 ORDER BY p.id
-                """, [organisme.rawValue, matricule, role.rawValue]))
+                """, [organisme.rawValue, matricule, role.rawValue]
+            ).map(PersonRow.init))
     }
 
     private func people(franceTravail id: FranceTravailID) throws -> [KnownPerson] {
         // CNAF files carry the 8-character form; partners may send the 11-character one.
         let key = id.matchingKey
+        if let rows = lookahead.byFranceTravail[key] { return known(rows) }
         return known(
             try db.fetchAll(
                 """
@@ -152,19 +314,23 @@ extension ImportSession {
                 UNION SELECT p.id, p.nir13, p.france_travail_id FROM person_identifier i
                 JOIN person p ON p.id = i.person_id WHERE i.kind = 'france-travail' AND i.value = ?
                 ORDER BY id
-                """, [key, key]))
+                """, [key, key]
+            ).map(PersonRow.init))
     }
 
     private func people(surname: String, firstName: String, birthDate: LocalDate) throws -> [KnownPerson] {
-        let rows = try db.fetchAll(
-            "SELECT id, nir13, france_travail_id, surname, birth_name, first_name FROM person WHERE birth_date = ?",
-            [birthDate.iso])
+        let rows =
+            try lookahead.byBirthDate[birthDate.iso]
+            ?? db.fetchAll(
+                "SELECT id, nir13, france_travail_id, surname, birth_name, first_name FROM person WHERE birth_date = ?",
+                [birthDate.iso]
+            ).map(PersonRow.init)
         let wantedSurname = NameNormalisation.key(surname)
         let wantedFirst = NameNormalisation.key(firstName)
         return known(
             rows.filter { row in
-                let names = [row["surname"] as String?, row["birth_name"] as String?].compactMap { $0 }
-                return NameNormalisation.key(row["first_name"] as String? ?? "") == wantedFirst
+                let names = [row.surname, row.birthName].compactMap { $0 }
+                return NameNormalisation.key(row.firstName ?? "") == wantedFirst
                     && names.contains { NameNormalisation.key($0) == wantedSurname }
             })
     }
@@ -179,10 +345,18 @@ extension ImportSession {
         let key = record.businessKey
         // The canonical fields as compact JSON: what a mapping reads back into the same record.
         let state = record.fields.jsonText
-        let existing = try db.fetchOne(
-            "SELECT id, last_file_id, state FROM partner_record WHERE entity = ? AND business_key = ?", [entity, key])
-        if let existing, (existing["last_file_id"] as Int64) == fileID {
-            if (existing["state"] as String) == state {
+        let recordKey = PartnerLookahead.recordKey(entity, key)
+        let existing: (lastFileID: Int64, state: String)? =
+            if let cached = lookahead.records[recordKey] {
+                cached
+            } else {
+                try db.fetchOne(
+                    "SELECT last_file_id, state FROM partner_record WHERE entity = ? AND business_key = ?",
+                    [entity, key]
+                ).map { ($0["last_file_id"], $0["state"]) }
+            }
+        if let existing, existing.lastFileID == fileID {
+            if existing.state == state {
                 counts.duplicates += 1
                 return .duplicate
             }
@@ -216,21 +390,12 @@ extension ImportSession {
         } else if record.person != nil {
             counts.unmatched += 1
         }
-        if let existing {
-            try db.execute(
-                """
-                UPDATE partner_record SET partner = ?, scope = ?, person_id = ?, matched_by = ?, state = ?,
-                last_file_id = ? WHERE id = ?
-                """,
-                [partner, record.scope, personID, via, state, fileID, existing["id"] as Int64])
+        if existing != nil {
+            try updatePartnerRecord([partner, record.scope, personID, via, state, fileID, entity, key])
         } else {
-            try db.execute(
-                """
-                INSERT INTO partner_record (entity, business_key, partner, scope, person_id, matched_by, state,
-                first_file_id, last_file_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                [entity, key, partner, record.scope, personID, via, state, fileID, fileID])
+            try insertPartnerRecord([entity, key, partner, record.scope, personID, via, state, fileID, fileID])
         }
+        lookahead.records[recordKey] = (fileID, state)
         counts.accepted += 1
         lastPartnerRecord = (entity, key)
         return .accepted(match)
@@ -243,12 +408,18 @@ extension ImportSession {
         if let id = identity.franceTravailID { learnt.append(("france-travail", id.matchingKey)) }
         if let nir = identity.nir { learnt.append(("nir13", nir.base13)) }
         for (kind, value) in learnt {
-            try db.execute(
-                """
-                INSERT INTO person_identifier (person_id, kind, value, partner, file_id) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT DO NOTHING
-                """,
-                [personID, kind, value, partner, fileID])
+            try insertIdentifier([personID, kind, value, partner, fileID])
+            // What was read ahead for this value names this person now too (or is read again when unknown).
+            let index: WritableKeyPath<PartnerLookahead, [String: [PersonRow]]> =
+                kind == "nir13" ? \.byNIR : \.byFranceTravail
+            guard let rows = lookahead[keyPath: index][value], !rows.contains(where: { $0.id == personID }) else {
+                continue
+            }
+            if let person = lookahead.people[personID] {
+                lookahead[keyPath: index][value] = (rows + [person]).sorted { $0.id < $1.id }
+            } else {
+                lookahead[keyPath: index][value] = nil
+            }
         }
     }
 }
