@@ -304,13 +304,19 @@ public final class CurlTransport: Transport, @unchecked Sendable {
         configure(handle, lists)
         let code = curl_easy_perform(handle)
         guard code != CURLE_OK else { return }
+        let (status, message) = Self.failure(code, on: handle, errorBuffer: errorBuffer)
+        throw TransportError(Self.kind(of: code, status: status), message)
+    }
+
+    /// What a failed request says: the server's last status code (0 when none) and curl's message with its code.
+    static func failure(_ code: CURLcode, on handle: UnsafeMutableRawPointer, errorBuffer: [CChar]) -> (Int, String) {
         var status = 0
         gw_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         let detail = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         let message =
             (detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail)
             + " (curl \(code.rawValue)\(status > 0 ? ", \(status)" : ""))"
-        throw TransportError(Self.kind(of: code, status: status), message)
+        return (status, message)
     }
 
     static func kind(of code: CURLcode, status: Int) -> TransportError.Kind {

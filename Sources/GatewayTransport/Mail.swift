@@ -167,12 +167,7 @@ public final class SMTPMailer: MailSender, @unchecked Sendable {
             }
         }
         guard code != CURLE_OK else { return }
-        var status = 0
-        gw_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        let detail = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        let message =
-            (detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail)
-            + " (curl \(code.rawValue)\(status > 0 ? ", \(status)" : ""))"
+        let (status, message) = CurlTransport.failure(code, on: handle, errorBuffer: errorBuffer)
         // A 4xx answer (mailbox busy, greylisting, server overloaded) is worth retrying as a broken connection is.
         let kind = (400..<500).contains(status) ? .unreachable : CurlTransport.kind(of: code, status: 0)
         throw TransportError(kind, message)

@@ -21,6 +21,22 @@ struct MailTests {
 
         """ + operators.map { "    \($0): \(address($0))" }.joined(separator: "\n")
 
+    /// A gateway with one exchange, `caf`, reading the CNAF files of `inbox`, and `mail` as its mail section.
+    static func cafGateway(inbox: String, in directory: TempDirectory, mail: String) throws -> Gateway {
+        try Gateway(
+            """
+              - { id: caf, direction: in, flow: caf-beneficiaires, transport: folder, location: \(inbox), pattern: "*.xml" }
+            """, in: directory, extraYAML: mail)
+    }
+
+    /// The settings of a `mail:` section alone.
+    static func settings(_ mail: String) throws -> MailSettings {
+        let exchanges =
+            "exchanges:\n  - { id: x, flow: caf-beneficiaires, direction: in, transport: folder, location: /tmp, pattern: a }"
+        return try #require(
+            try GatewayConfig.parse(yaml: mail + "\n" + exchanges, knownFlows: Set(Repo.flows.keys)).mail)
+    }
+
     @Test("A message: UTF-8 subject as encoded words on folded lines, body in base64, one-line headers")
     func messageBytes() throws {
         let subject = "Passerelle insertion : dépôt des CV sous l'objectif au 02/11/2026 — fiche 5, fiche 9"
@@ -168,15 +184,8 @@ struct MailTests {
         // A port where nothing listens: the server is down.
         let closed = smtp.yaml(recipients: "    equipe-donnees: donnees@departement.test")
             .replacingOccurrences(of: "127.0.0.1:\(smtp.port)", with: "127.0.0.1:\(try freePort())")
-        var gateway = try Gateway(
-            """
-              - id: caf
-                direction: in
-                flow: caf-beneficiaires
-                transport: folder
-                location: \(inbox)
-                pattern: "*.xml"
-            """, in: directory, extraYAML: closed + "\n  retries: { attempts: 5, backoff: 0 }\n")
+        var gateway = try Self.cafGateway(
+            inbox: inbox, in: directory, mail: closed + "\n  retries: { attempts: 5, backoff: 0 }\n")
         try copySample("cnaf/bad/malformed.xml", to: inbox, as: "caf-67-2026-13.xml")
         try copySample("cnaf/caf-67-2026-09.xml", to: inbox)
         let summary = try gateway.run("caf")
@@ -188,11 +197,8 @@ struct MailTests {
         let failed = try gateway.store.exchanges.journal(since: nil, exchange: ExchangeRunner.mailJournal)
         #expect(failed.map(\.outcome) == [.failed])
         // The server answers again: the next delivery sends it, once.
-        let config = try GatewayConfig.parse(
-            yaml: smtp.yaml(recipients: "    equipe-donnees: donnees@departement.test")
-                + "\nexchanges:\n  - { id: x, flow: caf-beneficiaires, direction: in, transport: folder, location: /tmp, pattern: a }",
-            knownFlows: Set(Repo.flows.keys))
-        gateway.runner.notifier = try Notifier(settings: config.mail!, mappings: Repo.mappings, environment: [:])
+        let settings = try Self.settings(smtp.yaml(recipients: "    equipe-donnees: donnees@departement.test"))
+        gateway.runner.notifier = try Notifier(settings: settings, mappings: Repo.mappings, environment: [:])
         #expect(gateway.runner.deliverMails() == MailDelivery(sent: 1))
         #expect(gateway.runner.deliverMails() == MailDelivery())
         let received = try smtp.received()
@@ -206,15 +212,8 @@ struct MailTests {
         defer { smtp.stop() }
         let directory = try TempDirectory()
         let inbox = try directory.folder("inbox")
-        let gateway = try Gateway(
-            """
-              - id: caf
-                direction: in
-                flow: caf-beneficiaires
-                transport: folder
-                location: \(inbox)
-                pattern: "*.xml"
-            """, in: directory, extraYAML: smtp.yaml(recipients: "    equipe-donnees: donnees@departement.test"))
+        let gateway = try Self.cafGateway(
+            inbox: inbox, in: directory, mail: smtp.yaml(recipients: "    equipe-donnees: donnees@departement.test"))
         try copySample("cnaf/bad/malformed.xml", to: inbox, as: "caf-67-2026-13.xml")
         #expect(try gateway.run("caf").refused == 1)
         #expect(try smtp.received().isEmpty)
@@ -226,11 +225,9 @@ struct MailTests {
     func implicitTLS() throws {
         let smtp = try SMTPTestServer(mode: "implicit")
         defer { smtp.stop() }
-        let config = try GatewayConfig.parse(
-            yaml: smtp.yaml(scheme: "smtps", recipients: "    equipe-donnees: donnees@departement.test")
-                + "\nexchanges:\n  - { id: x, flow: caf-beneficiaires, direction: in, transport: folder, location: /tmp, pattern: a }",
-            knownFlows: Set(Repo.flows.keys))
-        let sender = try #require(try config.mail?.sender(environment: [:]))
+        let settings = try Self.settings(
+            smtp.yaml(scheme: "smtps", recipients: "    equipe-donnees: donnees@departement.test"))
+        let sender = try settings.sender(environment: [:])
         try sender.send(
             MailMessage(
                 from: "passerelle-insertion@departement.test", to: ["donnees@departement.test"], subject: "Essai",
