@@ -536,7 +536,7 @@ public struct ExchangeRunner: Sendable {
             try? store.exchanges.recordTransfer(transfer)
         }
         // Two partners may get files of the same name (each operator its alerts-<day>.csv).
-        let sentKey = Self.safe(partner) + "/" + sourceName
+        let sentKey = Outbound.safe(partner) + "/" + sourceName
         if let sentAs = try store.exchanges.sentFile(exchange: exchange.id, sourceName: sentKey, sha256: sha256) {
             transfer.outcome = .alreadySent
             transfer.name = sentAs
@@ -544,7 +544,7 @@ public struct ExchangeRunner: Sendable {
             return nil
         }
         var target = endpoint
-        target.location = endpoint.location.replacingOccurrences(of: "{partner}", with: Self.safe(partner))
+        target.location = endpoint.location.replacingOccurrences(of: "{partner}", with: Outbound.safe(partner))
         do {
             let transport: any Transport
             if let known = context.transports[target.location] {
@@ -601,10 +601,6 @@ public struct ExchangeRunner: Sendable {
         calendar.timeZone = config.timeZone
         let parts = calendar.dateComponents([.year, .month, .day], from: Date())
         return LocalDate(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1)!
-    }
-
-    static func safe(_ text: String) -> String {
-        String(text.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" })
     }
 
     // MARK: Retries

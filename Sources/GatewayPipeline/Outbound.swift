@@ -235,7 +235,8 @@ public struct Outbound {
         }
     }
 
-    static func safe(_ text: String) -> String {
+    /// A partner's id or a file name as a file or folder name: letters, digits, `-` and `.`; anything else `_`.
+    public static func safe(_ text: String) -> String {
         String(text.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" })
     }
 }
