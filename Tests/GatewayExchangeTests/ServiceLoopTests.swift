@@ -17,8 +17,14 @@ struct ServiceLoopTests {
               - { id: fast, flow: jobconnexion-cv, direction: in, transport: folder, location: \(folders[1]), pattern: "*.csv" }
               - { id: late, flow: job-posts, direction: in, transport: folder, location: \(folders[2]), pattern: "*.json", after: slow }
             """, in: directory)
-        // A file just written: `slow` waits a second for it to settle, for real.
-        gateway.runner.sleep = { Thread.sleep(forTimeInterval: $0) }
+        // A file just written: `slow` waits for it to settle. Side by side, it waits until `fast` is done (at most a
+        // minute), whatever the load of the machine; one at a time, it waits its second.
+        let fastDone = DispatchSemaphore(value: 0)
+        if concurrency > 1 {
+            gateway.runner.sleep = { _ in _ = fastDone.wait(timeout: .now() + 60) }
+        } else {
+            gateway.runner.sleep = { Thread.sleep(forTimeInterval: $0) }
+        }
         try copySample("cnaf/caf-67-2026-09.xml", to: folders[0])
         try FileManager.default.setAttributes(
             [.modificationDate: Date()], ofItemAtPath: folders[0] + "/caf-67-2026-09.xml")
@@ -34,6 +40,7 @@ struct ServiceLoopTests {
                 return $0.count
             }
             #expect(summary.outcome == .succeeded && summary.applied == 1, "\(summary)")
+            if summary.exchange == "fast" { fastDone.signal() }
             if count == 3 { stop.set() }
         }
         try await service.run()
