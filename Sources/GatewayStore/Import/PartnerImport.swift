@@ -78,14 +78,22 @@ struct PartnerLookahead {
     var byNIR: [String: [PersonRow]] = [:]
     var byFranceTravail: [String: [PersonRow]] = [:]
     /// By organisme, matricule and role (people present in their household).
-    var byMatricule: [String: [PersonRow]] = [:]
+    var byMatricule: [MatriculeKey: [PersonRow]] = [:]
     var byBirthDate: [String: [PersonRow]] = [:]
     /// Every person row read ahead, by id.
     var people: [Int64: PersonRow] = [:]
 
     static func recordKey(_ entity: String, _ key: String) -> String { entity + "\u{1F}" + key }
-    static func matriculeKey(_ organisme: String, _ matricule: String, _ role: String) -> String {
-        organisme + "\u{1F}" + matricule + "\u{1F}" + role
+}
+
+/// A household's person by organisme, matricule and role.
+struct MatriculeKey: Hashable {
+    var organisme: String
+    var matricule: String
+    var role: String
+
+    init(_ organisme: String, _ matricule: String, _ role: String) {
+        (self.organisme, self.matricule, self.role) = (organisme, matricule, role)
     }
 }
 
@@ -94,77 +102,107 @@ extension ImportSession {
     /// identifiers name. Replaces what was read ahead before.
     public func lookAhead(_ records: [PartnerRecord]) throws {
         lookahead = PartnerLookahead()
-        guard !records.isEmpty else { return }
         var keysByEntity: [String: Set<String>] = [:]
         var nirs = Set<String>()
         var franceTravail = Set<String>()
-        var matricules = Set<String>()
+        var matricules = Set<MatriculeKey>()
         var birthDates = Set<String>()
         for record in records {
             keysByEntity[record.entityName, default: []].insert(record.businessKey)
             guard let identity = record.person else { continue }
             if let nir = identity.nir { nirs.insert(nir.base13) }
             if let id = identity.franceTravailID { franceTravail.insert(id.matchingKey) }
-            if let matricule = identity.matricule, identity.role != nil { matricules.insert(matricule.canonical) }
+            if let matricule = identity.matricule, let role = identity.role {
+                matricules.insert(
+                    MatriculeKey((identity.organisme ?? .caf).rawValue, matricule.canonical, role.rawValue))
+            }
             if identity.surname != nil, identity.firstName != nil, let date = identity.birthDate {
                 birthDates.insert(date.iso)
             }
         }
-        for (entity, keys) in keysByEntity {
-            for chunk in Self.chunks(keys) {
-                for key in chunk { lookahead.records[PartnerLookahead.recordKey(entity, key)] = .some(nil) }
-                // A join on a list of values, not `business_key IN (…)`: PostgreSQL, without statistics on a table
-                // filled by this very file, would read every record of the entity through another index.
-                let values = Array(repeating: "(?)", count: chunk.count).joined(separator: ", ")
-                for row in try db.fetchAll(
-                    """
-                    SELECT r.business_key, r.last_file_id, r.state FROM (VALUES \(values)) AS k
-                    JOIN partner_record r ON r.entity = ? AND r.business_key = k.column1
-                    """, chunk.map { $0 as (any SQLBindable)? } + [entity])
-                {
-                    lookahead.records[PartnerLookahead.recordKey(entity, row["business_key"])] = (
-                        row["last_file_id"], row["state"]
-                    )
-                }
-            }
-        }
-        let columns = "p.id, p.nir13, p.france_travail_id"
-        try readAhead(
-            nirs, into: \.byNIR,
-            direct: "SELECT nir13 AS k, \(columns) FROM person p WHERE p.nir13 IN",
-            learnt: "SELECT i.value AS k, \(columns) FROM person_identifier i JOIN person p ON p.id = i.person_id "
-                + "WHERE i.kind = 'nir13' AND i.value IN")
-        try readAhead(
-            franceTravail, into: \.byFranceTravail,
-            direct: "SELECT substr(p.france_travail_id, 1, 8) AS k, \(columns) FROM person p "
-                + "WHERE substr(p.france_travail_id, 1, 8) IN",
-            learnt: "SELECT i.value AS k, \(columns) FROM person_identifier i JOIN person p ON p.id = i.person_id "
-                + "WHERE i.kind = 'france-travail' AND i.value IN")
-        for chunk in Self.chunks(matricules) {
+        for (entity, keys) in keysByEntity { try readRecords(entity: entity, keys) }
+        try readPeople(nirs, into: \.byNIR)
+        try readPeople(franceTravail, into: \.byFranceTravail)
+        try readPeople(matricules)
+        try readPeople(bornOn: birthDates)
+    }
+
+    /// The stored versions of records of `entity`: every key gets its entry, nil when the store has none.
+    private func readRecords(entity: String, _ keys: Set<String>) throws {
+        for chunk in Self.chunks(keys) {
+            for key in chunk { lookahead.records[PartnerLookahead.recordKey(entity, key)] = .some(nil) }
+            // A join on a list of values, not `business_key IN (…)`: PostgreSQL, without statistics on a table
+            // filled by this very file, would read every record of the entity through another index.
+            let values = Array(repeating: "(?)", count: chunk.count).joined(separator: ", ")
             for row in try db.fetchAll(
                 """
-                SELECT h.organisme, h.matricule, p.role, \(columns) FROM person p JOIN household h ON h.id = p.household_id
+                SELECT r.business_key, r.last_file_id, r.state FROM (VALUES \(values)) AS k
+                JOIN partner_record r ON r.entity = ? AND r.business_key = k.column1
+                """, chunk.map { $0 as (any SQLBindable)? } + [entity])
+            {
+                lookahead.records[PartnerLookahead.recordKey(entity, row["business_key"])] = (
+                    row["last_file_id"], row["state"]
+                )
+            }
+        }
+    }
+
+    /// The people NIRs (`byNIR`) or France Travail ids (`byFranceTravail`, their 8 first characters) name,
+    /// directly and through the identifiers learnt from partners: every value gets its entry, rows in id order,
+    /// each once.
+    private func readPeople(
+        _ values: Set<String>, into index: WritableKeyPath<PartnerLookahead, [String: [PersonRow]]>
+    ) throws {
+        let nir = index == \PartnerLookahead.byNIR
+        let column = nir ? "p.nir13" : "substr(p.france_travail_id, 1, 8)"
+        let kind = nir ? "nir13" : "france-travail"
+        let columns = "p.id, p.nir13, p.france_travail_id"
+        for chunk in Self.chunks(values) {
+            for value in chunk { lookahead[keyPath: index][value] = [] }
+            let arguments = chunk.map { $0 as (any SQLBindable)? }
+            let list = " (" + Self.placeholders(chunk.count) + ")"
+            let direct = try db.fetchAll(
+                "SELECT \(column) AS k, \(columns) FROM person p WHERE \(column) IN" + list, arguments)
+            let learnt = try db.fetchAll(
+                "SELECT i.value AS k, \(columns) FROM person_identifier i JOIN person p ON p.id = i.person_id "
+                    + "WHERE i.kind = '\(kind)' AND i.value IN" + list, arguments)
+            for row in direct + learnt {
+                let person = PersonRow(row)
+                let key: String = row["k"]
+                lookahead.people[person.id] = lookahead.people[person.id] ?? person
+                if !(lookahead[keyPath: index][key]?.contains { $0.id == person.id } ?? false) {
+                    lookahead[keyPath: index][key, default: []].append(person)
+                }
+            }
+            for value in chunk { lookahead[keyPath: index][value]?.sort { $0.id < $1.id } }
+        }
+    }
+
+    /// The people present in the households of these (organisme, matricule) with these roles: every key gets its
+    /// entry, empty when nobody.
+    private func readPeople(_ keys: Set<MatriculeKey>) throws {
+        for key in keys { lookahead.byMatricule[key] = [] }
+        for chunk in Self.chunks(Set(keys.map(\.matricule))) {
+            for row in try db.fetchAll(
+                """
+                SELECT h.organisme, h.matricule, p.role, p.id, p.nir13, p.france_travail_id FROM person p
+                JOIN household h ON h.id = p.household_id
                 WHERE p.present = 1 AND h.matricule IN (\(Self.placeholders(chunk.count))) ORDER BY p.id
                 """, chunk.map { $0 as (any SQLBindable)? })
             {
+                let key = MatriculeKey(row["organisme"], row["matricule"], row["role"])
+                guard keys.contains(key) else { continue }
                 let person = PersonRow(row)
                 lookahead.people[person.id] = person
-                lookahead.byMatricule[
-                    PartnerLookahead.matriculeKey(row["organisme"], row["matricule"], row["role"]), default: []
-                ].append(person)
+                lookahead.byMatricule[key, default: []].append(person)
             }
         }
-        // Every matricule looked ahead is known, for each organisme and role: absent means nobody.
-        for record in records {
-            guard let identity = record.person, let matricule = identity.matricule, let role = identity.role else {
-                continue
-            }
-            let key = PartnerLookahead.matriculeKey(
-                (identity.organisme ?? .caf).rawValue, matricule.canonical, role.rawValue)
-            if lookahead.byMatricule[key] == nil { lookahead.byMatricule[key] = [] }
-        }
-        for chunk in Self.chunks(birthDates) {
-            for date in chunk { lookahead.byBirthDate[date] = [] }
+    }
+
+    /// The people born on these days, with their names (the last level of the cascade).
+    private func readPeople(bornOn days: Set<String>) throws {
+        for chunk in Self.chunks(days) {
+            for day in chunk { lookahead.byBirthDate[day] = [] }
             for row in try db.fetchAll(
                 "SELECT birth_date, id, nir13, france_travail_id, surname, birth_name, first_name FROM person "
                     + "WHERE birth_date IN (" + Self.placeholders(chunk.count) + ") ORDER BY id",
@@ -174,28 +212,6 @@ extension ImportSession {
                 lookahead.people[person.id] = lookahead.people[person.id] ?? person
                 lookahead.byBirthDate[row["birth_date"], default: []].append(person)
             }
-        }
-    }
-
-    /// Reads the people a set of identifier values names, directly and through the identifiers learnt, into
-    /// `index` (every value gets its entry, rows in id order, each once).
-    private func readAhead(
-        _ values: Set<String>, into index: WritableKeyPath<PartnerLookahead, [String: [PersonRow]]>, direct: String,
-        learnt: String
-    ) throws {
-        for chunk in Self.chunks(values) {
-            for value in chunk { lookahead[keyPath: index][value] = [] }
-            let arguments = chunk.map { $0 as (any SQLBindable)? }
-            let list = " (" + Self.placeholders(chunk.count) + ")"
-            for row in try db.fetchAll(direct + list, arguments) + db.fetchAll(learnt + list, arguments) {
-                let person = PersonRow(row)
-                let key: String = row["k"]
-                lookahead.people[person.id] = lookahead.people[person.id] ?? person
-                if !(lookahead[keyPath: index][key]?.contains { $0.id == person.id } ?? false) {
-                    lookahead[keyPath: index][key, default: []].append(person)
-                }
-            }
-            for value in chunk { lookahead[keyPath: index][value]?.sort { $0.id < $1.id } }
         }
     }
 
@@ -280,60 +296,33 @@ extension ImportSession {
         return order.compactMap { byIdentity[$0] }
     }
 
+    // Each lookup reads what a block read ahead; a value it did not (a replayed or pushed record) is read the
+    // same way, alone, and kept for the records after it.
+
     private func people(nir13: String) throws -> [KnownPerson] {
-        if let rows = lookahead.byNIR[nir13] { return known(rows) }
-        return known(
-            try db.fetchAll(
-                """
-                SELECT id, nir13, france_travail_id FROM person WHERE nir13 = ?
-                UNION SELECT p.id, p.nir13, p.france_travail_id FROM person_identifier i
-                JOIN person p ON p.id = i.person_id WHERE i.kind = 'nir13' AND i.value = ?
-                ORDER BY id
-                """, [nir13, nir13]
-            ).map(PersonRow.init))
+        if lookahead.byNIR[nir13] == nil { try readPeople([nir13], into: \.byNIR) }
+        return known(lookahead.byNIR[nir13] ?? [])
     }
 
     private func people(organisme: Organisme, matricule: String, role: PersonRole) throws -> [KnownPerson] {
-        if let rows = lookahead.byMatricule[
-            PartnerLookahead.matriculeKey(organisme.rawValue, matricule, role.rawValue)]
-        {
-            return known(rows)
-        }
-        return known(
-            try db.fetchAll(
-                """
-                SELECT p.id, p.nir13, p.france_travail_id FROM person p JOIN household h ON h.id = p.household_id
-                WHERE h.organisme = ? AND h.matricule = ? AND p.role = ? AND p.present = 1 ORDER BY p.id
-                """, [organisme.rawValue, matricule, role.rawValue]
-            ).map(PersonRow.init))
+        let key = MatriculeKey(organisme.rawValue, matricule, role.rawValue)
+        if lookahead.byMatricule[key] == nil { try readPeople([key]) }
+        return known(lookahead.byMatricule[key] ?? [])
     }
 
     private func people(franceTravail id: FranceTravailID) throws -> [KnownPerson] {
         // CNAF files carry the 8-character form; partners may send the 11-character one.
         let key = id.matchingKey
-        if let rows = lookahead.byFranceTravail[key] { return known(rows) }
-        return known(
-            try db.fetchAll(
-                """
-                SELECT id, nir13, france_travail_id FROM person WHERE substr(france_travail_id, 1, 8) = ?
-                UNION SELECT p.id, p.nir13, p.france_travail_id FROM person_identifier i
-                JOIN person p ON p.id = i.person_id WHERE i.kind = 'france-travail' AND i.value = ?
-                ORDER BY id
-                """, [key, key]
-            ).map(PersonRow.init))
+        if lookahead.byFranceTravail[key] == nil { try readPeople([key], into: \.byFranceTravail) }
+        return known(lookahead.byFranceTravail[key] ?? [])
     }
 
     private func people(surname: String, firstName: String, birthDate: LocalDate) throws -> [KnownPerson] {
-        let rows =
-            try lookahead.byBirthDate[birthDate.iso]
-            ?? db.fetchAll(
-                "SELECT id, nir13, france_travail_id, surname, birth_name, first_name FROM person WHERE birth_date = ?",
-                [birthDate.iso]
-            ).map(PersonRow.init)
+        if lookahead.byBirthDate[birthDate.iso] == nil { try readPeople(bornOn: [birthDate.iso]) }
         let wantedSurname = NameNormalisation.key(surname)
         let wantedFirst = NameNormalisation.key(firstName)
         return known(
-            rows.filter { row in
+            (lookahead.byBirthDate[birthDate.iso] ?? []).filter { row in
                 let names = [row.surname, row.birthName].compactMap { $0 }
                 return NameNormalisation.key(row.firstName ?? "") == wantedFirst
                     && names.contains { NameNormalisation.key($0) == wantedSurname }
@@ -351,15 +340,8 @@ extension ImportSession {
         // The canonical fields as compact JSON: what a mapping reads back into the same record.
         let state = record.fields.jsonText
         let recordKey = PartnerLookahead.recordKey(entity, key)
-        let existing: (lastFileID: Int64, state: String)? =
-            if let cached = lookahead.records[recordKey] {
-                cached
-            } else {
-                try db.fetchOne(
-                    "SELECT last_file_id, state FROM partner_record WHERE entity = ? AND business_key = ?",
-                    [entity, key]
-                ).map { ($0["last_file_id"], $0["state"]) }
-            }
+        if lookahead.records[recordKey] == nil { try readRecords(entity: entity, [key]) }
+        let existing = lookahead.records[recordKey] ?? nil
         if let existing, existing.lastFileID == fileID {
             if existing.state == state {
                 counts.duplicates += 1
