@@ -146,48 +146,64 @@ final class PostgresStoreConnection: StoreConnection {
 
     var dialect: SQLDialect { .postgres }
 
-    /// `?` → `$n`, outside quoted text.
+    /// `?` → `$n`, outside quoted text (read as bytes: both characters are ASCII).
     static func numbered(_ sql: String) -> String {
-        var out = ""
+        var out: [UInt8] = []
         out.reserveCapacity(sql.utf8.count + 16)
         var number = 0
         var quoted = false
-        for character in sql {
-            if character == "'" { quoted.toggle() }
-            if character == "?" && !quoted {
+        for byte in sql.utf8 {
+            if byte == UInt8(ascii: "'") { quoted.toggle() }
+            if byte == UInt8(ascii: "?") && !quoted {
                 number += 1
-                out += "$\(number)"
+                out.append(UInt8(ascii: "$"))
+                out.append(contentsOf: String(number).utf8)
             } else {
-                out.append(character)
+                out.append(byte)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Batched statements of this transaction, in the order they were prepared: the order their rows are sent.
     private var batches: [PostgresBatchStatement] = []
+    /// Batches sent and not yet waited for, oldest first: the gateway goes on reading and mapping records while
+    /// the server stores them. The connection runs its statements in the order they were sent, so a statement
+    /// sent after them sees their rows.
+    private var inFlight: [EventLoopFuture<PostgresQueryResult>] = []
+    /// At most this many batches in flight: the ones behind wait, and memory stays bounded.
+    static let maxInFlight = 16
 
-    /// Sends `sql` (with `?` placeholders), after the rows the batched statements still hold.
+    /// Sends `sql` (with `?` placeholders), after the rows the batched statements still hold, and waits for its
+    /// result; the batches before it failing fail it.
     func run(_ sql: String, _ values: [SQLValue]) throws -> PostgresQueryResult {
         try flushBatches()
+        try settle()
         return try send(Self.numbered(sql), values)
     }
 
-    /// Sends the rows every batched statement holds, one multi-row statement each, in the order they were prepared
-    /// (a person's household before the person).
+    /// Sends the rows every batched statement holds, one statement each, in the order they were prepared (a
+    /// person's household before the person), without waiting for them.
     func flushBatches() throws {
         for batch in batches where batch.rows > 0 {
-            let (sql, values) = batch.take()
-            _ = try send(sql, values)
+            inFlight.append(connection.query(batch.take(), logger: logger))
+            if inFlight.count > Self.maxInFlight { _ = try wait(inFlight.removeFirst()) }
         }
     }
 
-    /// Forgets the rows not yet sent: the transaction is being rolled back.
-    func discardBatches() {
-        for batch in batches { _ = batch.take() }
+    /// Waits for every batch sent; throws the first failure.
+    private func settle() throws {
+        while !inFlight.isEmpty { _ = try wait(inFlight.removeFirst()) }
     }
 
-    /// Sends one statement already numbered (`$1`, `$2`…).
+    /// Forgets the rows not yet sent and lets those sent finish: the transaction is being rolled back.
+    func discardBatches() {
+        for batch in batches { batch.discard() }
+        for future in inFlight { _ = try? future.wait() }
+        inFlight.removeAll()
+    }
+
+    /// Sends one statement already numbered (`$1`, `$2`…) and waits for its result.
     private func send(_ sql: String, _ values: [SQLValue]) throws -> PostgresQueryResult {
         var bindings = PostgresBindings(capacity: values.count)
         for value in values {
@@ -199,8 +215,12 @@ final class PostgresStoreConnection: StoreConnection {
             case .blob(let data): bindings.append(ByteBuffer(bytes: data))
             }
         }
+        return try wait(connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger))
+    }
+
+    private func wait(_ future: EventLoopFuture<PostgresQueryResult>) throws -> PostgresQueryResult {
         do {
-            return try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).wait()
+            return try future.wait()
         } catch let error as PSQLError {
             // The server's message and SQLSTATE only: its detail may quote values (a NIR in a key).
             throw StoreFailure(
@@ -313,32 +333,69 @@ final class PostgresStoreStatement: StoreStatement {
     }
 }
 
-/// A batched `INSERT … VALUES (…) [ON CONFLICT …]` on PostgreSQL: each run adds a row; the rows go as one
-/// multi-row statement when the connection sends its next other statement (or commits), or when the batch is full.
+/// A batched `INSERT … VALUES (…) [ON CONFLICT …]` or `UPDATE … SET … WHERE …` on PostgreSQL: each run adds a
+/// row; the rows go when the connection sends its next other statement (or commits), or when the batch is full, as
+/// one statement over `unnest($1, $2…)`, one array per placeholder: `INSERT … SELECT … FROM unnest(…)` or
+/// `UPDATE … SET … FROM unnest(…) WHERE …`. Its text is the same for every batch of the statement (the server
+/// parses a few hundred bytes, not a row template repeated per row), and each value is written once, straight into
+/// its column's array as PostgreSQL reads it.
 final class PostgresBatchStatement: StoreStatement {
     /// The connection holds its batches for the transaction; a batch never outlives it.
     unowned let connection: PostgresStoreConnection
-    /// `INSERT INTO t (a, b) VALUES `, the row's template `(?, ?)` and what follows it.
+    let isUpdate: Bool
+    /// The parts of the statement that hold placeholders, each split at its `?`: an insert's row (`?, ?` →
+    /// `["", ", ", ""]`); an update's `SET …` and `WHERE …` (the arrays come between them).
+    let segments: [[Substring]]
+    /// An insert's `INSERT INTO t (a, b) ` and what follows its row (`ON CONFLICT …`).
     let head: String
-    let template: [Substring]
     let tail: String
     /// Placeholders in a row.
     let width: Int
-    /// Rows held before they are sent: under PostgreSQL's 65,535 parameters per statement.
-    let capacity: Int
+    /// Rows held before they are sent, and bytes: a batch stays a few megabytes.
+    static let maxRows = 1_000
+    static let maxBytes = 4 << 20
     private(set) var rows = 0
-    private var values: [SQLValue] = []
-    private var row: [SQLValue] = []
+    private var columns: [BatchColumn]
+    /// The placeholder the next `bind` fills.
+    private var position = 0
+    private var mismatch: String?
 
-    /// Nil when `sql` is not an `INSERT … VALUES (…)` with its placeholders in the row only.
+    /// Nil when `sql` is neither an `INSERT … VALUES (…)` with its placeholders in the row only, nor an
+    /// `UPDATE … SET … WHERE …` without `FROM` or `RETURNING`.
     init?(_ connection: PostgresStoreConnection, sql: String) {
-        guard sql.uppercased().hasPrefix("INSERT"), let values = sql.range(of: "VALUES", options: .caseInsensitive),
-            let open = sql[values.upperBound...].firstIndex(where: { !$0.isWhitespace }), sql[open] == "("
-        else { return nil }
-        // The closing parenthesis of the row, outside quoted text.
+        let upper = sql.uppercased()
+        if upper.hasPrefix("UPDATE") {
+            guard !upper.contains("RETURNING"), !upper.contains(" FROM "),
+                let condition = Self.topLevelWhere(in: sql)
+            else { return nil }
+            isUpdate = true
+            segments = [sql[..<condition], sql[condition...]].map {
+                $0.split(separator: "?", omittingEmptySubsequences: false)
+            }
+            head = ""
+            tail = ""
+        } else {
+            guard upper.hasPrefix("INSERT"), let values = sql.range(of: "VALUES", options: .caseInsensitive),
+                let open = sql[values.upperBound...].firstIndex(where: { !$0.isWhitespace }), sql[open] == "(",
+                let close = Self.closing(open, in: sql)
+            else { return nil }
+            let rest = String(sql[sql.index(after: close)...])
+            guard !rest.contains("?") else { return nil }
+            isUpdate = false
+            segments = [sql[sql.index(after: open)..<close].split(separator: "?", omittingEmptySubsequences: false)]
+            head = String(sql[..<values.lowerBound])
+            tail = rest
+        }
+        self.connection = connection
+        width = segments.reduce(0) { $0 + $1.count - 1 }
+        guard width > 0 else { return nil }
+        columns = Array(repeating: BatchColumn(), count: width)
+    }
+
+    /// The parenthesis closing the one at `open`, outside quoted text.
+    static func closing(_ open: String.Index, in sql: String) -> String.Index? {
         var depth = 0
         var quoted = false
-        var close: String.Index?
         for index in sql[open...].indices {
             let character = sql[index]
             if character == "'" { quoted.toggle() }
@@ -346,62 +403,236 @@ final class PostgresBatchStatement: StoreStatement {
             if character == "(" { depth += 1 }
             if character == ")" {
                 depth -= 1
-                if depth == 0 {
-                    close = index
-                    break
-                }
+                if depth == 0 { return index }
             }
         }
-        guard let close else { return nil }
-        let row = sql[open...close]
-        let rest = String(sql[sql.index(after: close)...])
-        guard !rest.contains("?") else { return nil }
-        self.connection = connection
-        head = String(sql[..<open])
-        template = row.split(separator: "?", omittingEmptySubsequences: false)
-        tail = rest
-        width = template.count - 1
-        guard width > 0 else { return nil }
-        capacity = max(1, min(500, 30_000 / width))
+        return nil
     }
 
-    func reset() { row.removeAll(keepingCapacity: true) }
-    func bind(_ value: String?) { row.append(value.map(SQLValue.text) ?? .null) }
-    func bind(_ value: Int64?) { row.append(value.map(SQLValue.integer) ?? .null) }
-    func bind(blob: UnsafeRawBufferPointer) { row.append(.blob(Data(blob))) }
+    /// Where the last `WHERE` outside parentheses and quoted text begins, with the blank before it (case ignored).
+    static func topLevelWhere(in sql: String) -> String.Index? {
+        let characters = Array(sql)
+        var offsets: [String.Index] = []
+        offsets.reserveCapacity(characters.count)
+        for index in sql.indices { offsets.append(index) }
+        var depth = 0
+        var quoted = false
+        var found: String.Index?
+        for (at, character) in characters.enumerated() {
+            if character == "'" { quoted.toggle() }
+            guard !quoted else { continue }
+            if character == "(" { depth += 1 }
+            if character == ")" { depth -= 1 }
+            guard depth == 0, character.isWhitespace, at + 6 < characters.count,
+                String(characters[(at + 1)...(at + 5)]).uppercased() == "WHERE", characters[at + 6].isWhitespace
+            else { continue }
+            found = offsets[at]
+        }
+        return found
+    }
+
+    func reset() {
+        // A row bound in part and not run is taken back.
+        for index in 0..<position { columns[index].dropUncommitted() }
+        position = 0
+    }
+
+    private func next() -> Int? {
+        guard position < width else {
+            mismatch = "more values bound than the \(width) placeholders"
+            return nil
+        }
+        defer { position += 1 }
+        return position
+    }
+
+    func bind(_ value: String?) {
+        guard let index = next() else { return }
+        guard let value else { return columns[index].appendNull() }
+        if !columns[index].begin(.text) { mismatch = "placeholder \(index + 1): text after another type" }
+        columns[index].append(text: value)
+    }
+
+    func bind(_ value: Int64?) {
+        guard let index = next() else { return }
+        guard let value else { return columns[index].appendNull() }
+        if !columns[index].begin(.int8) { mismatch = "placeholder \(index + 1): integer after another type" }
+        columns[index].append(integer: value)
+    }
+
+    func bind(blob: UnsafeRawBufferPointer) {
+        guard let index = next() else { return }
+        if !columns[index].begin(.bytea) { mismatch = "placeholder \(index + 1): bytes after another type" }
+        columns[index].append(bytes: blob)
+    }
 
     func execute() throws {
-        guard row.count == width else {
-            throw StoreFailure("batched statement: \(row.count) values bound for \(width) placeholders")
+        if let mismatch { throw StoreFailure("batched statement: \(mismatch)") }
+        guard position == width else {
+            throw StoreFailure("batched statement: \(position) values bound for \(width) placeholders")
         }
-        values.append(contentsOf: row)
+        var bytes = 0
+        for index in 0..<width {
+            columns[index].commit()
+            bytes += columns[index].bytes
+        }
+        position = 0
         rows += 1
         // Full: every batch goes, in order, so that no row is sent before one it refers to.
-        if rows >= capacity { try connection.flushBatches() }
+        if rows >= Self.maxRows || bytes >= Self.maxBytes { try connection.flushBatches() }
     }
 
     func fetchOne() throws -> SQLRow? { throw StoreFailure("a batched statement returns no row") }
     func executeInsert() throws -> Int64 { throw StoreFailure("a batched statement returns no id") }
 
-    /// The statement for the rows held, and their values; the batch is empty afterwards.
-    func take() -> (String, [SQLValue]) {
-        var sql = head
-        sql.reserveCapacity(head.utf8.count + rows * (template.reduce(0) { $0 + $1.utf8.count } + width * 6) + 64)
-        var number = 0
-        for index in 0..<rows {
-            if index > 0 { sql += ", " }
-            for (offset, piece) in template.enumerated() {
-                sql += piece
-                if offset < width {
-                    number += 1
-                    sql += "$\(number)"
+    /// The statement for the rows held, with one array per placeholder bound (a placeholder NULL in every row is
+    /// written NULL); the batch is empty afterwards.
+    func take() -> PostgresQuery {
+        var arrays: [String] = []
+        var names: [String] = []
+        var bindings = PostgresBindings(capacity: width)
+        var offset = 0
+        let texts = segments.map { pieces in
+            var text = ""
+            for (index, piece) in pieces.enumerated() {
+                text += piece
+                guard index < pieces.count - 1 else { continue }
+                let column = columns[offset]
+                offset += 1
+                guard let kind = column.kind else {
+                    text += "NULL"
+                    continue
                 }
+                arrays.append("$\(arrays.count + 1)::\(kind.arrayName)")
+                names.append("c\(offset)")
+                text += "u.c\(offset)"
+                bindings.append(column.array(rows: rows))
+            }
+            return text
+        }
+        let source =
+            arrays.isEmpty
+            ? " FROM generate_series(1, \(rows))"
+            : " FROM unnest(\(arrays.joined(separator: ", "))) AS u(\(names.joined(separator: ", ")))"
+        for index in 0..<width { columns[index].clear() }
+        rows = 0
+        position = 0
+        let sql = isUpdate ? texts[0] + source + texts[1] : head + "SELECT " + texts[0] + source + tail
+        return PostgresQuery(unsafeSQL: sql, binds: bindings)
+    }
+
+    /// Forgets the rows held: the transaction is being rolled back.
+    func discard() {
+        for index in 0..<width { columns[index].clear() }
+        rows = 0
+        position = 0
+        mismatch = nil
+    }
+}
+
+/// One placeholder's values in a batch: the elements of a one-dimension PostgreSQL array in its binary form
+/// (each a 4-byte length, -1 for NULL, then the value's bytes).
+struct BatchColumn {
+    enum Kind {
+        case text, int8, bytea
+
+        var arrayName: String {
+            switch self {
+            case .text: "text[]"
+            case .int8: "int8[]"
+            case .bytea: "bytea[]"
             }
         }
-        sql += tail
-        let taken = values
-        values.removeAll(keepingCapacity: true)
-        rows = 0
-        return (sql, taken)
+
+        var elementType: PostgresDataType {
+            switch self {
+            case .text: .text
+            case .int8: .int8
+            case .bytea: .bytea
+            }
+        }
+
+        var arrayType: PostgresDataType {
+            switch self {
+            case .text: .textArray
+            case .int8: .int8Array
+            case .bytea: .byteaArray
+            }
+        }
+    }
+
+    /// The values' type: nil while every value bound is NULL.
+    private(set) var kind: Kind?
+    private var elements = ByteBuffer()
+    private var committed = 0
+    private var hasNull = false
+
+    var bytes: Int { committed }
+
+    /// Whether a value of `kind` may follow the values already bound.
+    mutating func begin(_ kind: Kind) -> Bool {
+        if let current = self.kind { return current == kind }
+        self.kind = kind
+        return true
+    }
+
+    mutating func appendNull() {
+        elements.writeInteger(-1, as: Int32.self)
+        hasNull = true
+    }
+
+    mutating func append(text: String) {
+        let lengthAt = elements.writerIndex
+        elements.writeInteger(0, as: Int32.self)
+        let written = elements.writeString(text)
+        elements.setInteger(Int32(written), at: lengthAt)
+    }
+
+    mutating func append(integer: Int64) {
+        elements.writeInteger(8, as: Int32.self)
+        elements.writeInteger(integer)
+    }
+
+    mutating func append(bytes: UnsafeRawBufferPointer) {
+        elements.writeInteger(Int32(bytes.count))
+        elements.writeBytes(bytes)
+    }
+
+    mutating func commit() { committed = elements.writerIndex }
+
+    mutating func dropUncommitted() { elements.moveWriterIndex(to: committed) }
+
+    mutating func clear() {
+        elements.clear()
+        committed = 0
+        hasNull = false
+        kind = nil
+    }
+
+    /// The array of the `rows` values committed.
+    func array(rows: Int) -> BatchArray {
+        BatchArray(kind: kind ?? .text, rows: rows, hasNull: hasNull, elements: elements)
+    }
+}
+
+/// A batch column sent as one bound parameter.
+struct BatchArray: PostgresDynamicTypeEncodable {
+    let kind: BatchColumn.Kind
+    let rows: Int
+    let hasNull: Bool
+    let elements: ByteBuffer
+
+    var psqlType: PostgresDataType { kind.arrayType }
+    var psqlFormat: PostgresFormat { .binary }
+
+    func encode<JSONEncoder: PostgresJSONEncoder>(
+        into byteBuffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>
+    ) {
+        byteBuffer.writeInteger(1, as: Int32.self)  // dimensions
+        byteBuffer.writeInteger(hasNull ? 1 : 0, as: Int32.self)
+        byteBuffer.writeInteger(kind.elementType.rawValue)
+        byteBuffer.writeInteger(Int32(rows))  // elements in the dimension
+        byteBuffer.writeInteger(1, as: Int32.self)  // its lower bound
+        byteBuffer.writeImmutableBuffer(elements)
     }
 }
