@@ -2,10 +2,20 @@
 public enum JSONText {
     /// `text` as a JSON string literal, quotes included.
     public static func quoted(_ text: String) -> String {
-        // Most values need no escaping: one scan of the bytes, one concatenation.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) { return "\"" + text + "\"" }
-        var output = "\""
-        output.reserveCapacity(text.utf8.count + 2)
+        var output = ""
+        append(text, to: &output)
+        return output
+    }
+
+    /// Appends `text` as a JSON string literal, quotes included.
+    public static func append(_ text: String, to output: inout String) {
+        output += "\""
+        // Most values need no escaping: one scan of the bytes, one append.
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
+            output += text
+            output += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": output += "\\\""
@@ -19,7 +29,7 @@ public enum JSONText {
             default: output.unicodeScalars.append(scalar)
             }
         }
-        return output + "\""
+        output += "\""
     }
 }
 
@@ -27,12 +37,38 @@ extension CanonicalFields {
     /// Compact JSON with sorted keys: values as strings, collections as arrays of objects. Equal records give
     /// equal texts, so the store compares states as text.
     public var jsonText: String {
-        var members: [(String, String)] = values.map { ($0.key, JSONText.quoted($0.value)) }
-        for (name, elements) in collections {
-            members.append((name, "[" + elements.map(\.jsonText).joined(separator: ",") + "]"))
+        var output = ""
+        output.reserveCapacity(32 * (values.count + 1))
+        append(to: &output)
+        return output
+    }
+
+    /// Appends the compact JSON text, written in place (one string for the whole record).
+    func append(to output: inout String) {
+        // Values and collections each in name order, merged (a value before a collection of the same name).
+        let members = values.sorted { $0.key < $1.key }
+        let lists = collections.sorted { $0.key < $1.key }
+        var (member, list) = (0, 0)
+        output += "{"
+        while member < members.count || list < lists.count {
+            if member + list > 0 { output += "," }
+            if list == lists.count || (member < members.count && !(lists[list].key < members[member].key)) {
+                JSONText.append(members[member].key, to: &output)
+                output += ":"
+                JSONText.append(members[member].value, to: &output)
+                member += 1
+            } else {
+                JSONText.append(lists[list].key, to: &output)
+                output += ":["
+                for (index, element) in lists[list].value.enumerated() {
+                    if index > 0 { output += "," }
+                    element.append(to: &output)
+                }
+                output += "]"
+                list += 1
+            }
         }
-        members.sort { $0.0 < $1.0 }
-        return "{" + members.map { JSONText.quoted($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
+        output += "}"
     }
 }
 
