@@ -18,6 +18,9 @@ struct CNAFGenerator {
     var households: Int
     var seed: UInt64 = 42
     var organisme: String = "CAF"  // or "MSA" (then NIRs carry their key, APPLIEME AGO)
+    /// The next month's file of the same households: dated a month later, with one household in ten whose paid
+    /// right (ETATDOSRSA 2) has its payment suspended; every other household is the same as in the first file.
+    var nextMonth = false
 
     enum Failure: Error, CustomStringConvertible {
         case unknownOrganisme(String)
@@ -50,7 +53,12 @@ struct CNAFGenerator {
         let tables = Tables()
         writeHeader(&sink, isMSA: isMSA)
         for index in 0..<count {
-            let model = Household.make(index: index, rng: &rng, tables: tables)
+            var model = Household.make(index: index, rng: &rng, tables: tables)
+            if nextMonth && index % 10 == 0 && model.state == 2 {
+                model.state = 4
+                model.stateReason = Household.paymentSuspensions[0]
+                model.stateDate = Day(2026, 10, 1)
+            }
             model.write(&sink, tables: tables, isMSA: isMSA)
             try sink.drain(everything: false)
         }
@@ -66,9 +74,9 @@ struct CNAFGenerator {
         out.leaf(2, "NUMVERSIONAPPLIEME", isMSA ? "3.2" : "5.1")
         out.leaf(2, "TYPEFLUX", "M")
         out.leaf(2, "NATFLUX", "D")
-        out.leaf(2, "DTCREAFLUX", date: Day(2026, 10, 3))
+        out.leaf(2, "DTCREAFLUX", date: nextMonth ? Day(2026, 11, 3) : Day(2026, 10, 3))
         out.leaf(2, "HEUCREAFLUX", "02:15:00")
-        out.leaf(2, "DTREF", date: Day.reference)
+        out.leaf(2, "DTREF", date: nextMonth ? Day(2026, 10, 31) : Day.reference)
         out.close(1, "IdentificationFlux")
     }
 

@@ -199,6 +199,38 @@ struct GatewayBench: ParsableCommand {
                 name: "re-import (no-op)", seconds: second.seconds, households: households, bytes: bytes,
                 peakKiB: second.peakKiB, note: "already received, nothing changed", memory: second.memory))
 
+        // 5. The next month's file over the first (most households unchanged, one in ten suspended): the import a
+        // département runs every month, timed on a store holding the first file each run.
+        let nextFile = work.file("cnaf-bench-next.xml")
+        let nextBytes = try CNAFGenerator(households: households, nextMonth: true).write(to: nextFile).bytes
+        let next = try Child.fastest(of: runs) {
+            work.removeStore(store)
+            let setUp = try Child.run(
+                cli, importArguments, stdout: work.file("import.json"), stderr: work.file("import.err"))
+            try setUp.expectSuccess("insertion-gateway import (first month)")
+            return try Child.run(
+                cli, Array(importArguments.dropLast()) + [nextFile], stdout: work.file("next.json"),
+                stderr: work.file("next.err"))
+        }
+        try next.expectSuccess("insertion-gateway import (next month)")
+        let nextImported: ImportOutput = try next.decodeJSON("insertion-gateway import (next month)")
+        guard nextImported.outcome == .applied, nextImported.accepted == households else {
+            throw BenchFailure(
+                "insertion-gateway import (next month): outcome \(nextImported.outcome), "
+                    + "\(nextImported.accepted) accepted\n" + next.excerpt())
+        }
+        steps.append(
+            StepResult(
+                name: "next month", seconds: next.seconds, households: households, bytes: nextBytes,
+                peakKiB: next.peakKiB,
+                note: "over the first file, \(nextImported.statusChanges) status changes", memory: next.memory))
+        if let postgresStep = try timePostgresImport(
+            flow: "caf-beneficiaires", file: nextFile, after: file, cli: cli, mappings: mappings, work: work,
+            records: households, bytes: nextBytes, name: "next month (PostgreSQL)")
+        {
+            steps.append(postgresStep)
+        }
+
         report(steps: steps, xmllint: xmllint, bytes: bytes, storeBytes: storeBytes)
     }
 
@@ -252,6 +284,12 @@ struct GatewayBench: ParsableCommand {
         targets.append(
             Self.postgresTarget(
                 sqlite: firstImport, postgres: steps.first { $0.name == "import (PostgreSQL)" }, flow: "CNAF"))
+        if let nextMonth = steps.first(where: { $0.name == "next month" }) {
+            targets.append(
+                Self.postgresTarget(
+                    sqlite: nextMonth, postgres: steps.first { $0.name == "next month (PostgreSQL)" },
+                    flow: "CNAF next month"))
+        }
 
         say()
         say("  Targets:")
@@ -282,10 +320,11 @@ struct GatewayBench: ParsableCommand {
         }
     }
 
-    /// With `--postgres`: the import of `file` timed into a new PostgreSQL database each run (the fastest kept).
+    /// With `--postgres`: the import of `file` timed into a new PostgreSQL database each run (the fastest kept),
+    /// after the import of `after` (not timed) when given.
     func timePostgresImport(
-        flow: String, file: String, cli: String, mappings: String, work: WorkDirectory, records: Int, bytes: Int,
-        name: String
+        flow: String, file: String, after: String? = nil, cli: String, mappings: String, work: WorkDirectory,
+        records: Int, bytes: Int, name: String
     ) throws -> StepResult? {
         guard let postgres else { return nil }
         guard let psql = Executables.find("psql") else {
@@ -298,18 +337,25 @@ struct GatewayBench: ParsableCommand {
         var serial = 0
         let child = try Child.fastest(of: runs) {
             serial += 1
-            let database = "gateway_bench_\(getpid())_\(serial)_\(flow.replacingOccurrences(of: "-", with: "_"))"
+            let database =
+                "gateway_bench_\(getpid())_\(serial)_\(flow.replacingOccurrences(of: "-", with: "_"))"
+                + (after == nil ? "" : "_next")
             let created = try Child.run(
                 psql, [postgres, "-q", "-c", "CREATE DATABASE \(database)"], stdout: work.file("psql.out"),
                 stderr: work.file("psql.err"))
             try created.expectSuccess("psql CREATE DATABASE")
             components.path = "/" + database
+            let arguments = [
+                "import", "--quiet", "--json", "--mappings", mappings, "--flow", flow, "--store",
+                components.string ?? postgres,
+            ]
+            if let after {
+                let setUp = try Child.run(
+                    cli, arguments + [after], stdout: work.file("pg-import.json"), stderr: work.file("pg-import.err"))
+                try setUp.expectSuccess("insertion-gateway import (PostgreSQL, first file)")
+            }
             return try Child.run(
-                cli,
-                [
-                    "import", "--quiet", "--json", "--mappings", mappings, "--flow", flow, "--store",
-                    components.string ?? postgres, file,
-                ], stdout: work.file("pg-import.json"), stderr: work.file("pg-import.err"))
+                cli, arguments + [file], stdout: work.file("pg-import.json"), stderr: work.file("pg-import.err"))
         }
         try child.expectSuccess("insertion-gateway import (PostgreSQL)")
         let imported: ImportOutput = try child.decodeJSON("insertion-gateway import (PostgreSQL)")

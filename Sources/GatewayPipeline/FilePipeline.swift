@@ -289,6 +289,12 @@ public struct FilePipeline {
                             return nil
                         }
                         if !partnerRecords.isEmpty { try session.lookAhead(partnerRecords) }
+                        // The households of this block, as the store holds them (a monthly file finds most).
+                        let households = messages.compactMap { message -> Household? in
+                            if case .household(let household, _, _, _) = message { return household }
+                            return nil
+                        }
+                        if !households.isEmpty { try session.lookAhead(households: households) }
                         for message in messages {
                             switch message {
                             case .header(let header): session.setReferenceDate(header.referenceDate)

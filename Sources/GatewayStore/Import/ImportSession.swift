@@ -80,7 +80,8 @@ public final class ImportSession {
         if let source, let householdID = lastHousehold {
             switch outcome {
             case .accepted, .duplicate:
-                let statement = self.statement(.sourceUpsert)
+                // A new household has no record yet: a plain insert, cheaper than an upsert.
+                let statement = self.statement(lastHouseholdIsNew ? .sourceInsert : .sourceUpsert)
                 statement.reset()
                 statement.bind(householdID)
                 statement.bind(fileID)
@@ -95,25 +96,26 @@ public final class ImportSession {
     private func applyState(_ household: Household, repeated: Bool) throws -> ApplyOutcome {
         counts.records += 1
         lastHousehold = nil
+        lastHouseholdIsNew = false
         lastPartnerRecord = nil
         let state = HouseholdState.encode(household)
         let firstLoad = try !repeated && isFirstLoad(of: household.organisme)
-        var existing: SQLRow?
+        let key = StoredHousehold.key(household)
+        var existing: StoredHousehold?
         if !firstLoad {
-            let lookup = statement(.lookup)
-            lookup.reset()
-            lookup.bind(household.organisme.rawValue)
-            lookup.bind(household.matricule.canonical)
-            existing = try lookup.fetchOne()
+            if let known = householdsAhead[key] {
+                existing = known
+            } else {
+                existing = try storedHousehold(household)
+            }
         }
         var householdID: Int64
         var previous: Household?
         if let existing {
-            householdID = existing[0]
+            householdID = existing.id
             lastHousehold = householdID
-            let lastFile: Int64 = existing[1]
-            let storedState: String = existing[2]
-            if lastFile == fileID {
+            let storedState = existing.state
+            if existing.lastFileID == fileID {
                 if storedState == state {
                     counts.duplicates += 1
                     return .duplicate
@@ -121,24 +123,20 @@ public final class ImportSession {
                 counts.records -= 1  // counted again by quarantine()
                 return .conflict
             }
-            if let stored: String = existing[3], let date = referenceDate, let storedDate = LocalDate(iso: stored),
+            if let stored = existing.lastReferenceDate, let date = referenceDate,
+                let storedDate = LocalDate(iso: stored),
                 date < storedDate
             {
                 counts.accepted += 1
                 return .stale
             }
             if storedState == state {
-                let seen = statement(.householdSeen)
-                seen.reset()
-                seen.bind(fileID)
-                seen.bind(referenceDate?.iso)
-                seen.bind(householdID)
-                try seen.execute()
-                let people = statement(.peopleSeen)
-                people.reset()
-                people.bind(fileID)
-                people.bind(householdID)
-                try people.execute()
+                // Unchanged: the household and its present people are marked seen in this file, many at a time.
+                try markSeen(householdID)
+                keepAhead(
+                    key,
+                    StoredHousehold(
+                        id: householdID, lastFileID: fileID, state: state, lastReferenceDate: referenceDate?.iso))
                 payingOffices.insert(PayingOffice(household))
                 counts.accepted += 1
                 return .accepted(statusChanges: 0)
@@ -149,7 +147,11 @@ public final class ImportSession {
         }
         householdID = try upsertHousehold(household, state: state, existingID: existing == nil ? nil : householdID)
         lastHousehold = householdID
-        try upsertRight(household, householdID: householdID)
+        lastHouseholdIsNew = existing == nil
+        keepAhead(
+            key,
+            StoredHousehold(id: householdID, lastFileID: fileID, state: state, lastReferenceDate: referenceDate?.iso))
+        try upsertRight(household, householdID: householdID, isNew: existing == nil)
         let personIDs = try upsertPeople(household, householdID: householdID, isNew: existing == nil)
         var knownEvents = Set<CNAFEvent>()
         if existing != nil && !household.events.isEmpty {
@@ -187,7 +189,7 @@ public final class ImportSession {
     private var firstLoads: [Organisme: Bool] = [:]
 
     /// Whether the store held no household of `organisme` before this file.
-    private func isFirstLoad(of organisme: Organisme) throws -> Bool {
+    func isFirstLoad(of organisme: Organisme) throws -> Bool {
         if let known = firstLoads[organisme] { return known }
         let any: Bool =
             try db.fetchValue(
@@ -199,6 +201,8 @@ public final class ImportSession {
 
     /// The household the last `apply` stored or found, for the anomalies that follow it.
     var lastHousehold: Int64?
+    /// Whether the last `apply` inserted that household (its right and record are new too).
+    private var lastHouseholdIsNew = false
     /// The partner record (entity, business key) the last `applyPartner` stored, for the anomalies that follow it.
     var lastPartnerRecord: (entity: String, key: String)?
 
@@ -272,6 +276,7 @@ public final class ImportSession {
 
     /// For a monthly file: households of the same paying offices that the file no longer lists.
     public func recordAbsences() throws {
+        try flushSeen()
         for office in payingOffices.sorted() {
             let rows = try db.fetchAll(
                 """
@@ -298,15 +303,17 @@ public final class ImportSession {
     /// The statements run for every household, prepared once per file and kept here (a cached statement would
     /// hash its SQL text, up to a kilobyte, on every call).
     private enum Prepared: Int, CaseIterable {
-        case lookup, householdInsert, householdUpdate, rightUpsert, personInsert, personUpdate, statusChangeInsert,
-            eventInsert, householdSeen, peopleSeen, peopleLeft, sourceUpsert
+        case lookup, householdInsert, householdUpdate, rightInsert, rightUpsert, personInsert, personUpdate,
+            statusChangeInsert, eventInsert, peopleLeft, sourceInsert, sourceUpsert
         case partnerRecordInsert, partnerRecordUpdate, identifierInsert
 
-        /// The inserts sent many rows at a time on PostgreSQL, in this order: a household before its right, its
-        /// people, its changes and its record. Between two lookups, a household comes at most once (a key repeated
-        /// in the file is looked up), so no upsert of a batch meets its row twice.
+        /// The writes sent many rows at a time on PostgreSQL, in this order: a household before its right, its
+        /// people, its changes and its record; a person's update before the mark of those who left. Between two
+        /// lookups, a household comes at most once (a key repeated in the file is looked up), so no statement of a
+        /// batch meets its row twice.
         static let batched: Set<Prepared> = [
-            .householdInsert, .rightUpsert, .personInsert, .statusChangeInsert, .eventInsert, .sourceUpsert,
+            .householdInsert, .householdUpdate, .rightInsert, .rightUpsert, .personInsert, .personUpdate,
+            .statusChangeInsert, .eventInsert, .peopleLeft, .sourceInsert, .sourceUpsert,
             .partnerRecordInsert, .identifierInsert,
         ]
     }
@@ -315,8 +322,23 @@ public final class ImportSession {
 
     /// What the partner records about to be applied need from the store, read ahead in a few queries.
     var lookahead = PartnerLookahead()
+    /// The households of the block of CNAF records about to be applied, by organisme and matricule: the stored
+    /// row, or nil when the store has none. A key not read ahead is looked up alone.
+    var householdsAhead: [String: StoredHousehold?] = [:]
+    /// Households found unchanged, whose "seen in this file" marks are not written yet.
+    var pendingSeen: [Int64] = []
 
     private func statement(_ which: Prepared) -> any StoreStatement { prepared[which.rawValue] }
+
+    /// The stored household with `household`'s key, read alone (after the marks not yet written).
+    func storedHousehold(_ household: Household) throws -> StoredHousehold? {
+        try flushSeen()
+        let lookup = statement(.lookup)
+        lookup.reset()
+        lookup.bind(household.organisme.rawValue)
+        lookup.bind(household.matricule.canonical)
+        return try lookup.fetchOne().map(StoredHousehold.init(row:))
+    }
 
     /// Runs a prepared statement with `values` bound in order (text, integers and NULLs: what the partner
     /// statements bind).
@@ -352,10 +374,13 @@ public final class ImportSession {
     private static func sql(_ which: Prepared) -> String {
         switch which {
         case .lookup:
-            "SELECT id, last_file_id, state, last_reference_date FROM household WHERE organisme = ? AND matricule = ?"
+            "SELECT \(StoredHousehold.columns) FROM household WHERE organisme = ? AND matricule = ?"
         case .householdInsert: insert(into: "household", columns: householdColumns + ["id"])
         case .householdUpdate: householdUpdate
-        case .rightUpsert: rightUpsert
+        case .rightInsert: insert(into: "right_status", columns: rightColumns)
+        case .rightUpsert:
+            insert(into: "right_status", columns: rightColumns) + " ON CONFLICT (household_id) DO UPDATE SET "
+                + rightColumns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
         case .personInsert: insert(into: "person", columns: personColumns + ["id"])
         case .personUpdate: personUpdate
         case .statusChangeInsert: insert(into: "status_change", columns: statusChangeColumns)
@@ -364,10 +389,8 @@ public final class ImportSession {
                 into: "cnaf_event",
                 columns: ["household_id", "liquidation_date", "liquidation_time", "code", "file_id"],
                 orIgnore: true)
-        case .householdSeen:
-            "UPDATE household SET last_file_id = ?, last_reference_date = ?, absent_since_file_id = NULL WHERE id = ?"
-        case .peopleSeen: "UPDATE person SET last_file_id = ? WHERE household_id = ? AND present = 1"
         case .peopleLeft: "UPDATE person SET present = 0 WHERE household_id = ? AND last_file_id <> ?"
+        case .sourceInsert: "INSERT INTO household_source (household_id, file_id, raw, packed) VALUES (?, ?, '', ?)"
         case .sourceUpsert:
             """
             INSERT INTO household_source (household_id, file_id, raw, packed) VALUES (?, ?, '', ?)
@@ -471,26 +494,16 @@ public final class ImportSession {
         return id
     }
 
-    private static let rightUpsert = """
-        INSERT INTO right_status (household_id, rsa_request_number, state, benefit_nature, refusal_date,
-        refusal_motive, right_suspension_date, right_suspension_motive, payment_suspension_date,
-        payment_suspension_motive, closure_date, closure_motive, earlier_month_closure_date,
-        earlier_month_closure_motive, last_file_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (household_id) DO UPDATE SET rsa_request_number = excluded.rsa_request_number,
-        state = excluded.state, benefit_nature = excluded.benefit_nature, refusal_date = excluded.refusal_date,
-        refusal_motive = excluded.refusal_motive, right_suspension_date = excluded.right_suspension_date,
-        right_suspension_motive = excluded.right_suspension_motive,
-        payment_suspension_date = excluded.payment_suspension_date,
-        payment_suspension_motive = excluded.payment_suspension_motive, closure_date = excluded.closure_date,
-        closure_motive = excluded.closure_motive,
-        earlier_month_closure_date = excluded.earlier_month_closure_date,
-        earlier_month_closure_motive = excluded.earlier_month_closure_motive,
-        last_file_id = excluded.last_file_id
-        """
+    /// The right's columns, the household first (the key an upsert keeps).
+    private static let rightColumns = [
+        "household_id", "rsa_request_number", "state", "benefit_nature", "refusal_date", "refusal_motive",
+        "right_suspension_date", "right_suspension_motive", "payment_suspension_date", "payment_suspension_motive",
+        "closure_date", "closure_motive", "earlier_month_closure_date", "earlier_month_closure_motive", "last_file_id",
+    ]
 
-    private func upsertRight(_ household: Household, householdID: Int64) throws {
+    private func upsertRight(_ household: Household, householdID: Int64, isNew: Bool) throws {
         let right = household.right
-        let values = statement(.rightUpsert)
+        let values = statement(isNew ? .rightInsert : .rightUpsert)
         values.reset()
         values.bind(householdID)
         values.bind(household.rsaRequestNumber)
@@ -539,10 +552,9 @@ public final class ImportSession {
     private static let personUpdate = update(
         "person", columns: personColumns,
         keep: ["nir_key": "COALESCE(?, nir_key)", "first_file_id": "COALESCE(first_file_id, ?)"],
-        where: ", present = 1 WHERE household_id = ? AND person_key = ? RETURNING id")
+        where: ", present = 1 WHERE household_id = ? AND person_key = ?")
 
     private func upsertPeople(_ household: Household, householdID: Int64, isNew: Bool) throws -> [String: Int64] {
-        var ids: [String: Int64] = [:]
         if isNew {
             // A new household's people are new too, and no change of a new household names a person.
             let values = statement(.personInsert)
@@ -551,16 +563,22 @@ public final class ImportSession {
                 values.bind(try nextPersonID())
                 try values.execute()
             }
-            return ids
+            return [:]
+        }
+        // The household's people as stored, read once: who is updated, who is new, who left. People who left are
+        // still referenced by their status change.
+        var ids: [String: Int64] = [:]
+        for row in try db.fetchAll("SELECT id, person_key FROM person WHERE household_id = ?", [householdID]) {
+            ids[row[1]] = row[0]
         }
         let update = statement(.personUpdate)
         for person in household.people {
             let key = person.householdKey
-            bindPerson(person, householdID: householdID, to: update)
-            update.bind(householdID)
-            update.bind(key)
-            if let id: Int64 = try update.fetchOne()?[0] {
-                ids[key] = id
+            if ids[key] != nil {
+                bindPerson(person, householdID: householdID, to: update)
+                update.bind(householdID)
+                update.bind(key)
+                try update.execute()
             } else {
                 // New in this household.
                 let insert = statement(.personInsert)
@@ -576,12 +594,6 @@ public final class ImportSession {
         left.bind(householdID)
         left.bind(fileID)
         try left.execute()
-        // People who left are still referenced by their status change.
-        for row in try db.fetchAll(
-            "SELECT id, person_key FROM person WHERE household_id = ? AND present = 0", [householdID])
-        {
-            ids[row[1]] = row[0]
-        }
         return ids
     }
 }

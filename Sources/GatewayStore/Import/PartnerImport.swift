@@ -131,14 +131,9 @@ extension ImportSession {
     private func readRecords(entity: String, _ keys: Set<String>) throws {
         for chunk in Self.chunks(keys) {
             for key in chunk { lookahead.records[PartnerLookahead.recordKey(entity, key)] = .some(nil) }
-            // A join on a list of values, not `business_key IN (…)`: PostgreSQL, without statistics on a table
-            // filled by this very file, would read every record of the entity through another index.
-            let values = Array(repeating: "(?)", count: chunk.count).joined(separator: ", ")
-            for row in try db.fetchAll(
-                """
-                SELECT r.business_key, r.last_file_id, r.state FROM (VALUES \(values)) AS k
-                JOIN partner_record r ON r.entity = ? AND r.business_key = k.column1
-                """, chunk.map { $0 as (any SQLBindable)? } + [entity])
+            for row in try probe(
+                "business_key, last_file_id, state", from: "partner_record", scope: ("entity", entity),
+                key: "business_key", values: chunk)
             {
                 lookahead.records[PartnerLookahead.recordKey(entity, row["business_key"])] = (
                     row["last_file_id"], row["state"]

@@ -322,6 +322,7 @@ public struct SQLLedgerRepository: LedgerRepository {
             let fileID = try retry?.fileID ?? Self.ledgerID(db, arrival)
             let session = try ImportSession(db: db, fileID: fileID, referenceDate: referenceDate)
             try work(session)
+            try session.finish()
             let counts = session.counts
             let issues = String(decoding: try GatewayStore.encoder.encode(session.fileIssues), as: UTF8.self)
             try db.execute(
@@ -495,6 +496,7 @@ public struct SQLLedgerRepository: LedgerRepository {
             try db.lock("apply")
             let session = try ImportSession(db: db, fileID: fileID, referenceDate: referenceDate)
             try work(session)
+            try session.finish()
         }
     }
 
