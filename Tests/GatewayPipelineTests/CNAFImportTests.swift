@@ -59,6 +59,45 @@ struct CNAFImportTests {
         #expect(october.statusChanges == expected.count)
     }
 
+    @Test(
+        "September then October: who is present and which file last listed each person and household",
+        arguments: Backend.available)
+    func presenceMarksBetweenMonths(backend: Backend) throws {
+        let store = try backend.store()
+        let september = try #require(
+            try pipeline().importFile(path: Repo.sample("caf-67-2026-09.xml"), ledger: store.ledger).fileID)
+        let october = try #require(
+            try pipeline().importFile(path: Repo.sample("caf-67-2026-10.xml"), ledger: store.ledger).fileID)
+        // Every person and household as the right-of-access export shows them.
+        var people: [Int64: [String: Any]] = [:]
+        var households: [Int64: [String: Any]] = [:]
+        for id in Int64(1)...200 {
+            guard let data = try store.people.personExport(id),
+                let export = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+            else { continue }
+            for row in export["people"] as? [[String: Any]] ?? [] { people[row["id"] as! Int64] = row }
+            for row in export["households"] as? [[String: Any]] ?? [] { households[row["id"] as! Int64] = row }
+        }
+        #expect(households.count == 13 && !people.isEmpty)
+        for (id, household) in households {
+            let matricule = household["matricule"] as! String
+            // J is absent from October's file: still last listed in September; every other one in October.
+            let expected = matricule == "3991207" ? september : october
+            #expect(household["last_file_id"] as? Int64 == expected, "household \(matricule)")
+            for person in people.values where person["household_id"] as? Int64 == id {
+                let role = person["role"] as! String
+                if matricule == "712345" && role == "CJT" {
+                    // D: the spouse left in October: kept, absent, last listed in September.
+                    #expect(person["present"] as? Int64 == 0)
+                    #expect(person["last_file_id"] as? Int64 == september)
+                } else {
+                    #expect(person["present"] as? Int64 == 1, "\(matricule) \(role)")
+                    #expect(person["last_file_id"] as? Int64 == expected, "\(matricule) \(role)")
+                }
+            }
+        }
+    }
+
     @Test("Importing the same file twice changes nothing and says so", arguments: Backend.available)
     func reimportIsNoOp(backend: Backend) throws {
         let store = try backend.store()

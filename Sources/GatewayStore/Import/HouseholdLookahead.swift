@@ -25,12 +25,21 @@ struct StoredHousehold {
     }
 }
 
+/// A person of a stored household.
+struct StoredPerson {
+    var id: Int64
+    var key: String
+    var present: Bool
+}
+
 extension ImportSession {
-    /// Reads ahead the stored households of a block of CNAF records (a monthly file finds most of them): one query
-    /// per 500 matricules instead of one per household, which on PostgreSQL is a round trip each. Organismes
-    /// whose first file this is have nothing to read.
+    /// Reads ahead the stored households of a block of CNAF records (a monthly file finds most of them), with their
+    /// people and events: a few queries per 500 households instead of several per household, which on PostgreSQL
+    /// are a round trip each. Organismes whose first file this is have nothing to read.
     public func lookAhead(households: [Household]) throws {
         householdsAhead = [:]
+        peopleAhead = [:]
+        eventsAhead = [:]
         guard !households.isEmpty else { return }
         try flushSeen()
         var byOrganisme: [Organisme: Set<String>] = [:]
@@ -44,14 +53,54 @@ extension ImportSession {
                 }
                 for row in try probe(
                     "matricule, " + StoredHousehold.columns, from: "household",
-                    scope: ("organisme", organisme.rawValue),
-                    key: "matricule", values: chunk)
+                    scope: ("organisme", organisme.rawValue), key: "matricule", values: chunk)
                 {
-                    householdsAhead[StoredHousehold.key(organisme.rawValue, row["matricule"])] = StoredHousehold(
-                        row: row)
+                    let key = StoredHousehold.key(organisme.rawValue, row["matricule"])
+                    householdsAhead[key] = StoredHousehold(row: row)
                 }
             }
         }
+        // The people and events of the households found: a changed household needs them.
+        let found = householdsAhead.values.compactMap { $0?.id }.sorted()
+        for start in stride(from: 0, to: found.count, by: 500) {
+            try readPeopleAndEvents(Array(found[start..<min(start + 500, found.count)]))
+        }
+    }
+
+    /// Reads the people and events of these households into `peopleAhead` and `eventsAhead`.
+    private func readPeopleAndEvents(_ households: [Int64]) throws {
+        for id in households {
+            peopleAhead[id] = []
+            eventsAhead[id] = []
+        }
+        for row in try probe(
+            "household_id, id, person_key, present", from: "person", key: "household_id", values: households,
+            unique: false)
+        {
+            peopleAhead[row["household_id"], default: []].append(
+                StoredPerson(id: row["id"], key: row["person_key"], present: row["present"]))
+        }
+        for row in try probe(
+            "household_id, liquidation_date, liquidation_time, code", from: "cnaf_event", key: "household_id",
+            values: households, unique: false)
+        {
+            guard let date = LocalDate(iso: row["liquidation_date"] as String) else { continue }
+            let time: String = row["liquidation_time"]
+            eventsAhead[row["household_id"], default: []].insert(
+                CNAFEvent(liquidationDate: date, liquidationTime: time.isEmpty ? nil : time, code: row["code"]))
+        }
+    }
+
+    /// The people of a stored household: read ahead, or now.
+    func storedPeople(_ householdID: Int64) throws -> [StoredPerson] {
+        if peopleAhead[householdID] == nil { try readPeopleAndEvents([householdID]) }
+        return peopleAhead[householdID] ?? []
+    }
+
+    /// The events a stored household already has: read ahead, or now.
+    func storedEvents(_ householdID: Int64) throws -> Set<CNAFEvent> {
+        if eventsAhead[householdID] == nil { try readPeopleAndEvents([householdID]) }
+        return eventsAhead[householdID] ?? []
     }
 
     /// Keeps what was read ahead for `key` true after the household was written.
@@ -59,49 +108,56 @@ extension ImportSession {
         if householdsAhead[key] != nil { householdsAhead[key] = .some(household) }
     }
 
-    /// Marks an unchanged household, and its present people, seen in this file: written 500 at a time, before
-    /// anything reads households again (a lookup, the absences, the end of the file).
+    /// Marks an unchanged household seen in this file: written 500 at a time, before anything reads households
+    /// again (a lookup, the absences, the end of the file). Its people are left as they are: the file that last
+    /// listed a present person is their household's (`person.last_file_id` is the last file that wrote the row,
+    /// and for a person who left, the last that listed them), so a monthly file does not rewrite every person.
     func markSeen(_ householdID: Int64) throws {
         pendingSeen.append(householdID)
         if pendingSeen.count >= 500 { try flushSeen() }
     }
 
-    /// Writes the marks of the unchanged households held.
+    /// Writes the marks of the unchanged households held, by primary key (an index PostgreSQL uses even before
+    /// the rows are analysed).
     func flushSeen() throws {
         guard !pendingSeen.isEmpty else { return }
-        let ids = pendingSeen
+        let households = pendingSeen
         pendingSeen.removeAll(keepingCapacity: true)
-        let list = "(" + Self.placeholders(ids.count) + ")"
-        let arguments = ids.map { $0 as (any SQLBindable)? }
-        try db.execute(
-            "UPDATE household SET last_file_id = ?, last_reference_date = ?, absent_since_file_id = NULL WHERE id IN "
-                + list, [fileID, referenceDate?.iso] + arguments)
-        try db.execute(
-            "UPDATE person SET last_file_id = ? WHERE present = 1 AND household_id IN " + list, [fileID] + arguments)
+        for start in stride(from: 0, to: households.count, by: 500) {
+            let chunk = households[start..<min(start + 500, households.count)]
+            try db.execute(
+                "UPDATE household SET last_file_id = ?, last_reference_date = ?, absent_since_file_id = NULL "
+                    + "WHERE id IN (" + Self.placeholders(chunk.count) + ")",
+                [fileID, referenceDate?.iso] + chunk.map { $0 })
+        }
     }
 
     /// Writes what the session still holds; called once its records are applied.
     func finish() throws { try flushSeen() }
 
-    /// The rows of `table` whose unique key is (`scope`, one of `values`), read in one query: one probe of the
-    /// index per value. PostgreSQL, without statistics on rows written by this very transaction, would otherwise
-    /// read every row of the scope for `IN (…)` or a join; a lateral subquery with a LIMIT is not flattened.
-    func probe(
-        _ columns: String, from table: String, scope: (column: String, value: String), key: String, values: [String]
+    /// The rows of `table` whose key is (`scope`, one of `values`), read in one query: one probe of the index per
+    /// value (`unique`: at most one row each). PostgreSQL, without statistics on rows written by this very
+    /// transaction (or by the last file, not yet analysed), would otherwise read every row of the scope or the
+    /// table for `IN (…)` or a join; a lateral subquery with a LIMIT or an OFFSET is not flattened.
+    func probe<Value: SQLBindable>(
+        _ columns: String, from table: String, scope: (column: String, value: String)? = nil, key: String,
+        values: [Value], unique: Bool = true
     ) throws -> [SQLRow] {
-        let arguments = values.map { $0 as (any SQLBindable)? }
+        let arguments: SQLArguments = values.map { $0 }
+        let scoped = scope.map { "\($0.column) = ? AND " } ?? ""
+        let scopeArgument: SQLArguments = scope.map { [$0.value] } ?? []
         switch db.dialect {
         case .postgres:
             let list = Array(repeating: "(?)", count: values.count).joined(separator: ", ")
             return try db.fetchAll(
                 """
                 SELECT r.* FROM (VALUES \(list)) AS k CROSS JOIN LATERAL (SELECT \(columns) FROM \(table)
-                WHERE \(scope.column) = ? AND \(key) = k.column1 LIMIT 1) AS r
-                """, arguments + [scope.value])
+                WHERE \(scoped)\(key) = k.column1 \(unique ? "LIMIT 1" : "OFFSET 0")) AS r
+                """, arguments + scopeArgument)
         case .sqlite:
             return try db.fetchAll(
-                "SELECT \(columns) FROM \(table) WHERE \(scope.column) = ? AND \(key) IN ("
-                    + Self.placeholders(values.count) + ")", [scope.value] + arguments)
+                "SELECT \(columns) FROM \(table) WHERE \(scoped)\(key) IN (" + Self.placeholders(values.count) + ")",
+                scopeArgument + arguments)
         }
     }
 }

@@ -154,16 +154,7 @@ public final class ImportSession {
         try upsertRight(household, householdID: householdID, isNew: existing == nil)
         let personIDs = try upsertPeople(household, householdID: householdID, isNew: existing == nil)
         var knownEvents = Set<CNAFEvent>()
-        if existing != nil && !household.events.isEmpty {
-            let rows = try db.fetchAll(
-                "SELECT liquidation_date, liquidation_time, code FROM cnaf_event WHERE household_id = ?", [householdID])
-            for row in rows {
-                guard let date = LocalDate(iso: row[0] as String) else { continue }
-                let time: String = row[1]
-                knownEvents.insert(
-                    CNAFEvent(liquidationDate: date, liquidationTime: time.isEmpty ? nil : time, code: row[2]))
-            }
-        }
+        if existing != nil && !household.events.isEmpty { knownEvents = try storedEvents(householdID) }
         let newEvents = household.events.filter { !knownEvents.contains($0) }
         if !newEvents.isEmpty {
             let values = statement(.eventInsert)
@@ -327,6 +318,9 @@ public final class ImportSession {
     var householdsAhead: [String: StoredHousehold?] = [:]
     /// Households found unchanged, whose "seen in this file" marks are not written yet.
     var pendingSeen: [Int64] = []
+    /// The people and events of the households read ahead that the store holds, by household.
+    var peopleAhead: [Int64: [StoredPerson]] = [:]
+    var eventsAhead: [Int64: Set<CNAFEvent>] = [:]
 
     private func statement(_ which: Prepared) -> any StoreStatement { prepared[which.rawValue] }
 
@@ -389,7 +383,7 @@ public final class ImportSession {
                 into: "cnaf_event",
                 columns: ["household_id", "liquidation_date", "liquidation_time", "code", "file_id"],
                 orIgnore: true)
-        case .peopleLeft: "UPDATE person SET present = 0 WHERE household_id = ? AND last_file_id <> ?"
+        case .peopleLeft: "UPDATE person SET present = 0 WHERE id = ?"
         case .sourceInsert: "INSERT INTO household_source (household_id, file_id, raw, packed) VALUES (?, ?, '', ?)"
         case .sourceUpsert:
             """
@@ -568,9 +562,8 @@ public final class ImportSession {
         // The household's people as stored, read once: who is updated, who is new, who left. People who left are
         // still referenced by their status change.
         var ids: [String: Int64] = [:]
-        for row in try db.fetchAll("SELECT id, person_key FROM person WHERE household_id = ?", [householdID]) {
-            ids[row[1]] = row[0]
-        }
+        let stored = try storedPeople(householdID)
+        for person in stored { ids[person.key] = person.id }
         let update = statement(.personUpdate)
         for person in household.people {
             let key = person.householdKey
@@ -589,11 +582,14 @@ public final class ImportSession {
                 ids[key] = id
             }
         }
+        // Those the record no longer lists are kept, marked absent.
+        let listed = Set(household.people.map(\.householdKey))
         let left = statement(.peopleLeft)
-        left.reset()
-        left.bind(householdID)
-        left.bind(fileID)
-        try left.execute()
+        for person in stored where person.present && !listed.contains(person.key) {
+            left.reset()
+            left.bind(person.id)
+            try left.execute()
+        }
         return ids
     }
 }

@@ -113,7 +113,8 @@ public struct SQLPeopleRepository: PeopleRepository {
                 """
                 SELECT p.role, p.france_travail_id, p.soumis_droits_devoirs, h.organisme, h.matricule, h.right_state,
                 h.departement, f.partner, f.flow, f.name, f.id AS file_id FROM person p
-                JOIN household h ON h.id = p.household_id JOIN received_file f ON f.id = p.last_file_id
+                JOIN household h ON h.id = p.household_id
+                JOIN received_file f ON f.id = \(Self.lastListed)
                 WHERE p.id IN (\(placeholders)) ORDER BY p.id
                 """, rowIDs.map { $0 })
             {
@@ -178,6 +179,10 @@ public struct SQLPeopleRepository: PeopleRepository {
     /// households they were stated in (address, right, status changes, CNAF events), every partner record linked
     /// to them (canonical content), the identifiers learnt from partners, the proposals made for them, the files
     /// these came from, and the audit log's accesses to them. Nil when nobody has this number.
+    /// The file that last listed a person row `p` of household `h`: the household's for a present person (a
+    /// monthly file leaves an unchanged household's people as they are), the row's own for one who left.
+    static let lastListed = "CASE WHEN p.present = 1 THEN h.last_file_id ELSE p.last_file_id END"
+
     public func personExport(_ id: Int64) throws -> Data? {
         try database.read { db in
             guard
@@ -219,7 +224,12 @@ public struct SQLPeopleRepository: PeopleRepository {
             let subjects = rowIDs.map { "'person:\($0)'" }.joined(separator: ",")
             let export: [String: Any] = [
                 "personID": rowIDs.max() ?? id,
-                "people": try rows("SELECT * FROM person WHERE id IN (\(people)) ORDER BY id"),
+                // The file that last listed each row, as the people view says it (the later column wins).
+                "people": try rows(
+                    """
+                    SELECT p.*, \(Self.lastListed) AS last_file_id FROM person p JOIN household h ON h.id = p.household_id
+                    WHERE p.id IN (\(people)) ORDER BY p.id
+                    """),
                 "households": try rows("SELECT * FROM household WHERE id IN (\(households)) ORDER BY id"),
                 "rights": try rows("SELECT * FROM right_status WHERE household_id IN (\(households))"),
                 "statusChanges": try rows(
@@ -236,7 +246,8 @@ public struct SQLPeopleRepository: PeopleRepository {
                     """
                     SELECT id, partner, flow, name, received_at, reference_date FROM received_file WHERE id IN (
                     SELECT first_file_id FROM person WHERE id IN (\(people))
-                    UNION SELECT last_file_id FROM person WHERE id IN (\(people))
+                    UNION SELECT \(Self.lastListed) FROM person p JOIN household h ON h.id = p.household_id
+                    WHERE p.id IN (\(people))
                     UNION SELECT file_id FROM status_change WHERE household_id IN (\(households))
                     UNION SELECT first_file_id FROM partner_record WHERE id IN (\(records))
                     UNION SELECT last_file_id FROM partner_record WHERE id IN (\(records))) ORDER BY id
