@@ -167,3 +167,46 @@ struct IdentityMatchingTests {
         #expect(alert.fields.values.values.allSatisfy { !$0.contains("1840367482123") })
     }
 }
+
+/// The store's read-ahead of partner records sends their keys as one array on PostgreSQL: keys holding what an
+/// array's text must escape are found again, on both databases.
+@Suite("Partner records read ahead: keys with quotes, commas, braces and backslashes")
+struct PartnerLookaheadKeyTests {
+    static let keys = [#"OFF"RE-1"#, #"a\b"#, "x,y", "{z}", "  espacé ", "NULL", "é€"]
+
+    static func post(_ id: String, title: String) throws -> PartnerRecord {
+        .jobPost(
+            JobPost(
+                id: id, title: title, rome: try ROMECode(validating: "N1103"), contractType: .cdi,
+                territory: "67"))
+    }
+
+    static func apply(_ store: GatewayStore, title: String, twice: Bool) throws -> [PartnerApplyOutcome] {
+        var outcomes: [PartnerApplyOutcome] = []
+        let arrival = FileArrival(
+            partner: "de67", flow: "job-posts", name: title, size: 0, sha256: UUID().uuidString)
+        _ = try store.ledger.apply(arrival, referenceDate: nil) { session in
+            let records = try Self.keys.map { try Self.post($0, title: title) }
+            try session.lookAhead(records)
+            for record in records { outcomes.append(try session.applyPartner(record, partner: "de67")) }
+            if twice {
+                try session.lookAhead(records)
+                for record in records { outcomes.append(try session.applyPartner(record, partner: "de67")) }
+            }
+        }
+        return outcomes
+    }
+
+    @Test("Stored, then found again in the same file and in the next", arguments: Backend.available)
+    func awkwardKeys(backend: Backend) throws {
+        let store = try backend.store()
+        let first = try Self.apply(store, title: "premier", twice: true)
+        #expect(first.prefix(Self.keys.count).allSatisfy { $0 == .accepted(.unmatched) })
+        #expect(first.suffix(Self.keys.count).allSatisfy { $0 == .duplicate })
+        let counts = try store.tableCounts()
+        let second = try Self.apply(store, title: "second", twice: false)
+        #expect(second.allSatisfy { $0 == .accepted(.unmatched) })
+        // Updated in place: no new record.
+        #expect(try store.tableCounts()["partner_record"] == counts["partner_record"])
+    }
+}

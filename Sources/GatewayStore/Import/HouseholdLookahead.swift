@@ -52,8 +52,8 @@ extension ImportSession {
                     householdsAhead[StoredHousehold.key(organisme.rawValue, matricule)] = .some(nil)
                 }
                 for row in try probe(
-                    "matricule, " + StoredHousehold.columns, from: "household",
-                    scope: ("organisme", organisme.rawValue), key: "matricule", values: chunk)
+                    "matricule, " + StoredHousehold.columns, from: "household", where: "organisme = ?",
+                    [organisme.rawValue], key: "matricule", values: chunk)
                 {
                     let key = StoredHousehold.key(organisme.rawValue, row["matricule"])
                     householdsAhead[key] = StoredHousehold(row: row)
@@ -132,32 +132,55 @@ extension ImportSession {
         }
     }
 
+    /// `values` as a PostgreSQL array literal: `{"a","b\\"c"}`, `{1,2}`.
+    static func arrayLiteral<Value: SQLBindable>(_ values: [Value]) -> String {
+        var text = "{"
+        for (index, value) in values.enumerated() {
+            if index > 0 { text += "," }
+            switch value.sqlValue {
+            case .integer(let number): text += String(number)
+            case .text(let string):
+                text += "\""
+                for character in string.unicodeScalars {
+                    if character == "\"" || character == "\\" { text += "\\" }
+                    text.unicodeScalars.append(character)
+                }
+                text += "\""
+            case .double(let number): text += String(number)
+            case .null, .blob: text += "NULL"
+            }
+        }
+        return text + "}"
+    }
+
     /// Writes what the session still holds; called once its records are applied.
     func finish() throws { try flushSeen() }
 
-    /// The rows of `table` whose key is (`scope`, one of `values`), read in one query: one probe of the index per
-    /// value (`unique`: at most one row each). PostgreSQL, without statistics on rows written by this very
-    /// transaction (or by the last file, not yet analysed), would otherwise read every row of the scope or the
-    /// table for `IN (…)` or a join; a lateral subquery with a LIMIT or an OFFSET is not flattened.
+    /// The rows of `source` (a table or a join) meeting `condition` whose `key` is one of `values`, read in one
+    /// query: one probe of an index per value (`unique`: at most one row each). PostgreSQL, without statistics on
+    /// rows written by this very transaction (or by a file of the same cycle, not yet analysed), would otherwise
+    /// read every row for `IN (…)` or a join; a lateral subquery with a LIMIT or an OFFSET is not flattened.
     func probe<Value: SQLBindable>(
-        _ columns: String, from table: String, scope: (column: String, value: String)? = nil, key: String,
-        values: [Value], unique: Bool = true
+        _ columns: String, from source: String, where condition: String = "", _ conditionArguments: SQLArguments = [],
+        key: String, values: [Value], unique: Bool = true
     ) throws -> [SQLRow] {
         let arguments: SQLArguments = values.map { $0 }
-        let scoped = scope.map { "\($0.column) = ? AND " } ?? ""
-        let scopeArgument: SQLArguments = scope.map { [$0.value] } ?? []
+        let filter = condition.isEmpty ? "" : condition + " AND "
         switch db.dialect {
         case .postgres:
-            let list = Array(repeating: "(?)", count: values.count).joined(separator: ", ")
+            // The values as one array parameter (its text form), not one parameter each: a short statement to parse
+            // and a single value to bind, whatever the number of keys.
+            let integers = values.allSatisfy { if case .integer = $0.sqlValue { true } else { false } }
             return try db.fetchAll(
                 """
-                SELECT r.* FROM (VALUES \(list)) AS k CROSS JOIN LATERAL (SELECT \(columns) FROM \(table)
-                WHERE \(scoped)\(key) = k.column1 \(unique ? "LIMIT 1" : "OFFSET 0")) AS r
-                """, arguments + scopeArgument)
+                SELECT r.* FROM unnest(CAST(? AS \(integers ? "BIGINT" : "TEXT")[])) AS k(column1)
+                CROSS JOIN LATERAL (SELECT \(columns) FROM \(source)
+                WHERE \(filter)\(key) = k.column1 \(unique ? "LIMIT 1" : "OFFSET 0")) AS r
+                """, [Self.arrayLiteral(values)] + conditionArguments)
         case .sqlite:
             return try db.fetchAll(
-                "SELECT \(columns) FROM \(table) WHERE \(scoped)\(key) IN (" + Self.placeholders(values.count) + ")",
-                scopeArgument + arguments)
+                "SELECT \(columns) FROM \(source) WHERE \(filter)\(key) IN (" + Self.placeholders(values.count) + ")",
+                conditionArguments + arguments)
         }
     }
 }

@@ -132,7 +132,7 @@ extension ImportSession {
         for chunk in Self.chunks(keys) {
             for key in chunk { lookahead.records[PartnerLookahead.recordKey(entity, key)] = .some(nil) }
             for row in try probe(
-                "business_key, last_file_id, state", from: "partner_record", scope: ("entity", entity),
+                "business_key, last_file_id, state", from: "partner_record", where: "entity = ?", [entity],
                 key: "business_key", values: chunk)
             {
                 lookahead.records[PartnerLookahead.recordKey(entity, row["business_key"])] = (
@@ -154,13 +154,11 @@ extension ImportSession {
         let columns = "p.id, p.nir13, p.france_travail_id"
         for chunk in Self.chunks(values) {
             for value in chunk { lookahead[keyPath: index][value] = [] }
-            let arguments = chunk.map { $0 as (any SQLBindable)? }
-            let list = " (" + Self.placeholders(chunk.count) + ")"
-            let direct = try db.fetchAll(
-                "SELECT \(column) AS k, \(columns) FROM person p WHERE \(column) IN" + list, arguments)
-            let learnt = try db.fetchAll(
-                "SELECT i.value AS k, \(columns) FROM person_identifier i JOIN person p ON p.id = i.person_id "
-                    + "WHERE i.kind = '\(kind)' AND i.value IN" + list, arguments)
+            let direct = try probe(
+                "\(column) AS k, \(columns)", from: "person p", key: column, values: chunk, unique: false)
+            let learnt = try probe(
+                "i.value AS k, \(columns)", from: "person_identifier i JOIN person p ON p.id = i.person_id",
+                where: "i.kind = '\(kind)'", key: "i.value", values: chunk, unique: false)
             for row in direct + learnt {
                 let person = PersonRow(row)
                 let key: String = row["k"]
@@ -174,39 +172,40 @@ extension ImportSession {
     }
 
     /// The people present in the households of these (organisme, matricule) with these roles: every key gets its
-    /// entry, empty when nobody.
+    /// entry, empty when nobody; rows in id order.
     private func readPeople(_ keys: Set<MatriculeKey>) throws {
         for key in keys { lookahead.byMatricule[key] = [] }
-        for chunk in Self.chunks(Set(keys.map(\.matricule))) {
-            for row in try db.fetchAll(
-                """
-                SELECT h.organisme, h.matricule, p.role, p.id, p.nir13, p.france_travail_id FROM person p
-                JOIN household h ON h.id = p.household_id
-                WHERE p.present = 1 AND h.matricule IN (\(Self.placeholders(chunk.count))) ORDER BY p.id
-                """, chunk.map { $0 as (any SQLBindable)? })
-            {
-                let key = MatriculeKey(row["organisme"], row["matricule"], row["role"])
-                guard keys.contains(key) else { continue }
-                let person = PersonRow(row)
-                lookahead.people[person.id] = person
-                lookahead.byMatricule[key, default: []].append(person)
+        for organisme in Set(keys.map(\.organisme)) {
+            for chunk in Self.chunks(Set(keys.filter { $0.organisme == organisme }.map(\.matricule))) {
+                for row in try probe(
+                    "h.organisme, h.matricule, p.role, p.id, p.nir13, p.france_travail_id",
+                    from: "household h JOIN person p ON p.household_id = h.id AND p.present = 1",
+                    where: "h.organisme = ?", [organisme], key: "h.matricule", values: chunk, unique: false)
+                {
+                    let key = MatriculeKey(row["organisme"], row["matricule"], row["role"])
+                    guard keys.contains(key) else { continue }
+                    let person = PersonRow(row)
+                    lookahead.people[person.id] = person
+                    lookahead.byMatricule[key, default: []].append(person)
+                }
             }
         }
+        for key in keys { lookahead.byMatricule[key]?.sort { $0.id < $1.id } }
     }
 
-    /// The people born on these days, with their names (the last level of the cascade).
+    /// The people born on these days, with their names (the last level of the cascade); rows in id order.
     private func readPeople(bornOn days: Set<String>) throws {
         for chunk in Self.chunks(days) {
             for day in chunk { lookahead.byBirthDate[day] = [] }
-            for row in try db.fetchAll(
-                "SELECT birth_date, id, nir13, france_travail_id, surname, birth_name, first_name FROM person "
-                    + "WHERE birth_date IN (" + Self.placeholders(chunk.count) + ") ORDER BY id",
-                chunk.map { $0 as (any SQLBindable)? })
+            for row in try probe(
+                "birth_date, id, nir13, france_travail_id, surname, birth_name, first_name", from: "person",
+                key: "birth_date", values: chunk, unique: false)
             {
                 let person = PersonRow(row)
                 lookahead.people[person.id] = lookahead.people[person.id] ?? person
                 lookahead.byBirthDate[row["birth_date"], default: []].append(person)
             }
+            for day in chunk { lookahead.byBirthDate[day]?.sort { $0.id < $1.id } }
         }
     }
 
