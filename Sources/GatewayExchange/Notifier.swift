@@ -130,6 +130,13 @@ public struct MailDelivery: Sendable, Equatable {
 }
 
 extension ExchangeRunner {
+    /// Mails the data team that a file pushed through the API on `flow` was refused (`serve` hands this to the API).
+    public func fileRefusedThroughAPI(
+        flow: String, partner: String, file: String, outcome: FileOutcome, sha256: String
+    ) {
+        notify(.fileRefused(pushedOn: flow, partner: partner, file: file, outcome: outcome, sha256: sha256), logger)
+    }
+
     /// The journal's name for the deliveries of the outbox (not an exchange id: those have no parentheses).
     public static let mailJournal = "(courriels)"
 
@@ -241,6 +248,20 @@ extension MailEvent {
             kind: .fileRefused, partner: ExchangeRunner.dataTeam, key: "\(exchange.id):\(sha256)",
             values: [
                 "echange": exchange.id, "partenaire": exchange.partner ?? exchange.flow, "fichier": file,
+                "motif": outcome == .unreadable ? "illisible" : "non conforme au schéma du partenaire",
+            ])
+        event.link = "/v1/status/files"
+        return event
+    }
+
+    /// To the data team: a file a partner pushed through the API was refused.
+    static func fileRefused(pushedOn flow: String, partner: String, file: String, outcome: FileOutcome, sha256: String)
+        -> MailEvent
+    {
+        var event = MailEvent(
+            kind: .fileRefused, partner: ExchangeRunner.dataTeam, key: "api:\(partner):\(sha256)",
+            values: [
+                "flux_api": flow, "partenaire": partner, "fichier": file,
                 "motif": outcome == .unreadable ? "illisible" : "non conforme au schéma du partenaire",
             ])
         event.link = "/v1/status/files"

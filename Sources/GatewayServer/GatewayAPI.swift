@@ -45,6 +45,15 @@ struct Health: Encodable {
     var scheduler: SchedulerHealth
 }
 
+/// A file pushed through the API and refused as a whole: what the data team is told (no record's content).
+public struct RefusedPush: Sendable, Equatable {
+    public var flow: String
+    public var partner: String
+    public var file: String
+    public var outcome: FileOutcome
+    public var sha256: String
+}
+
 /// The server could not start: a French message naming the file or setting at fault.
 public struct APIStartError: Error, CustomStringConvertible {
     public var description: String
@@ -97,6 +106,9 @@ public struct GatewayAPI: Sendable {
     let authFailures: RateLimiter
     /// What `/health` says of the scheduler running in the same process (`serve`); nil for an API-only instance.
     public var schedulerHealth: (@Sendable () -> SchedulerHealth)?
+    /// Told of each pushed file refused as a whole (unreadable, or against its schema): `serve` mails the data
+    /// team, as for a file an exchange fetched.
+    public var onFileRefused: (@Sendable (RefusedPush) -> Void)?
 
     public init(
         repositories: APIRepositories, flows: [String: FlowMapping], programmes: ProgrammeCatalogue,

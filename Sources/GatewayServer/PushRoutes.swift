@@ -122,6 +122,12 @@ extension GatewayAPI {
             flow: flow.id, fileOutcome: report.outcome, accepted: report.alreadyReceived ? 0 : report.accepted,
             duplicates: report.alreadyReceived ? 0 : report.duplicates,
             quarantined: report.alreadyReceived ? 0 : report.quarantined, seconds: ContinuousClock.now - started)
+        if report.outcome == .rejected || report.outcome == .unreadable {
+            onFileRefused?(
+                RefusedPush(
+                    flow: flow.id, partner: partner, file: upload.name, outcome: report.outcome,
+                    sha256: report.sha256))
+        }
         let status: HTTPResponse.Status =
             switch report.outcome {
             case .applied: .created

@@ -206,6 +206,33 @@ struct MailTests {
         try expectNoPersonalData(received, store: gateway.store)
     }
 
+    @Test("A file pushed through the API and refused: the data team is mailed once, without personal data")
+    func refusedPushMailed() throws {
+        let directory = try TempDirectory()
+        let inbox = try directory.folder("inbox")
+        let smtp = try SMTPTestServer()
+        defer { smtp.stop() }
+        var gateway = try Self.cafGateway(
+            inbox: inbox, in: directory, mail: smtp.yaml(recipients: "    equipe-donnees: donnees@departement.test"))
+        // People in the store, for the scan of the mail.
+        try copySample("cnaf/caf-67-2026-09.xml", to: inbox)
+        #expect(try gateway.run("caf").applied == 1)
+        for _ in 0..<2 {  // told twice (the partner pushed it again): one mail
+            gateway.runner.fileRefusedThroughAPI(
+                flow: "caf-beneficiaires", partner: "caf-msa", file: "caf-67-2026-13.xml", outcome: .rejected,
+                sha256: String(repeating: "a", count: 64))
+        }
+        #expect(gateway.runner.deliverMails() == MailDelivery(sent: 1))
+        let received = try smtp.received()
+        #expect(received.count == 1)
+        #expect(received.first?.subject == "Passerelle insertion : fichier refusé (caf-67-2026-13.xml)")
+        #expect(
+            received.first?.body.contains("déposé par l'API sur le flux caf-beneficiaires (partenaire : caf-msa)")
+                == true, "\(received)")
+        #expect(received.first?.body.contains("non conforme au schéma du partenaire") == true)
+        try expectNoPersonalData(received, store: gateway.store)
+    }
+
     @Test("A server that offers no TLS gets no mail: it waits, the reason journaled")
     func noTLSNoMail() throws {
         let smtp = try SMTPTestServer(mode: "plain")

@@ -9,6 +9,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import Synchronization
 import Testing
 
 @Suite("API routes over the pipeline, store and reports")
@@ -59,6 +60,28 @@ struct APIRouteTests {
             #expect(!response.text.contains("1840367482999"), "the report masks the NIR")
         }
         #expect(try fixture.store.tableCounts()["partner_record"] == 1)
+    }
+
+    @Test("A pushed file refused as a whole is told to the server's owner (serve mails the data team); others are not")
+    func refusedPushTold() async throws {
+        let fixture = try APIFixture()
+        let caf = try fixture.store.access.createAPIKey(partner: "caf-msa", scopes: [.push(flow: "caf-beneficiaires")])
+            .key
+        let told = Mutex<[RefusedPush]>([])
+        var api = fixture.api
+        api.onFileRefused = { refused in told.withLock { $0.append(refused) } }
+        try await Application(router: api.buildRouter(), logger: APIFixture.silent).test(.router) { client in
+            for (sample, status) in [("cnaf/bad/undefined-byte.xml", 422), ("cnaf/caf-67-2026-09.xml", 201)] {
+                let response = try await client.execute(
+                    uri: "/v1/flows/caf-beneficiaires/files", method: .post, headers: .key(caf),
+                    body: try fileBody(Repo.sample(sample)))
+                #expect(response.status.code == status, "\(sample): \(response.text)")
+            }
+        }
+        let refused = told.withLock { $0 }
+        #expect(refused.count == 1)
+        #expect(refused.first?.flow == "caf-beneficiaires" && refused.first?.partner == "caf-msa")
+        #expect(refused.first?.outcome == .unreadable || refused.first?.outcome == .rejected)
     }
 
     @Test("POST records: NDJSON, and a byte order mark before the array, are taken as the file readers take them")

@@ -234,6 +234,12 @@ struct Serve: AsyncParsableCommand {
                 common: mappings, logger: runner.logger, metrics: metrics)
             let state = service.state
             api.schedulerHealth = { Self.health(state.snapshot) }
+            let notifying = runner
+            api.onFileRefused = { refused in
+                notifying.fileRefusedThroughAPI(
+                    flow: refused.flow, partner: refused.partner, file: refused.file, outcome: refused.outcome,
+                    sha256: refused.sha256)
+            }
             services.append(try listener.application(api))
         }
         let group = ServiceGroup(
