@@ -163,13 +163,8 @@ struct GatewayBench: ParsableCommand {
             return try Child.run(
                 cli, importArguments, stdout: work.file("import.json"), stderr: work.file("import.err"))
         }
-        try first.expectSuccess("insertion-gateway import")
-        let imported: ImportOutput = try first.decodeJSON("insertion-gateway import")
-        guard imported.outcome == .applied, imported.accepted == households else {
-            throw BenchFailure(
-                "insertion-gateway import: outcome \(imported.outcome), \(imported.accepted) accepted, "
-                    + "\(imported.quarantined) quarantined (expected applied, \(households) accepted)\n"
-                    + first.excerpt())
+        let imported = try first.importReport("insertion-gateway import", expected: "applied, \(households) accepted") {
+            $0.outcome == .applied && $0.accepted == households
         }
         steps.append(
             StepResult(
@@ -187,12 +182,8 @@ struct GatewayBench: ParsableCommand {
 
         let second = try Child.run(
             cli, importArguments, stdout: work.file("reimport.json"), stderr: work.file("reimport.err"))
-        try second.expectSuccess("insertion-gateway import (again)")
-        let reimported: ImportOutput = try second.decodeJSON("insertion-gateway import (again)")
-        guard reimported.outcome == .alreadyReceived, reimported.alreadyReceived else {
-            throw BenchFailure(
-                "insertion-gateway import (again): outcome \(reimported.outcome), alreadyReceived "
-                    + "\(reimported.alreadyReceived) (expected already-received)\n" + second.excerpt())
+        _ = try second.importReport("insertion-gateway import (again)", expected: "already received") {
+            $0.outcome == .alreadyReceived && $0.alreadyReceived
         }
         steps.append(
             StepResult(
@@ -212,13 +203,9 @@ struct GatewayBench: ParsableCommand {
                 cli, Array(importArguments.dropLast()) + [nextFile], stdout: work.file("next.json"),
                 stderr: work.file("next.err"))
         }
-        try next.expectSuccess("insertion-gateway import (next month)")
-        let nextImported: ImportOutput = try next.decodeJSON("insertion-gateway import (next month)")
-        guard nextImported.outcome == .applied, nextImported.accepted == households else {
-            throw BenchFailure(
-                "insertion-gateway import (next month): outcome \(nextImported.outcome), "
-                    + "\(nextImported.accepted) accepted\n" + next.excerpt())
-        }
+        let nextImported = try next.importReport(
+            "insertion-gateway import (next month)", expected: "applied, \(households) accepted"
+        ) { $0.outcome == .applied && $0.accepted == households }
         steps.append(
             StepResult(
                 name: "next month", seconds: next.seconds, households: households, bytes: nextBytes,
@@ -632,6 +619,18 @@ struct Child {
         if exitCode == 0 { return }
         let how = exitCode.map { "exited with status \($0)" } ?? "was killed by signal \(signal ?? 0)"
         throw BenchFailure("\(step) \(how)\n  command: \(command)\n" + excerpt())
+    }
+
+    /// The import report of a child that succeeded, checked by `isRight` (`expected` says what a right one is).
+    func importReport(_ step: String, expected: String, _ isRight: (ImportOutput) -> Bool) throws -> ImportOutput {
+        try expectSuccess(step)
+        let report: ImportOutput = try decodeJSON(step)
+        guard isRight(report) else {
+            throw BenchFailure(
+                "\(step): outcome \(report.outcome), \(report.accepted) accepted, \(report.quarantined) quarantined, "
+                    + "already received \(report.alreadyReceived) (expected \(expected))\n" + excerpt())
+        }
+        return report
     }
 
     /// Decodes the child's standard output as JSON.
