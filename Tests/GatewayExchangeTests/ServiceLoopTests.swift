@@ -17,8 +17,9 @@ struct ServiceLoopTests {
               - { id: fast, flow: jobconnexion-cv, direction: in, transport: folder, location: \(folders[1]), pattern: "*.csv" }
               - { id: late, flow: job-posts, direction: in, transport: folder, location: \(folders[2]), pattern: "*.json", after: slow }
             """, in: directory)
-        // A file just written: `slow` waits for it to settle. Side by side, it waits until `fast` is done (at most a
-        // minute), whatever the load of the machine; one at a time, it waits its second.
+        // A file stamped ahead of the clock: `slow` always waits for it to settle (a file stamped now would already
+        // count as settled on a machine slow enough to take a second to get there). Side by side, it waits until
+        // `fast` is done (at most a minute), whatever the load of the machine; one at a time, it waits its second.
         let fastDone = DispatchSemaphore(value: 0)
         if concurrency > 1 {
             gateway.runner.sleep = { _ in _ = fastDone.wait(timeout: .now() + 60) }
@@ -27,7 +28,7 @@ struct ServiceLoopTests {
         }
         try copySample("cnaf/caf-67-2026-09.xml", to: folders[0])
         try FileManager.default.setAttributes(
-            [.modificationDate: Date()], ofItemAtPath: folders[0] + "/caf-67-2026-09.xml")
+            [.modificationDate: Date().addingTimeInterval(3600)], ofItemAtPath: folders[0] + "/caf-67-2026-09.xml")
         try copySample("jobconnexion-cv/jobconnexion-profils-2026-10-01.csv", to: folders[1])
         try copySample("job-posts/offres-67-68-2026-09.json", to: folders[2])
         var service = ExchangeService(runner: gateway.runner)
