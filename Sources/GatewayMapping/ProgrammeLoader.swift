@@ -249,9 +249,21 @@ extension YAMLReader {
         }
 
         var contact: Programme.ContactRule?
+        var contactModes: Set<MeetingMode>?
         if let given = map("contact", in: body, at: place) {
             let section = place + ".contact"
-            allowOnly(["every", "at-least", "per"], in: given, at: section)
+            allowOnly(["every", "at-least", "per", "modes"], in: given, at: section)
+            if let modes = given["modes"] {
+                let names = (modes as? [Any])?.compactMap { $0 as? String } ?? []
+                let known = names.compactMap(MeetingMode.init(rawValue:))
+                if names.isEmpty || known.count != names.count || (modes as? [Any])?.count != names.count {
+                    problems.append(
+                        "\(section).modes : une liste parmi "
+                            + MeetingMode.allCases.map(\.rawValue).joined(separator: ", "))
+                } else {
+                    contactModes = Set(known)
+                }
+            }
             if given["every"] != nil {
                 if given["at-least"] != nil || given["per"] != nil {
                     problems.append("\(section) : « every » ou bien « at-least » et « per »")
@@ -346,7 +358,8 @@ extension YAMLReader {
         guard problems.count == before else { return nil }
         return Programme(
             fiche: fiche, title: title, audience: text("public", in: body, at: place) ?? "", capacity: capacity,
-            cer: cer, contact: contact, intensiveStart: span("intensive-start", in: body, at: place),
+            cer: cer, contact: contact, contactModes: contactModes,
+            intensiveStart: span("intensive-start", in: body, at: place),
             duration: duration, targets: targets, cvDeposit: cvDeposit, jobFollowUp: jobFollowUp,
             outcomeCheckpoints: checkpoints, perIndicators: indicators == "per")
     }

@@ -24,6 +24,16 @@ struct ContactFrequencyTests {
         #expect(late.first?.due == F.day("2026-09-28"))
     }
 
+    @Test("Fiche 1: a telephone interview is a contact, a video call is not (« en présentiel ou par téléphone »)")
+    func contactModes() {
+        let byPhone = F.followed("A", fiche: .socialSupport, start: "2026-03-02", telephone: ["2026-04-10"])
+        #expect(only(.contactFrequency, [byPhone], asOf: "2026-05-20").isEmpty)
+        let byVideo = F.followed("A", fiche: .socialSupport, start: "2026-03-02", video: ["2026-04-10"])
+        let found = only(.contactFrequency, [byVideo], asOf: "2026-05-20")
+        #expect(found.map(\.severity) == [.warning])
+        #expect(found.first?.message.contains("depuis le début") == true)
+    }
+
     @Test("Fiche 1: 43 days between two meetings is a past breach (info) once contact resumed")
     func pastGap() {
         let followed = F.followed(

@@ -8,7 +8,7 @@ enum RuleFixtures {
         Programme(
             fiche: .socialSupport, title: "Accompagnement social", capacity: .perETP(100),
             cer: .init(duration: .months(6), renewable: true), contact: .every(.weeks(6)),
-            targets: .init(repriseActivite: 15, sortieEmploi: 15)),
+            contactModes: [.individual, .collective, .telephone], targets: .init(repriseActivite: 15, sortieEmploi: 15)),
         Programme(
             fiche: .redynamisation, title: "Passerelle", capacity: .setByOperator,
             cer: .init(duration: .months(6), renewable: true), contact: .atLeast(2, per: .week),
@@ -58,6 +58,7 @@ enum RuleFixtures {
     static func followed(
         _ id: String, fiche: Fiche, start: String, end: String? = nil, cer: (String, String)? = nil,
         noCER: Bool = false, meetings: [String] = [], collective: [String] = [], employer: [String] = [],
+        telephone: [String] = [], video: [String] = [],
         exit: (ExitType, String?)? = nil, reorientation: (String, String?)? = nil, jobReady: Bool? = nil,
         soumis: Bool? = true, right: RightState? = .openPaid, cv: CVDeposit? = nil, operatorCode: String? = nil,
         referent: String? = "", person: String? = nil
@@ -68,6 +69,8 @@ enum RuleFixtures {
         var all: [Meeting] = meetings.map { Meeting(date: day($0), mode: .individual, employerRelated: false) }
         all += collective.map { Meeting(date: day($0), mode: .collective, employerRelated: false) }
         all += employer.map { Meeting(date: day($0), mode: .individual, employerRelated: true) }
+        all += telephone.map { Meeting(date: day($0), mode: .telephone, employerRelated: false) }
+        all += video.map { Meeting(date: day($0), mode: .video, employerRelated: false) }
         all.sort { $0.date < $1.date }
         let accompaniment = Accompaniment(
             person: PersonIdentity(), id: id, operatorCode: operatorCode ?? operators[fiche]!, fiche: fiche,

@@ -24,16 +24,19 @@ struct ProgrammeLoaderTests {
         let social = try #require(programmes[.socialSupport])
         #expect(social.capacity == .perETP(100))
         #expect(social.contact == .every(.weeks(6)))
+        #expect(social.contactModes == [.individual, .collective, .telephone])
         #expect(social.duration.limit(from: LocalDate(iso: "2026-01-01")!) == nil)
         #expect(social.targets == .init(repriseActivite: 15, sortieEmploi: 15))
         let passerelle = try #require(programmes[.redynamisation])
         #expect(passerelle.capacity == .setByOperator)
         #expect(passerelle.contact == .atLeast(2, per: .week))
+        #expect(passerelle.contactModes == [.individual, .collective, .telephone])
         #expect(passerelle.duration.maximum == .months(24))
         #expect(passerelle.targets == .init(repriseActivite: 30, sortieEmploi: 20))
         let sociopro = try #require(programmes[.socioprofessional])
         #expect(sociopro.capacity == .perETP(80))
         #expect(sociopro.contact == .atLeast(2, per: .month))
+        #expect(sociopro.contactModes == [.individual, .collective])
         #expect(sociopro.duration.initial == .months(12))
         #expect(sociopro.duration.renewal == .months(6))
         #expect(sociopro.duration.maxRenewals == 2)
@@ -43,6 +46,7 @@ struct ProgrammeLoaderTests {
         let coaching = try #require(programmes[.jobCoaching])
         #expect(coaching.capacity == .perETP(40))
         #expect(coaching.cer.duration == .months(3))
+        #expect(coaching.contactModes == [.individual, .collective, .telephone])
         #expect(coaching.duration.initial == .months(3))
         #expect(coaching.duration.afterLimit == "reorientation")
         #expect(coaching.outcomeCheckpoints == [.months(1), .months(3), .months(6)])
@@ -88,7 +92,7 @@ struct ProgrammeLoaderTests {
                 title: Socioprofessionnel
                 file-active: { per-etp: 80, per-structure: 70 }
                 cer: { duration: 6 mois, renewable: true }
-                contact: { at-least: 2, per: fortnight }
+                contact: { at-least: 2, per: fortnight, modes: [individual, pigeon] }
                 duration: { initial: 12 months, max-renewals: 2 }
                 targets: { reprise-activite: 140 }
                 cv-deposit: { required-percent: 100 }
@@ -99,6 +103,7 @@ struct ProgrammeLoaderTests {
             "exits.sortie-emploi : obligatoire",
             "programmes.7 : fiche inconnue",
             "programmes.5.file-active : une seule de per-etp",
+            "programmes.5.contact.modes : une liste parmi individual, collective, telephone, video",
             "programmes.5.contact : « every: 6 weeks » ou « at-least: 2, per: week|month »",
             "programmes.5.duration : « max-renewals » demande « renewal »",
             "programmes.5.targets.reprise-activite : pourcentage entre 0 et 100",

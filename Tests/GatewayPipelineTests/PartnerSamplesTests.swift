@@ -456,3 +456,31 @@ struct PartnerSamplesTests {
         #expect(after == before)
     }
 }
+
+/// Operators' follow-up: meetings by telephone or video are meetings (fiches 1, 4 and 9 count the telephone).
+@Suite("Operator follow-up: meeting modes")
+struct MeetingModeTests {
+    @Test("rdv_mode TEL and VISIO are read as telephone and video, not quarantined", arguments: Backend.available)
+    func telephoneAndVideo(backend: Backend) throws {
+        let directory = try TempDirectory()
+        let sample = try String(
+            contentsOf: Repo.root.appendingPathComponent("Samples/operator-followup/suivi-operateurs-2026-09.csv"),
+            encoding: .utf8)
+        let lines = sample.split(separator: "\r\n", omittingEmptySubsequences: true).map(String.init)
+        // The first accompaniment's first row, three times: in person, by telephone, by video, on other days.
+        let row = lines[1]
+        let rows = [("02/03/2026", "IND"), ("10/04/2026", "TEL"), ("12/05/2026", "VISIO")].map { date, mode in
+            row.replacingOccurrences(of: ";02/03/2026;IND;N", with: ";\(date);\(mode);N")
+        }
+        #expect(rows[1].hasSuffix(";10/04/2026;TEL;N"))
+        let path = directory.path("suivi-modes.csv")
+        try ([lines[0]] + rows).joined(separator: "\r\n").appending("\r\n").write(
+            toFile: path, atomically: true, encoding: .utf8)
+        let flows = try MappingLoader.loadAll(directory: Repo.mappings.path)
+        let flow = try #require(flows["operator-followup"])
+        let store = try backend.store()
+        let report = try FilePipeline(flow: flow, logger: silentLogger).importFile(path: path, ledger: store.ledger)
+        #expect(report.outcome == .applied)
+        #expect(report.accepted == 1 && report.quarantined == 0, "\(report.errors)")
+    }
+}

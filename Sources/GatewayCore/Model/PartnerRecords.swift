@@ -42,9 +42,9 @@ public enum ContractType: String, Sendable, Codable, CaseIterable {
     case iae = "IAE"
 }
 
-/// An individual or collective meeting.
+/// How a meeting took place: in person, individual or collective, by telephone or by video.
 public enum MeetingMode: String, Sendable, Codable, CaseIterable {
-    case individual, collective
+    case individual, collective, telephone, video
 }
 
 /// The fiches action of the programmes (see the seeds).

@@ -210,6 +210,9 @@ public struct Programme: Sendable, Hashable {
     public var capacity: Capacity
     public var cer: CERRule
     public var contact: ContactRule?
+    /// The meeting modes the fiche counts as contacts (« en présentiel ou par téléphone »); nil: every mode. A
+    /// meeting whose mode the operator did not give counts.
+    public var contactModes: Set<MeetingMode>?
     /// The first months of intensive support (fiche 5: 3 months); informative.
     public var intensiveStart: CalendarSpan?
     public var duration: DurationRule
@@ -223,7 +226,8 @@ public struct Programme: Sendable, Hashable {
 
     public init(
         fiche: Fiche, title: String, audience: String = "", capacity: Capacity, cer: CERRule,
-        contact: ContactRule? = nil, intensiveStart: CalendarSpan? = nil, duration: DurationRule = DurationRule(),
+        contact: ContactRule? = nil, contactModes: Set<MeetingMode>? = nil, intensiveStart: CalendarSpan? = nil,
+        duration: DurationRule = DurationRule(),
         targets: Targets = Targets(repriseActivite: nil, sortieEmploi: nil), cvDeposit: CVRule? = nil,
         jobFollowUp: JobFollowUpRule? = nil, outcomeCheckpoints: [CalendarSpan] = [], perIndicators: Bool = false
     ) {
@@ -233,6 +237,7 @@ public struct Programme: Sendable, Hashable {
         self.capacity = capacity
         self.cer = cer
         self.contact = contact
+        self.contactModes = contactModes
         self.intensiveStart = intensiveStart
         self.duration = duration
         self.targets = targets

@@ -221,7 +221,9 @@ public enum RuleChecks {
         }
 
         // Contact frequency.
-        if let rule = programme.contact, let breach = contactBreach(accompaniment, rule: rule, asOf: asOf) {
+        if let rule = programme.contact,
+            let breach = contactBreach(accompaniment, rule: rule, modes: programme.contactModes, asOf: asOf)
+        {
             add(
                 breach.ongoing ? .warning : .info, .contactFrequency, breach.message(rule: rule), due: breach.due,
                 since: breach.since)
@@ -326,11 +328,15 @@ public enum RuleChecks {
 
     /// Checks the meetings of an accompaniment in progress from its start to `asOf`; meetings outside that range
     /// are ignored. Meetings are expected sorted by date (they are sorted here when they are not).
-    static func contactBreach(_ accompaniment: Accompaniment, rule: Programme.ContactRule, asOf: LocalDate)
-        -> ContactBreach?
-    {
+    /// `modes`: the meeting modes that count (nil: all); a meeting without a mode counts.
+    static func contactBreach(
+        _ accompaniment: Accompaniment, rule: Programme.ContactRule, modes: Set<MeetingMode>? = nil, asOf: LocalDate
+    ) -> ContactBreach? {
         let start = accompaniment.startDate
-        var dates = accompaniment.meetings.map(\.date)
+        var dates = accompaniment.meetings.filter { meeting in
+            guard let modes, let mode = meeting.mode else { return true }
+            return modes.contains(mode)
+        }.map(\.date)
         if zip(dates, dates.dropFirst()).contains(where: { $0 > $1 }) { dates.sort() }
         switch rule {
         case .every(let span):
