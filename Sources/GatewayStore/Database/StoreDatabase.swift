@@ -147,8 +147,8 @@ public protocol StoreConnection: AnyObject {
     func insert(_ sql: String, _ arguments: SQLArguments) throws -> Int64
     /// Prepares a statement for this transaction. `returningID`: an `INSERT` whose new `id` is wanted.
     func prepare(_ sql: String, returningID: Bool) throws -> any StoreStatement
-    /// Prepares an `INSERT … VALUES (…)` of the import's hot path whose runs may be sent later, many rows at a
-    /// time (PostgreSQL; SQLite, in process, runs each at once): before the transaction's next other statement or
+    /// Prepares an `INSERT … VALUES (…)`, or an `UPDATE … SET … WHERE …` by key, of the import's hot path whose runs
+    /// may be sent later, many rows at a time (PostgreSQL; SQLite, in process, runs each at once): before the transaction's next other statement or
     /// its commit, in the order the batched statements were prepared (so a table referred to is prepared before the
     /// tables that refer to it). The caller keeps two runs between two other statements from changing the same row
     /// (an upsert changes a row once per statement). Its runs return nothing.
