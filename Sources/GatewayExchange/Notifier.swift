@@ -242,28 +242,32 @@ extension MailEvent {
         return event
     }
 
-    /// To the data team: a partner's file was refused.
+    /// To the data team: a partner's file was refused, fetched by an exchange.
     static func fileRefused(exchange: Exchange, file: String, outcome: FileOutcome, sha256: String) -> MailEvent {
-        var event = MailEvent(
-            kind: .fileRefused, partner: ExchangeRunner.dataTeam, key: "\(exchange.id):\(sha256)",
-            values: [
-                "echange": exchange.id, "partenaire": exchange.partner ?? exchange.flow, "fichier": file,
-                "motif": outcome == .unreadable ? "illisible" : "non conforme au schéma du partenaire",
-            ])
-        event.link = "/v1/status/files"
-        return event
+        fileRefused(
+            key: "\(exchange.id):\(sha256)", how: ["echange": exchange.id],
+            partner: exchange.partner ?? exchange.flow, file: file, outcome: outcome)
     }
 
     /// To the data team: a file a partner pushed through the API was refused.
     static func fileRefused(pushedOn flow: String, partner: String, file: String, outcome: FileOutcome, sha256: String)
         -> MailEvent
     {
+        fileRefused(
+            key: "api:\(partner):\(sha256)", how: ["flux_api": flow], partner: partner, file: file, outcome: outcome)
+    }
+
+    /// The refused file's event; `how` says how it came (the template's `echange` or `flux_api`).
+    private static func fileRefused(
+        key: String, how: [String: String], partner: String, file: String, outcome: FileOutcome
+    ) -> MailEvent {
         var event = MailEvent(
-            kind: .fileRefused, partner: ExchangeRunner.dataTeam, key: "api:\(partner):\(sha256)",
-            values: [
-                "flux_api": flow, "partenaire": partner, "fichier": file,
-                "motif": outcome == .unreadable ? "illisible" : "non conforme au schéma du partenaire",
-            ])
+            kind: .fileRefused, partner: ExchangeRunner.dataTeam, key: key,
+            values: how.merging(
+                [
+                    "partenaire": partner, "fichier": file,
+                    "motif": outcome == .unreadable ? "illisible" : "non conforme au schéma du partenaire",
+                ], uniquingKeysWith: { first, _ in first }))
         event.link = "/v1/status/files"
         return event
     }

@@ -61,10 +61,7 @@ extension ImportSession {
             }
         }
         // The people and events of the households found: a changed household needs them.
-        let found = householdsAhead.values.compactMap { $0?.id }.sorted()
-        for start in stride(from: 0, to: found.count, by: 500) {
-            try readPeopleAndEvents(Array(found[start..<min(start + 500, found.count)]))
-        }
+        for chunk in Self.chunks(householdsAhead.values.compactMap { $0?.id }) { try readPeopleAndEvents(chunk) }
     }
 
     /// Reads the people and events of these households into `peopleAhead` and `eventsAhead`.
@@ -103,9 +100,11 @@ extension ImportSession {
         return eventsAhead[householdID] ?? []
     }
 
-    /// Keeps what was read ahead for `key` true after the household was written.
-    func keepAhead(_ key: String, _ household: StoredHousehold) {
-        if householdsAhead[key] != nil { householdsAhead[key] = .some(household) }
+    /// Keeps what was read ahead for `key` true once household `id` is stored with `state` from this file.
+    func keepAhead(_ key: String, id: Int64, state: String) {
+        guard householdsAhead[key] != nil else { return }
+        householdsAhead[key] = StoredHousehold(
+            id: id, lastFileID: fileID, state: state, lastReferenceDate: referenceDate?.iso)
     }
 
     /// Marks an unchanged household seen in this file: written 500 at a time, before anything reads households
@@ -123,8 +122,7 @@ extension ImportSession {
         guard !pendingSeen.isEmpty else { return }
         let households = pendingSeen
         pendingSeen.removeAll(keepingCapacity: true)
-        for start in stride(from: 0, to: households.count, by: 500) {
-            let chunk = households[start..<min(start + 500, households.count)]
+        for chunk in Self.chunks(households) {
             try db.execute(
                 "UPDATE household SET last_file_id = ?, last_reference_date = ?, absent_since_file_id = NULL "
                     + "WHERE id IN (" + Self.placeholders(chunk.count) + ")",

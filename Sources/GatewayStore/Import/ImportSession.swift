@@ -133,10 +133,7 @@ public final class ImportSession {
             if storedState == state {
                 // Unchanged: the household and its present people are marked seen in this file, many at a time.
                 try markSeen(householdID)
-                keepAhead(
-                    key,
-                    StoredHousehold(
-                        id: householdID, lastFileID: fileID, state: state, lastReferenceDate: referenceDate?.iso))
+                keepAhead(key, id: householdID, state: state)
                 payingOffices.insert(PayingOffice(household))
                 counts.accepted += 1
                 return .accepted(statusChanges: 0)
@@ -148,9 +145,7 @@ public final class ImportSession {
         householdID = try upsertHousehold(household, state: state, existingID: existing == nil ? nil : householdID)
         lastHousehold = householdID
         lastHouseholdIsNew = existing == nil
-        keepAhead(
-            key,
-            StoredHousehold(id: householdID, lastFileID: fileID, state: state, lastReferenceDate: referenceDate?.iso))
+        keepAhead(key, id: householdID, state: state)
         try upsertRight(household, householdID: householdID, isNew: existing == nil)
         let personIDs = try upsertPeople(household, householdID: householdID, isNew: existing == nil)
         var knownEvents = Set<CNAFEvent>()

@@ -209,7 +209,8 @@ extension ImportSession {
         }
     }
 
-    static func chunks(_ values: Set<String>) -> [[String]] {
+    /// `values` in order, 500 at a time: the most keys one query of the import binds.
+    static func chunks<Value: Comparable>(_ values: some Collection<Value>) -> [[Value]] {
         let sorted = values.sorted()
         return stride(from: 0, to: sorted.count, by: 500).map { Array(sorted[$0..<min($0 + 500, sorted.count)]) }
     }
