@@ -8,8 +8,8 @@ struct FollowupGenerator {
 
     static let operators: [(code: String, fiche: String, referents: [String])] = [
         ("OP67-SOCIAL", "1", ["Réf. S12", "Réf. S15"]), ("OP67-PASSERELLE", "4", ["Réf. P03"]),
-        ("OP67-SOCIOPRO", "5", ["Réf. T21", "Réf. P07", "Réf. P09"]), ("OP67-COACHING", "9", ["Réf. C03"]),
-        ("OP68-COACHING", "9", ["Réf. C07", "Réf. C11"]), ("OP67-PER", "PER", ["Réf. R02"]),
+        ("OP67-SOCIOPRO", "5", ["Réf. T21", "Réf. P07", "Réf. P09"]),
+        ("OP68-COACHING", "9", ["Réf. C07", "Réf. C11"]), ("OP38-PER", "PER", ["Réf. R02"]),
     ]
     static let exits = ["CDI", "CDD6+", "CDD6-", "INTERIM", "IAE", "FORMATION", "CREATION"]
 

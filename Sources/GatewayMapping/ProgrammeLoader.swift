@@ -35,8 +35,8 @@ public enum ProgrammeLoader {
         return (programmes, structures)
     }
 
-    /// Problems between the two files: a structure running a fiche with no programme, a fiche 4 structure without
-    /// its file active.
+    /// Problems between the two files: a structure running a fiche with no programme or outside the fiche's
+    /// territory (fiche 9 in the Haut-Rhin only), a fiche 4 structure without its file active or yearly intake.
     public static func crossCheck(_ programmes: ProgrammeCatalogue, _ structures: StructureCatalogue) -> [String] {
         var problems: [String] = []
         for structure in structures.structures.values.sorted(by: { $0.code < $1.code }) {
@@ -50,10 +50,29 @@ public enum ProgrammeLoader {
                         "\(structure.code) : la fiche \(fiche.rawValue) demande la file active de l'opérateur (file-active: { \"\(fiche.rawValue)\": N })"
                     )
                 }
+                if programme.yearlyIntakeSetByOperator && structure.yearlyIntake[fiche] == nil {
+                    problems.append(
+                        "\(structure.code) : la fiche \(fiche.rawValue) demande le nombre maximum d'accueil à l'année (yearly-intake: { \"\(fiche.rawValue)\": N })"
+                    )
+                }
+                if !programme.territory.isEmpty && !programme.territory.contains(structure.departement ?? "") {
+                    let places = programme.territory.sorted().joined(separator: ", ")
+                    let own = structure.departement.map { "du département \($0)" } ?? "sans département déclaré"
+                    problems.append(
+                        "\(structure.code) : la fiche \(fiche.rawValue) n'est proposée que sur le territoire \(places) ; structure \(own)"
+                    )
+                }
             }
-            for fiche in structure.fileActive.keys where !structure.fiches.contains(fiche) {
-                problems.append(
-                    "\(structure.code) : file-active pour la fiche \(fiche.rawValue), absente de « fiches »")
+            let declared = [
+                ("file-active", Array(structure.fileActive.keys)),
+                ("yearly-intake", Array(structure.yearlyIntake.keys)),
+                ("targets", Array(structure.targets.keys)),
+            ]
+            for (key, fiches) in declared {
+                for fiche in fiches.sorted() where !structure.fiches.contains(fiche) {
+                    problems.append(
+                        "\(structure.code) : \(key) pour la fiche \(fiche.rawValue), absente de « fiches »")
+                }
             }
         }
         return problems
@@ -115,7 +134,9 @@ public enum ProgrammeLoader {
                     reader.problems.append("\(place) : un objet est attendu")
                     continue
                 }
-                reader.allowOnly(["name", "departement", "fiches", "file-active", "referents"], in: body, at: place)
+                reader.allowOnly(
+                    ["name", "departement", "fiches", "file-active", "yearly-intake", "targets", "referents"], in: body,
+                    at: place)
                 let name = reader.text("name", in: body, at: place) ?? code
                 let departement = reader.text("departement", in: body, at: place)
                 var fiches: [Fiche] = []
@@ -130,17 +151,19 @@ public enum ProgrammeLoader {
                 } else {
                     reader.problems.append("\(place).fiches : liste de fiches obligatoire")
                 }
-                var fileActive: [Fiche: Int] = [:]
-                for (key, value) in reader.map("file-active", in: body, at: place) ?? [:] {
+                let fileActive = reader.countsByFiche("file-active", in: body, at: place)
+                let yearlyIntake = reader.countsByFiche("yearly-intake", in: body, at: place)
+                var targets: [Fiche: Programme.Targets] = [:]
+                for (key, value) in reader.map("targets", in: body, at: place) ?? [:] {
                     guard let fiche = Fiche(rawValue: key) else {
-                        reader.problems.append("\(place).file-active : fiche « \(key) » inconnue")
+                        reader.problems.append("\(place).targets : fiche « \(key) » inconnue")
                         continue
                     }
-                    guard let count = value as? Int, count > 0 else {
-                        reader.problems.append("\(place).file-active.\(key) : nombre entier positif attendu")
+                    guard let given = value as? [String: Any] else {
+                        reader.problems.append("\(place).targets.\(key) : un objet est attendu")
                         continue
                     }
-                    fileActive[fiche] = count
+                    targets[fiche] = reader.targets(given, at: "\(place).targets.\(key)")
                 }
                 var referents: [String: Double] = [:]
                 if let given = reader.map("referents", in: body, at: place, required: true) {
@@ -157,7 +180,7 @@ public enum ProgrammeLoader {
                 structures.append(
                     Structure(
                         code: code, name: name, departement: departement, fiches: fiches, fileActive: fileActive,
-                        referents: referents))
+                        referents: referents, yearlyIntake: yearlyIntake, targets: targets))
             }
         }
         guard reader.problems.isEmpty else { throw MappingError(problems: reader.problems) }
@@ -167,6 +190,44 @@ public enum ProgrammeLoader {
 
 /// The programmes' own reads, over the shared ones.
 extension YAMLReader {
+    /// `{ "4": 24 }`: a positive count per fiche.
+    mutating func countsByFiche(_ key: String, in map: [String: Any], at place: String) -> [Fiche: Int] {
+        var counts: [Fiche: Int] = [:]
+        for (name, value) in self.map(key, in: map, at: place) ?? [:] {
+            guard let fiche = Fiche(rawValue: name) else {
+                problems.append("\(place).\(key) : fiche « \(name) » inconnue")
+                continue
+            }
+            guard let count = value as? Int, count > 0 else {
+                problems.append("\(place).\(key).\(name) : nombre entier positif attendu")
+                continue
+            }
+            counts[fiche] = count
+        }
+        return counts
+    }
+
+    /// `{ reprise-activite: 30, sortie-emploi: 20 }`.
+    mutating func targets(_ given: [String: Any], at place: String) -> Programme.Targets {
+        allowOnly(["reprise-activite", "sortie-emploi"], in: given, at: place)
+        return Programme.Targets(
+            repriseActivite: percent("reprise-activite", in: given, at: place),
+            sortieEmploi: percent("sortie-emploi", in: given, at: place))
+    }
+
+    /// A day written `2023-01-01`.
+    mutating func day(_ key: String, in map: [String: Any], at place: String) -> LocalDate? {
+        guard let value = map[key] else {
+            problems.append("\(Self.place(key, at: place)) : obligatoire (AAAA-MM-JJ)")
+            return nil
+        }
+        guard let day = LocalDate(iso: "\(value)") else {
+            problems.append("\(Self.place(key, at: place)) : date attendue sous la forme AAAA-MM-JJ (« \(value) »)")
+            return nil
+        }
+        return day
+    }
+
     mutating func span(_ key: String, in map: [String: Any], at place: String) -> CalendarSpan? {
         guard let value = map[key] else { return nil }
         return parseSpan(value, at: Self.place(key, at: place))
@@ -218,11 +279,46 @@ extension YAMLReader {
         let before = problems.count
         allowOnly(
             [
-                "title", "public", "file-active", "cer", "contact", "intensive-start", "duration", "targets",
-                "cv-deposit", "job-follow-up", "outcome-checkpoints", "indicators",
+                "title", "public", "territory", "period", "new-entrants", "yearly-intake", "file-active", "cer",
+                "contact", "intensive-start", "duration", "targets", "sortie-emploi-needs-right-closed", "cv-deposit",
+                "job-follow-up", "outcome-checkpoints", "indicators",
             ], in: body, at: place)
         let title = text("title", in: body, at: place) ?? ""
         if title.isEmpty { problems.append("\(place).title : obligatoire") }
+
+        var territory: Set<String> = []
+        if let given = body["territory"] {
+            let codes = (given as? [Any])?.map { "\($0)" } ?? []
+            if codes.isEmpty || codes.contains(where: { !Self.isDepartement($0) }) {
+                problems.append("\(place).territory : liste de codes de département attendue (« 68 », « 2A », « 974 »)")
+            }
+            territory = Set(codes)
+        }
+        var period: Programme.Period?
+        if let given = map("period", in: body, at: place) {
+            let section = place + ".period"
+            allowOnly(["from", "to"], in: given, at: section)
+            if let from = day("from", in: given, at: section), let to = day("to", in: given, at: section) {
+                if to < from { problems.append("\(section) : « to » précède « from »") }
+                period = Programme.Period(from: from, to: to)
+            }
+        }
+        var newEntrants: CalendarSpan?
+        if let given = map("new-entrants", in: body, at: place) {
+            allowOnly(["within"], in: given, at: place + ".new-entrants")
+            newEntrants = span("within", in: given, at: place + ".new-entrants")
+            if given["within"] == nil { problems.append("\(place).new-entrants.within : obligatoire") }
+        }
+        var yearlyIntake = false
+        if let given = map("yearly-intake", in: body, at: place) {
+            allowOnly(["set-by-operator"], in: given, at: place + ".yearly-intake")
+            yearlyIntake = given["set-by-operator"] as? Bool ?? false
+            if !yearlyIntake { problems.append("\(place).yearly-intake : { set-by-operator: true } attendu") }
+        }
+        let needsRightClosed = body["sortie-emploi-needs-right-closed"].map { $0 as? Bool } ?? false
+        if needsRightClosed == nil {
+            problems.append("\(place).sortie-emploi-needs-right-closed : true ou false attendu")
+        }
 
         var capacity = Programme.Capacity.setByOperator
         if let given = map("file-active", in: body, at: place, required: true) {
@@ -242,10 +338,10 @@ extension YAMLReader {
 
         var cer = Programme.CERRule(duration: nil, renewable: false)
         if let given = map("cer", in: body, at: place, required: true) {
-            allowOnly(["duration", "renewable"], in: given, at: place + ".cer")
+            allowOnly(["duration", "renewable", "required"], in: given, at: place + ".cer")
             cer = Programme.CERRule(
                 duration: span("duration", in: given, at: place + ".cer"),
-                renewable: given["renewable"] as? Bool ?? false)
+                renewable: given["renewable"] as? Bool ?? false, required: given["required"] as? Bool ?? true)
         }
 
         var contact: Programme.ContactRule?
@@ -311,23 +407,27 @@ extension YAMLReader {
         }
 
         var targets = Programme.Targets(repriseActivite: nil, sortieEmploi: nil)
-        if let given = map("targets", in: body, at: place) {
-            allowOnly(["reprise-activite", "sortie-emploi"], in: given, at: place + ".targets")
-            targets = Programme.Targets(
-                repriseActivite: percent("reprise-activite", in: given, at: place + ".targets"),
-                sortieEmploi: percent("sortie-emploi", in: given, at: place + ".targets"))
-        }
+        if let given = map("targets", in: body, at: place) { targets = self.targets(given, at: place + ".targets") }
 
         var cvDeposit: Programme.CVRule?
         if let given = map("cv-deposit", in: body, at: place) {
             let section = place + ".cv-deposit"
-            allowOnly(["required-percent", "max-age"], in: given, at: section)
+            allowOnly(["required-percent", "max-age", "platforms"], in: given, at: section)
             let required = percent("required-percent", in: given, at: section)
             let maxAge = span("max-age", in: given, at: section)
             if required == nil || maxAge == nil {
                 problems.append("\(section) : « required-percent » et « max-age » sont obligatoires")
             }
-            if let required, let maxAge { cvDeposit = Programme.CVRule(requiredPercent: required, maxAge: maxAge) }
+            var platforms = [CVDeposit.jobConnexion]
+            if let listed = given["platforms"] {
+                platforms = (listed as? [Any])?.compactMap { $0 as? String } ?? []
+                if platforms.isEmpty || platforms.count != (listed as? [Any])?.count {
+                    problems.append("\(section).platforms : liste de partenaires attendue (« job-connexion »)")
+                }
+            }
+            if let required, let maxAge {
+                cvDeposit = Programme.CVRule(requiredPercent: required, maxAge: maxAge, platforms: platforms)
+            }
         }
 
         var jobFollowUp: Programme.JobFollowUpRule?
@@ -357,10 +457,19 @@ extension YAMLReader {
 
         guard problems.count == before else { return nil }
         return Programme(
-            fiche: fiche, title: title, audience: text("public", in: body, at: place) ?? "", capacity: capacity,
+            fiche: fiche, title: title, audience: text("public", in: body, at: place) ?? "", territory: territory,
+            period: period, newEntrantsWithin: newEntrants, yearlyIntakeSetByOperator: yearlyIntake,
+            sortieEmploiNeedsRightClosed: needsRightClosed ?? false, capacity: capacity,
             cer: cer, contact: contact, contactModes: contactModes,
             intensiveStart: span("intensive-start", in: body, at: place),
             duration: duration, targets: targets, cvDeposit: cvDeposit, jobFollowUp: jobFollowUp,
             outcomeCheckpoints: checkpoints, perIndicators: indicators == "per")
+    }
+
+    /// `67`, `2A`, `974`: a département code.
+    static func isDepartement(_ code: String) -> Bool {
+        let bytes = Array(code.utf8)
+        if bytes.count == 2 { return code == "2A" || code == "2B" || bytes.allSatisfy { $0 >= 48 && $0 <= 57 } }
+        return bytes.count == 3 && code.hasPrefix("97") && bytes.allSatisfy { $0 >= 48 && $0 <= 57 }
     }
 }

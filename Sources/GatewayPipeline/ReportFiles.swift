@@ -14,33 +14,39 @@ public enum ReportFiles {
         public var files: [String]
     }
 
-    /// The rule findings, the CV deposit, the indicators over `from`…`to` and the dashboard, in `directory`:
-    /// `constats<suffix>.csv`, `depot-cv<suffix>.csv`, `indicateurs<suffix>.csv`, `tableau-de-bord<suffix>.html`.
+    /// The rule findings, the CV deposit, the indicators over `from`…`to` and the dashboard, in `directory`, one
+    /// table per file: `constats<suffix>.csv`, `depot-cv<suffix>.csv`, `cv-manquants<suffix>.csv`,
+    /// `indicateurs<suffix>.csv`, `indicateurs-per<suffix>.csv`, `tableau-de-bord<suffix>.html`. `decimalComma`:
+    /// French decimals in the CSV files. `generatedOn`: the day the dashboard is produced (« édité le »).
     public static func all(
         cases: [FollowedCase], programmes: ProgrammeCatalogue, structures: StructureCatalogue, from: LocalDate,
-        to: LocalDate, directory: String, suffix: String = ""
+        to: LocalDate, directory: String, suffix: String = "", decimalComma: Bool = false,
+        generatedOn: LocalDate = ParisTime.date(at: Int(Date().timeIntervalSince1970))
     ) throws -> Summary {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         func path(_ stem: String, _ ext: String) -> String {
             (directory as NSString).appendingPathComponent(stem + suffix + "." + ext)
         }
         let findings = RuleChecks.findings(cases, programmes: programmes, structures: structures, asOf: to)
-        try write(ReportRows.findings(findings), to: path("constats", "csv"))
         let cv = CVDepositReport.compute(cases, programmes: programmes, asOf: to)
-        try write(ReportRows.cvDeposit(cv), to: path("depot-cv", "csv"))
-        let indicators = Indicators.compute(cases, programmes: programmes, from: from, to: to)
-        try write(ReportRows.indicators(indicators), to: path("indicateurs", "csv"))
+        let indicators = Indicators.compute(cases, programmes: programmes, structures: structures, from: from, to: to)
+        var files: [String] = []
+        for (stem, table) in [
+            ("constats", ReportRows.findings(findings)), ("depot-cv", ReportRows.cvDeposit(cv)),
+            ("cv-manquants", ReportRows.cvMissing(cv)), ("indicateurs", ReportRows.indicators(indicators)),
+            ("indicateurs-per", ReportRows.per(indicators)),
+        ] {
+            try write(table, to: path(stem, "csv"), decimalComma: decimalComma)
+            files.append(path(stem, "csv"))
+        }
         let page = DashboardRenderer.render(
             DashboardAssembly.data(
                 programmes: programmes, structures: structures, cases: cases, from: from, to: to,
-                indicators: indicators, cv: cv, findings: findings))
+                indicators: indicators, cv: cv, findings: findings, generatedOn: generatedOn))
         try page.write(toFile: path("tableau-de-bord", "html"), atomically: true, encoding: .utf8)
+        files.append(path("tableau-de-bord", "html"))
         return Summary(
-            cases: cases.count, findings: findings.count, cvDepositComplete: cv.allComplete,
-            files: [
-                path("constats", "csv"), path("depot-cv", "csv"), path("indicateurs", "csv"),
-                path("tableau-de-bord", "html"),
-            ])
+            cases: cases.count, findings: findings.count, cvDepositComplete: cv.allComplete, files: files)
     }
 
     /// The CV-deposit report on `day` in `path`; returned so that a rate under its target can be told.
@@ -60,7 +66,9 @@ public enum ReportFiles {
         }
     }
 
-    static func write(_ report: ReportRows, to path: String) throws {
+    /// One table in one CSV file (`;`, UTF-8 with BOM), French decimals when asked.
+    public static func write(_ report: ReportRows, to path: String, decimalComma: Bool = false) throws {
+        let report = decimalComma ? report.decimalComma() : report
         let writer = try CSVWriter(path: path)
         try writer.write(row: report.columns)
         for row in report.rows { try writer.write(row: row) }

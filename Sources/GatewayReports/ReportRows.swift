@@ -11,6 +11,24 @@ public struct ReportRows: Sendable, Equatable {
         self.rows = rows
     }
 
+    /// The same rows with French decimals: every cell that is a decimal number (`12.5`, `12.5 %`, `-0.25`) gets a
+    /// comma (`12,5`), so that a French spreadsheet reads it as a number. Other cells are left as they are.
+    public func decimalComma() -> ReportRows {
+        ReportRows(columns: columns, rows: rows.map { $0.map(Self.frenchDecimal) })
+    }
+
+    /// `12.5` → `12,5`, `7.0 %` → `7,0 %`; anything else unchanged.
+    public static func frenchDecimal(_ cell: String) -> String {
+        var number = Substring(cell)
+        if number.hasSuffix(" %") { number = number.dropLast(2) }
+        if number.hasPrefix("-") { number = number.dropFirst() }
+        let parts = number.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2,
+            parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) })
+        else { return cell }
+        return cell.replacingOccurrences(of: ".", with: ",")
+    }
+
     /// The rows as objects keyed by column, for JSON.
     public var objects: [[String: String]] {
         rows.map { row in Dictionary(uniqueKeysWithValues: zip(columns, row)) }
@@ -44,7 +62,7 @@ public struct ReportRows: Sendable, Equatable {
                 rows.append([
                     level, line.fiche.rawValue, line.operatorCode ?? "", line.referent ?? "", String(line.jobReady),
                     String(line.deposited), percent(line.rate.map { $0 * 100 }),
-                    String(format: "%.0f %%", line.requiredPercent),
+                    String(format: "%.0f %%", line.requiredPercent), String(line.depositedElsewhere),
                     line.missing.map { "\($0.personKey) [\($0.accompanimentID), \($0.reason.rawValue)]" }
                         .joined(separator: " ; "),
                 ])
@@ -53,8 +71,31 @@ public struct ReportRows: Sendable, Equatable {
         return ReportRows(
             columns: [
                 "niveau", "fiche", "structure", "referent", "prets_emploi", "cv_deposes", "taux", "objectif",
-                "manquants",
+                "cv_ailleurs_seulement", "manquants",
             ], rows: rows)
+    }
+
+    /// Per référent, each job-ready person without a CV that counts (Job Connexion): why, since when, and the CVs
+    /// on other platforms; the person named by a masked key only.
+    public static func cvMissing(_ report: CVDepositReport) -> ReportRows {
+        var rows: [[String]] = []
+        for line in report.byReferent {
+            for missing in line.missing {
+                rows.append([
+                    line.fiche.rawValue, line.operatorCode ?? "", line.referent ?? "", missing.accompanimentID,
+                    missing.personKey, missing.reason.rawValue, missing.since?.iso ?? "",
+                    missing.elsewhere.map { other in
+                        other.platform + (other.latest.map { " (\($0.iso))" } ?? "")
+                            + (other.archived ? " archivé" : "")
+                    }.joined(separator: ", "),
+                ])
+            }
+        }
+        return ReportRows(
+            columns: [
+                "fiche", "structure", "referent", "accompagnement", "personne", "motif", "depuis", "cv_ailleurs",
+            ],
+            rows: rows)
     }
 
     /// The indicators per fiche and structure, each rate with its target and whether it is met.
@@ -121,14 +162,14 @@ public enum DashboardAssembly {
     ) -> DashboardData {
         data(
             programmes: programmes, structures: structures, cases: cases, from: from, to: to,
-            indicators: Indicators.compute(cases, programmes: programmes, from: from, to: to),
+            indicators: Indicators.compute(cases, programmes: programmes, structures: structures, from: from, to: to),
             cv: CVDepositReport.compute(cases, programmes: programmes, asOf: to),
             findings: RuleChecks.findings(cases, programmes: programmes, structures: structures, asOf: to))
     }
 
     public static func data(
         programmes: ProgrammeCatalogue, structures: StructureCatalogue, cases: [FollowedCase], from: LocalDate,
-        to: LocalDate, indicators: Indicators, cv: CVDepositReport, findings: [Finding]
+        to: LocalDate, indicators: Indicators, cv: CVDepositReport, findings: [Finding], generatedOn: LocalDate? = nil
     ) -> DashboardData {
         func ficheLabel(_ fiche: Fiche) -> String { programmes.programmes[fiche]?.title ?? "fiche \(fiche.rawValue)" }
         let programmeRows = (indicators.byFiche + indicators.byFicheAndStructure).map { result in
@@ -171,7 +212,7 @@ public enum DashboardAssembly {
                 severity: severity.rawValue, count: findings.filter { $0.severity == severity }.count)
         }
         return DashboardData(
-            title: "Tableau de bord de l'insertion RSA", generatedOn: to.iso,
+            title: "Tableau de bord de l'insertion RSA", generatedOn: (generatedOn ?? to).iso,
             period: DashboardPeriod(from: from.iso, to: to.iso), programmes: programmeRows, cvDeposit: cvRows,
             monthly: monthly, findings: severities,
             notes: [

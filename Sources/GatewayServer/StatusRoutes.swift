@@ -150,7 +150,8 @@ extension GatewayAPI {
                 throw APIError.badRequest("from et to (AAAA-MM-JJ) sont requis.")
             }
             guard from <= to else { throw APIError.badRequest("from doit précéder to.") }
-            let indicators = Indicators.compute(cases, programmes: programmes, from: from, to: to)
+            let indicators = Indicators.compute(
+                cases, programmes: programmes, structures: structures, from: from, to: to)
             response = try JSONCoding.response(
                 ReportBody(
                     report: name, from: from.iso, to: to.iso, rows: ReportRows.indicators(indicators).objects,

@@ -90,7 +90,7 @@ struct CVDepositReportTests {
             cases(), programmes: F.catalogue, asOf: F.day("2026-11-02"), maxAge: .days(20))
         // SP-1 (2026-10-10) is 23 days old; SP-3 (10-12) 21 days; C9-1 (10-06) 27 days.
         #expect(report.byProgramme.map(\.deposited) == [0, 0])
-        let complete = cases().filter { $0.cv != nil }
+        let complete = cases().filter { !$0.cvs.isEmpty }
         #expect(CVDepositReport.compute(complete, programmes: F.catalogue, asOf: F.day("2026-11-02")).allComplete)
     }
 
@@ -100,5 +100,46 @@ struct CVDepositReportTests {
         #expect(report.byProgramme.map(\.fiche) == [.socioprofessional, .jobCoaching])
         #expect(report.byProgramme.allSatisfy { $0.rate == nil })
         #expect(report.allComplete)
+    }
+
+    @Test("Only Job Connexion counts: a Cap emploi CV is shown apart, with since when the person waits")
+    func otherPlatform() throws {
+        let capEmploi = cv(deposited: "2026-10-01")
+        let cases = [
+            // Job-ready since 2026-10-08, a CV in Cap emploi only.
+            F.followed(
+                "SP-1", fiche: .socioprofessional, start: "2026-10-05", jobReady: true,
+                otherCVs: ["cap-emploi": capEmploi], person: "184***1", jobReadySince: "2026-10-08"),
+            // Both: Job Connexion counts, Cap emploi is not mentioned.
+            F.followed(
+                "SP-2", fiche: .socioprofessional, start: "2026-10-05", jobReady: true,
+                cv: cv(deposited: "2026-10-02"), otherCVs: ["cap-emploi": capEmploi], person: "279***2"),
+            // A Job Connexion CV too old (last touched 2026-03-01): missing since the day it stopped counting.
+            F.followed(
+                "SP-3", fiche: .socioprofessional, start: "2026-01-05", jobReady: true,
+                cv: cv(deposited: "2026-03-01"), person: "188***3", jobReadySince: "2026-01-05"),
+        ]
+        let report = CVDepositReport.compute(cases, programmes: F.catalogue, asOf: F.day("2026-11-02"))
+        let five = try #require(report.byProgramme.first { $0.fiche == .socioprofessional })
+        #expect(five.jobReady == 3)
+        #expect(five.deposited == 1)
+        #expect(five.depositedElsewhere == 1)
+        let referent = try #require(report.byReferent.first { $0.referent == "Réf. P07" })
+        #expect(referent.missing.map(\.personKey) == ["184***1", "188***3"])
+        let first = referent.missing[0]
+        #expect(first.reason == CVDepositReport.MissingCV.Reason.none)
+        #expect(first.since == F.day("2026-10-08"))
+        #expect(first.elsewhere.map(\.platform) == ["cap-emploi"])
+        #expect(first.elsewhere.first?.latest == F.day("2026-10-01"))
+        let stale = referent.missing[1]
+        #expect(stale.reason == .tooOld)
+        #expect(stale.since == F.day("2026-09-02"))
+        #expect(stale.elsewhere.isEmpty)
+
+        // A programme naming Cap emploi too counts it.
+        var catalogue = F.catalogue
+        catalogue.programmes[.socioprofessional]?.cvDeposit?.platforms = [CVDeposit.jobConnexion, "cap-emploi"]
+        let wider = CVDepositReport.compute(cases, programmes: catalogue, asOf: F.day("2026-11-02"))
+        #expect(wider.byProgramme.first { $0.fiche == .socioprofessional }?.deposited == 2)
     }
 }

@@ -19,7 +19,8 @@ struct IndicatorsTests {
             F.followed(
                 "S2", fiche: .socioprofessional, start: "2026-03-16", end: "2026-09-01",
                 exit: (.qualifyingTraining, "2026-09-01")),
-            // Job in the period but the right is still open: reprise only.
+            // Job in the period, the right still open: fiche 5 says « sortie du dispositif » (the accompaniment),
+            // not « du dispositif rSa »: both rates.
             F.followed(
                 "S3", fiche: .socioprofessional, start: "2026-05-04", end: "2026-09-30", exit: (.temporaryWork, nil)),
             // In progress, no exit.
@@ -45,14 +46,52 @@ struct IndicatorsTests {
         #expect(structure.repriseActivite.numerator == 3)
         #expect(structure.repriseActivite.percent == 60)
         #expect(structure.repriseActivite.meetsTarget == true)
-        #expect(structure.sortieEmploi.numerator == 1)
-        #expect(structure.sortieEmploi.percent == 20)
+        #expect(structure.sortieEmploi.numerator == 2)
+        #expect(structure.sortieEmploi.percent == 40)
         #expect(structure.sortieEmploi.targetPercent == 30)
-        #expect(structure.sortieEmploi.meetsTarget == false)
+        #expect(structure.sortieEmploi.meetsTarget == true)
         let fiche = try #require(indicators.byFiche.first { $0.fiche == .socioprofessional })
         #expect(fiche.accompanied == 6)
-        #expect(fiche.sortieEmploi.numerator == 2)
+        #expect(fiche.sortieEmploi.numerator == 3)
+        #expect(fiche.newEntrants == nil)
         #expect(indicators.byFicheAndStructure.map(\.operatorCode) == ["OP67-SOCIOPRO", "OP68-SOCIOPRO"])
+    }
+
+    @Test("Fiche 9 « sortie du dispositif rSa »: the exit counts only with the RSA right closed; new entrants counted")
+    func ficheNineWording() throws {
+        let cases = [
+            F.followed("C1", fiche: .jobCoaching, start: "2026-07-01", end: "2026-08-14", exit: (.cdi, "2026-08-14")),
+            F.followed(
+                "C2", fiche: .jobCoaching, start: "2026-07-06", end: "2026-08-20", exit: (.cdi, "2026-08-20"),
+                right: .closed),
+            // Started before the period, flagged long before it: not a new entrant, not counted as started.
+            F.followed("C3", fiche: .jobCoaching, start: "2026-06-15", entered: "2025-01-31"),
+            // Started in the period, never flagged by the CNAF.
+            F.followed("C4", fiche: .jobCoaching, start: "2026-09-01", entered: nil),
+        ]
+        let indicators = Indicators.compute(cases, programmes: F.catalogue, from: from, to: to)
+        let nine = try #require(indicators.byFiche.first { $0.fiche == .jobCoaching })
+        #expect(nine.repriseActivite.numerator == 2)
+        #expect(nine.sortieEmploi.numerator == 1)
+        #expect(nine.started == 3)
+        #expect(nine.newEntrants == 2)
+    }
+
+    @Test("A structure's own targets (fiche 4 « à adapter ») replace the fiche's, target by target")
+    func structureTargets() throws {
+        let cases = [
+            F.followed("P1", fiche: .redynamisation, start: "2026-07-01"),
+            F.followed("P2", fiche: .redynamisation, start: "2026-07-01", operatorCode: "OP68-PASSERELLE"),
+        ]
+        let indicators = Indicators.compute(
+            cases, programmes: F.catalogue, structures: F.structures, from: from, to: to)
+        let own = try #require(indicators.byFicheAndStructure.first { $0.operatorCode == "OP67-PASSERELLE" })
+        #expect(own.repriseActivite.targetPercent == 25)
+        #expect(own.sortieEmploi.targetPercent == 20)
+        let other = try #require(indicators.byFicheAndStructure.first { $0.operatorCode == "OP68-PASSERELLE" })
+        #expect(other.repriseActivite.targetPercent == 30)
+        let fiche = try #require(indicators.byFiche.first { $0.fiche == .redynamisation })
+        #expect(fiche.repriseActivite.targetPercent == 30)
     }
 
     @Test("Fiche 9: observation dates at M+1, M+3, M+6 after the period; no denominator gives no rate")

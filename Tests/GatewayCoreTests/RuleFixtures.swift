@@ -10,7 +10,8 @@ enum RuleFixtures {
             cer: .init(duration: .months(6), renewable: true), contact: .every(.weeks(6)),
             contactModes: [.individual, .collective, .telephone], targets: .init(repriseActivite: 15, sortieEmploi: 15)),
         Programme(
-            fiche: .redynamisation, title: "Passerelle", capacity: .setByOperator,
+            fiche: .redynamisation, title: "Passerelle", territory: ["67", "68"], yearlyIntakeSetByOperator: true,
+            capacity: .setByOperator,
             cer: .init(duration: .months(6), renewable: true), contact: .atLeast(2, per: .week),
             duration: .init(maximum: .months(24), minimum: .months(3), reviews: [.months(3), .months(6)]),
             targets: .init(repriseActivite: 30, sortieEmploi: 20)),
@@ -21,15 +22,17 @@ enum RuleFixtures {
             targets: .init(repriseActivite: 40, sortieEmploi: 30),
             cvDeposit: .init(requiredPercent: 100, maxAge: .months(6)), jobFollowUp: .init(duration: .months(6))),
         Programme(
-            fiche: .jobCoaching, title: "Coaching emploi", capacity: .perETP(40),
+            fiche: .jobCoaching, title: "Coaching emploi", territory: ["68"], newEntrantsWithin: .months(3),
+            sortieEmploiNeedsRightClosed: true, capacity: .perETP(40),
             cer: .init(duration: .months(3), renewable: false), contact: .atLeast(2, per: .week),
             duration: .init(initial: .months(3), afterLimit: "reorientation"),
             targets: .init(repriseActivite: 60, sortieEmploi: 50),
             cvDeposit: .init(requiredPercent: 100, maxAge: .months(6)),
             outcomeCheckpoints: [.months(1), .months(3), .months(6)]),
         Programme(
-            fiche: .parcoursEmploiRenforce, title: "PER", capacity: .perStructure(70),
-            cer: .init(duration: nil, renewable: true),
+            fiche: .parcoursEmploiRenforce, title: "PER", territory: ["38"],
+            period: .init(from: day("2023-01-01"), to: day("2025-12-31")), capacity: .perStructure(70),
+            cer: .init(duration: nil, renewable: true, required: false),
             jobFollowUp: .init(duration: .months(6), minimum: .months(3)), perIndicators: true),
     ])
 
@@ -37,7 +40,8 @@ enum RuleFixtures {
         Structure(code: "OP67-SOCIAL", name: "Social", fiches: [.socialSupport], referents: ["Réf. S12": 1]),
         Structure(
             code: "OP67-PASSERELLE", name: "Passerelle", fiches: [.redynamisation], fileActive: [.redynamisation: 3],
-            referents: ["Réf. P03": 1]),
+            referents: ["Réf. P03": 1], yearlyIntake: [.redynamisation: 4],
+            targets: [.redynamisation: .init(repriseActivite: 25, sortieEmploi: nil)]),
         Structure(
             code: "OP67-SOCIOPRO", name: "Sociopro", fiches: [.socioprofessional, .jobCoaching],
             referents: ["Réf. P07": 1, "Réf. P09": 0.5]),
@@ -60,8 +64,9 @@ enum RuleFixtures {
         noCER: Bool = false, meetings: [String] = [], collective: [String] = [], employer: [String] = [],
         telephone: [String] = [], video: [String] = [],
         exit: (ExitType, String?)? = nil, reorientation: (String, String?)? = nil, jobReady: Bool? = nil,
-        soumis: Bool? = true, right: RightState? = .openPaid, cv: CVDeposit? = nil, operatorCode: String? = nil,
-        referent: String? = "", person: String? = nil
+        soumis: Bool? = true, right: RightState? = .openPaid, cv: CVDeposit? = nil, otherCVs: [String: CVDeposit] = [:],
+        operatorCode: String? = nil, referent: String? = "", person: String? = nil, entered: String? = "start",
+        review: String? = nil, jobReadySince: String? = nil
     ) -> FollowedCase {
         let startDay = day(start)
         let cerDates: (LocalDate, LocalDate)? =
@@ -75,12 +80,16 @@ enum RuleFixtures {
         let accompaniment = Accompaniment(
             person: PersonIdentity(), id: id, operatorCode: operatorCode ?? operators[fiche]!, fiche: fiche,
             referent: referent == "" ? referents[fiche] : referent, startDate: startDay, endDate: end.map(day),
-            cerStart: cerDates?.0, cerEnd: cerDates?.1, jobReady: jobReady,
+            cerStart: cerDates?.0, cerEnd: cerDates?.1, jobReady: jobReady, jobReadySince: jobReadySince.map(day),
+            reviewDate: review.map(day),
             exit: exit.map { AccompanimentExit(type: $0.0, date: $0.1.map(day)) },
             reorientation: reorientation?.0, reorientationDate: reorientation?.1.map(day), meetings: all)
+        var cvs = otherCVs
+        cvs[CVDeposit.jobConnexion] = cv
+        // A new entrant by default (flagged the day the accompaniment starts): fiche 9 expects one.
         return FollowedCase(
             personKey: person ?? "184****" + id, accompaniment: accompaniment, soumisDroitsDevoirs: soumis,
-            rightState: right, cv: cv)
+            rightState: right, enteredDroitsDevoirs: entered == "start" ? startDay : entered.map(day), cvs: cvs)
     }
 
     /// Dates every `step` days from `start` while before `until`.

@@ -69,4 +69,31 @@ struct StatusChangeTests {
         // Status changes never carry names.
         #expect(changes.allSatisfy { ($0.before ?? "") != "C" && ($0.after ?? "") != "C" })
     }
+
+    @Test("Entering droits et devoirs: in a new household, for a person who joins, when the flag appears; not twice")
+    func enteredDroitsDevoirs() {
+        var entrant = household().people[0]
+        entrant.entrantDroitsDevoirs = true
+        let first = StatusChangeDerivation.changes(
+            previous: nil, current: household(people: [entrant]), referenceDate: reference, knownEvents: [])
+        #expect(first.map(\.kind) == [.newHousehold, .enteredDroitsDevoirs])
+        #expect(first[1].effectiveDate == reference && first[1].personKey == entrant.householdKey)
+        // Still flagged the next month: nothing new.
+        let again = StatusChangeDerivation.changes(
+            previous: household(people: [entrant]), current: household(people: [entrant]), referenceDate: reference,
+            knownEvents: [])
+        #expect(again.isEmpty)
+        // The flag appears on a known person.
+        let flagged = StatusChangeDerivation.changes(
+            previous: household(), current: household(people: [entrant]), referenceDate: reference, knownEvents: [])
+        #expect(flagged.map(\.kind) == [.enteredDroitsDevoirs])
+        // A spouse joins, flagged.
+        var spouse = Person(
+            surname: "C", firstName: "D", birthDate: LocalDate(year: 1990, month: 1, day: 1), role: .spouse)
+        spouse.entrantDroitsDevoirs = true
+        let joined = StatusChangeDerivation.changes(
+            previous: household(), current: household(people: [household().people[0], spouse]),
+            referenceDate: reference, knownEvents: [])
+        #expect(joined.map(\.kind) == [.enteredDroitsDevoirs, .personJoined])
+    }
 }

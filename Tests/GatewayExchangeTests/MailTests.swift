@@ -9,7 +9,7 @@ import Testing
 struct MailTests {
     /// The samples' operators, each with its référents' address.
     static let operators = [
-        "OP67-SOCIAL", "OP67-SOCIOPRO", "OP67-PER", "OP67-COACHING", "OP67-PASSERELLE", "OP68-COACHING",
+        "OP67-SOCIAL", "OP67-SOCIOPRO", "OP38-PER", "OP67-PASSERELLE", "OP68-COACHING",
     ]
     static func address(_ code: String) -> String { "referents-\(code.lowercased())@operateur.test" }
 

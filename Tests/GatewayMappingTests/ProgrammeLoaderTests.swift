@@ -61,13 +61,79 @@ struct ProgrammeLoaderTests {
         #expect(structures["OP67-PASSERELLE"]?.fileActive[.redynamisation] == 24)
     }
 
+    @Test("Territories, Isère's period, new entrants, fiche 4's intake and targets, the « dispositif rSa » wording")
+    func ficheWording() throws {
+        let (programmes, structures) = try ProgrammeLoader.load(directory: mappingsDirectory)
+        #expect(programmes[.jobCoaching]?.territory == ["68"])
+        #expect(programmes[.parcoursEmploiRenforce]?.territory == ["38"])
+        #expect(programmes[.parcoursEmploiRenforce]?.period?.from == LocalDate(iso: "2023-01-01"))
+        #expect(programmes[.parcoursEmploiRenforce]?.period?.to == LocalDate(iso: "2025-12-31"))
+        #expect(programmes[.parcoursEmploiRenforce]?.cer.required == false)
+        #expect(programmes[.jobCoaching]?.newEntrantsWithin == .months(3))
+        #expect(programmes[.redynamisation]?.yearlyIntakeSetByOperator == true)
+        #expect(programmes[.redynamisation]?.duration.minimum == .months(3))
+        #expect(programmes[.redynamisation]?.duration.reviews == [.months(3), .months(6)])
+        let needingClosure = Fiche.allCases.filter { programmes[$0]?.sortieEmploiNeedsRightClosed == true }
+        #expect(needingClosure == [.jobCoaching])
+        #expect(programmes[.socioprofessional]?.cvDeposit?.platforms == ["job-connexion"])
+        let passerelle = try #require(structures["OP67-PASSERELLE"])
+        #expect(passerelle.yearlyIntake[.redynamisation] == 60)
+        let fiche4 = try #require(programmes[.redynamisation])
+        #expect(passerelle.targets(for: fiche4).repriseActivite == 25)
+        #expect(structures.structures.values.allSatisfy { $0.departement != "67" || !$0.fiches.contains(.jobCoaching) })
+    }
+
+    @Test("Bad territory, period, intake and platforms are listed; a fiche 4 structure without its yearly intake")
+    func ficheWordingProblems() throws {
+        var found: [String] = []
+        do {
+            _ = try ProgrammeLoader.load(
+                yaml: """
+                    exits: { reprise-activite: [CDI], sortie-emploi: [CDI] }
+                    programmes:
+                      "9":
+                        title: T
+                        territory: ["Haut-Rhin"]
+                        period: { from: 2025-12-31, to: 2023-01-01 }
+                        yearly-intake: { set-by-operator: false }
+                        file-active: { per-etp: 40 }
+                        cer: { duration: 3 months }
+                        duration: {}
+                        cv-deposit: { required-percent: 100, max-age: 6 months, platforms: [] }
+                    """)
+        } catch { found = error.problems }
+        for expected in [
+            "programmes.9.territory : liste de codes de département", "programmes.9.period : « to » précède « from »",
+            "programmes.9.yearly-intake : { set-by-operator: true } attendu",
+            "programmes.9.cv-deposit.platforms : liste de partenaires",
+        ] {
+            #expect(found.contains { $0.hasPrefix(expected) }, "\(expected) in \(found)")
+        }
+        let programmes = try ProgrammeLoader.load(
+            yaml: String(contentsOfFile: mappingsDirectory + "/programmes.yaml", encoding: .utf8))
+        let structures = try ProgrammeLoader.loadStructures(
+            yaml: """
+                structures:
+                  OP-P:
+                    departement: "67"
+                    fiches: ["4"]
+                    file-active: { "4": 10 }
+                    targets: { "5": { reprise-activite: 20 } }
+                    referents: { "Réf. A": 1 }
+                """)
+        let problems = ProgrammeLoader.crossCheck(programmes, structures)
+        #expect(
+            problems.contains { $0.hasPrefix("OP-P : la fiche 4 demande le nombre maximum d'accueil") }, "\(problems)")
+        #expect(problems.contains { $0.hasPrefix("OP-P : targets pour la fiche 5, absente") }, "\(problems)")
+    }
+
     @Test("Every operator and référent of the operator follow-up samples is declared")
     func samplesDeclared() throws {
         let (_, structures) = try ProgrammeLoader.load(directory: mappingsDirectory)
         let declared: [(String, String)] = [
             ("OP67-SOCIAL", "Réf. S12"), ("OP67-PASSERELLE", "Réf. P03"), ("OP67-SOCIOPRO", "Réf. T21"),
-            ("OP67-SOCIOPRO", "Réf. P07"), ("OP67-SOCIOPRO", "Réf. P09"), ("OP67-COACHING", "Réf. C03"),
-            ("OP68-COACHING", "Réf. C07"), ("OP68-COACHING", "Réf. C11"), ("OP67-PER", "Réf. R02"),
+            ("OP67-SOCIOPRO", "Réf. P07"), ("OP67-SOCIOPRO", "Réf. P09"),
+            ("OP68-COACHING", "Réf. C07"), ("OP68-COACHING", "Réf. C11"), ("OP38-PER", "Réf. R02"),
         ]
         for (code, referent) in declared {
             #expect(structures[code]?.referents[referent] != nil, "\(code) \(referent)")

@@ -281,7 +281,7 @@ struct CLITests {
             cli,
             ["alerts", "--quiet", "--json", "--store", store, "--out", directory.path("out"), "--date", "2026-11-02"])
         #expect(alerts.status == 0, "\(alerts.err)")
-        #expect(alerts.out.contains("OP67-SOCIOPRO") && alerts.out.contains("OP67-COACHING"))
+        #expect(alerts.out.contains("OP67-SOCIOPRO") && alerts.out.contains("OP68-COACHING"))
 
         let notice = try run(
             cli, ["notice", "--quiet", "--json", "--store", store, "--out", directory.path("out"), "3"])
@@ -299,6 +299,37 @@ struct CLITests {
         }
         let again = try run(cli, ["backup", "--quiet", "--store", store, "--to", copy])
         #expect(again.status == 1 && again.err.contains("existe déjà"))
+    }
+
+    @Test("A structure offering fiche 9 outside the Haut-Rhin is refused by flows and check, in French")
+    func ficheOutsideTerritory() throws {
+        let directory = try TempDirectory()
+        let mappings = directory.path("Mappings")
+        try FileManager.default.copyItem(atPath: Repo.root.appendingPathComponent("Mappings").path, toPath: mappings)
+        let structures = mappings + "/structures.yaml"
+        let text = try String(contentsOfFile: structures, encoding: .utf8)
+        try
+            (text
+                + """
+
+                  OP67-JOBCOACHING:
+                    name: Job Coaching, Bas-Rhin
+                    departement: "67"
+                    fiches: ["9"]
+                    referents: { "Réf. J01": 1.0 }
+
+                """).write(toFile: structures, atomically: true, encoding: .utf8)
+        let message =
+            "OP67-JOBCOACHING : la fiche 9 n'est proposée que sur le territoire 68 ; structure du département 67"
+        let flows = try run(cli, ["flows", "--mappings", mappings])
+        #expect(flows.status == 2)
+        #expect(flows.err.contains(message), "\(flows.err)")
+        let check = try run(cli, ["check", "--mappings", mappings, "--store", directory.path("g.sqlite")])
+        #expect(check.status != 0)
+        #expect(check.err.contains(message), "\(check.err)")
+        // The département's own files pass.
+        let own = try run(cli, ["flows", "--mappings", Repo.root.appendingPathComponent("Mappings").path])
+        #expect(own.status == 0, "\(own.err)")
     }
 
     @Test("check, report cv-deposit (exit 1 under 100 %), report indicators, report dashboard on the samples")
@@ -337,10 +368,25 @@ struct CLITests {
             cli,
             [
                 "report", "indicators", "--quiet", "--store", store, "--from", "2026-09-01", "--to", "2026-10-31",
-                "--format", "csv",
+                "--format", "csv", "--out-dir", directory.path("indicateurs"), "--decimal-comma",
             ])
         #expect(indicators.status == 0, "\(indicators.err)")
-        #expect(indicators.out.hasPrefix("fiche;structure;accompagnes;termines;reprise;taux_reprise"))
+        // One table per file, French decimals.
+        let table = try String(contentsOfFile: directory.path("indicateurs/indicateurs.csv"), encoding: .utf8)
+        #expect(table.hasPrefix("fiche;structure;accompagnes;termines;reprise;taux_reprise"), "\(table)")
+        #expect(table.contains(",0 %") && !table.contains(".0 %"), "\(table)")
+        let per = try String(contentsOfFile: directory.path("indicateurs/indicateurs-per.csv"), encoding: .utf8)
+        #expect(per.hasPrefix("structure;accompagnes;entrees"), "\(per)")
+        #expect(!per.contains("fiche;structure"))
+
+        let missing = try run(
+            cli,
+            [
+                "report", "cv-deposit", "--quiet", "--missing", "--store", store, "--as-of", "2026-11-02", "--format",
+                "csv",
+            ])
+        #expect(missing.out.hasPrefix("fiche;structure;referent;accompagnement;personne;motif;depuis;cv_ailleurs"))
+        #expect(missing.out.contains("SP-1301") && !missing.out.contains("1840367482123"), "\(missing.out)")
 
         let page = directory.path("dashboard.html")
         let dashboard = try run(

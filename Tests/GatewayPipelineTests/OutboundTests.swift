@@ -144,7 +144,7 @@ struct OutboundTests {
     func alerts(backend: Backend) throws {
         let (_, outbound, temp) = try Self.prepared(backend)
         let written = try outbound.alerts(directory: temp.url.path, on: Self.day)
-        #expect(written.map(\.partner) == ["OP67-COACHING", "OP67-SOCIOPRO"])
+        #expect(written.map(\.partner) == ["OP67-SOCIOPRO", "OP68-COACHING"])
         for file in written {
             try Self.check(file.path, golden: "alertes-\(file.partner).csv")
             try Self.scan(file.path, against: try Self.personalValues())

@@ -230,7 +230,9 @@ extension RecordBuilder {
         return Accompaniment(
             person: person, id: id, operatorCode: operatorCode, fiche: fiche, referent: bag.text("referent"),
             startDate: start, endDate: bag.date("endDate"), cerStart: bag.date("cerStart"), cerEnd: bag.date("cerEnd"),
-            jobReady: bag.bool("jobReady"), targetROME: targetROME, mobility: codes, exit: exit,
+            jobReady: bag.bool("jobReady"), jobReadySince: bag.date("jobReadySince"),
+            reviewDate: bag.date("reviewDate"),
+            targetROME: targetROME, mobility: codes, exit: exit,
             reorientation: bag.text("reorientation"), reorientationDate: bag.date("reorientationDate"),
             meetings: meetings)
     }
@@ -343,6 +345,8 @@ extension PartnerRecord {
             out["cerStart"] = value.cerStart?.iso
             out["cerEnd"] = value.cerEnd?.iso
             out["jobReady"] = value.jobReady.map { $0 ? "1" : "0" }
+            out["jobReadySince"] = value.jobReadySince?.iso
+            out["reviewDate"] = value.reviewDate?.iso
             out["targetROME"] = value.targetROME?.canonical
             out["mobility"] = value.mobility.isEmpty ? nil : value.mobility.joined(separator: " ")
             out["exit.type"] = value.exit?.type.rawValue

@@ -114,6 +114,8 @@ extension Catalogue {
             FieldSpec("cerStart", .date, doc: "Début du CER en cours"),
             FieldSpec("cerEnd", .date, doc: "Fin du CER en cours"),
             FieldSpec("jobReady", .boolean, doc: "Prêt à l'emploi"),
+            FieldSpec("jobReadySince", .date, doc: "Prêt à l'emploi depuis le"),
+            FieldSpec("reviewDate", .date, doc: "Date du bilan d'étape (fiche 4 : à l'issue des 3 ou 6 premiers mois)"),
             FieldSpec("targetROME", .rome, doc: "Code ROME visé"),
             FieldSpec(
                 "mobility", .text,

@@ -201,6 +201,9 @@ public struct CVDeposit: Sendable, Hashable, Codable {
 
     /// A CV counts as deposited when there is one, on a profile that is not archived.
     public var isDeposited: Bool { depositedOn != nil && profileStatus != .archived }
+
+    /// The partner name of Job Connexion, the platform the fiches name (« déposé dans Job Connexion »).
+    public static let jobConnexion = "job-connexion"
 }
 
 /// The employer relations team a post belongs to, from its département.
@@ -319,6 +322,10 @@ public struct Accompaniment: Sendable, Hashable, Codable {
     public var cerStart: LocalDate?
     public var cerEnd: LocalDate?
     public var jobReady: Bool?
+    /// Since when the person is job-ready, when the operator gives it.
+    public var jobReadySince: LocalDate?
+    /// The day of the review (bilan) the fiche asks for (fiche 4: after the first 3 or 6 months), when given.
+    public var reviewDate: LocalDate?
     public var targetROME: ROMECode?
     /// INSEE commune codes (5 chars) and département codes (2 or 3 chars) the person accepts to work in.
     public var mobility: [String]
@@ -330,7 +337,8 @@ public struct Accompaniment: Sendable, Hashable, Codable {
     public init(
         person: PersonIdentity, id: String, operatorCode: String, fiche: Fiche, referent: String? = nil,
         startDate: LocalDate, endDate: LocalDate? = nil, cerStart: LocalDate? = nil, cerEnd: LocalDate? = nil,
-        jobReady: Bool? = nil, targetROME: ROMECode? = nil, mobility: [String] = [], exit: AccompanimentExit? = nil,
+        jobReady: Bool? = nil, jobReadySince: LocalDate? = nil, reviewDate: LocalDate? = nil,
+        targetROME: ROMECode? = nil, mobility: [String] = [], exit: AccompanimentExit? = nil,
         reorientation: String? = nil, reorientationDate: LocalDate? = nil, meetings: [Meeting] = []
     ) {
         self.person = person
@@ -343,6 +351,8 @@ public struct Accompaniment: Sendable, Hashable, Codable {
         self.cerStart = cerStart
         self.cerEnd = cerEnd
         self.jobReady = jobReady
+        self.jobReadySince = jobReadySince
+        self.reviewDate = reviewDate
         self.targetROME = targetROME
         self.mobility = mobility
         self.exit = exit

@@ -20,6 +20,9 @@ public enum StatusChangeKind: String, Sendable, Codable, CaseIterable {
     case personLeft = "person-left"
     /// A person's `TOPPERSDRODEVORSA` changed.
     case droitsDevoirs = "droits-devoirs"
+    /// The CNAF flags a person as newly entering droits et devoirs (`TOPPERSENTDRODEVORSA` = 1) in a file that did
+    /// not flag them before: the day a new entrant is known, which fiche 9 (« nouveaux entrants ») reads.
+    case enteredDroitsDevoirs = "entered-droits-devoirs"
     /// A person's France Travail id appeared, changed or disappeared.
     case franceTravailID = "france-travail-id"
     /// A CNAF `Evenement` not seen before, with its `FG` code.
@@ -46,6 +49,7 @@ public enum StatusChangeKind: String, Sendable, Codable, CaseIterable {
         case .personJoined: "personne ajoutée au foyer"
         case .personLeft: "personne sortie du foyer"
         case .droitsDevoirs: "changement de soumission aux droits et devoirs"
+        case .enteredDroitsDevoirs: "entrée dans les droits et devoirs"
         case .franceTravailID: "changement d'identifiant France Travail"
         case .cnafEvent: "événement CNAF"
         case .absentFromMonthlyFile: "foyer absent du flux mensuel"
@@ -102,6 +106,9 @@ public enum StatusChangeDerivation {
                 StatusChange(
                     household: key, kind: .newHousehold, effectiveDate: current.rsaRequestDate ?? referenceDate,
                     after: right.state.rawValue))
+            for person in current.people where person.entrantDroitsDevoirs == true {
+                changes.append(entered(person, household: key, referenceDate: referenceDate))
+            }
             appendEvents(current, knownEvents: knownEvents, into: &changes)
             return changes
         }
@@ -201,6 +208,9 @@ public enum StatusChangeDerivation {
         for person in current.people {
             let personKey = person.householdKey
             seen.insert(personKey)
+            if person.entrantDroitsDevoirs == true && before[personKey]?.entrantDroitsDevoirs != true {
+                changes.append(entered(person, household: key, referenceDate: referenceDate))
+            }
             guard let old = before[personKey] else {
                 changes.append(
                     StatusChange(
@@ -248,4 +258,11 @@ public enum StatusChangeDerivation {
     }
 
     private static func flag(_ value: Bool?) -> String? { value.map { $0 ? "1" : "0" } }
+
+    /// A person flagged as newly entering droits et devoirs, as of the file's reference date.
+    private static func entered(_ person: Person, household: HouseholdKey, referenceDate: LocalDate?) -> StatusChange {
+        StatusChange(
+            household: household, personKey: person.householdKey, kind: .enteredDroitsDevoirs,
+            effectiveDate: referenceDate, after: "1")
+    }
 }

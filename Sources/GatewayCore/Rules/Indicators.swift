@@ -43,8 +43,14 @@ public struct Indicators: Sendable, Hashable {
         /// (programmes.yaml) dated in the period / A.
         public var repriseActivite: Rate
         /// **Taux de sortie du dispositif liée à l'emploi** = accompaniments of A with an exit of a `sortie-emploi`
-        /// type dated in the period **and** the household's RSA right closed in the latest CNAF state / A.
+        /// type dated in the period / A; where the fiche says « sortie du dispositif rSa » (fiche 9:
+        /// `sortie-emploi-needs-right-closed`), **and** the household's RSA right closed in the latest CNAF state.
         public var sortieEmploi: Rate
+        /// Accompaniments of A started in the period.
+        public var started: Int
+        /// For a fiche aimed at new entrants (fiche 9): among `started`, people the CNAF files flagged as entering
+        /// droits et devoirs around the start (``FollowedCase/isNewEntrant(within:)``); nil for other fiches.
+        public var newEntrants: Int?
         /// When the fiche observes exits after the end (fiche 9: M+1, M+3, M+6): the days, counted from `to`, on
         /// which to compute the indicator again so every exit of the period has been observed.
         public var observationDates: [LocalDate]
@@ -103,8 +109,11 @@ public struct Indicators: Sendable, Hashable {
     public var perTotal: PERResults?
 
     /// Computes every indicator in one pass over the cases and their meetings.
+    /// Targets are the structure's own where `structures.yaml` sets them (fiche 4), else the fiche's.
     public static func compute(
-        _ cases: [FollowedCase], programmes: ProgrammeCatalogue, from: LocalDate, to: LocalDate
+        _ cases: [FollowedCase], programmes: ProgrammeCatalogue,
+        structures: StructureCatalogue = StructureCatalogue([]),
+        from: LocalDate, to: LocalDate
     ) -> Indicators {
         struct Key: Hashable {
             var fiche: Fiche
@@ -128,19 +137,24 @@ public struct Indicators: Sendable, Hashable {
             let reprise = exitInPeriod && exitType.map(programmes.repriseActiviteExits.contains) == true
             let sortie =
                 exitInPeriod && exitType.map(programmes.sortieEmploiExits.contains) == true
-                && followed.rightState?.isClosed == true
+                && (!programme.sortieEmploiNeedsRightClosed || followed.rightState?.isClosed == true)
+            let startedInPeriod = period.contains(accompaniment.startDate)
+            let newEntrant = programme.newEntrantsWithin.map { startedInPeriod && followed.isNewEntrant(within: $0) }
 
             for operatorCode in [accompaniment.operatorCode, nil] as [String?] {
                 let key = Key(fiche: accompaniment.fiche, operatorCode: operatorCode)
+                let targets = operatorCode.flatMap { structures[$0] }?.targets(for: programme) ?? programme.targets
                 var results =
                     fiches[key]
                     ?? FicheResults(
                         fiche: programme.fiche, operatorCode: operatorCode, accompanied: 0, ended: 0,
-                        repriseActivite: Rate(
-                            numerator: 0, denominator: 0, targetPercent: programme.targets.repriseActivite),
-                        sortieEmploi: Rate(numerator: 0, denominator: 0, targetPercent: programme.targets.sortieEmploi),
+                        repriseActivite: Rate(numerator: 0, denominator: 0, targetPercent: targets.repriseActivite),
+                        sortieEmploi: Rate(numerator: 0, denominator: 0, targetPercent: targets.sortieEmploi),
+                        started: 0, newEntrants: programme.newEntrantsWithin == nil ? nil : 0,
                         observationDates: programme.outcomeCheckpoints.map { $0.after(to) })
                 results.accompanied += 1
+                if startedInPeriod { results.started += 1 }
+                if newEntrant == true { results.newEntrants? += 1 }
                 results.repriseActivite.denominator += 1
                 results.sortieEmploi.denominator += 1
                 if endedInPeriod { results.ended += 1 }
@@ -187,7 +201,7 @@ public struct Indicators: Sendable, Hashable {
                         employerActions: 0, collectiveSessions: 0, collectiveParticipations: 0, ended: 0,
                         exitsByType: [:], reorientations: 0, reorientationsByDestination: [:])
                 results.accompanied += 1
-                if period.contains(accompaniment.startDate) { results.newEntries += 1 }
+                if startedInPeriod { results.newEntries += 1 }
                 if cer { results.withCER += 1 }
                 results.actions += actions
                 results.employerActions += employerActions

@@ -83,10 +83,13 @@ public struct Programme: Sendable, Hashable {
         /// Its length, when the fiche gives one: an open-ended CER in the data ends after this.
         public var duration: CalendarSpan?
         public var renewable: Bool
+        /// Whether an accompaniment must have one (`cer-missing`); the Isère PER only counts the rate.
+        public var required: Bool
 
-        public init(duration: CalendarSpan?, renewable: Bool) {
+        public init(duration: CalendarSpan?, renewable: Bool, required: Bool = true) {
             self.duration = duration
             self.renewable = renewable
+            self.required = required
         }
     }
 
@@ -167,10 +170,14 @@ public struct Programme: Sendable, Hashable {
         public var requiredPercent: Double
         /// A CV counts when deposited (or updated) no longer ago than this.
         public var maxAge: CalendarSpan
+        /// The platforms whose CVs count, by the partner that sends them (« déposé dans Job Connexion »:
+        /// `job-connexion`); a CV elsewhere is shown apart.
+        public var platforms: [String]
 
-        public init(requiredPercent: Double, maxAge: CalendarSpan) {
+        public init(requiredPercent: Double, maxAge: CalendarSpan, platforms: [String] = [CVDeposit.jobConnexion]) {
             self.requiredPercent = requiredPercent
             self.maxAge = maxAge
+            self.platforms = platforms
         }
     }
 
@@ -203,10 +210,37 @@ public struct Programme: Sendable, Hashable {
         }
     }
 
+    /// The days a programme runs (Isère PER: 2023 to 2025).
+    public struct Period: Sendable, Hashable {
+        public var from: LocalDate
+        public var to: LocalDate
+
+        public init(from: LocalDate, to: LocalDate) {
+            self.from = from
+            self.to = to
+        }
+
+        public func contains(_ day: LocalDate) -> Bool { from <= day && day <= to }
+    }
+
     public var fiche: Fiche
     public var title: String
     /// The public the fiche is for, in the fiche's words.
     public var audience: String
+    /// The départements where the fiche is offered (fiche 9: the Haut-Rhin only; PER: the Isère); empty:
+    /// anywhere. A structure of another département may not run it.
+    public var territory: Set<String>
+    /// When the programme runs; nil: no period stated.
+    public var period: Period?
+    /// For new entrants (fiche 9: « nouveaux entrants dans le dispositif du rSa »): how long before the
+    /// accompaniment's start the CNAF files may have flagged the person as entering droits et devoirs.
+    public var newEntrantsWithin: CalendarSpan?
+    /// The operator states how many people it takes in a year (fiche 4: « le nombre maximum d'accueil à
+    /// l'année »), in `structures.yaml` (`yearly-intake`).
+    public var yearlyIntakeSetByOperator: Bool
+    /// Whether an exit counts as a « sortie du dispositif liée à l'emploi » only with the household's RSA right
+    /// closed: fiche 9 says « sortie du dispositif rSa »; fiches 1, 4 and 5 say « sortie du dispositif ».
+    public var sortieEmploiNeedsRightClosed: Bool
     public var capacity: Capacity
     public var cer: CERRule
     public var contact: ContactRule?
@@ -225,7 +259,9 @@ public struct Programme: Sendable, Hashable {
     public var perIndicators: Bool
 
     public init(
-        fiche: Fiche, title: String, audience: String = "", capacity: Capacity, cer: CERRule,
+        fiche: Fiche, title: String, audience: String = "", territory: Set<String> = [], period: Period? = nil,
+        newEntrantsWithin: CalendarSpan? = nil, yearlyIntakeSetByOperator: Bool = false,
+        sortieEmploiNeedsRightClosed: Bool = false, capacity: Capacity, cer: CERRule,
         contact: ContactRule? = nil, contactModes: Set<MeetingMode>? = nil, intensiveStart: CalendarSpan? = nil,
         duration: DurationRule = DurationRule(),
         targets: Targets = Targets(repriseActivite: nil, sortieEmploi: nil), cvDeposit: CVRule? = nil,
@@ -234,6 +270,11 @@ public struct Programme: Sendable, Hashable {
         self.fiche = fiche
         self.title = title
         self.audience = audience
+        self.territory = territory
+        self.period = period
+        self.newEntrantsWithin = newEntrantsWithin
+        self.yearlyIntakeSetByOperator = yearlyIntakeSetByOperator
+        self.sortieEmploiNeedsRightClosed = sortieEmploiNeedsRightClosed
         self.capacity = capacity
         self.cer = cer
         self.contact = contact
@@ -257,7 +298,7 @@ public struct ProgrammeCatalogue: Sendable, Hashable {
     public var checkpointWindow: CalendarSpan
     /// Exits counted as a reprise d'activité ou d'emploi.
     public var repriseActiviteExits: Set<ExitType>
-    /// Exits counted as a sortie liée à l'emploi (when the RSA right is closed too).
+    /// Exits counted as a sortie liée à l'emploi (with the RSA right closed too where the programme says so).
     public var sortieEmploiExits: Set<ExitType>
 
     public init(
@@ -288,10 +329,14 @@ public struct Structure: Sendable, Hashable {
     public var fileActive: [Fiche: Int]
     /// ETP per référent, by the référent's label as the operator's file writes it.
     public var referents: [String: Double]
+    /// How many people the structure takes in a calendar year, per fiche (fiche 4).
+    public var yearlyIntake: [Fiche: Int]
+    /// Targets set for the structure where the fiche's are « à adapter » (fiche 4); each replaces the fiche's.
+    public var targets: [Fiche: Programme.Targets]
 
     public init(
         code: String, name: String, departement: String? = nil, fiches: [Fiche], fileActive: [Fiche: Int] = [:],
-        referents: [String: Double]
+        referents: [String: Double], yearlyIntake: [Fiche: Int] = [:], targets: [Fiche: Programme.Targets] = [:]
     ) {
         self.code = code
         self.name = name
@@ -299,6 +344,16 @@ public struct Structure: Sendable, Hashable {
         self.fiches = fiches
         self.fileActive = fileActive
         self.referents = referents
+        self.yearlyIntake = yearlyIntake
+        self.targets = targets
+    }
+
+    /// The targets for `programme` in this structure: its own where set, else the fiche's, target by target.
+    public func targets(for programme: Programme) -> Programme.Targets {
+        guard let own = targets[programme.fiche] else { return programme.targets }
+        return Programme.Targets(
+            repriseActivite: own.repriseActivite ?? programme.targets.repriseActivite,
+            sortieEmploi: own.sortieEmploi ?? programme.targets.sortieEmploi)
     }
 }
 

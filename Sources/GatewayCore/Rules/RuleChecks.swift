@@ -7,17 +7,30 @@ public struct FollowedCase: Sendable, Hashable {
     /// From the CNAF files; nil when the person is not matched.
     public var soumisDroitsDevoirs: Bool?
     public var rightState: RightState?
-    public var cv: CVDeposit?
+    /// The last day the CNAF files flagged the person as newly entering droits et devoirs
+    /// (`entered-droits-devoirs`), nil when never.
+    public var enteredDroitsDevoirs: LocalDate?
+    /// The person's latest CV on each platform that sent one (Job Connexion, …), by platform.
+    public var cvs: [String: CVDeposit]
 
     public init(
         personKey: String, accompaniment: Accompaniment, soumisDroitsDevoirs: Bool? = nil,
-        rightState: RightState? = nil, cv: CVDeposit? = nil
+        rightState: RightState? = nil, enteredDroitsDevoirs: LocalDate? = nil, cvs: [String: CVDeposit] = [:]
     ) {
         self.personKey = personKey
         self.accompaniment = accompaniment
         self.soumisDroitsDevoirs = soumisDroitsDevoirs
         self.rightState = rightState
-        self.cv = cv
+        self.enteredDroitsDevoirs = enteredDroitsDevoirs
+        self.cvs = cvs
+    }
+
+    /// Whether the person was flagged as entering droits et devoirs no further than `within` from the
+    /// accompaniment's start, before or after it (the CNAF file may come after the orientation).
+    public func isNewEntrant(within: CalendarSpan) -> Bool {
+        guard let entered = enteredDroitsDevoirs else { return false }
+        let start = accompaniment.startDate
+        return within.before(start) <= entered && entered <= within.after(start)
     }
 }
 
@@ -54,6 +67,17 @@ public enum FindingRule: String, Sendable, Hashable, CaseIterable {
     case jobFollowUpDue = "job-follow-up-due"
     /// The accompaniment's fiche has no programme in `programmes.yaml`.
     case programmeNotConfigured = "programme-not-configured"
+    /// A programme for new entrants (fiche 9) accompanies someone the CNAF files did not flag as entering droits
+    /// et devoirs around the start (people reoriented after another accompaniment are allowed: informative).
+    case notNewEntrant = "not-new-entrant"
+    /// The accompaniment started outside the programme's period, or goes on after it ended (Isère PER: 2023–2025).
+    case outsideProgrammePeriod = "outside-programme-period"
+    /// A structure took in more people this calendar year than the yearly intake it stated (fiche 4).
+    case yearlyIntakeExceeded = "yearly-intake-exceeded"
+    /// No review (bilan) after the first months the fiche names (fiche 4: 3 or 6 months).
+    case reviewMissing = "review-missing"
+    /// The accompaniment ended before the fiche's minimum duration (fiche 4: 3 months), with no exit to work.
+    case endedBeforeMinimum = "ended-before-minimum"
 }
 
 /// Something a rule found about an accompaniment, a référent or a structure.
@@ -118,6 +142,7 @@ public enum RuleChecks {
         var findings: [Finding] = []
         var load = CapacityLoad()
         var unconfigured: Set<Fiche> = []
+        var intake: [CapacityLoad.StructureKey: Int] = [:]
         for followed in cases {
             let accompaniment = followed.accompaniment
             guard let programme = programmes[accompaniment.fiche] else {
@@ -130,6 +155,11 @@ public enum RuleChecks {
                 }
                 continue
             }
+            if programme.yearlyIntakeSetByOperator && accompaniment.startDate.year == asOf.year
+                && accompaniment.startDate <= asOf
+            {
+                intake[.init(operatorCode: accompaniment.operatorCode, fiche: accompaniment.fiche), default: 0] += 1
+            }
             if accompaniment.isOpen(on: asOf) {
                 load.add(accompaniment)
                 checkOpen(followed, programme: programme, catalogue: programmes, asOf: asOf, into: &findings)
@@ -138,6 +168,15 @@ public enum RuleChecks {
             }
         }
         load.check(programmes: programmes, structures: structures, into: &findings)
+        for (key, count) in intake {
+            guard let limit = structures[key.operatorCode]?.yearlyIntake[key.fiche], count > limit else { continue }
+            findings.append(
+                Finding(
+                    severity: .warning, rule: .yearlyIntakeExceeded,
+                    message:
+                        "Accueil \(asOf.year) de la fiche \(key.fiche.rawValue) : \(count) personnes entrées pour \(limit) au plus par an",
+                    operatorCode: key.operatorCode, fiche: key.fiche))
+        }
         // Indices are sorted, not the findings, on integer ranks: a finding is a large value, and the few distinct
         // operators and référents (accented: slow to compare as text) are ranked once.
         func ranks(_ values: [String]) -> [String: Int] {
@@ -189,9 +228,49 @@ public enum RuleChecks {
         if followed.soumisDroitsDevoirs == false {
             add(.warning, .notSoumisDroitsDevoirs, "La personne n'est plus soumise à droits et devoirs")
         }
+        let matched = followed.soumisDroitsDevoirs != nil || followed.rightState != nil
+        if let within = programme.newEntrantsWithin, matched, !followed.isNewEntrant(within: within) {
+            let flagged =
+                followed.enteredDroitsDevoirs.map { "signalée entrante le \($0.iso)" }
+                ?? "jamais signalée entrante"
+            add(
+                .info, .notNewEntrant,
+                "Fiche \(programme.fiche.rawValue) pour les nouveaux entrants : personne \(flagged) dans les droits et devoirs par la CNAF (attendu à \(within) près du début, le \(accompaniment.startDate.iso)) ; réorientation à justifier",
+                since: accompaniment.startDate)
+        }
+        if let period = programme.period {
+            let range = "du \(period.from.iso) au \(period.to.iso)"
+            if !period.contains(accompaniment.startDate) {
+                add(
+                    .warning, .outsideProgrammePeriod,
+                    "Accompagnement commencé le \(accompaniment.startDate.iso), hors de la période du programme (\(range))",
+                    since: accompaniment.startDate)
+            } else if asOf > period.to {
+                add(
+                    .warning, .outsideProgrammePeriod,
+                    "Accompagnement en cours après la fin du programme (\(range)) : à clôturer ou à reprendre dans le programme suivant",
+                    due: period.to, since: period.to.adding(days: 1))
+            }
+        }
+
+        // Review (bilan) after the first months: a review date, or a CER renewed from the first review on.
+        let reviewDays = programme.duration.reviews.map { $0.after(accompaniment.startDate) }
+        if let first = reviewDays.min(), let last = reviewDays.max(), asOf > last {
+            let reviewed = accompaniment.reviewDate.map { $0 >= accompaniment.startDate } ?? false
+            let renewed = accompaniment.cerStart.map { $0 >= first } ?? false
+            if !reviewed && !renewed {
+                let months = programme.duration.reviews.map { "\($0.value)" }.joined(separator: " ou ")
+                add(
+                    .warning, .reviewMissing,
+                    "Aucun bilan à l'issue des \(months) premiers mois (attendu au plus tard le \(last.iso)) ni CER renouvelé depuis le \(first.iso)",
+                    due: last, since: first)
+            }
+        }
 
         // CER.
-        if accompaniment.cerStart == nil && accompaniment.cerEnd == nil {
+        if !programme.cer.required {
+            // The programme counts the CER rate (Isère PER) but requires none.
+        } else if accompaniment.cerStart == nil && accompaniment.cerEnd == nil {
             let due = catalogue.cerGrace.after(accompaniment.startDate)
             if asOf > due {
                 add(
@@ -265,6 +344,15 @@ public enum RuleChecks {
                     fiche: accompaniment.fiche, accompanimentID: accompaniment.id, due: due, since: since))
         }
         guard let end = accompaniment.closingDate else { return }
+        if let minimum = programme.duration.minimum, accompaniment.exit == nil,
+            end < minimum.after(accompaniment.startDate).adding(days: -1),
+            asOf < catalogue.checkpointWindow.after(end)
+        {
+            add(
+                .endedBeforeMinimum,
+                "Accompagnement terminé le \(end.iso) après moins de \(minimum) (durée minimale de la fiche \(programme.fiche.rawValue)), sans sortie vers l'emploi ou la formation",
+                due: nil, since: end)
+        }
         // The latest checkpoint reached, while it is within its window.
         var current: (CalendarSpan, LocalDate)?
         for checkpoint in programme.outcomeCheckpoints {

@@ -545,14 +545,19 @@ public final class ImportSession {
 
     private func upsertPeople(_ household: Household, householdID: Int64, isNew: Bool) throws -> [String: Int64] {
         if isNew {
-            // A new household's people are new too, and no change of a new household names a person.
+            // A new household's people are new too; the only change of a new household that names a person is
+            // an entry into droits et devoirs, so ids are kept only then.
             let values = statement(.personInsert)
+            let named = household.people.contains { $0.entrantDroitsDevoirs == true }
+            var ids: [String: Int64] = [:]
             for person in household.people {
                 bindPerson(person, householdID: householdID, to: values)
-                values.bind(try nextPersonID())
+                let id = try nextPersonID()
+                values.bind(id)
                 try values.execute()
+                if named { ids[person.householdKey] = id }
             }
-            return [:]
+            return ids
         }
         // The household's people as stored, read once: who is updated, who is new, who left. People who left are
         // still referenced by their status change.

@@ -26,9 +26,9 @@ public protocol PartnerRecordRepository: Sendable {
     /// suspended, moved to another département (CAF, MSA), radiation (France Travail). Only changes recorded
     /// from files after `afterFileID` (all when nil), for accompaniments still open.
     func operatorAlerts(afterFileID: Int64?) throws -> [OperatorAlert]
-    /// Every accompaniment with what the CNAF files (soumis à droits et devoirs, the household's right) and Job
-    /// Connexion (the latest CV deposit) say of its person: what the programme rules read. Streamed from the
-    /// store; the person is named by a masked key only.
+    /// Every accompaniment with what the CNAF files (soumis à droits et devoirs, the household's right, when the
+    /// person was last flagged entering droits et devoirs) and the CV platforms (the latest CV on each) say of its
+    /// person: what the programme rules read. The person is named by a masked key only.
     func followedCases() throws -> [FollowedCase]
 }
 
@@ -85,7 +85,8 @@ public struct SQLPartnerRecordRepository: PartnerRecordRepository {
                     personID: row["person_id"], accompanimentRecordID: row["id"], accompaniment: accompaniment,
                     soumisDroitsDevoirs: (row["soumis_droits_devoirs"] as Int?) == 1,
                     rightState: (row["right_state"] as String?).flatMap(RightState.init(rawValue:)),
-                    firstName: row["first_name"], surname: row["surname"], cv: cvs[row["person_id"]])
+                    firstName: row["first_name"], surname: row["surname"],
+                    cv: cvs[row["person_id"]]?[CVDeposit.jobConnexion])
             }
         }
     }
@@ -230,6 +231,22 @@ public struct SQLPartnerRecordRepository: PartnerRecordRepository {
         try database.read { db in
             var cases: [FollowedCase] = []
             let cvs = try GatewayStore.latestCVDeposits(db)
+            // The last day each person (and, for another row of the same individual, each NIR) was flagged
+            // entering droits et devoirs.
+            var enteredByPerson: [Int64: LocalDate] = [:]
+            var enteredByNIR: [String: LocalDate] = [:]
+            try db.forEach(
+                """
+                SELECT s.person_id, p.nir13, MAX(s.effective_date) AS day FROM status_change s
+                JOIN person p ON p.id = s.person_id
+                WHERE s.kind = 'entered-droits-devoirs' AND s.effective_date IS NOT NULL
+                GROUP BY s.person_id, p.nir13
+                """, []
+            ) { row in
+                guard let text: String = row["day"], let day = LocalDate(iso: text) else { return }
+                enteredByPerson[row["person_id"]] = day
+                if let nir: String = row["nir13"] { enteredByNIR[nir] = max(enteredByNIR[nir] ?? day, day) }
+            }
             struct Stored {
                 var personID: Int64?
                 var state: String
@@ -248,6 +265,7 @@ public struct SQLPartnerRecordRepository: PartnerRecordRepository {
                 Stored(
                     personID: row[0], state: row[1], nir13: row[2], soumis: row[3], right: row[4])
             }
+            let (enteredByNIRs, enteredByPeople) = (enteredByNIR, enteredByPerson)
             // Reading the records back is most of the work: both cores share it, each on its own slice.
             let slices = max(1, min(ProcessInfo.processInfo.activeProcessorCount, stored.count / 1000 + 1))
             let decoded = UnsafeMutableBufferPointer<FollowedCase?>.allocate(capacity: stored.count)
@@ -275,7 +293,9 @@ public struct SQLPartnerRecordRepository: PartnerRecordRepository {
                         personKey: key, accompaniment: accompaniment,
                         soumisDroitsDevoirs: item.personID == nil ? nil : item.soumis.map { $0 == 1 },
                         rightState: item.right.flatMap(RightState.init(rawValue:)),
-                        cv: item.personID.flatMap { cvs[$0] })
+                        enteredDroitsDevoirs: item.nir13.flatMap { enteredByNIRs[$0] }
+                            ?? item.personID.flatMap { enteredByPeople[$0] },
+                        cvs: item.personID.flatMap { cvs[$0] } ?? [:])
                 }
             }
             cases = decoded.compactMap { $0 }
@@ -290,17 +310,18 @@ extension GatewayStore {
         CanonicalFields(jsonText: state).flatMap { PartnerRecord(entity: entity, canonical: $0) }
     }
 
-    /// The latest CV deposit of each matched person (by the file that brought it), read once for a whole report.
-    static func latestCVDeposits(_ db: any StoreConnection) throws -> [Int64: CVDeposit] {
-        var deposits: [Int64: CVDeposit] = [:]
+    /// The latest CV deposit of each matched person on each platform (the partner that sent it, by the file that
+    /// brought it), read once for a whole report.
+    static func latestCVDeposits(_ db: any StoreConnection) throws -> [Int64: [String: CVDeposit]] {
+        var deposits: [Int64: [String: CVDeposit]] = [:]
         try db.forEach(
             """
-            SELECT person_id, state FROM partner_record WHERE entity = 'cv-deposit' AND person_id IS NOT NULL
+            SELECT person_id, partner, state FROM partner_record WHERE entity = 'cv-deposit' AND person_id IS NOT NULL
             ORDER BY last_file_id, id
             """, []
         ) { row in
             if case .cvDeposit(let deposit)? = record("cv-deposit", row["state"]) {
-                deposits[row["person_id"]] = deposit
+                deposits[row["person_id"], default: [:]][row["partner"]] = deposit
             }
         }
         return deposits

@@ -25,7 +25,8 @@ struct Tabular {
         self.init(columns: report.columns, rows: report.rows)
     }
 
-    func write(_ format: Format) throws {
+    /// `decimalComma`: French decimals (`12,5 %`) in CSV, so that a French spreadsheet reads numbers as numbers.
+    func write(_ format: Format, decimalComma: Bool = false) throws {
         switch format {
         case .table:
             let widths = columns.indices.map { column in
@@ -41,7 +42,7 @@ struct Tabular {
         case .csv:
             let writer = CSVWriter(handle: FileHandle.standardOutput, options: CSVWriterOptions(writeBOM: false))
             try writer.write(row: columns)
-            for row in rows { try writer.write(row: row) }
+            for row in rows { try writer.write(row: decimalComma ? row.map(ReportRows.frenchDecimal) : row) }
             try writer.finish()
         case .json:
             let sink = try JSONArraySink(path: nil)
@@ -112,6 +113,9 @@ struct Check: ParsableCommand {
     @Option(help: "table, csv ou json.")
     var format: Tabular.Format = .table
 
+    @Flag(help: "CSV : décimales à la française (12,5 %), lues comme des nombres par un tableur français.")
+    var decimalComma = false
+
     func run() throws {
         _ = common.bootstrapLogging()
         let inputs = try RuleInputs(common: common, store: storeOptions)
@@ -127,7 +131,8 @@ struct Check: ParsableCommand {
         ).filter { finding in
             (fiche == nil || finding.fiche == fiche) && (structure == nil || finding.operatorCode == structure)
         }
-        try Tabular(columns: FindingCells.columns, rows: findings.map(FindingCells.row)).write(format)
+        try Tabular(columns: FindingCells.columns, rows: findings.map(FindingCells.row)).write(
+            format, decimalComma: decimalComma)
         if format == .table {
             let counts = Finding.Severity.allCases.reversed().map { severity in
                 "\(findings.filter { $0.severity == severity }.count) \(severity.rawValue)"
@@ -162,6 +167,15 @@ struct Report: ParsableCommand {
         @Option(help: "table, csv ou json.")
         var format: Tabular.Format = .table
 
+        @Flag(
+            help:
+                "Par référent, chaque personne prête à l'emploi sans CV dans Job Connexion : motif, depuis quand, CV sur une autre plateforme."
+        )
+        var missing = false
+
+        @Flag(help: "CSV : décimales à la française (12,5 %), lues comme des nombres par un tableur français.")
+        var decimalComma = false
+
         func run() throws {
             _ = common.bootstrapLogging()
             let inputs = try RuleInputs(common: common, store: storeOptions)
@@ -173,7 +187,11 @@ struct Report: ParsableCommand {
             }
             let report = CVDepositReport.compute(
                 inputs.cases, programmes: inputs.programmes, asOf: try runDay(asOf, option: "--as-of"), maxAge: age)
-            try CVDepositCells.table(report).write(format)
+            if missing {
+                try Tabular(ReportRows.cvMissing(report)).write(format, decimalComma: decimalComma)
+            } else {
+                try CVDepositCells.table(report).write(format, decimalComma: decimalComma)
+            }
             if !report.allComplete {
                 if format == .table { Output.line("Objectif de dépôt des CV non atteint.") }
                 throw ExitCode(1)
@@ -197,8 +215,14 @@ struct Report: ParsableCommand {
         @Option(help: "Fin de la période (AAAA-MM-JJ).")
         var to: String
 
-        @Option(help: "table, csv ou json.")
+        @Option(help: "table, csv ou json ; en CSV, un tableau par fichier (indicateurs.csv, indicateurs-per.csv).")
         var format: Tabular.Format = .table
+
+        @Option(help: "CSV : dossier où écrire les fichiers (par défaut le dossier courant).")
+        var outDir: String = "."
+
+        @Flag(help: "CSV : décimales à la française (12,5 %), lues comme des nombres par un tableur français.")
+        var decimalComma = false
 
         func run() throws {
             _ = common.bootstrapLogging()
@@ -206,7 +230,24 @@ struct Report: ParsableCommand {
             let start = try runDay(from, option: "--from")
             let end = try runDay(to, option: "--to")
             guard start <= end else { throw ValidationError("--from doit précéder --to") }
-            let indicators = Indicators.compute(inputs.cases, programmes: inputs.programmes, from: start, to: end)
+            let indicators = Indicators.compute(
+                inputs.cases, programmes: inputs.programmes, structures: inputs.structures, from: start, to: end)
+            if format == .csv {
+                // One table per file: a spreadsheet opens each as it is.
+                try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+                for (stem, table) in [
+                    ("indicateurs", ReportRows.indicators(indicators)), ("indicateurs-per", ReportRows.per(indicators)),
+                ] {
+                    let path = (outDir as NSString).appendingPathComponent(stem + ".csv")
+                    do {
+                        try ReportFiles.write(table, to: path, decimalComma: decimalComma)
+                    } catch {
+                        throw GatewayCLIError("Impossible d'écrire \(path) : \(error)")
+                    }
+                    Output.line(path)
+                }
+                return
+            }
             try IndicatorCells.table(indicators).write(format)
             let per = ReportRows.per(indicators)
             guard !per.rows.isEmpty else { return }
@@ -257,7 +298,7 @@ extension Report {
         static let configuration = CommandConfiguration(
             commandName: "all",
             abstract:
-                "Tous les rapports d'un coup (une seule lecture de la base) : constats.csv, depot-cv.csv, indicateurs.csv, tableau-de-bord.html."
+                "Tous les rapports d'un coup (une seule lecture de la base) : un tableau par fichier : constats.csv, depot-cv.csv, cv-manquants.csv, indicateurs.csv, indicateurs-per.csv, tableau-de-bord.html."
         )
 
         @OptionGroup var common: CommonOptions
@@ -275,6 +316,9 @@ extension Report {
         @Flag(help: "Résumé JSON sur la sortie standard.")
         var json = false
 
+        @Flag(help: "CSV : décimales à la française (12,5 %), lues comme des nombres par un tableur français.")
+        var decimalComma = false
+
         func run() throws {
             _ = common.bootstrapLogging()
             let inputs = try RuleInputs(common: common, store: storeOptions)
@@ -282,7 +326,7 @@ extension Report {
             let start = try from.map { try runDay($0, option: "--from") } ?? end.adding(months: -12).adding(days: 1)
             let summary = try ReportFiles.all(
                 cases: inputs.cases, programmes: inputs.programmes, structures: inputs.structures, from: start,
-                to: end, directory: outDir)
+                to: end, directory: outDir, decimalComma: decimalComma)
             if json {
                 try Output.json(summary)
             } else {
