@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(libxml2-dev libxml2-utils libsqlite3-dev liblz4-dev libcurl4-openssl-dev pkg-config openssh-server openssl curl)
 # The store's tests run against a real PostgreSQL server too (scripts/postgres-test.sh).
 [[ " $* " == *" --with-postgres "* ]] && packages+=(postgresql)
+# The dashboard's layout is checked in headless Chromium through chromedriver (Selenium, below).
+[[ " $* " == *" --with-browser "* ]] && packages+=(chromium chromium-driver)
 need_apt=()
 for pkg in "${packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
@@ -30,6 +32,9 @@ if [[ " $* " == *" --with-lint "* ]]; then
         python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
             pyftpdlib pyopenssl aiosmtpd
     fi
+fi
+if [[ " $* " == *" --with-browser "* ]] && ! python3 -c "import selenium" >/dev/null 2>&1; then
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore selenium
 fi
 # sshd refuses to start without its privilege separation folder (no systemd to make it here).
 if [ "$(id -u)" -eq 0 ]; then mkdir -p /run/sshd; fi

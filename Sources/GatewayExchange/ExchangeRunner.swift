@@ -450,7 +450,7 @@ public struct ExchangeRunner: Sendable {
             let report = try ReportFiles.all(
                 cases: try store.partnerRecords.followedCases(), programmes: programmes, structures: structures,
                 from: today.adding(months: -12).adding(days: 1), to: today, directory: folder,
-                suffix: "-" + today.formatted(.compact))
+                suffix: "-" + today.formatted(.compact), decimalComma: exchange.output.decimalComma, generatedOn: today)
             let partner = exchange.partner ?? Self.dataTeam
             written = report.files.map { Outbound.Written(path: $0, partner: partner, records: 0) }
             summary.records = report.findings

@@ -87,6 +87,8 @@ public struct Exchange: Sendable {
         public var territory: String?
         /// `candidates`: the most candidates proposed for a post in one run.
         public var limit = 20
+        /// `reports`: French decimals in the CSV reports (`12,5 %`), for a French spreadsheet.
+        public var decimalComma = false
 
         public init() {}
     }
@@ -287,7 +289,7 @@ struct ConfigReader {
             allowed: [
                 "id", "partner", "flow", "direction", "transport", "location", "pattern", "credentials", "host-key",
                 "tls", "timeouts", "schedule", "readiness", "archive", "errors", "retries", "notices", "schema",
-                "lease", "after", "format", "territory", "limit",
+                "lease", "after", "format", "territory", "limit", "decimal-comma",
             ], at: at)
         let direction = FlowDirection(rawValue: string(object, "direction", at: at) ?? "")
         if direction == nil { problem("\(at) : direction : in ou out") }
@@ -371,9 +373,18 @@ struct ConfigReader {
         return exchange
     }
 
-    /// `format`, `territory` and `limit`: options of the candidates' exchange only.
+    /// `format`, `territory` and `limit`: options of the candidates' exchange only; `decimal-comma` of the reports'.
     mutating func output(_ object: [String: Any], flow: String, at: String) -> Exchange.OutputOptions {
         var output = Exchange.OutputOptions()
+        if let value = object["decimal-comma"] {
+            if flow != OutboundKind.reports.rawValue {
+                problem("\(at) : decimal-comma : seulement pour un échange de flow « reports »")
+            } else if let flag = value as? Bool {
+                output.decimalComma = flag
+            } else {
+                problem("\(at) : decimal-comma : true ou false")
+            }
+        }
         let candidates = flow == OutboundKind.candidates.rawValue
         for key in ["format", "territory", "limit"] where object[key] != nil && !candidates {
             problem("\(at) : \(key) : seulement pour un échange de flow « candidates »")

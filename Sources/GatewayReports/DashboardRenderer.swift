@@ -8,10 +8,14 @@ public enum DashboardRenderer {
         page += "<title>\(e(data.title))</title>\n<style>\n\(stylesheet)</style>\n</head>\n<body>\n"
         page += header(data)
         page += "<main>\n"
+        if let headline = data.headline { page += headlineSection(headline) }
         page += programmesSection(data.programmes)
         page += cvDepositSection(data.cvDeposit)
-        page += monthlySection(data.monthly)
+        if !data.cvByReferent.isEmpty { page += cvReferentSection(data.cvByReferent) }
         page += findingsSection(data.findings)
+        if !data.findingsByPlace.isEmpty { page += findingsByPlaceSection(data.findingsByPlace) }
+        if !data.per.isEmpty || data.perNote != nil { page += perSection(data.per, note: data.perNote) }
+        page += monthlySection(data.monthly)
         page += notesSection(data.notes)
         page += "</main>\n"
         page += "<footer><p>Page produite par InsertionGateway le \(time(data.generatedOn)). Elle ne charge aucune "
@@ -23,8 +27,111 @@ public enum DashboardRenderer {
     // MARK: - Sections
 
     static func header(_ data: DashboardData) -> String {
-        "<header>\n<h1>\(e(data.title))</h1>\n<p class=\"meta\">Période du \(time(data.period.from)) au "
-            + "\(time(data.period.to)) · édité le \(time(data.generatedOn))</p>\n</header>\n"
+        "<header>\n<h1>\(e(data.title))</h1>\n<p class=\"meta\">Édité le \(time(data.generatedOn))</p>\n"
+            + "<p class=\"meta\">Période couverte : du \(time(data.period.from)) au \(time(data.period.to)) ; "
+            + "constats et dépôt des CV au \(time(data.period.to))</p>\n</header>\n"
+    }
+
+    /// The four figures a manager reads first, each against its target.
+    static func headlineSection(_ headline: DashboardHeadline) -> String {
+        func card(_ id: String, _ label: String, _ value: String, _ detail: String, status: String?) -> String {
+            let state = status.map { " \($0)" } ?? ""
+            return "<div class=\"card\(state)\" id=\"\(id)\">\n<dt>\(e(label))</dt>\n"
+                + "<dd class=\"figure\">\(e(value))</dd>\n<dd>\(e(detail))</dd>\n</div>\n"
+        }
+        var html = sectionStart("essentiel", "L’essentiel")
+        html += "<dl class=\"headline\">\n"
+        html += card(
+            "essentiel-accompagnes", "Personnes accompagnées", FrenchText.integer(headline.accompanied),
+            "accompagnements en cours sur la période", status: nil)
+        let cvMet = headline.cvRate.map { $0 + 1e-9 >= headline.cvTarget }
+        html += card(
+            "essentiel-cv", "CV déposés dans Job Connexion", FrenchText.percent(headline.cvRate),
+            "\(FrenchText.integer(headline.cvDeposited)) sur \(FrenchText.integer(headline.cvJobReady)) prêtes à l’emploi ; "
+                + "cible \(FrenchText.percent(headline.cvTarget))" + (cvMet == false ? " — non atteinte" : ""),
+            status: cvMet.map { $0 ? "met" : "missed" })
+        let workMet = headline.returnToWorkRate.flatMap { rate in headline.returnToWorkTarget.map { rate + 1e-9 >= $0 }
+        }
+        html += card(
+            "essentiel-emploi", "Reprise d’activité ou d’emploi", FrenchText.percent(headline.returnToWorkRate),
+            "\(FrenchText.integer(headline.returnToWork)) sur \(FrenchText.integer(headline.returnToWorkOutOf)) ; "
+                + "cible \(FrenchText.percent(headline.returnToWorkTarget)) (cibles des fiches pondérées)"
+                + (workMet == false ? " — non atteinte" : ""),
+            status: workMet.map { $0 ? "met" : "missed" })
+        html += card(
+            "essentiel-constats", "Constats critiques", FrenchText.integer(headline.criticalFindings),
+            "sur \(FrenchText.integer(headline.findings)) constats des règles",
+            status: headline.criticalFindings > 0 ? "missed" : "met")
+        return html + "</dl>\n</section>\n"
+    }
+
+    /// Per référent: job-ready people, CVs that count, those elsewhere only, and who is missing.
+    static func cvReferentSection(_ rows: [CVReferentRow]) -> String {
+        var html = sectionStart("depot-cv-referents", "Dépôt des CV par référent")
+        html +=
+            "<details open>\n<summary>Personnes prêtes à l’emploi sans CV dans Job Connexion, par référent</summary>\n"
+        html += table(
+            caption: "Dépôt des CV par structure et référent",
+            columns: [
+                ("Référent", false), ("Structure", false), ("Programme", false), ("Prêtes à l’emploi", true),
+                ("CV déposés", true), ("Taux de dépôt", true), ("CV ailleurs seulement", true), ("Sans CV", false),
+            ],
+            rows: rows.map { row in
+                [
+                    row.referent, row.structure, row.programme, FrenchText.integer(row.jobReady),
+                    FrenchText.integer(row.deposited), FrenchText.percent(row.rate), FrenchText.integer(row.elsewhere),
+                    row.missing.isEmpty ? "—" : row.missing.joined(separator: " ; "),
+                ]
+            })
+        return html + "</details>\n</section>\n"
+    }
+
+    /// Findings per structure and référent, one column per severity.
+    static func findingsByPlaceSection(_ rows: [FindingPlaceRow]) -> String {
+        var html = sectionStart("constats-detail", "Constats par structure et référent")
+        html += "<details open>\n<summary>Répartition des constats</summary>\n"
+        html += table(
+            caption: "Constats par structure et référent, par gravité",
+            columns: [
+                ("Structure", false), ("Référent", false), ("Critique", true), ("Avertissement", true),
+                ("Information", true),
+            ],
+            rows: rows.map { row in
+                [
+                    row.structure, row.referent, FrenchText.integer(row.critical), FrenchText.integer(row.warning),
+                    FrenchText.integer(row.info),
+                ]
+            },
+            classes: [nil, nil, "sev-critique", "sev-avertissement", "sev-information"])
+        return html + "</details>\n</section>\n"
+    }
+
+    /// Isère's PER indicators, with what the action covers.
+    static func perSection(_ rows: [PERRow], note: String?) -> String {
+        var html = sectionStart("per", "Parcours emploi renforcé (Isère)")
+        if let note { html += "<p>\(e(note))</p>\n" }
+        guard !rows.isEmpty else {
+            return html + empty("Aucun accompagnement du parcours emploi renforcé sur la période.") + "</section>\n"
+        }
+        func decimal(_ value: Double?) -> String { value.map { FrenchText.decimal($0) } ?? "—" }
+        html += table(
+            caption: "Indicateurs de résultats de l’action 2.1",
+            columns: [
+                ("Structure", false), ("Allocataires accompagnés", true), ("Entrées", true),
+                ("Taux de contractualisation", true), ("Actions par allocataire", true),
+                ("dont en lien avec l’emploi", true), ("Actions collectives", true), ("Durée moyenne (jours)", true),
+                ("Sorties emploi/formation", false), ("Réorientations", true),
+            ],
+            rows: rows.map { row in
+                [
+                    row.structure, FrenchText.integer(row.accompanied), FrenchText.integer(row.newEntries),
+                    FrenchText.percent(row.cerRate), decimal(row.actionsPerPerson),
+                    decimal(row.employerActionsPerPerson), FrenchText.integer(row.collectiveSessions),
+                    row.meanDurationDays.map { FrenchText.integer(Int($0.rounded())) } ?? "—", row.exits,
+                    FrenchText.integer(row.reorientations),
+                ]
+            })
+        return html + "</section>\n"
     }
 
     static func programmesSection(_ rows: [ProgrammeRow]) -> String {
@@ -107,7 +214,8 @@ public enum DashboardRenderer {
         html += table(
             caption: "Données du graphique : constats par gravité",
             columns: [("Gravité", false), ("Constats", true)],
-            rows: rows.map { [$0.severity, FrenchText.integer($0.count)] })
+            rows: rows.map { [$0.severity, FrenchText.integer($0.count)] },
+            rowClasses: rows.map { "sev-" + severityClass($0.severity) })
         return html + "</section>\n"
     }
 
@@ -131,18 +239,28 @@ public enum DashboardRenderer {
         "<figure>\n<figcaption>\(e(caption))</figcaption>\n\(svg)\n</figure>\n"
     }
 
-    /// A table: the first column's cells are row headers; numeric columns are aligned right.
-    static func table(caption: String, columns: [(title: String, numeric: Bool)], rows: [[String]]) -> String {
+    /// A table: the first column's cells are row headers; numeric columns are aligned right. `classes`: a class
+    /// per column (its header and cells: the severities' colours); `rowClasses`: a class per row's first cell.
+    static func table(
+        caption: String, columns: [(title: String, numeric: Bool)], rows: [[String]], classes: [String?] = [],
+        rowClasses: [String] = []
+    ) -> String {
+        func attributes(_ column: Int, row: Int? = nil) -> String {
+            var names: [String] = []
+            if column < columns.count && columns[column].numeric { names.append("num") }
+            if column < classes.count, let name = classes[column] { names.append(name) }
+            if column == 0, let row, row < rowClasses.count { names.append(rowClasses[row]) }
+            return names.isEmpty ? "" : " class=\"\(names.joined(separator: " "))\""
+        }
         var html = "<div class=\"table-wrap\">\n<table>\n<caption>\(e(caption))</caption>\n<thead>\n<tr>"
-        for column in columns {
-            html += "<th scope=\"col\"\(column.numeric ? " class=\"num\"" : "")>\(e(column.title))</th>"
+        for (index, column) in columns.enumerated() {
+            html += "<th scope=\"col\"\(attributes(index))>\(e(column.title))</th>"
         }
         html += "</tr>\n</thead>\n<tbody>\n"
-        for row in rows {
+        for (rowIndex, row) in rows.enumerated() {
             html += "<tr>"
             for (index, cell) in row.enumerated() {
-                let numeric = index < columns.count && columns[index].numeric
-                let attributes = numeric ? " class=\"num\"" : ""
+                let attributes = attributes(index, row: rowIndex)
                 html +=
                     index == 0 ? "<th scope=\"row\"\(attributes)>\(e(cell))</th>" : "<td\(attributes)>\(e(cell))</td>"
             }
@@ -150,6 +268,22 @@ public enum DashboardRenderer {
         }
         return html + "</tbody>\n</table>\n</div>\n"
     }
+
+    /// `critique`, `avertissement`, `information` (else `autre`): the class of a severity's colours.
+    static func severityClass(_ label: String) -> String {
+        let key = label.lowercased()
+        if key.contains("critique") || key.contains("err") { return "critique" }
+        if key.contains("avert") { return "avertissement" }
+        if key.contains("info") { return "information" }
+        return "autre"
+    }
+
+    /// The severities' colours: white text on each, every pair ≥ 4.5:1 (WCAG AA), three distinct hues; the same as
+    /// the findings chart's bars.
+    public static let severityColours: [(name: String, background: String, text: String)] = [
+        ("critique", "#b3261e", "#ffffff"), ("avertissement", "#8a5300", "#ffffff"),
+        ("information", "#1f5f99", "#ffffff"),
+    ]
 
     /// `<time datetime="2026-11-02">2 novembre 2026</time>`.
     static func time(_ iso: String) -> String {
@@ -184,6 +318,19 @@ public enum DashboardRenderer {
         .num { text-align: right; }
         td.num, tbody th { white-space: nowrap; }
         .empty { font-style: italic; color: #3d4852; }
+        .headline { display: grid; grid-template-columns: repeat(auto-fit, minmax(13rem, 1fr)); gap: 0.75rem;
+          margin: 0 0 1rem; }
+        .card { border: 1px solid #c9d3de; border-left: 6px solid #4a5560; border-radius: 4px; padding: 0.6rem 0.8rem;
+          background: #f7f9fb; }
+        .card.met { border-left-color: #2e6b30; }
+        .card.missed { border-left-color: #b3261e; }
+        .card dt { font-weight: 600; color: #12355b; }
+        .card dd { margin: 0; color: #3d4852; font-size: 0.92rem; }
+        .card dd.figure { font-size: 2rem; font-weight: 700; color: #1a1a1a; line-height: 1.2; }
+        details summary { cursor: pointer; font-weight: 600; margin-bottom: 0.5rem; }
+        th.sev-critique, td.sev-critique { background: #b3261e; color: #ffffff; }
+        th.sev-avertissement, td.sev-avertissement { background: #8a5300; color: #ffffff; }
+        th.sev-information, td.sev-information { background: #1f5f99; color: #ffffff; }
         footer { margin-top: 2rem; padding-top: 1rem; padding-bottom: 2rem; color: #3d4852; font-size: 0.9rem;
           border-top: 1px solid #c9d3de; }
         @page { size: A4; margin: 14mm; }

@@ -156,20 +156,22 @@ public struct ReportRows: Sendable, Equatable {
 /// Fills the dashboard's view model from the rules, the CV report and the indicators.
 public enum DashboardAssembly {
     /// Computes the indicators, the CV deposit and the findings, then the view model.
+    /// `generatedOn`: the day the page is produced (« édité le »), not the end of the period.
     public static func data(
         programmes: ProgrammeCatalogue, structures: StructureCatalogue, cases: [FollowedCase], from: LocalDate,
-        to: LocalDate
+        to: LocalDate, generatedOn: LocalDate
     ) -> DashboardData {
         data(
             programmes: programmes, structures: structures, cases: cases, from: from, to: to,
             indicators: Indicators.compute(cases, programmes: programmes, structures: structures, from: from, to: to),
             cv: CVDepositReport.compute(cases, programmes: programmes, asOf: to),
-            findings: RuleChecks.findings(cases, programmes: programmes, structures: structures, asOf: to))
+            findings: RuleChecks.findings(cases, programmes: programmes, structures: structures, asOf: to),
+            generatedOn: generatedOn)
     }
 
     public static func data(
         programmes: ProgrammeCatalogue, structures: StructureCatalogue, cases: [FollowedCase], from: LocalDate,
-        to: LocalDate, indicators: Indicators, cv: CVDepositReport, findings: [Finding], generatedOn: LocalDate? = nil
+        to: LocalDate, indicators: Indicators, cv: CVDepositReport, findings: [Finding], generatedOn: LocalDate
     ) -> DashboardData {
         func ficheLabel(_ fiche: Fiche) -> String { programmes.programmes[fiche]?.title ?? "fiche \(fiche.rawValue)" }
         let programmeRows = (indicators.byFiche + indicators.byFicheAndStructure).map { result in
@@ -209,15 +211,93 @@ public enum DashboardAssembly {
         let monthly = months.map { MonthRow(month: $0, entries: entries[$0] ?? 0, exits: exits[$0] ?? 0) }
         let severities = Finding.Severity.allCases.reversed().map { severity in
             SeverityCount(
-                severity: severity.rawValue, count: findings.filter { $0.severity == severity }.count)
+                severity: SeverityCount.label(severity.rawValue),
+                count: findings.filter { $0.severity == severity }.count)
         }
-        return DashboardData(
-            title: "Tableau de bord de l'insertion RSA", generatedOn: (generatedOn ?? to).iso,
+        func structureName(_ code: String?) -> String {
+            code.map { structures.structures[$0]?.name ?? $0 } ?? "toutes"
+        }
+        // Headline: every programme's accompanied people, the CV lines of the programmes asking for one, the
+        // return to work of the programmes with a target, against those targets weighted by people.
+        let withTarget = indicators.byFiche.filter { $0.repriseActivite.targetPercent != nil }
+        let outOf = withTarget.reduce(0) { $0 + $1.repriseActivite.denominator }
+        let weighted = withTarget.reduce(0.0) {
+            $0 + ($1.repriseActivite.targetPercent ?? 0) / 100 * Double($1.repriseActivite.denominator)
+        }
+        let headline = DashboardHeadline(
+            accompanied: indicators.byFiche.reduce(0) { $0 + $1.accompanied },
+            cvJobReady: cv.byProgramme.reduce(0) { $0 + $1.jobReady },
+            cvDeposited: cv.byProgramme.reduce(0) { $0 + $1.deposited },
+            cvTarget: (cv.byProgramme.map(\.requiredPercent).max() ?? 100) / 100,
+            returnToWork: withTarget.reduce(0) { $0 + $1.repriseActivite.numerator }, returnToWorkOutOf: outOf,
+            returnToWorkTarget: outOf == 0
+                ? withTarget.first?.repriseActivite.targetPercent.map { $0 / 100 }
+                : weighted / Double(outOf),
+            criticalFindings: findings.filter { $0.severity == .critical }.count, findings: findings.count)
+        let cvReferents = cv.byReferent.map { line in
+            CVReferentRow(
+                programme: "fiche \(line.fiche.rawValue)", structure: structureName(line.operatorCode),
+                referent: line.referent ?? "non renseigné", jobReady: line.jobReady, deposited: line.deposited,
+                elsewhere: line.depositedElsewhere,
+                missing: line.missing.map { missing in
+                    var text = "\(missing.personKey) (\(missing.accompanimentID)) : \(missing.reason.rawValue)"
+                    if let since = missing.since { text += " depuis le \(since.iso)" }
+                    if !missing.elsewhere.isEmpty {
+                        text += ", CV ailleurs : " + missing.elsewhere.map(\.platform).joined(separator: ", ")
+                    }
+                    return text
+                })
+        }
+        struct Place: Hashable {
+            var structure: String
+            var referent: String
+        }
+        var places: [Place: [Finding.Severity: Int]] = [:]
+        for finding in findings {
+            places[Place(structure: finding.operatorCode, referent: finding.referent ?? "—"), default: [:]][
+                finding.severity, default: 0] += 1
+        }
+        let byPlace = places.sorted {
+            ($0.key.structure, $0.key.referent) < ($1.key.structure, $1.key.referent)
+        }.map { place, counts in
+            FindingPlaceRow(
+                structure: structureName(place.structure), referent: place.referent, critical: counts[.critical] ?? 0,
+                warning: counts[.warning] ?? 0, info: counts[.info] ?? 0)
+        }
+        let perResults = (indicators.perTotal.map { [$0] } ?? []) + indicators.perByStructure
+        let perRows = perResults.filter { $0.operatorCode != nil || $0.accompanied > 0 }.map { result in
+            PERRow(
+                structure: structureName(result.operatorCode), accompanied: result.accompanied,
+                newEntries: result.newEntries, cerRate: result.cerRate.percent.map { $0 / 100 },
+                actionsPerPerson: result.actionsPerPerson, employerActionsPerPerson: result.employerActionsPerPerson,
+                collectiveSessions: result.collectiveSessions, meanDurationDays: result.meanDurationDays,
+                exits: result.exitsByType.sorted { $0.key.rawValue < $1.key.rawValue }
+                    .map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", "),
+                reorientations: result.reorientations)
+        }
+        let perNote = programmes.programmes.values.first(where: \.perIndicators).map { programme in
+            var parts = ["\(programme.title)"]
+            if !programme.territory.isEmpty {
+                parts.append("territoire : département " + programme.territory.sorted().joined(separator: ", "))
+            }
+            if let period = programme.period {
+                parts.append("période de l’action : du \(period.from.iso) au \(period.to.iso)")
+            }
+            return parts.joined(separator: " ; ") + "."
+        }
+        var data = DashboardData(
+            title: "Tableau de bord de l'insertion RSA", generatedOn: generatedOn.iso,
             period: DashboardPeriod(from: from.iso, to: to.iso), programmes: programmeRows, cvDeposit: cvRows,
             monthly: monthly, findings: severities,
             notes: [
                 "\(cases.count) accompagnement(s) lus ; \(cases.filter { $0.rightState == nil }.count) sans personne rapprochée des fichiers CNAF.",
                 "Définitions des indicateurs : docs/indicators.md ; programmes et cibles : Mappings/programmes.yaml.",
             ])
+        data.headline = headline
+        data.cvByReferent = cvReferents
+        data.findingsByPlace = byPlace
+        data.per = perRows
+        data.perNote = perNote
+        return data
     }
 }

@@ -162,7 +162,8 @@ extension GatewayAPI {
             guard from <= asOf else { throw APIError.badRequest("from doit précéder as-of.") }
             let page = DashboardRenderer.render(
                 DashboardAssembly.data(
-                    programmes: programmes, structures: structures, cases: cases, from: from, to: asOf))
+                    programmes: programmes, structures: structures, cases: cases, from: from, to: asOf,
+                    generatedOn: ParisTime.date(at: Int(Date().timeIntervalSince1970))))
             response = Response(
                 status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: page)))

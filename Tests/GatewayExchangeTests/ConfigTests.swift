@@ -15,6 +15,7 @@ struct ConfigTests {
         #expect(config.exchange("alertes-operateurs")?.direction == .out)
         let candidates = try #require(config.exchange("candidats-cre68"))
         #expect(candidates.output.territory == "68" && candidates.output.format == .json)
+        #expect(config.exchange("rapports")?.output.decimalComma == true)
         // The cycle's order: files in, then the sourcing, the feedback it awaits, then alerts, notices, reports.
         let order = config.ordered(config.exchanges).map(\.id)
         func position(_ id: String) -> Int { order.firstIndex(of: id) ?? -1 }
@@ -84,7 +85,7 @@ struct ConfigTests {
         #expect(config.ordered(chosen).map(\.id) == ["alerts", "feedback", "notices"])
     }
 
-    @Test("Outbound options: format, territory and limit belong to the candidates' exchange and are checked")
+    @Test("Outbound options: format, territory and limit (candidates), decimal-comma (reports), each checked")
     func outputOptions() throws {
         let yaml = """
             exchanges:
@@ -102,6 +103,13 @@ struct ConfigTests {
                 transport: folder
                 location: /tmp/out
                 format: csv
+                decimal-comma: oui
+              - id: c
+                direction: out
+                flow: operator-alerts
+                transport: folder
+                location: /tmp/out
+                decimal-comma: true
             """
         let error = #expect(throws: ConfigError.self) {
             try GatewayConfig.parse(yaml: yaml, knownFlows: Set(Repo.flows.keys))
@@ -109,7 +117,8 @@ struct ConfigTests {
         let text = try #require(error?.problems).joined(separator: "\n")
         for expected in [
             "format : csv, json ou xml", "territory : 67 (Développeurs Emploi) ou 68", "limit : un nombre entier ≥ 1",
-            "(b) : format : seulement pour un échange de flow « candidates »",
+            "(b) : format : seulement pour un échange de flow « candidates »", "(b) : decimal-comma : true ou false",
+            "(c) : decimal-comma : seulement pour un échange de flow « reports »",
         ] {
             #expect(text.contains(expected), "missing: \(expected)\n\(text)")
         }

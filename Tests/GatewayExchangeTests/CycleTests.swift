@@ -89,10 +89,18 @@ struct CycleTests {
         let reports = files(in: cycle.outbox("reports/equipe-donnees"))
         #expect(
             Set(reports) == [
-                "constats-20261102.csv", "depot-cv-20261102.csv", "indicateurs-20261102.csv",
-                "tableau-de-bord-20261102.html", "controle-depot-cv-20261102.csv",
+                "constats-20261102.csv", "depot-cv-20261102.csv", "cv-manquants-20261102.csv",
+                "indicateurs-20261102.csv", "indicateurs-per-20261102.csv", "tableau-de-bord-20261102.html",
+                "controle-depot-cv-20261102.csv",
             ], "\(reports)")
-        #expect(first["rapports"]?.sent == 4 && first["controle-depot-cv"]?.sent == 1)
+        #expect(first["rapports"]?.sent == 6 && first["controle-depot-cv"]?.sent == 1)
+        // The sample exchange asks for French decimals, and the page is dated by the run that produced it.
+        let indicators = try String(
+            contentsOfFile: cycle.outbox("reports/equipe-donnees") + "/indicateurs-20261102.csv", encoding: .utf8)
+        #expect(indicators.contains(",0 %") && !indicators.contains(".0 %"), "\(indicators)")
+        let page = try String(
+            contentsOfFile: cycle.outbox("reports/equipe-donnees") + "/tableau-de-bord-20261102.html", encoding: .utf8)
+        #expect(page.contains("Édité le <time datetime=\"2026-11-02\">"))
         // The samples' job-ready people do not all have a CV: the check says so, naming no one.
         let check = try #require(first["controle-depot-cv"]?.message)
         #expect(check.hasPrefix("Dépôt des CV sous l'objectif — fiche "), "\(check)")
@@ -126,7 +134,7 @@ struct CycleTests {
         for expected in [
             #"gateway_exchange_runs_total{exchange="cnaf",outcome="succeeded"} 1"#,
             #"gateway_exchange_runs_total{exchange="candidats-de67",outcome="succeeded"} 1"#,
-            #"gateway_exchange_files_total{exchange="rapports",outcome="sent"} 4"#,
+            #"gateway_exchange_files_total{exchange="rapports",outcome="sent"} 6"#,
             #"gateway_files_total{flow="caf-beneficiaires",outcome="applied"}"#,
             #"gateway_records_total{flow="sourcing-feedback",outcome="accepted"}"#,
             "gateway_exchange_run_duration_seconds_bucket", "gateway_exchange_duration_seconds_bucket",

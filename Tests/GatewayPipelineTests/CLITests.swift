@@ -393,7 +393,11 @@ struct CLITests {
             cli, ["report", "dashboard", "--quiet", "--store", store, "--as-of", "2026-11-02", "--out", page])
         #expect(dashboard.status == 0, "\(dashboard.err)")
         let html = try String(contentsOfFile: page, encoding: .utf8)
-        for part in ["<html lang=\"fr\">", "Programmes et objectifs", "Dépôt des CV", "<svg", "<table"] {
+        for part in [
+            "<html lang=\"fr\">", "L’essentiel", "Programmes et objectifs", "Dépôt des CV", "<svg", "<table",
+            "Dépôt des CV par référent", "Constats par structure et référent", ">Critique</th>",
+            "Parcours emploi renforcé (Isère)", "territoire : département 38",
+        ] {
             #expect(html.contains(part), "missing \(part)")
         }
         #expect(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"))

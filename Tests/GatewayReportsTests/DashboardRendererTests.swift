@@ -19,7 +19,7 @@ struct DashboardRendererTests {
         #expect(page.contains("<h1>Tableau de bord de l’insertion RSA — septembre et octobre 2026</h1>"))
         #expect(page.contains("<time datetime=\"2026-05-01\">1er mai 2026</time>"))
         #expect(page.contains("<time datetime=\"2026-10-31\">31 octobre 2026</time>"))
-        #expect(page.contains("édité le <time datetime=\"2026-11-02\">2 novembre 2026</time>"))
+        #expect(page.contains("Édité le <time datetime=\"2026-11-02\">2 novembre 2026</time>"))
         #expect(page.hasSuffix("</html>\n"))
     }
 
@@ -79,7 +79,9 @@ struct DashboardRendererTests {
         #expect(page.contains("<td class=\"num\">301</td><td class=\"num\">\u{2212}14</td></tr>"))
         // Findings.
         #expect(page.contains(">Avertissement</text>"))
-        #expect(page.contains("<tr><th scope=\"row\">Information</th><td class=\"num\">240</td></tr>"))
+        #expect(
+            page.contains(
+                "<tr><th scope=\"row\" class=\"sev-information\">Information</th><td class=\"num\">240</td></tr>"))
         // Tables: one per chart, captioned, with column headers.
         #expect(occurrences(of: "<table>", in: page) == 4)
         #expect(occurrences(of: "<caption>Données du graphique", in: page) == 4)

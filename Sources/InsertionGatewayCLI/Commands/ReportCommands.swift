@@ -343,6 +343,7 @@ extension Report {
 enum DashboardBuilder {
     static func data(inputs: RuleInputs, from: LocalDate, to: LocalDate) -> DashboardData {
         DashboardAssembly.data(
-            programmes: inputs.programmes, structures: inputs.structures, cases: inputs.cases, from: from, to: to)
+            programmes: inputs.programmes, structures: inputs.structures, cases: inputs.cases, from: from, to: to,
+            generatedOn: ParisTime.date(at: Int(Date().timeIntervalSince1970)))
     }
 }
