@@ -10,6 +10,8 @@ public struct DashboardData: Sendable, Equatable {
     public var period: DashboardPeriod
     /// The figures a manager reads first; nil: no headline block.
     public var headline: DashboardHeadline?
+    /// Each programme's results per structure and référent: the drill-down under the structures' rows.
+    public var programmesByReferent: [ProgrammeRow] = []
     /// CV deposit per référent, with who is missing: the drill-down under the structures.
     public var cvByReferent: [CVReferentRow] = []
     /// Findings by structure and référent, per severity.
@@ -180,6 +182,8 @@ public struct ProgrammeRow: Sendable, Equatable {
     public var label: String
     /// The structure the row is about, or "toutes" for the programme as a whole.
     public var structure: String
+    /// The référent, in a drill-down row; nil otherwise.
+    public var referent: String?
     /// People accompanied over the period.
     public var accompanied: Int
     /// Reprise d'activité rate, 0…1, nil when nobody is in the denominator.

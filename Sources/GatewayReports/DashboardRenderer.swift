@@ -10,6 +10,7 @@ public enum DashboardRenderer {
         page += "<main>\n"
         if let headline = data.headline { page += headlineSection(headline) }
         page += programmesSection(data.programmes)
+        if !data.programmesByReferent.isEmpty { page += programmesByReferentSection(data.programmesByReferent) }
         page += cvDepositSection(data.cvDeposit)
         if !data.cvByReferent.isEmpty { page += cvReferentSection(data.cvByReferent) }
         page += findingsSection(data.findings)
@@ -63,6 +64,26 @@ public enum DashboardRenderer {
             "sur \(FrenchText.integer(headline.findings)) constats des règles",
             status: headline.criticalFindings > 0 ? "missed" : "met")
         return html + "</dl>\n</section>\n"
+    }
+
+    /// Each programme's results per structure and référent.
+    static func programmesByReferentSection(_ rows: [ProgrammeRow]) -> String {
+        var html = sectionStart("programmes-referents", "Résultats par structure et référent")
+        html += "<details open>\n<summary>Programmes : détail par référent</summary>\n"
+        html += table(
+            caption: "Résultats des programmes par structure et référent",
+            columns: [
+                ("Référent", false), ("Structure", false), ("Fiche", false), ("Personnes accompagnées", true),
+                ("Reprise d’activité", true), ("Cible", true), ("Sortie emploi", true), ("Cible", true),
+            ],
+            rows: rows.map { row in
+                [
+                    row.referent ?? "non renseigné", row.structure, row.ficheCode, FrenchText.integer(row.accompanied),
+                    FrenchText.percent(row.repriseRate), FrenchText.percent(row.repriseTarget),
+                    FrenchText.percent(row.sortieEmploiRate), FrenchText.percent(row.sortieEmploiTarget),
+                ]
+            })
+        return html + "</details>\n</section>\n"
     }
 
     /// Per référent: job-ready people, CVs that count, those elsewhere only, and who is missing.

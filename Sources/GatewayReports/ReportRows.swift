@@ -183,6 +183,35 @@ public enum DashboardAssembly {
                 sortieEmploiRate: result.sortieEmploi.percent.map { $0 / 100 },
                 sortieEmploiTarget: result.sortieEmploi.targetPercent.map { $0 / 100 })
         }
+        // The same indicators per référent: each référent's cases on their own (one pass over all of them).
+        struct ReferentKey: Hashable {
+            var operatorCode: String
+            var referent: String?
+        }
+        var byReferent: [ReferentKey: [FollowedCase]] = [:]
+        for followed in cases {
+            byReferent[
+                ReferentKey(
+                    operatorCode: followed.accompaniment.operatorCode, referent: followed.accompaniment.referent),
+                default: []
+            ].append(followed)
+        }
+        let referentRows = byReferent.sorted {
+            ($0.key.operatorCode, $0.key.referent ?? "") < ($1.key.operatorCode, $1.key.referent ?? "")
+        }.flatMap { key, group in
+            Indicators.compute(group, programmes: programmes, structures: structures, from: from, to: to)
+                .byFicheAndStructure.map { result in
+                    var row = ProgrammeRow(
+                        ficheCode: result.fiche.rawValue, label: ficheLabel(result.fiche),
+                        structure: structures.structures[key.operatorCode]?.name ?? key.operatorCode,
+                        accompanied: result.accompanied, repriseRate: result.repriseActivite.percent.map { $0 / 100 },
+                        repriseTarget: result.repriseActivite.targetPercent.map { $0 / 100 },
+                        sortieEmploiRate: result.sortieEmploi.percent.map { $0 / 100 },
+                        sortieEmploiTarget: result.sortieEmploi.targetPercent.map { $0 / 100 })
+                    row.referent = key.referent
+                    return row
+                }
+        }
         let cvRows = cv.byStructure.map { line in
             CVDepositRow(
                 programme: "fiche \(line.fiche.rawValue)",
@@ -294,6 +323,7 @@ public enum DashboardAssembly {
                 "Définitions des indicateurs : docs/indicators.md ; programmes et cibles : Mappings/programmes.yaml.",
             ])
         data.headline = headline
+        data.programmesByReferent = referentRows
         data.cvByReferent = cvReferents
         data.findingsByPlace = byPlace
         data.per = perRows

@@ -18,6 +18,11 @@ struct DashboardManagerTests {
                 deposited: 1, elsewhere: 1,
                 missing: ["NIR 184********** (SP-1) : absent depuis le 2026-10-08, CV ailleurs : cap-emploi"])
         ]
+        var byReferent = ProgrammeRow(
+            ficheCode: "5", label: "Accompagnement socioprofessionnel", structure: "Espace Insertion Haguenau",
+            accompanied: 12, repriseRate: 0.25, repriseTarget: 0.4, sortieEmploiRate: 0.125, sortieEmploiTarget: 0.3)
+        byReferent.referent = "Réf. T21"
+        data.programmesByReferent = [byReferent]
         data.findingsByPlace = [
             FindingPlaceRow(
                 structure: "Espace Insertion Haguenau", referent: "Réf. P07", critical: 2, warning: 5, info: 1)
@@ -83,11 +88,16 @@ struct DashboardManagerTests {
         #expect(zip(hues, hues.dropFirst()).allSatisfy { $1 - $0 >= 20 }, "\(hues)")
     }
 
-    @Test("Drill-downs: CV deposit per référent with who is missing, findings per structure and référent")
+    @Test("Drill-downs per référent: programme results, CV deposit with who is missing, findings")
     func drillDowns() {
         #expect(page.contains("<section id=\"depot-cv-referents\""))
         #expect(page.contains("<th scope=\"row\">Réf. P07</th><td>Espace Insertion Haguenau</td><td>fiche 5</td>"))
         #expect(page.contains("absent depuis le 2026-10-08, CV ailleurs : cap-emploi"))
+        #expect(page.contains("<section id=\"programmes-referents\""))
+        #expect(
+            page.contains(
+                "<th scope=\"row\">Réf. T21</th><td>Espace Insertion Haguenau</td><td>5</td><td class=\"num\">12</td>"
+                    + "<td class=\"num\">25\u{00A0}%</td><td class=\"num\">40\u{00A0}%</td>"))
         #expect(page.contains("<section id=\"constats-detail\""))
         #expect(page.contains("<td class=\"num sev-critique\">2</td>"))
         #expect(page.contains("<details open>"))
