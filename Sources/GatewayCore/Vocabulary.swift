@@ -167,6 +167,8 @@ public enum AuditSubject: String, Sendable, Codable, CaseIterable, CustomStringC
     public var description: String { rawValue }
 
     case route, file, quarantine, outbox, report, store, person, key, partner
+    /// A staff member's console account.
+    case account
     case outboxFile = "outbox-file"
     /// A kind this version does not know (written by a later one): shown as `?`, never a reason to fail.
     case unrecognised = "?"

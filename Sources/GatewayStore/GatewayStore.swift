@@ -19,6 +19,8 @@ public struct GatewayStore: Sendable {
     public let retention: SQLRetentionRepository
     /// The mails waiting for their server.
     public let mail: SQLMailRepository
+    /// The staff's console accounts.
+    public let staff: SQLStaffRepository
     let database: any StoreDatabase
 
     /// The store on `database`, already migrated (`SQLiteDatabase`, or `PostgresStoreDatabase`).
@@ -31,6 +33,7 @@ public struct GatewayStore: Sendable {
         access = SQLAccessRepository(database: database)
         retention = SQLRetentionRepository(database: database)
         mail = SQLMailRepository(database: database)
+        staff = SQLStaffRepository(database: database)
     }
 
     /// Opens (creating if needed) the SQLite store at `path` and migrates it.

@@ -22,6 +22,8 @@ struct InsertionGateway: AsyncParsableCommand {
             Run.self, Serve.self, JournalCommand.self, Mails.self,
             // Issue 6: the HTTP API, its keys, the audit log, retention and the right of access.
             API.self, Keys.self, Audit.self, Purge.self,
+            // Issue 19: the staff's console accounts.
+            Users.self,
             Backup.self,
         ])
 

@@ -301,6 +301,42 @@ struct CLITests {
         #expect(again.status == 1 && again.err.contains("existe déjà"))
     }
 
+    @Test("users add (password on stdin, kept hashed), list, disable; bad role or password refused; audited")
+    func staffUsers() throws {
+        let directory = try TempDirectory()
+        let store = directory.path("g.sqlite")
+        func add(_ login: String, role: String, password: String) throws -> (status: Int32, out: String, err: String) {
+            try run(
+                "/bin/sh",
+                [
+                    "-c",
+                    "printf '%s\\n' \"$3\" | \"$0\" users add --store \"$1\" --login \"$2\" --name 'Marie Martin' --role \"$4\"",
+                    cli, store, login, password, role,
+                ])
+        }
+        let created = try add("marie.martin", role: "operator", password: "trois chevaux bleus")
+        #expect(created.status == 0, "\(created.err)")
+        #expect(created.out.contains("Compte marie.martin créé"))
+        let weak = try add("paul", role: "viewer", password: "court")
+        #expect(weak.status != 0 && weak.err.contains("Mot de passe trop court"), "\(weak.err)")
+        let role = try add("paul", role: "superuser", password: "trois chevaux bleus")
+        #expect(role.status != 0 && role.err.contains("--role : viewer, operator ou admin"), "\(role.err)")
+        let again = try add("marie.martin", role: "viewer", password: "trois chevaux bleus")
+        #expect(again.status == 1 && again.err.contains("existe déjà"), "\(again.err)")
+        let list = try run(cli, ["users", "list", "--store", store, "--format", "csv"])
+        #expect(list.out.contains("marie.martin;Marie Martin;operator;"), "\(list.out)")
+        #expect(!list.out.contains("trois chevaux") && !list.out.contains("$2b$"))
+        let disabled = try run(cli, ["users", "disable", "--store", store, "marie.martin"])
+        #expect(disabled.status == 0, "\(disabled.err)")
+        #expect(try run(cli, ["users", "disable", "--store", store, "marie.martin"]).status == 1)
+        // The hash is bcrypt's, and it checks the password.
+        let gatewayStore = try GatewayStore(path: store)
+        let account = try #require(try gatewayStore.staff.account(login: "marie.martin"))
+        #expect(account.passwordHash.hasPrefix("$2b$12$") && !account.isActive)
+        let audit = try gatewayStore.access.auditLog().map(\.action)
+        #expect(audit == ["staff-account-created", "staff-account-disabled"])
+    }
+
     @Test("A structure offering fiche 9 outside the Haut-Rhin is refused by flows and check, in French")
     func ficheOutsideTerritory() throws {
         let directory = try TempDirectory()

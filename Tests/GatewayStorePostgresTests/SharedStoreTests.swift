@@ -33,6 +33,33 @@ struct SharedStoreTests {
         }
     }
 
+    @Test(
+        "Staff accounts: added with their hash, a login taken or malformed refused, listed, disabled once",
+        arguments: Backend.available)
+    func staffAccounts(backend: Backend) async throws {
+        try await withStores(backend) { stores in
+            let store = stores[0]
+            let added = try store.staff.add(
+                login: "marie.martin", displayName: "Marie Martin", role: .operator, passwordHash: "$2b$04$hash")
+            #expect(added.isActive && added.role == .operator)
+            #expect(throws: StaffAccountError.loginTaken("marie.martin")) {
+                try store.staff.add(login: "marie.martin", displayName: "Autre", role: .viewer, passwordHash: "x")
+            }
+            #expect(throws: StaffAccountError.invalidLogin("Marie Martin")) {
+                try store.staff.add(login: "Marie Martin", displayName: "M", role: .viewer, passwordHash: "x")
+            }
+            try store.staff.add(login: "admin", displayName: "Équipe données", role: .admin, passwordHash: "y")
+            #expect(try store.staff.accounts().map(\.login) == ["marie.martin", "admin"])
+            #expect(try store.staff.account(login: "marie.martin")?.passwordHash == "$2b$04$hash")
+            #expect(try store.staff.disable(login: "marie.martin"))
+            #expect(!(try store.staff.disable(login: "marie.martin")))
+            #expect(try store.staff.account(login: "marie.martin")?.isActive == false)
+            #expect(try store.staff.setPasswordHash(login: "admin", "z"))
+            #expect(try store.staff.account(login: "admin")?.passwordHash == "z")
+            #expect(StaffRole.viewer < .operator && StaffRole.operator < .admin)
+        }
+    }
+
     @Test("Audit log: appended, read by date and partner, oldest first", arguments: Backend.available)
     func audit(backend: Backend) async throws {
         try await withStores(backend) { stores in

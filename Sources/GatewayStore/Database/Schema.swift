@@ -9,7 +9,7 @@ public enum Schema {
         ("v1-ledger-households-quarantine", v1), ("v2-partner-records-identity-links", v2),
         ("v3-exchanges-journal-claims", v3), ("v4-api", v4API), ("v5-anomalies", v5Anomalies),
         ("v6-replay", v6Replay), ("v7-packed-household-source", v7PackedSource),
-        ("v8-mail-outbox", v8MailOutbox),
+        ("v8-mail-outbox", v8MailOutbox), ("v9-staff-accounts", v9StaffAccounts),
     ]
 
     static var migrator: DatabaseMigrator {
@@ -401,5 +401,20 @@ public enum Schema {
             last_error TEXT
         );
         CREATE INDEX mail_outbox_due ON mail_outbox(state, next_attempt_at);
+        """
+
+    static let v9StaffAccounts = """
+        -- The département's staff who use the console, apart from partners' API keys: the password is kept as a
+        -- bcrypt hash only; a disabled account is kept (the audit log names it) but can no longer sign in.
+        CREATE TABLE staff_account (
+            id INTEGER PRIMARY KEY,
+            login TEXT NOT NULL UNIQUE,
+            display_name TEXT NOT NULL,
+            -- viewer | operator | admin
+            role TEXT NOT NULL,
+            password_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            disabled_at TEXT
+        );
         """
 }
