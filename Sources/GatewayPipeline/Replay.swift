@@ -105,6 +105,23 @@ public struct Replayer {
         return report
     }
 
+    /// Closes quarantined record `id` by hand (nothing to apply: a test record, a person already known, a partner's
+    /// correction sent in another file), with the reason kept on the record and in the audit log.
+    public func resolve(id: Int64, reason: String, actor: String) throws {
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else {
+            throw ReplayError("Une raison est requise pour clore un enregistrement à la main.")
+        }
+        guard try ledger.resolveQuarantined(id: id, reason: String(reason.prefix(500))) else {
+            throw ReplayError("Aucun enregistrement ouvert n° \(id) en quarantaine.")
+        }
+        try access.audit(
+            AuditEntry(
+                actor: actor, partner: nil, action: "resolve", subjectKind: .quarantine, subject: "record:\(id)",
+                purpose: "clôture à la main (la raison reste sur l'enregistrement)"))
+        logger.info("quarantined record resolved by hand", metadata: ["record": "\(id)"])
+    }
+
     /// Reads a file refused whole again from its kept copy, through the current mappings, and applies it wholly or
     /// not at all in its ledger entry; a file already applied is never applied twice.
     public func retry(fileID: Int64, actor: String) throws -> ImportReport {

@@ -1,13 +1,16 @@
 import GatewayStore
 import Hummingbird
+import HummingbirdAuth
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
 /// The request context: Hummingbird's core storage, the client's address and the key the caller authenticated
 /// with.
-public struct APIContext: RequestContext, RemoteAddressRequestContext {
+public struct APIContext: RequestContext, RemoteAddressRequestContext, SessionRequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// The console's session (hummingbird-auth), under `/console` only.
+    public let sessions = SessionContext<ConsoleSession>()
     public var caller: APIKeyRecord?
     public let remoteAddress: SocketAddress?
 

@@ -6,6 +6,7 @@ import GatewayStore
 import GatewayTelemetry
 import HTTPTypes
 import Hummingbird
+import HummingbirdAuth
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
@@ -77,6 +78,11 @@ public struct APIConfiguration: Sendable {
     /// costs time.
     public var authFailureBurst: Double = 10
     public var authFailureRate: Double = 0.1
+    /// The staff console's sessions and sign-in limits.
+    public var console = ConsoleConfiguration()
+    /// The mappings' folder, read again when the console or the API reprocesses (a mapping fixed since the start is
+    /// used); nil: the mappings loaded at the start.
+    public var mappingDirectory: String?
     /// Longest time a request may take before the client is answered 503.
     public var requestTimeout: Duration = .seconds(120)
     /// An idle connection is closed after this many seconds.
@@ -104,6 +110,10 @@ public struct GatewayAPI: Sendable {
     /// Failed authentications by client address: `authFailureBurst` at once, then one every
     /// 1 / `authFailureRate` seconds.
     let authFailures: RateLimiter
+    /// Failed console sign-ins by address and by login.
+    let signInFailures: RateLimiter
+    /// The console's sessions (hummingbird's in-memory store, expired ones tidied as a service of the application).
+    let sessionStore: MemoryPersistDriver<ContinuousClock>
     /// What `/health` says of the scheduler running in the same process (`serve`); nil for an API-only instance.
     public var schedulerHealth: (@Sendable () -> SchedulerHealth)?
     /// Told of each pushed file refused as a whole (unreadable, or against its schema): `serve` mails the data
@@ -124,9 +134,22 @@ public struct GatewayAPI: Sendable {
         self.logger = logger
         self.limiter = RateLimiter(rate: configuration.rateLimit, burst: configuration.rateBurst)
         self.authFailures = RateLimiter(rate: configuration.authFailureRate, burst: configuration.authFailureBurst)
+        self.signInFailures = RateLimiter(
+            rate: configuration.console.signInFailureRate, burst: configuration.console.signInFailureBurst)
+        self.sessionStore = MemoryPersistDriver()
     }
 
-    /// Every route of `APIRoutes.all`, behind the JSON error middleware.
+    /// The flows as the mapping files say now (`mappingDirectory`), or as loaded at the start.
+    func currentFlows() throws -> [String: FlowMapping] {
+        guard let directory = configuration.mappingDirectory else { return flows }
+        do {
+            return try MappingLoader.loadAll(directory: directory, only: nil)
+        } catch {
+            throw ReplayError("Mappings invalides dans \(directory) : \(error)")
+        }
+    }
+
+    /// Every route of `APIRoutes.all`, behind the JSON error middleware, and the staff console under `/console`.
     public func buildRouter() -> Router<APIContext> {
         let router = Router(context: APIContext.self)
         router.add(middleware: JSONErrorMiddleware(metrics: metrics))
@@ -135,6 +158,7 @@ public struct GatewayAPI: Sendable {
                 try await self.respond(route, request, context)
             }
         }
+        addConsole(to: router)
         return router
     }
 
@@ -157,6 +181,7 @@ public struct GatewayAPI: Sendable {
             server: server,
             configuration: ApplicationConfiguration(
                 address: .hostname(host, port: port), serverName: "insertion-gateway"),
+            services: [sessionStore],
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
             logger: logger)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import GatewayCore
+import GatewayMapping
 import GatewayPipeline
 import GatewayReports
 import GatewayStore
@@ -75,7 +76,7 @@ extension GatewayAPI {
             fileID: try number("file"), flow: query.get("flow").map { String($0) },
             type: query.get("type").map { String($0) }, record: try number("record"))
         let actor = "api:" + (context.caller?.keyID ?? "anonymous")
-        let (flows, repositories, logger) = (flows, repositories, logger)
+        let (flows, repositories, logger) = (try currentFlowsForAPI(), repositories, logger)
         let report = try await offload {
             try repositories.replayer(flows: flows, logger: logger).reprocess(filter, actor: actor)
         }
@@ -89,7 +90,7 @@ extension GatewayAPI {
             throw APIError.badRequest("Numéro de fichier attendu.")
         }
         let actor = "api:" + (context.caller?.keyID ?? "anonymous")
-        let (flows, repositories, logger) = (flows, repositories, logger)
+        let (flows, repositories, logger) = (try currentFlowsForAPI(), repositories, logger)
         guard let file = try await offload({ try repositories.ledger.receivedFile(id: fileID) }) else {
             throw APIError.notFound("Fichier n° \(fileID) inconnu du registre.")
         }
@@ -106,6 +107,15 @@ extension GatewayAPI {
             return try JSONCoding.response(shown)
         } catch let error as ReplayError {
             throw APIError(.conflict, "retry-impossible", error.description)
+        }
+    }
+
+    /// `currentFlows()`, a mapping folder that no longer loads answered 409 with its error.
+    func currentFlowsForAPI() throws -> [String: FlowMapping] {
+        do {
+            return try currentFlows()
+        } catch let error as ReplayError {
+            throw APIError(.conflict, "mappings-invalid", error.description)
         }
     }
 

@@ -337,6 +337,31 @@ struct CLITests {
         #expect(audit == ["staff-account-created", "staff-account-disabled"])
     }
 
+    @Test("reprocess --resolve closes one quarantined record by hand, with a reason; never twice")
+    func resolveByHand() throws {
+        let directory = try TempDirectory()
+        let store = directory.path("g.sqlite")
+        let imported = try run(
+            cli,
+            [
+                "import", "--quiet", "--flow", "operator-followup", "--store", store,
+                Repo.root.appendingPathComponent("Samples/operator-followup/bad/suivi-unknown-codes.csv").path,
+            ])
+        #expect(imported.status == 1, "\(imported.err) \(imported.out)")
+        let record = try #require(try GatewayStore(path: store).ledger.quarantineEntries().first).id
+        let noReason = try run(cli, ["reprocess", "--store", store, "--resolve", "\(record)"])
+        #expect(noReason.status == 1 && noReason.err.contains("Une raison est requise"), "\(noReason.err)")
+        let resolved = try run(
+            cli, ["reprocess", "--store", store, "--resolve", "\(record)", "--reason", "doublon du fichier d'octobre"])
+        #expect(resolved.status == 0 && resolved.out.contains("clos à la main"), "\(resolved.err)")
+        let again = try run(cli, ["reprocess", "--store", store, "--resolve", "\(record)", "--reason", "encore"])
+        #expect(again.status == 1 && again.err.contains("Aucun enregistrement ouvert"), "\(again.err)")
+        let entry = try #require(try GatewayStore(path: store).ledger.quarantineEntries().first { $0.id == record })
+        #expect(entry.status == "resolved" && entry.resolution == "doublon du fichier d'octobre")
+        #expect(
+            try GatewayStore(path: store).access.auditLog().contains { $0.action == "resolve" && $0.actor == "cli" })
+    }
+
     @Test("A structure offering fiche 9 outside the Haut-Rhin is refused by flows and check, in French")
     func ficheOutsideTerritory() throws {
         let directory = try TempDirectory()

@@ -114,6 +114,31 @@ public struct QuarantineEntry: Sendable, Codable, Equatable {
     public var issues: [ReportedIssue]
     /// `open`, `waiting` (for what it refers to), `reprocessed` (applied by a replay) or `resolved`.
     public var status: String
+    /// Why it was closed by hand (`resolved`), or `reprocessed`.
+    public var resolution: String? = nil
+    /// When its file was received (UTC, ISO 8601).
+    public var receivedAt: String? = nil
+}
+
+/// Which quarantined records a list shows: a replay's filter (file, flow, partner, error type, record), a status
+/// and the day their file arrived from; newest first, `limit` at most.
+public struct QuarantineQuery: Sendable, Equatable {
+    public var filter: QuarantineFilter
+    /// `open`, `waiting`, `reprocessed`, `resolved`; nil for all.
+    public var status: String?
+    /// Files received on this day (AAAA-MM-JJ) or after.
+    public var since: LocalDate?
+    public var limit: Int
+
+    public init(
+        filter: QuarantineFilter = QuarantineFilter(), status: String? = nil, since: LocalDate? = nil,
+        limit: Int = 1_000
+    ) {
+        self.filter = filter
+        self.status = status
+        self.since = since
+        self.limit = limit
+    }
 }
 
 /// Which quarantined records a replay takes: by file, flow, partner, error type or record (all that are given).
@@ -224,8 +249,12 @@ public protocol LedgerRepository: Sendable {
     func recordFailedRetry(_ retry: FileRetry, outcome: FileOutcome, issues: [ValidationIssue]) throws -> ReceivedFile
     /// A received file by its number in the ledger.
     func receivedFile(id: Int64) throws -> ReceivedFile?
-    /// The quarantined records, newest first, with their masked key and issues (never the raw record).
-    func quarantineEntries(fileID: Int64?, limit: Int) throws -> [QuarantineEntry]
+    /// The quarantined records `query` names, newest first, with their masked key and issues (never the raw record).
+    func quarantineEntries(_ query: QuarantineQuery) throws -> [QuarantineEntry]
+    /// One quarantined record with its raw text, whatever its status.
+    func quarantinedRecord(id: Int64) throws -> QuarantinedRecord?
+    /// Closes an open or waiting quarantined record by hand with `reason`; false when none is open with this id.
+    func resolveQuarantined(id: Int64, reason: String) throws -> Bool
     /// The open and waiting quarantined records `filter` names, oldest first.
     func quarantined(_ filter: QuarantineFilter) throws -> [QuarantinedRecord]
     /// Applies replayed records of the file `fileID` in one transaction, through a session on that file: what they
@@ -251,7 +280,7 @@ extension LedgerRepository {
     }
 
     public func quarantineEntries(fileID: Int64? = nil, limit: Int = 1_000) throws -> [QuarantineEntry] {
-        try quarantineEntries(fileID: fileID, limit: limit)
+        try quarantineEntries(QuarantineQuery(filter: QuarantineFilter(fileID: fileID), limit: limit))
     }
 }
 
@@ -421,58 +450,103 @@ public struct SQLLedgerRepository: LedgerRepository {
         }
     }
 
-    /// The quarantined records, newest first, with their masked key and issues (never the raw record).
-    public func quarantineEntries(fileID: Int64?, limit: Int) throws -> [QuarantineEntry] {
+    /// The quarantined records `query` names, newest first, with their masked key and issues (never the raw record).
+    public func quarantineEntries(_ query: QuarantineQuery) throws -> [QuarantineEntry] {
         try database.read { db in
             let decoder = JSONDecoder()
-            let filter = fileID == nil ? "" : "WHERE q.file_id = ?"
-            var arguments: SQLArguments = fileID.map { [$0] } ?? []
-            arguments.append(limit)
-            return try db.fetchAll(
+            let (where_, arguments) = Self.quarantineClauses(
+                query.filter, statuses: (query.filter.waitingOnly ? "waiting" : query.status).map { [$0] },
+                since: query.since)
+            // The error type is read from the issues (JSON): the rows are then filtered here, before the limit.
+            var limited = arguments
+            if query.filter.type == nil { limited.append(query.limit) }
+            let entries = try db.fetchAll(
                 """
                 SELECT q.id, q.file_id, f.partner, f.flow, f.name, q.record_index, q.line, q.record_key, q.issues,
-                q.status FROM quarantine q JOIN received_file f ON f.id = q.file_id \(filter) ORDER BY q.id DESC
-                LIMIT ?
-                """, arguments
-            ).map { row in
-                QuarantineEntry(
+                q.status, q.resolution, f.received_at FROM quarantine q JOIN received_file f ON f.id = q.file_id
+                \(where_) ORDER BY q.id DESC \(query.filter.type == nil ? "LIMIT ?" : "")
+                """, limited
+            ).compactMap { row -> QuarantineEntry? in
+                let issues =
+                    (try? decoder.decode([ReportedIssue].self, from: Data((row["issues"] as String).utf8))) ?? []
+                if let type = query.filter.type, !issues.contains(where: { $0.type == type || $0.check == type }) {
+                    return nil
+                }
+                return QuarantineEntry(
                     id: row["id"], fileID: row["file_id"], partner: row["partner"], flow: row["flow"],
                     file: row["name"], record: (row["record_index"] as Int) + 1, line: row["line"],
-                    key: row["record_key"],
-                    issues: (try? decoder.decode([ReportedIssue].self, from: Data((row["issues"] as String).utf8)))
-                        ?? [], status: row["status"])
+                    key: row["record_key"], issues: issues, status: row["status"], resolution: row["resolution"],
+                    receivedAt: row["received_at"])
             }
+            return Array(entries.prefix(query.limit))
+        }
+    }
+
+    /// The `WHERE` clause of a quarantine query (alias `q`, its file `f`) and its arguments; the error type is
+    /// filtered by the caller, in the issues.
+    static func quarantineClauses(
+        _ filter: QuarantineFilter, statuses: [String]?, since: LocalDate? = nil
+    ) -> (String, SQLArguments) {
+        var clauses: [String] = []
+        var arguments: SQLArguments = []
+        if let statuses {
+            clauses.append("q.status IN (\(statuses.map { _ in "?" }.joined(separator: ", ")))")
+            for status in statuses { arguments.append(status) }
+        }
+        if let fileID = filter.fileID {
+            clauses.append("q.file_id = ?")
+            arguments.append(fileID)
+        }
+        if let flow = filter.flow {
+            clauses.append("f.flow = ?")
+            arguments.append(flow)
+        }
+        if let partner = filter.partner {
+            clauses.append("f.partner = ?")
+            arguments.append(partner)
+        }
+        if let record = filter.record {
+            clauses.append("q.id = ?")
+            arguments.append(record)
+        }
+        if let since {
+            clauses.append("f.received_at >= ?")
+            arguments.append(since.iso)
+        }
+        return (clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "), arguments)
+    }
+
+    /// One quarantined record with its raw text, whatever its status.
+    public func quarantinedRecord(id: Int64) throws -> QuarantinedRecord? {
+        try quarantinedRecords(QuarantineFilter(record: id), statuses: nil).first
+    }
+
+    /// Closes an open or waiting quarantined record by hand with `reason`; false when none is open with this id.
+    public func resolveQuarantined(id: Int64, reason: String) throws -> Bool {
+        try database.write { db in
+            try db.execute(
+                """
+                UPDATE quarantine SET status = 'resolved', resolution = ?, resolved_at = ?, waiting_for = NULL
+                WHERE id = ? AND status IN ('open', 'waiting')
+                """, [reason, GatewayStore.now(), id]) > 0
         }
     }
 
     /// The open and waiting quarantined records `filter` names, oldest first.
     public func quarantined(_ filter: QuarantineFilter) throws -> [QuarantinedRecord] {
+        try quarantinedRecords(filter, statuses: filter.waitingOnly ? ["waiting"] : ["open", "waiting"])
+    }
+
+    /// The quarantined records `filter` names with their raw text, in `statuses` (all when nil), oldest first.
+    func quarantinedRecords(_ filter: QuarantineFilter, statuses: [String]?) throws -> [QuarantinedRecord] {
         try database.read { db in
-            var clauses = [filter.waitingOnly ? "q.status = 'waiting'" : "q.status IN ('open', 'waiting')"]
-            var arguments: SQLArguments = []
-            if let fileID = filter.fileID {
-                clauses.append("q.file_id = ?")
-                arguments.append(fileID)
-            }
-            if let flow = filter.flow {
-                clauses.append("f.flow = ?")
-                arguments.append(flow)
-            }
-            if let partner = filter.partner {
-                clauses.append("f.partner = ?")
-                arguments.append(partner)
-            }
-            if let record = filter.record {
-                clauses.append("q.id = ?")
-                arguments.append(record)
-            }
+            let (where_, arguments) = Self.quarantineClauses(filter, statuses: statuses)
             let decoder = JSONDecoder()
             return try db.fetchAll(
                 """
                 SELECT q.id, q.file_id, f.partner, f.flow, f.name, q.record_index, q.line, q.record_key, q.raw,
                 q.issues, q.status, f.header, f.reference_date FROM quarantine q
-                JOIN received_file f ON f.id = q.file_id WHERE \(clauses.joined(separator: " AND "))
-                ORDER BY q.file_id, q.record_index, q.id
+                JOIN received_file f ON f.id = q.file_id \(where_) ORDER BY q.file_id, q.record_index, q.id
                 """, arguments
             ).compactMap { row -> QuarantinedRecord? in
                 let issues =

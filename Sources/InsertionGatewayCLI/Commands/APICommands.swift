@@ -31,6 +31,15 @@ struct ListenerOptions: ParsableArguments {
     @Option(help: "Clé privée TLS (PEM), avec --tls-cert.")
     var tlsKey: String?
 
+    @Option(help: "Durée d'une session de la console, en heures.")
+    var sessionHours = 8
+
+    @Flag(
+        help:
+            "Cookies de session marqués Secure même sans --tls-cert (derrière un mandataire HTTPS). Ils le sont toujours avec TLS ou hors de la boucle locale."
+    )
+    var secureCookies = false
+
     /// `--tls-cert` and `--tls-key`, given together or not at all.
     func tls() throws -> (certificate: String, key: String)? {
         switch (tlsCert, tlsKey) {
@@ -81,6 +90,12 @@ struct ListenerOptions: ParsableArguments {
         configuration.rateLimit = rate
         configuration.rateBurst = burst
         configuration.requestTimeout = .seconds(timeout)
+        configuration.mappingDirectory = common.mappings
+        configuration.console.sessionLifetime = .seconds(max(1, sessionHours) * 3600)
+        // Plain HTTP on loopback (a workstation, the tests) is the one case a browser would not send a Secure cookie.
+        let host = (try? address().host) ?? ""
+        let loopback = ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host)
+        configuration.console.secureCookies = secureCookies || tlsCert != nil || !loopback
         return GatewayAPI(
             repositories: APIRepositories(store), flows: try common.allFlows(), programmes: programmes,
             structures: structures, configuration: configuration, metrics: metrics, logger: logger)

@@ -29,11 +29,31 @@ struct Reprocess: ParsableCommand {
     @Option(help: "Numéro de l'enregistrement en quarantaine (colonne id de l'API, quarantaine).")
     var record: Int64?
 
+    @Option(
+        help: ArgumentHelp(
+            "Clôt à la main l'enregistrement en quarantaine de ce numéro, sans le reprendre (avec --reason).",
+            valueName: "record"))
+    var resolve: Int64?
+
+    @Option(help: "Pourquoi l'enregistrement est clos à la main (gardé avec lui).")
+    var reason: String?
+
     @Flag(help: "Rapport JSON sur la sortie standard.")
     var json = false
 
     func run() throws {
         let logger = common.bootstrapLogging()
+        if let resolve {
+            let replayer = Replayer(flows: [:], store: try storeOptions.open(), logger: logger)
+            do {
+                try replayer.resolve(id: resolve, reason: reason ?? "", actor: "cli")
+            } catch let error as ReplayError {
+                Output.error(error.description)
+                throw ExitCode(1)
+            }
+            Output.line("Enregistrement n° \(resolve) clos à la main.")
+            return
+        }
         let replayer = Replayer(flows: try common.allFlows(), store: try storeOptions.open(), logger: logger)
         let report = try replayer.reprocess(
             QuarantineFilter(fileID: file, flow: flow, type: type, record: record), actor: "cli")

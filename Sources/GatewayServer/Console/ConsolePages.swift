@@ -1,0 +1,630 @@
+import Foundation
+import GatewayCore
+import GatewayMapping
+import GatewayPipeline
+import GatewayReports
+import GatewayStore
+import Hummingbird
+import NIOCore
+
+/// The console's pages: each reads the store through the API's repositories and acts through the same library
+/// functions as the CLI (`Replayer.reprocess`, `.retry`, `.resolve`).
+extension GatewayAPI {
+    // MARK: Overview
+
+    func overviewPage(_ call: ConsoleCall) async throws -> Response {
+        let (repositories, programmes, structures) = (repositories, programmes, structures)
+        let today = Self.today()
+        let since = today.adding(days: -7).iso
+        let data = try await offload { () -> PageData in
+            let runs = try repositories.exchanges.journal(since: since, exchange: nil)
+            var lastRun: [String: ExchangeRunEntry] = [:]
+            for run in runs where run.exchange != "reprocess" && run.exchange != "retry" { lastRun[run.exchange] = run }
+            let exchanges = lastRun.keys.sorted().map { id -> [String: Any] in
+                let run = lastRun[id]!
+                return [
+                    "exchange": id, "outcome": Self.runOutcome(run.outcome), "bad": run.outcome == .failed,
+                    "at": Self.shownTime(run.finishedAt ?? run.startedAt), "files": run.files,
+                    "href": "/console/exchanges?exchange=" + Self.queryValue(id),
+                ]
+            }
+            let files = try repositories.ledger.receivedFiles()
+            let refused = files.filter { $0.outcome != .applied }.suffix(10).reversed().map(Self.fileRow)
+            let open = try repositories.ledger.quarantineEntries(
+                QuarantineQuery(status: "open", limit: 100_000))
+            var groups: [String: (partner: String, flow: String, count: Int)] = [:]
+            for entry in open {
+                groups["\(entry.partner)\u{1}\(entry.flow)", default: (entry.partner, entry.flow, 0)].count += 1
+            }
+            let quarantine = groups.values.sorted { ($0.partner, $0.flow) < ($1.partner, $1.flow) }.map {
+                [
+                    "partner": $0.partner, "flow": $0.flow, "count": $0.count,
+                    "href":
+                        "/console/quarantine?status=open&partner=\(Self.queryValue($0.partner))&flow=\(Self.queryValue($0.flow))",
+                ] as [String: Any]
+            }
+            let cases = try repositories.partnerRecords.followedCases()
+            let cv = CVDepositReport.compute(cases, programmes: programmes, asOf: today)
+            let cvUnder = cv.byStructure.filter { !$0.isComplete }.map(Self.cvRow)
+            let findings = RuleChecks.findings(cases, programmes: programmes, structures: structures, asOf: today)
+            let critical = findings.filter { $0.severity == .critical }
+            return [
+                "exchanges": exchanges, "refused": Array(refused), "refusedCount": refused.count,
+                "quarantine": quarantine,
+                "quarantineTotal": open.count, "cvUnder": cvUnder, "critical": critical.count,
+                "criticalAlert": !critical.isEmpty,
+                "criticalRows": critical.prefix(10).map(Self.findingRow),
+            ]
+        }
+        return try page(call, "overview", title: "Vue d’ensemble", data.fields)
+    }
+
+    // MARK: Files
+
+    func filesPage(_ call: ConsoleCall) async throws -> Response {
+        let query = call.query
+        let from = try Self.day(query, "from")
+        let to = try Self.day(query, "to")
+        let outcome = query["outcome"]
+        if let outcome, FileOutcome(rawValue: outcome) == nil {
+            throw ConsoleError.badRequest("Issue inconnue : \(Self.printable(outcome)).")
+        }
+        let ledger = repositories.ledger
+        let all = try await offload { try ledger.receivedFiles() }
+        let matching = all.filter { file in
+            (query["partner"].map { file.partner == $0 } ?? true) && (query["flow"].map { file.flow == $0 } ?? true)
+                && (outcome.map { file.outcome.rawValue == $0 } ?? true)
+                && (from.map { String(file.receivedAt.prefix(10)) >= $0.iso } ?? true)
+                && (to.map { String(file.receivedAt.prefix(10)) <= $0.iso } ?? true)
+        }
+        let shown = matching.suffix(200).reversed().map(Self.fileRow)
+        return try page(
+            call, "files", title: "Fichiers reçus",
+            [
+                "files": Array(shown), "count": matching.count, "truncated": matching.count > shown.count,
+                "partners": Self.options(all.map(\.partner), selected: query["partner"]),
+                "flows": Self.options(all.map(\.flow), selected: query["flow"]),
+                "outcomes": Self.options(
+                    FileOutcome.allCases.filter { $0 != .alreadyReceived }.map(\.rawValue),
+                    selected: outcome),
+                "from": from?.iso ?? "", "to": to?.iso ?? "",
+            ])
+    }
+
+    func filePage(_ call: ConsoleCall) async throws -> Response {
+        let id = try number(call)
+        let repositories = repositories
+        let data = try await offload { () -> PageData? in
+            guard let file = try repositories.ledger.receivedFile(id: id) else { return nil }
+            let quarantine = try repositories.ledger.quarantineEntries(
+                QuarantineQuery(filter: QuarantineFilter(fileID: id), limit: 500))
+            let anomalies = try repositories.ledger.recordAnomalies(fileID: id).prefix(500).map { anomaly in
+                [
+                    "record": anomaly.record.map(String.init) ?? "fichier", "check": anomaly.check,
+                    "field": anomaly.issue.field ?? "", "message": anomaly.issue.message,
+                ] as [String: Any]
+            }
+            let attempts = try repositories.ledger.fileAttempts(fileID: id).map { attempt in
+                [
+                    "attempt": attempt.attempt, "at": Self.shownTime(attempt.at), "actor": attempt.actor,
+                    "outcome": Self.fileOutcome(attempt.outcome),
+                ] as [String: Any]
+            }
+            let replays = try repositories.exchanges.journal(since: nil, exchange: nil).flatMap { run in
+                run.transfers.filter { $0.fileID == id && run.direction == .replay }.map { transfer in
+                    [
+                        "run": run.id, "exchange": run.exchange, "at": Self.shownTime(transfer.at),
+                        "owner": run.owner, "records": transfer.records ?? 0, "accepted": transfer.accepted ?? 0,
+                        "quarantined": transfer.quarantined ?? 0,
+                    ] as [String: Any]
+                }
+            }
+            return [
+                "file": Self.fileRow(file), "issues": file.issues.prefix(50).map(Self.issueRow),
+                "quarantine": quarantine.map(Self.quarantineRow), "anomalies": Array(anomalies),
+                "attempts": attempts, "replays": replays, "retryable": file.outcome != .applied,
+                "hasNotice": !quarantine.isEmpty || file.outcome != .applied,
+            ]
+        }
+        guard let data else { throw ConsoleError.notFound("Fichier n° \(id) inconnu du registre.") }
+        return try page(call, "file", title: "Fichier n° \(id)", data.fields)
+    }
+
+    func retryFile(_ call: ConsoleCall) async throws -> Response {
+        let id = try number(call)
+        let (repositories, logger) = (repositories, logger)
+        let flows = try currentFlows()
+        guard let file = try await offload({ try repositories.ledger.receivedFile(id: id) }) else {
+            throw ConsoleError.notFound("Fichier n° \(id) inconnu du registre.")
+        }
+        guard file.outcome != .applied else {
+            throw ReplayError("Le fichier n° \(id) est déjà appliqué : jamais deux fois.")
+        }
+        let actor = call.actor
+        let report = try await offload {
+            try repositories.replayer(flows: flows, logger: logger).retry(fileID: id, actor: actor)
+        }
+        return done(
+            call,
+            "Nouvelle tentative du fichier n° \(id) : \(Self.fileOutcome(report.outcome)), "
+                + "\(report.counts.accepted) accepté(s), \(report.counts.quarantined) en quarantaine.",
+            then: "/console/files/\(id)")
+    }
+
+    // MARK: Quarantine
+
+    func quarantinePage(_ call: ConsoleCall) async throws -> Response {
+        let query = call.query
+        let status = query["status"] ?? "open"
+        guard ["open", "waiting", "reprocessed", "resolved", "all"].contains(status) else {
+            throw ConsoleError.badRequest("Statut inconnu : \(Self.printable(status)).")
+        }
+        let filter = QuarantineFilter(
+            fileID: query["file"].flatMap { Int64($0) }, flow: query["flow"], partner: query["partner"],
+            type: query["type"])
+        let since = try Self.day(query, "since")
+        let ledger = repositories.ledger
+        let (entries, everything) = try await offload {
+            (
+                try ledger.quarantineEntries(
+                    QuarantineQuery(filter: filter, status: status == "all" ? nil : status, since: since, limit: 500)),
+                try ledger.quarantineEntries(QuarantineQuery(limit: 100_000))
+            )
+        }
+        let types = everything.flatMap { $0.issues.map { $0.check ?? $0.type } }
+        return try page(
+            call, "quarantine", title: "Quarantaine",
+            [
+                "entries": entries.map(Self.quarantineRow), "count": entries.count, "truncated": entries.count >= 500,
+                "partners": Self.options(everything.map(\.partner), selected: filter.partner),
+                "flows": Self.options(everything.map(\.flow), selected: filter.flow),
+                "types": Self.options(types, selected: filter.type),
+                "statuses": ["open", "waiting", "reprocessed", "resolved", "all"].map { value in
+                    ["value": value, "label": Self.quarantineStatus(value), "selected": value == status]
+                        as [String: Any]
+                },
+                "since": since?.iso ?? "", "filterPartner": filter.partner ?? "", "filterFlow": filter.flow ?? "",
+                "filterType": filter.type ?? "", "filterFile": filter.fileID.map(String.init) ?? "",
+                "bulk": (status == "open" || status == "waiting") && !entries.isEmpty, "status": status,
+            ])
+    }
+
+    func recordPage(_ call: ConsoleCall, revealed: String?) async throws -> Response {
+        let id = try number(call)
+        let ledger = repositories.ledger
+        let found = try await offload { () -> (QuarantineEntry, QuarantinedRecord)? in
+            guard
+                let entry = try ledger.quarantineEntries(QuarantineQuery(filter: QuarantineFilter(record: id)))
+                    .first, let record = try ledger.quarantinedRecord(id: id)
+            else { return nil }
+            return (entry, record)
+        }
+        guard let (entry, record) = found else {
+            throw ConsoleError.notFound("Enregistrement n° \(id) inconnu de la quarantaine.")
+        }
+        var row = Self.quarantineRow(entry)
+        row["issues"] = entry.issues.map(Self.issueRow)
+        let response = try page(
+            call, "record", title: "Quarantaine n° \(id)",
+            [
+                "entry": row, "header": record.header.map(RawMasking.mask) as Any,
+                "raw": revealed ?? RawMasking.mask(record.raw), "revealed": revealed != nil,
+                "actionable": entry.status == "open" || entry.status == "waiting",
+            ])
+        return response
+    }
+
+    func revealRecord(_ call: ConsoleCall) async throws -> Response {
+        let id = try number(call)
+        guard let purpose = call.form["purpose"] else {
+            throw ConsoleError.badRequest("Dire pourquoi l'enregistrement brut est affiché (motif requis).")
+        }
+        let ledger = repositories.ledger
+        guard let record = try await offload({ try ledger.quarantinedRecord(id: id) }) else {
+            throw ConsoleError.notFound("Enregistrement n° \(id) inconnu de la quarantaine.")
+        }
+        await consoleAudit(
+            actor: call.actor, action: "reveal-raw", subjectKind: .quarantine, subject: "record:\(id)",
+            purpose: Self.maskedPurpose(purpose), status: 200)
+        let shown = [record.header, record.raw].compactMap { $0 }.joined(separator: "\n")
+        return try await recordPage(call, revealed: shown)
+    }
+
+    func reprocessRecord(_ call: ConsoleCall) async throws -> Response {
+        let id = try number(call)
+        let report = try await reprocess(QuarantineFilter(record: id), call)
+        let message =
+            report.applied > 0
+            ? "Enregistrement n° \(id) repris et appliqué (journal n° \(report.runID))."
+            : "Enregistrement n° \(id) repris, toujours refusé : "
+                + (report.errors.first?.message ?? "voir ses erreurs") + " (journal n° \(report.runID))."
+        return done(call, message, then: "/console/quarantine/\(id)")
+    }
+
+    func reprocessFilter(_ call: ConsoleCall) async throws -> Response {
+        let form = call.form
+        let filter = QuarantineFilter(
+            fileID: form["file"].flatMap { Int64($0) }, flow: form["flow"], partner: form["partner"],
+            type: form["type"], waitingOnly: form["status"] == "waiting")
+        let report = try await reprocess(filter, call)
+        return done(
+            call,
+            "Reprise (\(filter)) : \(report.records) enregistrement(s), \(report.applied) appliqué(s), "
+                + "\(report.quarantined) toujours en quarantaine, \(report.waiting) en attente (journal n° \(report.runID)).",
+            then: "/console/quarantine")
+    }
+
+    /// `Replayer.reprocess` with the mappings as they are on disk now (a mapping fixed since the server started
+    /// is used).
+    func reprocess(_ filter: QuarantineFilter, _ call: ConsoleCall) async throws -> ReplayReport {
+        let flows = try currentFlows()
+        let (repositories, logger, actor) = (repositories, logger, call.actor)
+        return try await offload {
+            try repositories.replayer(flows: flows, logger: logger).reprocess(filter, actor: actor)
+        }
+    }
+
+    func resolveRecord(_ call: ConsoleCall) async throws -> Response {
+        let id = try number(call)
+        guard let reason = call.form["reason"] else {
+            throw ConsoleError.badRequest("Une raison est requise pour clore un enregistrement à la main.")
+        }
+        let (repositories, logger, actor) = (repositories, logger, call.actor)
+        try await offload {
+            try repositories.replayer(flows: [:], logger: logger).resolve(id: id, reason: reason, actor: actor)
+        }
+        return done(call, "Enregistrement n° \(id) clos à la main.", then: "/console/quarantine/\(id)")
+    }
+
+    // MARK: Exchanges
+
+    func exchangesPage(_ call: ConsoleCall) async throws -> Response {
+        let exchange = call.query["exchange"]
+        let exchanges = repositories.exchanges
+        let runs = try await offload {
+            Array(try exchanges.journal(since: nil, exchange: exchange).suffix(100).reversed())
+        }
+        let rows = runs.map { run -> [String: Any] in
+            [
+                "id": run.id, "exchange": run.exchange, "direction": run.direction.rawValue, "owner": run.owner,
+                "started": Self.shownTime(run.startedAt), "outcome": Self.runOutcome(run.outcome),
+                "bad": run.outcome == .failed || run.outcome == .interrupted, "files": run.files,
+                "message": run.message ?? "", "hasTransfers": !run.transfers.isEmpty,
+                "transfers": run.transfers.map { transfer in
+                    [
+                        "name": transfer.name, "outcome": transfer.outcome.description,
+                        "fileHref": transfer.fileID.map { "/console/files/\($0)" } as Any,
+                        "records": transfer.records.map(String.init) ?? "", "message": transfer.message ?? "",
+                        "retry": transfer.fileID != nil && transfer.outcome == .failed,
+                    ] as [String: Any]
+                },
+            ]
+        }
+        return try page(
+            call, "exchanges", title: "Échanges", ["runs": rows, "exchange": exchange ?? "", "count": rows.count])
+    }
+
+    // MARK: People
+
+    func peoplePage(_ call: ConsoleCall) async throws -> Response {
+        guard let wanted = call.query["q"] else {
+            return try page(call, "people", title: "Personnes", ["searched": false, "people": [Any]()])
+        }
+        let people = repositories.people
+        let found = try await offload {
+            try people.findPeople(wanted).prefix(50).compactMap { try people.person($0) }
+        }
+        // A search by a full identifier reads personal data: audited, the identifier masked.
+        let shownQuery = Masking.looksLikeNIR(wanted) ? Masking.nir(wanted) : Masking.identifier(wanted)
+        await consoleAudit(
+            actor: call.actor, action: "search-person", subjectKind: .person, subject: shownQuery,
+            purpose: "recherche d'une personne (\(found.count) trouvée(s))", status: 200)
+        return try page(
+            call, "people", title: "Personnes",
+            [
+                "searched": true, "query": shownQuery, "people": found.map(Self.personRow), "count": found.count,
+            ])
+    }
+
+    func personPage(_ call: ConsoleCall) async throws -> Response {
+        let id = try number(call)
+        let people = repositories.people
+        guard let person = try await offload({ try people.person(id) }) else {
+            throw ConsoleError.notFound("Personne n° \(id) inconnue.")
+        }
+        await consoleAudit(
+            actor: call.actor, action: "read-person", subjectKind: .person, subject: "person:\(id)",
+            purpose: "fiche d'une personne", status: 200)
+        var row = Self.personRow(person)
+        row["facts"] = person.facts.map { fact in
+            [
+                "partner": fact.partner, "flow": fact.flow, "file": fact.file,
+                "fileHref": "/console/files/\(fact.fileID)",
+                "kind": fact.kind, "matchedBy": fact.matchedBy ?? "",
+                "detail": fact.detail.keys.sorted().map { key in
+                    ["key": key, "value": Self.maskedDetail(key, fact.detail[key] ?? "")]
+                },
+            ] as [String: Any]
+        }
+        row["hasAnomalies"] = !person.anomalies.isEmpty
+        row["anomalies"] = person.anomalies.map { anomaly in
+            [
+                "check": anomaly.check, "file": anomaly.file, "fileHref": "/console/files/\(anomaly.fileID)",
+                "message": anomaly.issue.message,
+            ]
+        }
+        return try page(call, "person", title: "Personne n° \(id)", ["person": row])
+    }
+
+    func exportPerson(_ call: ConsoleCall) async throws -> Response {
+        let id = try number(call)
+        guard let purpose = call.form["purpose"] else {
+            throw ConsoleError.badRequest("Dire pourquoi la personne est exportée (motif requis).")
+        }
+        let people = repositories.people
+        guard let data = try await offload({ try people.personExport(id) }) else {
+            throw ConsoleError.notFound("Personne n° \(id) inconnue.")
+        }
+        await consoleAudit(
+            actor: call.actor, action: "people-export", subjectKind: .person, subject: "person:\(id)",
+            purpose: Self.maskedPurpose(purpose), status: 200)
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "application/json", .cacheControl: "no-store",
+                .contentDisposition: "attachment; filename=\"personne-\(id).json\"",
+            ], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    // MARK: Reports
+
+    func reportsPage(_ call: ConsoleCall) async throws -> Response {
+        let asOf = try Self.day(call.query, "as-of") ?? Self.today()
+        let (repositories, programmes, structures) = (repositories, programmes, structures)
+        let data = try await offload { () -> PageData in
+            let cases = try repositories.partnerRecords.followedCases()
+            let cv = CVDepositReport.compute(cases, programmes: programmes, asOf: asOf)
+            let findings = RuleChecks.findings(cases, programmes: programmes, structures: structures, asOf: asOf)
+            let severities = Finding.Severity.allCases.reversed().map { severity in
+                [
+                    "label": SeverityCount.label(severity.rawValue),
+                    "count": findings.filter { $0.severity == severity }.count,
+                ] as [String: Any]
+            }
+            return [
+                "asOf": asOf.iso, "cvStructures": cv.byStructure.map(Self.cvRow),
+                "cvReferents": cv.byReferent.map(Self.cvRow), "severities": severities,
+                "findings": findings.sorted { $0.severity > $1.severity }.prefix(200).map(Self.findingRow),
+                "findingCount": findings.count,
+            ]
+        }
+        await consoleAudit(
+            actor: call.actor, action: "read-report", subjectKind: .report, subject: "console", purpose: "rapports",
+            status: 200)
+        return try page(call, "reports", title: "Rapports", data.fields)
+    }
+
+    func dashboardPage(_ call: ConsoleCall) async throws -> Response {
+        let asOf = try Self.day(call.query, "as-of") ?? Self.today()
+        let (repositories, programmes, structures) = (repositories, programmes, structures)
+        let cases = try await offload { try repositories.partnerRecords.followedCases() }
+        let page = DashboardRenderer.render(
+            DashboardAssembly.data(
+                programmes: programmes, structures: structures, cases: cases,
+                from: asOf.adding(months: -12).adding(days: 1),
+                to: asOf, generatedOn: Self.today()))
+        await consoleAudit(
+            actor: call.actor, action: "read-report", subjectKind: .report, subject: "dashboard",
+            purpose: "tableau de bord", status: 200)
+        return Response(
+            status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
+    }
+
+    // MARK: Accounts
+
+    func usersPage(_ call: ConsoleCall) async throws -> Response {
+        let staff = repositories.staff
+        let accounts = try await offload { try staff.accounts() }
+        return try page(
+            call, "users", title: "Comptes",
+            [
+                "accounts": accounts.map { account in
+                    [
+                        "login": account.login, "name": account.displayName, "role": account.role.label,
+                        "created": Self.shownTime(account.createdAt),
+                        "disabled": account.disabledAt.map(Self.shownTime) as Any, "active": account.isActive,
+                        "self": account.login == call.account.login,
+                    ] as [String: Any]
+                },
+                "roles": StaffRole.allCases.map { ["value": $0.rawValue, "label": $0.label] },
+            ])
+    }
+
+    func addUser(_ call: ConsoleCall) async throws -> Response {
+        let form = call.form
+        guard let login = form["login"]?.lowercased(), let name = form["name"],
+            let role = form["role"].flatMap(StaffRole.init(rawValue:))
+        else { throw ConsoleError.badRequest("Identifiant, nom et rôle sont requis.") }
+        let password = form.values["password"] ?? ""
+        let problems = StaffPasswords.problems(password, login: login)
+        guard problems.isEmpty else { throw ConsoleError.badRequest(problems.joined(separator: " ")) }
+        let staff = repositories.staff
+        do {
+            try await offload {
+                try staff.add(
+                    login: login, displayName: name, role: role, passwordHash: StaffPasswords.hash(password))
+            }
+        } catch let error as StaffAccountError {
+            throw ConsoleError.badRequest(error.description)
+        }
+        await consoleAudit(
+            actor: call.actor, action: "staff-account-created", subjectKind: .account, subject: login,
+            purpose: "compte \(role.rawValue)", status: 303)
+        return done(call, "Compte « \(login) » créé (\(role.label)).", then: "/console/users")
+    }
+
+    func disableUser(_ call: ConsoleCall) async throws -> Response {
+        guard let login = call.context.parameters.get("login"), SQLStaffRepository.isValidLogin(login) else {
+            throw ConsoleError.notFound("Compte inconnu.")
+        }
+        guard login != call.account.login else {
+            throw ConsoleError.badRequest("Un administrateur ne désactive pas son propre compte.")
+        }
+        let staff = repositories.staff
+        guard try await offload({ try staff.disable(login: login) }) else {
+            throw ConsoleError.notFound("Aucun compte actif « \(login) ».")
+        }
+        await consoleAudit(
+            actor: call.actor, action: "staff-account-disabled", subjectKind: .account, subject: login,
+            purpose: "comptes",
+            status: 303)
+        return done(call, "Compte « \(login) » désactivé.", then: "/console/users")
+    }
+}
+
+// MARK: Rows
+
+/// A page's data, built on the store's thread and handed once to the request's task: never shared, so sent as it is.
+struct PageData: @unchecked Sendable, ExpressibleByDictionaryLiteral {
+    var fields: [String: Any]
+
+    init(dictionaryLiteral elements: (String, Any)...) {
+        fields = Dictionary(elements, uniquingKeysWith: { _, last in last })
+    }
+}
+
+extension GatewayAPI {
+    static func fileRow(_ file: ReceivedFile) -> [String: Any] {
+        [
+            "id": file.id, "href": "/console/files/\(file.id)", "partner": file.partner, "flow": file.flow,
+            "name": file.name, "received": shownTime(file.receivedAt), "outcome": fileOutcome(file.outcome),
+            "bad": file.outcome != .applied, "records": file.records, "accepted": file.accepted,
+            "duplicates": file.duplicates, "quarantined": file.quarantined, "anomalies": file.anomalies,
+            "waiting": file.waiting, "attempts": file.attempts, "size": file.size,
+            "sha": String(file.sha256.prefix(12)), "reference": file.referenceDate ?? "",
+            "quarantineHref": "/console/quarantine?status=all&file=\(file.id)",
+        ]
+    }
+
+    static func quarantineRow(_ entry: QuarantineEntry) -> [String: Any] {
+        [
+            "id": entry.id, "href": "/console/quarantine/\(entry.id)", "fileID": entry.fileID,
+            "fileHref": "/console/files/\(entry.fileID)", "partner": entry.partner, "flow": entry.flow,
+            "file": entry.file, "record": entry.record, "line": entry.line.map(String.init) ?? "",
+            "key": entry.key ?? "", "status": quarantineStatus(entry.status), "open": entry.status == "open",
+            "first": entry.issues.first.map { ($0.field.map { "\($0) : " } ?? "") + $0.message } ?? "",
+            "more": entry.issues.count > 1 ? String(entry.issues.count - 1) : "", "resolution": entry.resolution ?? "",
+            "received": entry.receivedAt.map(shownTime) ?? "",
+        ]
+    }
+
+    static func issueRow(_ issue: ReportedIssue) -> [String: Any] {
+        [
+            "type": issue.check ?? issue.type, "field": issue.field ?? "", "line": issue.line.map(String.init) ?? "",
+            "path": issue.path ?? "", "value": issue.value ?? "", "message": issue.message,
+        ]
+    }
+
+    static func issueRow(_ issue: ValidationIssue) -> [String: Any] {
+        ["type": issue.check ?? issue.type.rawValue, "field": issue.field ?? "", "message": issue.message]
+    }
+
+    static func cvRow(_ line: CVDepositReport.Line) -> [String: Any] {
+        [
+            "fiche": line.fiche.rawValue, "structure": line.operatorCode ?? "", "referent": line.referent ?? "",
+            "jobReady": line.jobReady, "deposited": line.deposited, "elsewhere": line.depositedElsewhere,
+            "rate": line.rate.map { String(format: "%.1f %%", $0 * 100).replacingOccurrences(of: ".", with: ",") }
+                ?? "—",
+            "target": String(format: "%.0f %%", line.requiredPercent), "complete": line.isComplete,
+            "missing": line.missing.count,
+        ]
+    }
+
+    static func findingRow(_ finding: Finding) -> [String: Any] {
+        [
+            "severity": SeverityCount.label(finding.severity.rawValue), "level": finding.severity.rawValue,
+            "rule": finding.rule.rawValue, "structure": finding.operatorCode, "referent": finding.referent ?? "",
+            "person": finding.personKey ?? "", "message": finding.message,
+        ]
+    }
+
+    static func personRow(_ person: PersonView) -> [String: Any] {
+        [
+            "id": person.personID, "href": "/console/people/\(person.personID)",
+            "name": Masking.name(person.firstName) + " " + Masking.name(person.surname),
+            "nir": person.maskedNIR ?? "inconnu",
+            "birth": person.birthDate.map { String($0.prefix(4)) } ?? "?", "facts": person.facts.count,
+        ]
+    }
+
+    /// A fact's value on a person's page: names, identifiers, addresses, contacts and birth dates masked.
+    static func maskedDetail(_ key: String, _ value: String) -> String {
+        let lowered = key.lowercased()
+        let personal = [
+            "nom", "name", "prenom", "nir", "adress", "address", "rue", "naiss", "birth", "mail", "tel", "phone",
+            "matricule", "ident", "id", "key", "cle",
+        ]
+        if Masking.looksLikeNIR(value, lengths: 13...15) { return Masking.nir(value) }
+        return personal.contains(where: lowered.contains) ? RawMasking.value(value) : value
+    }
+
+    static func options(_ values: [String], selected: String?) -> [[String: Any]] {
+        Set(values).sorted().map { ["value": $0, "selected": $0 == selected] }
+    }
+
+    /// `2026-12-06T06:08:00Z` as `06/12/2026 07:08` (Paris).
+    static func shownTime(_ iso: String) -> String {
+        guard let date = ISO8601DateFormatter().date(from: iso) else { return iso }
+        let seconds = Int(date.timeIntervalSince1970)
+        let day = ParisTime.date(at: seconds)
+        let offset = ParisTime.utcOffset(at: seconds)
+        let local = (seconds + offset) % 86_400
+        return String(
+            format: "%02d/%02d/%04d %02d:%02d", day.day, day.month, day.year, local / 3600, local % 3600 / 60)
+    }
+
+    static func fileOutcome(_ outcome: FileOutcome) -> String {
+        switch outcome {
+        case .applied: "appliqué"
+        case .alreadyReceived: "déjà reçu"
+        case .rejected: "refusé"
+        case .unreadable: "illisible"
+        }
+    }
+
+    static func runOutcome(_ outcome: RunOutcome) -> String {
+        switch outcome {
+        case .running: "en cours"
+        case .succeeded: "réussi"
+        case .partial: "partiel"
+        case .failed: "échoué"
+        case .interrupted: "interrompu"
+        case .skipped: "sauté"
+        }
+    }
+
+    static func quarantineStatus(_ status: String) -> String {
+        switch status {
+        case "open": "ouvert"
+        case "waiting": "en attente"
+        case "reprocessed": "repris"
+        case "resolved": "clos à la main"
+        case "all": "tous"
+        default: status
+        }
+    }
+
+    static func queryValue(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_.")))
+            ?? ""
+    }
+
+    static func day(_ fields: FormFields, _ name: String) throws -> LocalDate? {
+        guard let text = fields[name] else { return nil }
+        guard let day = LocalDate(iso: text) else {
+            throw ConsoleError.badRequest("\(name) : une date AAAA-MM-JJ est attendue.")
+        }
+        return day
+    }
+}
