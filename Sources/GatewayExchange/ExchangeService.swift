@@ -40,6 +40,9 @@ public final class SchedulerState: Sendable {
 
     func update(_ change: (inout Snapshot) -> Void) { state.withLock { change(&$0) } }
 
+    /// Reads and changes the snapshot in one step.
+    func withSnapshot<T>(_ change: (inout Snapshot) -> T) -> T { state.withLock { change(&$0) } }
+
     func finished(_ summary: ExchangeSummary, at date: Date) {
         update { snapshot in
             snapshot.running.removeAll { $0 == summary.exchange }
@@ -90,7 +93,9 @@ public struct ExchangeService: Service {
             while !stop.isSet && !Task.isCancelled {
                 let now = Date()
                 state.update { $0.lastLook = now }
-                let due = exchanges.filter { (try? runner.isDue($0, at: now)) ?? false }
+                // One started by hand (`runNow`) and still running is not started twice.
+                let running = state.snapshot.running
+                let due = exchanges.filter { !running.contains($0.id) && ((try? runner.isDue($0, at: now)) ?? false) }
                 runner.metrics?.dueExchanges(due.count)
                 await runTogether(due)
                 // A run hands the due mails to their server; without one, the mails waiting to be tried again go
@@ -112,6 +117,37 @@ public struct ExchangeService: Service {
             runner.logger.notice("graceful shutdown: finishing the file in hand")
             stop.set()
         }
+    }
+
+    /// What `runNow` answers.
+    public enum RunNow: Sendable, Equatable {
+        /// Started on its own thread; the journal tells how it ends.
+        case started
+        /// No exchange of this service has this id.
+        case unknown
+        /// It runs already (its schedule, or someone else's request).
+        case alreadyRunning
+    }
+
+    /// Starts exchange `id` now, outside its schedule (a staff member retrying a failed exchange from the console),
+    /// as the schedule would: marked running for `/health`, journaled, told to `onRun`. Returns without waiting.
+    public func runNow(_ id: String) -> RunNow {
+        guard
+            let exchange = runner.config.exchanges.first(where: { $0.id == id && (only.isEmpty || only.contains(id)) })
+        else { return .unknown }
+        let claimed = state.withSnapshot { snapshot -> Bool in
+            guard !snapshot.running.contains(id) else { return false }
+            snapshot.running.append(id)
+            return true
+        }
+        guard claimed else { return .alreadyRunning }
+        let (runner, state, onRun) = (runner, state, onRun)
+        Task.detached {
+            let summary = await Self.onThread { runner.run(exchange) }
+            state.finished(summary, at: Date())
+            onRun(summary)
+        }
+        return .started
     }
 
     /// Runs exchanges due together, at most `concurrency` at once: each once those of the batch it comes after

@@ -46,6 +46,11 @@ struct Health: Encodable {
     var scheduler: SchedulerHealth
 }
 
+/// What starting an exchange by hand gives.
+public enum ExchangeStart: Sendable, Equatable {
+    case started, unknown, alreadyRunning
+}
+
 /// A file pushed through the API and refused as a whole: what the data team is told (no record's content).
 public struct RefusedPush: Sendable, Equatable {
     public var flow: String
@@ -116,6 +121,8 @@ public struct GatewayAPI: Sendable {
     let sessionStore: MemoryPersistDriver<ContinuousClock>
     /// What `/health` says of the scheduler running in the same process (`serve`); nil for an API-only instance.
     public var schedulerHealth: (@Sendable () -> SchedulerHealth)?
+    /// Starts a scheduled exchange now (`serve`: the console's « relancer maintenant »); nil for an API-only instance.
+    public var runExchangeNow: (@Sendable (String) -> ExchangeStart)?
     /// Told of each pushed file refused as a whole (unreadable, or against its schema): `serve` mails the data
     /// team, as for a file an exchange fetched.
     public var onFileRefused: (@Sendable (RefusedPush) -> Void)?

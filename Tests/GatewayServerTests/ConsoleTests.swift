@@ -422,6 +422,43 @@ struct ConsoleTests {
         #expect(actions.isSuperset(of: ["staff-account-created", "staff-account-disabled"]))
     }
 
+    @Test(
+        "Exchanges: « relancer maintenant » starts the scheduler's exchange (operator only, audited); audit page for admins"
+    )
+    func runExchangeNow() async throws {
+        let fixture = try await ConsoleFixture()
+        let started = Mutex<[String]>([])
+        var api = fixture.api.api
+        api.schedulerHealth = {
+            SchedulerHealth(
+                alive: true, lastLook: nil, running: [],
+                exchanges: [.init(id: "cnaf", outcome: "failed", finishedAt: "2026-12-06T05:30:00Z", durationMS: 12)])
+        }
+        api.runExchangeNow = { id in
+            guard id == "cnaf" else { return .unknown }
+            started.withLock { $0.append(id) }
+            return .started
+        }
+        let app = Application(router: api.buildRouter(), logger: APIFixture.silent)
+        try await app.test(.router) { client in
+            let (viewer, _) = try await client.signIn("lea.viewer")
+            let page = try await client.get("/console/exchanges", viewer)
+            #expect(page.text.contains("cnaf") && page.text.contains("échoué") && !page.text.contains("Relancer"))
+            #expect(try await client.post("/console/exchanges/cnaf/run", viewer).status == .forbidden)
+            let (operatorStaff, _) = try await client.signIn("omar.operator")
+            #expect(try await client.get("/console/exchanges", operatorStaff).text.contains("Relancer maintenant"))
+            let run = try await client.post("/console/exchanges/cnaf/run", operatorStaff)
+            #expect(run.status == .seeOther && run.headers[.location] == "/console/exchanges?exchange=cnaf")
+            #expect(try await client.post("/console/exchanges/inconnu/run", operatorStaff).status == .notFound)
+            #expect(try await client.get("/console/audit", operatorStaff).status == .forbidden)
+            let (admin, _) = try await client.signIn("ada.admin")
+            let audit = try await client.get("/console/audit?action=run-exchange", admin)
+            #expect(audit.status == .ok && audit.text.contains("console:omar.operator"))
+            #expect(audit.text.components(separatedBy: "class=\"audit-entry\"").count - 1 == 2)
+        }
+        #expect(started.withLock { $0 } == ["cnaf"])
+    }
+
     @Test("Raw masking: values reduced to their first character, a NIR to three, structure kept")
     func rawMasking() {
         #expect(

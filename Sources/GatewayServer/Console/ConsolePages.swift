@@ -189,7 +189,7 @@ extension GatewayAPI {
             ])
     }
 
-    func recordPage(_ call: ConsoleCall, revealed: String?) async throws -> Response {
+    func recordPage(_ call: ConsoleCall, revealed: Bool) async throws -> Response {
         let id = try number(call)
         let ledger = repositories.ledger
         let found = try await offload { () -> (QuarantineEntry, QuarantinedRecord)? in
@@ -204,14 +204,22 @@ extension GatewayAPI {
         }
         var row = Self.quarantineRow(entry)
         row["issues"] = entry.issues.map(Self.issueRow)
-        let response = try page(
+        // A CSV record column by column, each value masked unless revealed; the header is the file's, not a person's.
+        let columns = record.header.flatMap { RawMasking.columns(header: $0, record: record.raw) } ?? []
+        let flagged = Set(entry.issues.compactMap(\.path).map { String($0.split(separator: "/").last ?? "") })
+        return try page(
             call, "record", title: "Quarantaine n° \(id)",
             [
-                "entry": row, "header": record.header.map(RawMasking.mask) as Any,
-                "raw": revealed ?? RawMasking.mask(record.raw), "revealed": revealed != nil,
+                "entry": row, "header": record.header as Any,
+                "raw": revealed ? record.raw : RawMasking.mask(record.raw), "revealed": revealed,
+                "columns": columns.map { column in
+                    [
+                        "name": column.name, "value": revealed ? column.value : RawMasking.value(column.value),
+                        "flagged": flagged.contains(column.name),
+                    ] as [String: Any]
+                },
                 "actionable": entry.status == "open" || entry.status == "waiting",
             ])
-        return response
     }
 
     func revealRecord(_ call: ConsoleCall) async throws -> Response {
@@ -226,8 +234,7 @@ extension GatewayAPI {
         await consoleAudit(
             actor: call.actor, action: "reveal-raw", subjectKind: .quarantine, subject: "record:\(id)",
             purpose: Self.maskedPurpose(purpose), status: 200)
-        let shown = [record.header, record.raw].compactMap { $0 }.joined(separator: "\n")
-        return try await recordPage(call, revealed: shown)
+        return try await recordPage(call, revealed: true)
     }
 
     func reprocessRecord(_ call: ConsoleCall) async throws -> Response {
@@ -300,8 +307,68 @@ extension GatewayAPI {
                 },
             ]
         }
+        // The exchanges of the scheduler of this process (`serve`), each with its last outcome.
+        let scheduler = schedulerHealth?()
+        let scheduled = (scheduler?.exchanges ?? []).map { state -> [String: Any] in
+            [
+                "id": state.id, "outcome": state.outcome.flatMap(RunOutcome.init(rawValue:)).map(Self.runOutcome) ?? "",
+                "bad": state.outcome == RunOutcome.failed.rawValue || state.outcome == RunOutcome.partial.rawValue,
+                "finished": state.finishedAt.map(Self.shownTime) ?? "",
+                "running": scheduler?.running.contains(state.id) ?? false,
+                "href": "/console/exchanges?exchange=" + Self.queryValue(state.id),
+            ]
+        }
         return try page(
-            call, "exchanges", title: "Échanges", ["runs": rows, "exchange": exchange ?? "", "count": rows.count])
+            call, "exchanges", title: "Échanges",
+            [
+                "runs": rows, "exchange": exchange ?? "", "count": rows.count, "scheduled": scheduled,
+                "canRun": runExchangeNow != nil,
+            ])
+    }
+
+    func runExchange(_ call: ConsoleCall) async throws -> Response {
+        guard let id = call.context.parameters.get("exchange"), let runExchangeNow else {
+            throw ConsoleError.notFound("Aucun calendrier d'échanges dans ce processus (commande serve).")
+        }
+        let answer = runExchangeNow(id)
+        await consoleAudit(
+            actor: call.actor, action: "run-exchange", subjectKind: .route, subject: "exchange:\(Self.printable(id))",
+            purpose: "échange relancé à la main", status: answer == .started ? 303 : 409)
+        switch answer {
+        case .started:
+            return done(
+                call, "Échange « \(id) » lancé : son issue apparaîtra au journal ci-dessous.",
+                then: "/console/exchanges?exchange=" + Self.queryValue(id))
+        case .alreadyRunning:
+            throw ConsoleError(status: .conflict, message: "L'échange « \(id) » est déjà en cours.")
+        case .unknown:
+            throw ConsoleError.notFound("Échange inconnu : \(Self.printable(id)).")
+        }
+    }
+
+    // MARK: Audit
+
+    func auditPage(_ call: ConsoleCall) async throws -> Response {
+        let access = repositories.access
+        let actor = call.query["actor"]
+        let action = call.query["action"]
+        let entries = try await offload { try access.auditLog(since: nil, partner: nil, limit: 100_000) }
+        let shown = entries.reversed().filter { entry in
+            (actor.map { entry.actor.contains($0) } ?? true) && (action.map { entry.action == $0 } ?? true)
+        }.prefix(300)
+        return try page(
+            call, "audit", title: "Journal d'audit",
+            [
+                "entries": shown.map { entry in
+                    [
+                        "at": Self.shownTime(entry.at), "actor": entry.actor, "partner": entry.partner ?? "",
+                        "action": entry.action, "subject": "\(entry.subjectKind.rawValue) \(entry.subject)",
+                        "purpose": entry.purpose, "status": entry.status.map(String.init) ?? "",
+                    ] as [String: Any]
+                },
+                "actor": actor ?? "", "action": action ?? "",
+                "actions": Self.options(entries.map(\.action), selected: action),
+            ])
     }
 
     // MARK: People
@@ -514,7 +581,8 @@ extension GatewayAPI {
             "file": entry.file, "record": entry.record, "line": entry.line.map(String.init) ?? "",
             "key": entry.key ?? "", "status": quarantineStatus(entry.status), "open": entry.status == "open",
             "first": entry.issues.first.map { ($0.field.map { "\($0) : " } ?? "") + $0.message } ?? "",
-            "more": entry.issues.count > 1 ? String(entry.issues.count - 1) : "", "resolution": entry.resolution ?? "",
+            "more": entry.issues.count > 1 ? String(entry.issues.count - 1) : "",
+            "resolution": entry.status == "resolved" ? entry.resolution ?? "" : "",
             "received": entry.receivedAt.map(shownTime) ?? "",
         ]
     }

@@ -14,7 +14,7 @@ struct ConsoleRoute: Sendable {
     enum Name: String, Sendable, CaseIterable {
         case overview, files, file, fileRetry, quarantine, quarantineRecord, quarantineReveal, quarantineReprocess
         case quarantineResolve, quarantineBulkReprocess, exchanges, people, person, personExport, reports, dashboard
-        case users
+        case users, exchangeRun, audit
         case userAdd, userDisable
     }
 
@@ -38,12 +38,14 @@ enum ConsoleRoutes {
         ConsoleRoute(name: .quarantineReprocess, method: .post, path: "quarantine/:id/reprocess", role: .operator),
         ConsoleRoute(name: .quarantineResolve, method: .post, path: "quarantine/:id/resolve", role: .operator),
         ConsoleRoute(name: .exchanges, method: .get, path: "exchanges", role: .viewer),
+        ConsoleRoute(name: .exchangeRun, method: .post, path: "exchanges/:exchange/run", role: .operator),
         ConsoleRoute(name: .people, method: .get, path: "people", role: .viewer),
         ConsoleRoute(name: .person, method: .get, path: "people/:id", role: .viewer),
         ConsoleRoute(name: .personExport, method: .post, path: "people/:id/export", role: .operator),
         ConsoleRoute(name: .reports, method: .get, path: "reports", role: .viewer),
         ConsoleRoute(name: .dashboard, method: .get, path: "reports/dashboard", role: .viewer),
         ConsoleRoute(name: .users, method: .get, path: "users", role: .admin),
+        ConsoleRoute(name: .audit, method: .get, path: "audit", role: .admin),
         ConsoleRoute(name: .userAdd, method: .post, path: "users", role: .admin),
         ConsoleRoute(name: .userDisable, method: .post, path: "users/:login/disable", role: .admin),
     ]
@@ -233,7 +235,7 @@ extension GatewayAPI {
         }
         guard account.role >= route.role else {
             await consoleAudit(
-                actor: call.actor, action: "denied", subject: "\(route.method.rawValue) /console/\(route.path)",
+                actor: call.actor, action: "denied", subject: "\(route.method.rawValue) \(request.uri.path)",
                 purpose: "console", status: 403)
             return try page(
                 call, "error", title: "Accès refusé",
@@ -269,12 +271,14 @@ extension GatewayAPI {
         case .file: return try await filePage(call)
         case .fileRetry: return try await retryFile(call)
         case .quarantine: return try await quarantinePage(call)
-        case .quarantineRecord: return try await recordPage(call, revealed: nil)
+        case .quarantineRecord: return try await recordPage(call, revealed: false)
         case .quarantineReveal: return try await revealRecord(call)
         case .quarantineReprocess: return try await reprocessRecord(call)
         case .quarantineResolve: return try await resolveRecord(call)
         case .quarantineBulkReprocess: return try await reprocessFilter(call)
         case .exchanges: return try await exchangesPage(call)
+        case .exchangeRun: return try await runExchange(call)
+        case .audit: return try await auditPage(call)
         case .people: return try await peoplePage(call)
         case .person: return try await personPage(call)
         case .personExport: return try await exportPerson(call)
@@ -295,7 +299,7 @@ extension GatewayAPI {
             ("/console", "Vue d’ensemble", .viewer), ("/console/files", "Fichiers", .viewer),
             ("/console/quarantine", "Quarantaine", .viewer), ("/console/exchanges", "Échanges", .viewer),
             ("/console/people", "Personnes", .viewer), ("/console/reports", "Rapports", .viewer),
-            ("/console/users", "Comptes", .admin),
+            ("/console/users", "Comptes", .admin), ("/console/audit", "Audit", .admin),
         ]
         let path = call.request.uri.path
         var all = data

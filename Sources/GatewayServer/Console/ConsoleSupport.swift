@@ -104,6 +104,39 @@ public enum RawMasking {
         return String(text.prefix(1)) + String(repeating: "*", count: min(text.count - 1, 12))
     }
 
+    /// A CSV record against its file's header, column by column (separator `;`, `,`, tab or `|`, the header's most
+    /// frequent; quoted values read as one); nil when the two do not line up.
+    public static func columns(header: String, record: String) -> [(name: String, value: String)]? {
+        let separator: Character =
+            [";", ",", "\t", "|"].max { a, b in header.filter { $0 == a }.count < header.filter { $0 == b }.count }
+            ?? ";"
+        func split(_ line: String) -> [String] {
+            var cells: [String] = []
+            var cell = ""
+            var quoted = false
+            var previous: Character?
+            for character in line.trimmingCharacters(in: .newlines) {
+                if character == "\"" {
+                    if quoted && previous == "\"" { cell.append("\"") }
+                    quoted.toggle()
+                } else if character == separator && !quoted {
+                    cells.append(cell)
+                    cell = ""
+                } else {
+                    cell.append(character)
+                }
+                previous = character
+            }
+            cells.append(cell)
+            return cells
+        }
+        let names = split(header)
+        // A record may span several lines (one per meeting): its first line is compared with the header.
+        let values = split(String(record.split(separator: "\n", omittingEmptySubsequences: false).first ?? ""))
+        guard names.count == values.count, names.count > 1 else { return nil }
+        return zip(names, values).map { ($0, $1) }
+    }
+
     /// The whole raw record, masked value by value.
     public static func mask(_ raw: String) -> String {
         var output = ""
