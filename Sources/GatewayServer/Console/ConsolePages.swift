@@ -352,7 +352,9 @@ extension GatewayAPI {
         let access = repositories.access
         let actor = call.query["actor"]
         let action = call.query["action"]
-        let entries = try await offload { try access.auditLog(since: nil, partner: nil, limit: 100_000) }
+        // The log is read oldest first: from a day (30 days back unless said), then the newest shown.
+        let since = try Self.day(call.query, "since") ?? Self.today().adding(days: -30)
+        let entries = try await offload { try access.auditLog(since: since.iso, partner: nil, limit: 1_000_000) }
         let shown = entries.reversed().filter { entry in
             (actor.map { entry.actor.contains($0) } ?? true) && (action.map { entry.action == $0 } ?? true)
         }.prefix(300)
@@ -366,7 +368,7 @@ extension GatewayAPI {
                         "purpose": entry.purpose, "status": entry.status.map(String.init) ?? "",
                     ] as [String: Any]
                 },
-                "actor": actor ?? "", "action": action ?? "",
+                "actor": actor ?? "", "action": action ?? "", "since": since.iso,
                 "actions": Self.options(entries.map(\.action), selected: action),
             ])
     }
