@@ -90,6 +90,34 @@ class Console:
         check(report["lang"] == "fr", f"{name}: lang {report['lang']}")
         check(not report["unlabelled"], f"{name}: fields without a label {report['unlabelled']}")
         check(report["untabbable"] == 0, f"{name}: controls out of the keyboard's reach")
+        # WCAG AA: every piece of text against the background it is drawn on, 4.5:1 (3:1 for large text).
+        low = self.driver.execute_script("""
+            const rgb = (text) => (text.match(/[0-9.]+/g) || []).map(Number);
+            const luminance = ([r, g, b]) => {
+              const c = [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+              return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+            };
+            const background = (element) => {
+              for (let e = element; e; e = e.parentElement) {
+                const c = rgb(getComputedStyle(e).backgroundColor);
+                if (c.length >= 3 && (c.length < 4 || c[3] > 0)) return c;
+              }
+              return [255, 255, 255];
+            };
+            const low = [];
+            for (const element of document.querySelectorAll('body *')) {
+              const text = [...element.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent.trim()).join('');
+              if (!text || element.offsetParent === null) continue;
+              const style = getComputedStyle(element);
+              const [l1, l2] = [luminance(rgb(style.color)), luminance(background(element))];
+              const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+              const size = parseFloat(style.fontSize), bold = parseInt(style.fontWeight) >= 700;
+              const large = size >= 24 || (bold && size >= 18.66);
+              if (ratio < (large ? 3 : 4.5)) low.push(text.slice(0, 30) + ' ' + ratio.toFixed(2));
+            }
+            return low;
+        """)
+        check(not low, f"{name}: text under WCAG AA contrast: {low[:5]}")
 
     def record_link(self, wanted: str) -> str:
         for row in self.driver.find_elements(By.CSS_SELECTOR, "tbody tr"):
@@ -159,6 +187,10 @@ def main() -> None:
 
         # 4. The administrator's audit page shows the three acts.
         console.sign_in("ada.admin", password)
+        for path in ["/console/files", "/console/files/1", "/console/exchanges", "/console/people",
+                     "/console/people/1", "/console/reports", "/console/users"]:
+            console.open(path)
+            console.accessible(path)
         console.open("/console/audit")
         console.accessible("audit")
         rows = [row.text for row in driver.find_elements(By.CSS_SELECTOR, "tr.audit-entry")]
