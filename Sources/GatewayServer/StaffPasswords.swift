@@ -1,3 +1,5 @@
+import GatewayCore
+import GatewayStore
 import HummingbirdBcrypt
 
 /// Staff passwords: the rule they follow, and their bcrypt hash (hummingbird-auth's HummingbirdBcrypt). Only the
@@ -35,5 +37,38 @@ public enum StaffPasswords {
     /// Whether `password` matches `hash`.
     public static func verify(_ password: String, hash: String) -> Bool {
         Bcrypt.verify(password, hash: hash)
+    }
+}
+
+/// Creating and disabling a staff account, audited: what `users add|disable` and the console's « Comptes » page do.
+public enum StaffAccounts {
+    /// Checks the password (`StaffPasswords.problems`), stores the account with its bcrypt hash, audits it.
+    @discardableResult
+    public static func add(
+        login: String, displayName: String, role: StaffRole, password: String, actor: String,
+        staff: SQLStaffRepository, access: any AccessRepository, cost: UInt8 = StaffPasswords.defaultCost
+    ) throws -> StaffAccount {
+        let problems = StaffPasswords.problems(password, login: login)
+        guard problems.isEmpty else { throw StaffAccountError.weakPassword(problems) }
+        let account = try staff.add(
+            login: login, displayName: displayName, role: role,
+            passwordHash: StaffPasswords.hash(password, cost: cost))
+        try access.audit(
+            AuditEntry(
+                actor: actor, partner: nil, action: "staff-account-created", subjectKind: .account,
+                subject: account.login, purpose: "gestion des comptes (\(role.rawValue))"))
+        return account
+    }
+
+    /// Disables an active account and audits it; false when no active account has this login.
+    public static func disable(
+        login: String, actor: String, staff: SQLStaffRepository, access: any AccessRepository
+    ) throws -> Bool {
+        guard try staff.disable(login: login) else { return false }
+        try access.audit(
+            AuditEntry(
+                actor: actor, partner: nil, action: "staff-account-disabled", subjectKind: .account, subject: login,
+                purpose: "gestion des comptes"))
+        return true
     }
 }

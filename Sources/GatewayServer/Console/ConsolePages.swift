@@ -516,20 +516,16 @@ extension GatewayAPI {
             let role = form["role"].flatMap(StaffRole.init(rawValue:))
         else { throw ConsoleError.badRequest("Identifiant, nom et rôle sont requis.") }
         let password = form.values["password"] ?? ""
-        let problems = StaffPasswords.problems(password, login: login)
-        guard problems.isEmpty else { throw ConsoleError.badRequest(problems.joined(separator: " ")) }
-        let staff = repositories.staff
+        let (staff, access, actor) = (repositories.staff, repositories.access, call.actor)
         do {
             try await offload {
-                try staff.add(
-                    login: login, displayName: name, role: role, passwordHash: StaffPasswords.hash(password))
+                try StaffAccounts.add(
+                    login: login, displayName: name, role: role, password: password, actor: actor, staff: staff,
+                    access: access)
             }
         } catch let error as StaffAccountError {
             throw ConsoleError.badRequest(error.description)
         }
-        await consoleAudit(
-            actor: call.actor, action: "staff-account-created", subjectKind: .account, subject: login,
-            purpose: "compte \(role.rawValue)", status: 303)
         return done(call, "Compte « \(login) » créé (\(role.label)).", then: "/console/users")
     }
 
@@ -540,14 +536,9 @@ extension GatewayAPI {
         guard login != call.account.login else {
             throw ConsoleError.badRequest("Un administrateur ne désactive pas son propre compte.")
         }
-        let staff = repositories.staff
-        guard try await offload({ try staff.disable(login: login) }) else {
-            throw ConsoleError.notFound("Aucun compte actif « \(login) ».")
-        }
-        await consoleAudit(
-            actor: call.actor, action: "staff-account-disabled", subjectKind: .account, subject: login,
-            purpose: "comptes",
-            status: 303)
+        let (staff, access, actor) = (repositories.staff, repositories.access, call.actor)
+        guard try await offload({ try StaffAccounts.disable(login: login, actor: actor, staff: staff, access: access) })
+        else { throw ConsoleError.notFound("Aucun compte actif « \(login) ».") }
         return done(call, "Compte « \(login) » désactivé.", then: "/console/users")
     }
 }

@@ -43,10 +43,13 @@ public struct StaffAccount: Sendable, Codable, Equatable {
 public enum StaffAccountError: Error, Equatable, CustomStringConvertible {
     case loginTaken(String)
     case invalidLogin(String)
+    /// The password's problems, in French.
+    case weakPassword([String])
 
     public var description: String {
         switch self {
         case .loginTaken(let login): "L'identifiant « \(login) » existe déjà."
+        case .weakPassword(let problems): problems.joined(separator: " ")
         case .invalidLogin(let login):
             "Identifiant « \(login) » invalide : 3 à 64 caractères parmi a-z, 0-9, point, tiret, tiret bas."
         }

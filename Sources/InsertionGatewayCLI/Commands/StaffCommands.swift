@@ -59,16 +59,13 @@ struct Users: ParsableCommand {
             let store = try storeOptions.open()
             let account: StaffAccount
             do {
-                account = try store.staff.add(
-                    login: login, displayName: name, role: staffRole, passwordHash: StaffPasswords.hash(password))
+                account = try StaffAccounts.add(
+                    login: login, displayName: name, role: staffRole, password: password, actor: "cli",
+                    staff: store.staff, access: store.access)
             } catch let error as StaffAccountError {
                 Output.error(error.description)
                 throw ExitCode(1)
             }
-            try store.access.audit(
-                AuditEntry(
-                    actor: "cli", partner: nil, action: "staff-account-created", subjectKind: .account,
-                    subject: account.login, purpose: "gestion des comptes (\(staffRole.rawValue))"))
             Output.line("Compte \(account.login) créé (\(staffRole.label)).")
         }
     }
@@ -109,14 +106,10 @@ struct Users: ParsableCommand {
         func run() throws {
             _ = common.bootstrapLogging()
             let store = try storeOptions.open()
-            guard try store.staff.disable(login: login) else {
+            guard try StaffAccounts.disable(login: login, actor: "cli", staff: store.staff, access: store.access) else {
                 Output.error("Aucun compte actif « \(login) ».")
                 throw ExitCode(1)
             }
-            try store.access.audit(
-                AuditEntry(
-                    actor: "cli", partner: nil, action: "staff-account-disabled", subjectKind: .account, subject: login,
-                    purpose: "gestion des comptes"))
             Output.line("Compte \(login) désactivé.")
         }
     }
