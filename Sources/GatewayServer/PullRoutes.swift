@@ -208,21 +208,30 @@ extension GatewayAPI {
             throw APIError.badRequest("Numéro de fichier attendu.")
         }
         let allowed = Self.inboundFlows(caller)
+        guard
+            let notice = try await noticeResponse(
+                fileID: fileID, where: { $0.partner == partner && allowed.contains($0.flow) })
+        else { throw APIError.notFound("Fichier n° \(fileID) inconnu pour ce partenaire.") }
+        await audit(
+            route, request, context, action: "read-rejection-notice", subjectKind: .file, subject: "file:\(fileID)",
+            status: 200)
+        return notice
+    }
+
+    /// The rejection notice of file `fileID` as a CSV download, written by the same emitter as
+    /// `insertion-gateway notice` (the partner's encoding and delimiter) and left in the partner's outbox; nil when
+    /// the file is unknown or `allowed` refuses it. The API's partners and the console both fetch it so.
+    func noticeResponse(fileID: Int64, where allowed: @escaping @Sendable (ReceivedFile) -> Bool) async throws
+        -> Response?
+    {
         let (repositories, flows, outbox) = (repositories, flows, configuration.outboxDirectory)
         let written = try await offload { () -> (Data, String)? in
-            guard let file = try repositories.ledger.receivedFile(id: fileID), file.partner == partner,
-                allowed.contains(file.flow)
-            else { return nil }
+            guard let file = try repositories.ledger.receivedFile(id: fileID), allowed(file) else { return nil }
             let notice = try repositories.outbound(flows: flows).notice(fileID: fileID, directory: outbox)
             guard let data = FileManager.default.contents(atPath: notice.path) else { return nil }
             return (data, flows[file.flow]?.format == .csv ? flows[file.flow]?.encoding ?? "utf-8" : "utf-8")
         }
-        guard let (data, charset) = written else {
-            throw APIError.notFound("Fichier n° \(fileID) inconnu pour ce partenaire.")
-        }
-        await audit(
-            route, request, context, action: "read-rejection-notice", subjectKind: .file, subject: "file:\(fileID)",
-            status: 200)
+        guard let (data, charset) = written else { return nil }
         return Response(
             status: .ok,
             headers: [

@@ -300,6 +300,10 @@ struct ConsoleTests {
             let applied = try await client.get("/console/quarantine/\(record)", staff)
             #expect(applied.text.contains("repris et appliqué") && applied.text.contains(">repris<"))
             #expect(!applied.text.contains("/reprocess\""), "no action on a record already applied")
+            // The file's rejection notice, as the partner receives it.
+            let notice = try await client.get("/console/files/\(entries[0].fileID)/notice", staff)
+            #expect(notice.status == .ok && notice.headers[.contentType]?.hasPrefix("text/csv") == true)
+            #expect(notice.text.contains("sortie_type") && !notice.text.contains("HAEGEL"), "\(notice.text)")
             // The file's page shows the replay.
             let file = try await client.get("/console/files/\(entries[0].fileID)", staff)
             #expect(file.text.contains("Reprises") && file.text.contains("console:omar.operator"))
@@ -397,6 +401,27 @@ struct ConsoleTests {
             }
         }
         #expect(try store.access.auditLog().contains { $0.action == "search-person" && !$0.subject.contains(firstNIR) })
+    }
+
+    @Test(
+        "People: found by a masked identifier as reports write it (every person it may stand for), audited masked",
+        arguments: Backend.available)
+    func maskedSearch(backend: Backend) async throws {
+        let fixture = try await ConsoleFixture(backend: backend)
+        let people = fixture.api.store.people
+        let known = try #require(try (1...20).compactMap { try people.person(Int64($0)) }.first { $0.maskedNIR != nil })
+        let masked = try #require(known.maskedNIR)
+        let found = try people.findPeople("NIR " + masked)
+        #expect(found.contains(known.personID))
+        for id in found { #expect(try people.person(id)?.maskedNIR?.prefix(3) == masked.prefix(3)) }
+        #expect(try people.findPeople("***").isEmpty)
+        try await fixture.api.app().test(.router) { client in
+            let (staff, _) = try await client.signIn("lea.viewer")
+            let page = try await client.get(
+                "/console/people?q=" + ("NIR " + masked).addingPercentEncoding(withAllowedCharacters: .alphanumerics)!,
+                staff)
+            #expect(page.status == .ok && page.text.contains("/console/people/\(known.personID)\""))
+        }
     }
 
     @Test("An administrator adds and disables accounts from the console; a short password is refused")

@@ -14,7 +14,7 @@ struct ConsoleRoute: Sendable {
     enum Name: String, Sendable, CaseIterable {
         case overview, files, file, fileRetry, quarantine, quarantineRecord, quarantineReveal, quarantineReprocess
         case quarantineResolve, quarantineBulkReprocess, exchanges, people, person, personExport, reports, dashboard
-        case users, exchangeRun, audit
+        case users, exchangeRun, audit, fileNotice
         case userAdd, userDisable
     }
 
@@ -31,6 +31,7 @@ enum ConsoleRoutes {
         ConsoleRoute(name: .files, method: .get, path: "files", role: .viewer),
         ConsoleRoute(name: .file, method: .get, path: "files/:id", role: .viewer),
         ConsoleRoute(name: .fileRetry, method: .post, path: "files/:id/retry", role: .operator),
+        ConsoleRoute(name: .fileNotice, method: .get, path: "files/:id/notice", role: .viewer),
         ConsoleRoute(name: .quarantine, method: .get, path: "quarantine", role: .viewer),
         ConsoleRoute(name: .quarantineBulkReprocess, method: .post, path: "quarantine/reprocess", role: .operator),
         ConsoleRoute(name: .quarantineRecord, method: .get, path: "quarantine/:id", role: .viewer),
@@ -270,6 +271,15 @@ extension GatewayAPI {
         case .files: return try await filesPage(call)
         case .file: return try await filePage(call)
         case .fileRetry: return try await retryFile(call)
+        case .fileNotice:
+            let id = try number(call)
+            guard let notice = try await noticeResponse(fileID: id, where: { _ in true }) else {
+                throw ConsoleError.notFound("Fichier n° \(id) inconnu du registre.")
+            }
+            await consoleAudit(
+                actor: call.actor, action: "read-rejection-notice", subjectKind: .file, subject: "file:\(id)",
+                purpose: "avis de rejet", status: 200)
+            return notice
         case .quarantine: return try await quarantinePage(call)
         case .quarantineRecord: return try await recordPage(call, revealed: false)
         case .quarantineReveal: return try await revealRecord(call)

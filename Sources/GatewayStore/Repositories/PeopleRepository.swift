@@ -42,7 +42,8 @@ public struct PersonView: Sendable, Codable, Equatable {
 /// Households and people: finding a person by an identifier, one person across partners, the status changes a
 /// file recorded, and everything held about a person (right of access).
 public protocol PeopleRepository: Sendable {
-    /// `ORGANISME:matricule`.
+    /// The people an identifier names: a person number, a NIR, a France Travail id, `ORGANISME:matricule`, or a
+    /// masked one as reports write it (`NIR 293**********`, `****412`: every person it may stand for).
     func findPeople(_ identifier: String) throws -> [Int64]
     /// One person across partners: the CNAF facts of every household row of the same individual, then every
     /// partner record linked to them, each with its partner and file.
@@ -82,6 +83,7 @@ public struct SQLPeopleRepository: PeopleRepository {
                     ORDER BY id
                     """, [id.matchingKey, id.matchingKey])
             }
+            if text.contains("*") { return try Self.maskedMatches(db, text) }
             let parts = text.split(separator: ":")
             if parts.count == 2, let matricule = try? Matricule(validating: String(parts[1])) {
                 return try db.fetchColumn(
@@ -92,6 +94,30 @@ public struct SQLPeopleRepository: PeopleRepository {
             }
             return []
         }
+    }
+
+    /// The people a masked identifier, as reports and notices write it, may stand for (50 at most): a NIR's first
+    /// three characters (`NIR 293**********`), or an identifier's last ones (`****412`: a France Travail id or a
+    /// matricule).
+    static func maskedMatches(_ db: any StoreConnection, _ text: String) throws -> [Int64] {
+        var masked = Substring(text)
+        if masked.hasPrefix("NIR ") { masked = masked.dropFirst(4) }
+        let kept = masked.filter { $0.isLetter || $0.isNumber || $0 == "*" }
+        let stars = kept.filter { $0 == "*" }.count
+        let prefix = String(kept.prefix { $0 != "*" })
+        let suffix = String(kept.reversed().prefix { $0 != "*" }.reversed())
+        if !prefix.isEmpty, stars > 0, (13...15).contains(kept.count) {
+            return try db.fetchColumn(
+                "SELECT MAX(id) FROM person WHERE nir13 LIKE ? GROUP BY nir13 ORDER BY 1 LIMIT 50", [prefix + "%"])
+        }
+        guard prefix.isEmpty, !suffix.isEmpty, stars > 0 else { return [] }
+        return try db.fetchColumn(
+            """
+            SELECT DISTINCT id FROM (SELECT id FROM person
+            WHERE france_travail_id LIKE ? AND length(france_travail_id) = ?
+            UNION SELECT p.id FROM person p JOIN household h ON h.id = p.household_id
+            WHERE h.matricule LIKE ? AND length(h.matricule) = ?) AS ids ORDER BY id LIMIT 50
+            """, ["%" + suffix, kept.count, "%" + suffix, kept.count])
     }
 
     /// One person across partners: the CNAF facts of every household row of the same individual, then every
