@@ -415,12 +415,19 @@ struct ConsoleTests {
         #expect(found.contains(known.personID))
         for id in found { #expect(try people.person(id)?.maskedNIR?.prefix(3) == masked.prefix(3)) }
         #expect(try people.findPeople("***").isEmpty)
+        // A person's page shows their household's status changes, with the file each came from.
+        let changed = try #require(
+            try (1...30).first { !(try people.statusChanges(personID: Int64($0))).isEmpty }.map(Int64.init))
+        let change = try #require(try people.statusChanges(personID: changed).first)
         try await fixture.api.app().test(.router) { client in
             let (staff, _) = try await client.signIn("lea.viewer")
             let page = try await client.get(
                 "/console/people?q=" + ("NIR " + masked).addingPercentEncoding(withAllowedCharacters: .alphanumerics)!,
                 staff)
             #expect(page.status == .ok && page.text.contains("/console/people/\(known.personID)\""))
+            let person = try await client.get("/console/people/\(changed)", staff)
+            #expect(person.text.contains("Changements de situation") && person.text.contains(change.change.kind))
+            #expect(person.text.contains("/console/files/\(change.fileID)\""))
         }
     }
 

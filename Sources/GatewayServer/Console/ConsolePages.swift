@@ -398,7 +398,12 @@ extension GatewayAPI {
     func personPage(_ call: ConsoleCall) async throws -> Response {
         let id = try number(call)
         let people = repositories.people
-        guard let person = try await offload({ try people.person(id) }) else {
+        guard
+            let (person, changes) = try await offload({ () -> (PersonView, [PersonStatusChange])? in
+                guard let person = try people.person(id) else { return nil }
+                return (person, try people.statusChanges(personID: id))
+            })
+        else {
             throw ConsoleError.notFound("Personne n° \(id) inconnue.")
         }
         await consoleAudit(
@@ -414,6 +419,15 @@ extension GatewayAPI {
                     ["key": key, "value": Self.maskedDetail(key, fact.detail[key] ?? "")]
                 },
             ] as [String: Any]
+        }
+        row["hasChanges"] = !changes.isEmpty
+        row["changes"] = changes.map { item in
+            [
+                "kind": item.change.kind, "date": item.change.effectiveDate ?? "", "before": item.change.before ?? "",
+                "after": item.change.after ?? "", "motive": item.change.motive ?? "",
+                "role": item.change.personRole ?? "",
+                "file": item.file, "fileHref": "/console/files/\(item.fileID)",
+            ]
         }
         row["hasAnomalies"] = !person.anomalies.isEmpty
         row["anomalies"] = person.anomalies.map { anomaly in

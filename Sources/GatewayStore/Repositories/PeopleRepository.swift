@@ -1,6 +1,13 @@
 import Foundation
 import GatewayCore
 
+/// A status change of a person's household (or of the person), with the file that brought it.
+public struct PersonStatusChange: Sendable, Equatable {
+    public var change: StoredStatusChange
+    public var fileID: Int64
+    public var file: String
+}
+
 /// A status change as stored, with the household's business key and the person's role.
 public struct StoredStatusChange: Sendable, Codable, Equatable {
     public var organisme: String
@@ -50,6 +57,9 @@ public protocol PeopleRepository: Sendable {
     func person(_ id: Int64) throws -> PersonView?
     /// The status changes recorded from one file, in order, for tests and alerts.
     func statusChanges(fileID: Int64) throws -> [StoredStatusChange]
+    /// The status changes of every household a person was stated in (same person number or NIR): the household's
+    /// own and the person's, oldest first.
+    func statusChanges(personID: Int64) throws -> [PersonStatusChange]
     /// Everything the store holds about one person (right of access), unmasked, as JSON: their person rows, the
     /// households they were stated in (address, right, status changes, CNAF events), every partner record linked
     /// to them (canonical content), the identifiers learnt from partners, the proposals made for them, the files
@@ -197,6 +207,27 @@ public struct SQLPeopleRepository: PeopleRepository {
                 StoredStatusChange(
                     organisme: row[0], matricule: row[1], personRole: row[2], kind: row[3], effectiveDate: row[4],
                     before: row[5], after: row[6], motive: row[7], eventCode: row[8])
+            }
+        }
+    }
+
+    public func statusChanges(personID: Int64) throws -> [PersonStatusChange] {
+        try database.read { db in
+            try db.fetchAll(
+                """
+                SELECT h.organisme, h.matricule, p.role, s.kind, s.effective_date, s.before_value, s.after_value,
+                s.motive, s.event_code, s.file_id, f.name FROM status_change s JOIN household h ON h.id = s.household_id
+                JOIN received_file f ON f.id = s.file_id LEFT JOIN person p ON p.id = s.person_id
+                WHERE s.household_id IN (SELECT household_id FROM person WHERE id = ? OR nir13 = (SELECT nir13 FROM
+                person WHERE id = ?)) AND (s.person_id IS NULL OR s.person_id = ? OR p.nir13 = (SELECT nir13 FROM
+                person WHERE id = ?)) ORDER BY s.id
+                """, [personID, personID, personID, personID]
+            ).map { row in
+                PersonStatusChange(
+                    change: StoredStatusChange(
+                        organisme: row[0], matricule: row[1], personRole: row[2], kind: row[3], effectiveDate: row[4],
+                        before: row[5], after: row[6], motive: row[7], eventCode: row[8]),
+                    fileID: row[9], file: row[10])
             }
         }
     }
