@@ -491,6 +491,52 @@ struct ConsoleTests {
         #expect(started.withLock { $0 } == ["cnaf"])
     }
 
+    @Test("A refused file retried from its page; a person exported for the right of access, with a purpose, audited")
+    func retryAndExport() async throws {
+        let fixture = try await ConsoleFixture()
+        let caf = try fixture.api.store.access.createAPIKey(
+            partner: "caf-msa", scopes: [.push(flow: "caf-beneficiaires")]
+        )
+        .key
+        let person = try #require(try fixture.api.store.people.findPeople("1").first)
+        try await fixture.api.app().test(.router) { client in
+            let refused = try await client.execute(
+                uri: "/v1/flows/caf-beneficiaires/files", method: .post, headers: .key(caf),
+                body: try fileBody(Repo.sample("cnaf/bad/undefined-byte.xml")))
+            let fileID = try #require(
+                ((refused.json as? [String: Any])?["report"] as? [String: Any])?["fileID"] as? Int)
+            let (viewer, _) = try await client.signIn("lea.viewer")
+            let page = try await client.get("/console/files/\(fileID)", viewer)
+            #expect(page.text.contains("illisible") && !page.text.contains("/retry\""))
+            #expect(try await client.post("/console/files/\(fileID)/retry", viewer).status == .forbidden)
+            #expect(
+                try await client.post("/console/people/\(person)/export", viewer, ["purpose": "x"]).status == .forbidden
+            )
+            let (staff, _) = try await client.signIn("omar.operator")
+            #expect(try await client.get("/console/files/\(fileID)", staff).text.contains("/retry\""))
+            let retried = try await client.post("/console/files/\(fileID)/retry", staff)
+            #expect(retried.status == .seeOther && retried.headers[.location] == "/console/files/\(fileID)")
+            let after = try await client.get("/console/files/\(fileID)", staff)
+            #expect(
+                after.text.contains("Nouvelle tentative du fichier n° \(fileID)") && after.text.contains("Tentative 2"))
+            #expect(try await client.post("/console/people/\(person)/export", staff).status == .badRequest)
+            let export = try await client.post(
+                "/console/people/\(person)/export", staff, ["purpose": "demande de la personne"])
+            #expect(export.status == .ok && export.headers[.contentType] == "application/json")
+            #expect(export.headers[.contentDisposition]?.contains("personne-\(person).json") == true)
+            let json = try #require(export.json as? [String: Any])
+            #expect(json["households"] != nil)
+            // The reports page: indicators for the period, the CV deposit, the findings.
+            let reports = try await client.get("/console/reports?from=2025-01-01&as-of=2026-11-02", staff)
+            #expect(reports.status == .ok && reports.text.contains("Indicateurs des fiches action, du 2025-01-01"))
+            #expect(
+                try await client.get("/console/reports?from=2027-01-01&as-of=2026-11-02", staff).status == .badRequest)
+        }
+        let audit = try fixture.api.store.access.auditLog()
+        #expect(audit.contains { $0.action == "people-export" && $0.purpose == "demande de la personne" })
+        #expect(audit.contains { $0.action == "retry" && $0.actor == "console:omar.operator" })
+    }
+
     @Test("Raw masking: values reduced to their first character, a NIR to three, structure kept")
     func rawMasking() {
         #expect(

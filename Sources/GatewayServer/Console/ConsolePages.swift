@@ -463,9 +463,13 @@ extension GatewayAPI {
 
     func reportsPage(_ call: ConsoleCall) async throws -> Response {
         let asOf = try Self.day(call.query, "as-of") ?? Self.today()
+        let from = try Self.day(call.query, "from") ?? asOf.adding(months: -12).adding(days: 1)
+        guard from <= asOf else { throw ConsoleError.badRequest("La période doit commencer avant sa fin.") }
         let (repositories, programmes, structures) = (repositories, programmes, structures)
         let data = try await offload { () -> PageData in
             let cases = try repositories.partnerRecords.followedCases()
+            let indicators = Indicators.compute(
+                cases, programmes: programmes, structures: structures, from: from, to: asOf)
             let cv = CVDepositReport.compute(cases, programmes: programmes, asOf: asOf)
             let findings = RuleChecks.findings(cases, programmes: programmes, structures: structures, asOf: asOf)
             let severities = Finding.Severity.allCases.reversed().map { severity in
@@ -475,7 +479,9 @@ extension GatewayAPI {
                 ] as [String: Any]
             }
             return [
-                "asOf": asOf.iso, "cvStructures": cv.byStructure.map(Self.cvRow),
+                "asOf": asOf.iso, "from": from.iso, "cvStructures": cv.byStructure.map(Self.cvRow),
+                "indicators": Self.table(ReportRows.indicators(indicators).decimalComma()),
+                "per": Self.table(ReportRows.per(indicators).decimalComma()),
                 "cvReferents": cv.byReferent.map(Self.cvRow), "severities": severities,
                 "findings": findings.sorted { $0.severity > $1.severity }.prefix(200).map(Self.findingRow),
                 "findingCount": findings.count,
@@ -642,6 +648,14 @@ extension GatewayAPI {
         ]
         if Masking.looksLikeNIR(value, lengths: 13...15) { return Masking.nir(value) }
         return personal.contains(where: lowered.contains) ? RawMasking.value(value) : value
+    }
+
+    /// A report's rows as a table: its column names (`_` read as spaces) and its cells.
+    static func table(_ rows: ReportRows) -> [String: Any] {
+        [
+            "columns": rows.columns.map { $0.replacingOccurrences(of: "_", with: " ") },
+            "rows": rows.rows.map { ["cells": $0] }, "hasRows": !rows.rows.isEmpty,
+        ]
     }
 
     static func options(_ values: [String], selected: String?) -> [[String: Any]] {

@@ -335,18 +335,19 @@ extension GatewayAPI {
     /// The data as Mustache sections read it: an empty text or an absent value is left out (Mustache would open a
     /// section for an empty text), within lists and nested objects too.
     static func sectionReady(_ data: [String: Any]) -> [String: Any] {
-        func ready(_ value: Any) -> Any? {
-            if let text = value as? String { return text.isEmpty ? nil : text }
+        // In a list, an empty text stays: it is a table's empty cell.
+        func ready(_ value: Any, inList: Bool) -> Any? {
+            if let text = value as? String { return text.isEmpty && !inList ? nil : text }
             if let object = value as? [String: Any] { return sectionReady(object) }
-            if let list = value as? [Any] { return list.compactMap(ready) }
+            if let list = value as? [Any] { return list.compactMap { ready($0, inList: true) } }
             let mirror = Mirror(reflecting: value)
             if mirror.displayStyle == .optional {
                 guard let wrapped = mirror.children.first?.value else { return nil }
-                return ready(wrapped)
+                return ready(wrapped, inList: inList)
             }
             return value
         }
-        return data.compactMapValues(ready)
+        return data.compactMapValues { ready($0, inList: false) }
     }
 
     /// After an action: a message for the next page, then back to `location`.
