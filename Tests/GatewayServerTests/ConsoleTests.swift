@@ -505,6 +505,11 @@ struct ConsoleTests {
                 body: try fileBody(Repo.sample("cnaf/bad/undefined-byte.xml")))
             let fileID = try #require(
                 ((refused.json as? [String: Any])?["report"] as? [String: Any])?["fileID"] as? Int)
+            let followup = try await client.execute(
+                uri: "/v1/flows/operator-followup/files?name=suivi-operateurs-2026-09.csv", method: .post,
+                headers: .key(fixture.api.operatorKey),
+                body: try fileBody(Repo.sample("operator-followup/suivi-operateurs-2026-09.csv")))
+            #expect(followup.status == .created)
             let (viewer, _) = try await client.signIn("lea.viewer")
             let page = try await client.get("/console/files/\(fileID)", viewer)
             #expect(page.text.contains("illisible") && !page.text.contains("/retry\""))
@@ -529,6 +534,7 @@ struct ConsoleTests {
             // The reports page: indicators for the period, the CV deposit, the findings.
             let reports = try await client.get("/console/reports?from=2025-01-01&as-of=2026-11-02", staff)
             #expect(reports.status == .ok && reports.text.contains("Indicateurs des fiches action, du 2025-01-01"))
+            #expect(reports.text.contains("href=\"/console/people?q=NIR%20"), "a finding's masked NIR is a link")
             #expect(
                 try await client.get("/console/reports?from=2027-01-01&as-of=2026-11-02", staff).status == .badRequest)
         }

@@ -627,6 +627,9 @@ extension GatewayAPI {
             "severity": SeverityCount.label(finding.severity.rawValue), "level": finding.severity.rawValue,
             "rule": finding.rule.rawValue, "structure": finding.operatorCode, "referent": finding.referent ?? "",
             "person": finding.personKey ?? "", "message": finding.message,
+            // A masked NIR leads to the people it may stand for.
+            "personHref": (finding.personKey?.hasPrefix("NIR ") ?? false)
+                ? "/console/people?q=" + queryValue(finding.personKey ?? "") : "",
         ]
     }
 
