@@ -543,6 +543,45 @@ struct ConsoleTests {
         #expect(audit.contains { $0.action == "retry" && $0.actor == "console:omar.operator" })
     }
 
+    @Test("An administrator makes a partner's key (shown once, scopes checked) and revokes it; the key then fails")
+    func apiKeys() async throws {
+        let fixture = try await ConsoleFixture()
+        try await fixture.api.app().test(.router) { client in
+            let (operatorStaff, _) = try await client.signIn("omar.operator")
+            #expect(try await client.get("/console/keys", operatorStaff).status == .forbidden)
+            let (admin, _) = try await client.signIn("ada.admin")
+            let wrong = try await client.post(
+                "/console/keys", admin, ["partner": "job-connexion", "scopes": "flow:jobconnexion-cv:out"])
+            #expect(wrong.status == .badRequest && wrong.text.contains("entrant (in)"))
+            let made = try await client.post(
+                "/console/keys", admin,
+                [
+                    "partner": "job-connexion", "scopes": "flow:jobconnexion-cv:in flow:rejection-notices:out",
+                    "label": "Équipe Job Connexion",
+                ])
+            #expect(made.status == .ok && made.headers[.cacheControl] == "no-store")
+            let page = made.text
+            let start = try #require(page.range(of: #"<pre class="raw" id="new-key">"#))
+            let key = String(page[start.upperBound...].prefix { $0 != "<" })
+            #expect(key.hasPrefix("igw_"))
+            let works = try await client.execute(
+                uri: "/v1/partners/job-connexion/rejections", method: .get, headers: .key(key))
+            #expect(works.status == .ok)
+            // Listed by its prefix, never again in full.
+            let listed = try await client.get("/console/keys", admin)
+            #expect(!listed.text.contains(key) && listed.text.contains("Équipe Job Connexion"))
+            let record = try #require(
+                try fixture.api.store.access.apiKeys().first { $0.label == "Équipe Job Connexion" })
+            let revoked = try await client.post("/console/keys/\(record.keyID)/revoke", admin)
+            #expect(revoked.status == .seeOther)
+            let refused = try await client.execute(
+                uri: "/v1/partners/job-connexion/rejections", method: .get, headers: .key(key))
+            #expect(refused.status == .unauthorized)
+        }
+        let actions = try fixture.api.store.access.auditLog().filter { $0.actor == "console:ada.admin" }.map(\.action)
+        #expect(actions.contains("key-created") && actions.contains("key-revoked"))
+    }
+
     @Test("Raw masking: values reduced to their first character, a NIR to three, structure kept")
     func rawMasking() {
         #expect(

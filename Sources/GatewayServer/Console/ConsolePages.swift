@@ -346,6 +346,58 @@ extension GatewayAPI {
         }
     }
 
+    // MARK: API keys
+
+    /// The partners' keys (prefix, partner, scopes: never a key), and the key just made, shown this once.
+    func keysPage(_ call: ConsoleCall, created: (key: String, record: APIKeyRecord)?) async throws -> Response {
+        let access = repositories.access
+        let keys = try await offload { try access.apiKeys() }
+        return try page(
+            call, "keys", title: "Clés d’API des partenaires",
+            [
+                "keys": keys.reversed().map { key in
+                    [
+                        "id": key.keyID, "partner": key.partner,
+                        "scopes": key.scopes.map(\.description).joined(separator: " "), "label": key.label ?? "",
+                        "created": Self.shownTime(key.createdAt), "revoked": key.revokedAt.map(Self.shownTime) ?? "",
+                        "active": key.revokedAt == nil,
+                    ] as [String: Any]
+                },
+                "created": created.map { ["key": $0.key, "id": $0.record.keyID, "partner": $0.record.partner] }
+                    as Any,
+                "flows": flows.keys.sorted().map { id in
+                    ["id": id, "direction": Self.isOutbound(flows[id]!) ? "out" : "in"]
+                },
+            ])
+    }
+
+    func addKey(_ call: ConsoleCall) async throws -> Response {
+        guard let partner = call.form["partner"], let scopes = call.form["scopes"] else {
+            throw ConsoleError.badRequest("Partenaire et portées sont requis.")
+        }
+        let (flows, access, actor, label) = (flows, repositories.access, call.actor, call.form["label"])
+        let created: (key: String, record: APIKeyRecord)
+        do {
+            created = try await offload {
+                try APIKeys.create(
+                    partner: partner, scopes: scopes.split(whereSeparator: \.isWhitespace).map(String.init),
+                    label: label, flows: flows, actor: actor, access: access)
+            }
+        } catch let problem as APIKeys.Problem {
+            throw ConsoleError.badRequest(problem.description)
+        }
+        return try await keysPage(call, created: created)
+    }
+
+    func revokeKey(_ call: ConsoleCall) async throws -> Response {
+        guard let keyID = call.context.parameters.get("key") else { throw ConsoleError.notFound("Clé inconnue.") }
+        let (access, actor) = (repositories.access, call.actor)
+        guard try await offload({ try APIKeys.revoke(keyID: keyID, actor: actor, access: access) }) else {
+            throw ConsoleError.notFound("Aucune clé active « \(Self.printable(keyID)) ».")
+        }
+        return done(call, "Clé \(keyID) révoquée.", then: "/console/keys")
+    }
+
     // MARK: Audit
 
     func auditPage(_ call: ConsoleCall) async throws -> Response {

@@ -14,7 +14,7 @@ struct ConsoleRoute: Sendable {
     enum Name: String, Sendable, CaseIterable {
         case overview, files, file, fileRetry, quarantine, quarantineRecord, quarantineReveal, quarantineReprocess
         case quarantineResolve, quarantineBulkReprocess, exchanges, people, person, personExport, reports, dashboard
-        case users, exchangeRun, audit, fileNotice
+        case users, exchangeRun, audit, fileNotice, keys, keyAdd, keyRevoke
         case userAdd, userDisable
     }
 
@@ -47,6 +47,9 @@ enum ConsoleRoutes {
         ConsoleRoute(name: .dashboard, method: .get, path: "reports/dashboard", role: .viewer),
         ConsoleRoute(name: .users, method: .get, path: "users", role: .admin),
         ConsoleRoute(name: .audit, method: .get, path: "audit", role: .admin),
+        ConsoleRoute(name: .keys, method: .get, path: "keys", role: .admin),
+        ConsoleRoute(name: .keyAdd, method: .post, path: "keys", role: .admin),
+        ConsoleRoute(name: .keyRevoke, method: .post, path: "keys/:key/revoke", role: .admin),
         ConsoleRoute(name: .userAdd, method: .post, path: "users", role: .admin),
         ConsoleRoute(name: .userDisable, method: .post, path: "users/:login/disable", role: .admin),
     ]
@@ -289,6 +292,9 @@ extension GatewayAPI {
         case .exchanges: return try await exchangesPage(call)
         case .exchangeRun: return try await runExchange(call)
         case .audit: return try await auditPage(call)
+        case .keys: return try await keysPage(call, created: nil)
+        case .keyAdd: return try await addKey(call)
+        case .keyRevoke: return try await revokeKey(call)
         case .people: return try await peoplePage(call)
         case .person: return try await personPage(call)
         case .personExport: return try await exportPerson(call)
@@ -309,7 +315,8 @@ extension GatewayAPI {
             ("/console", "Vue d’ensemble", .viewer), ("/console/files", "Fichiers", .viewer),
             ("/console/quarantine", "Quarantaine", .viewer), ("/console/exchanges", "Échanges", .viewer),
             ("/console/people", "Personnes", .viewer), ("/console/reports", "Rapports", .viewer),
-            ("/console/users", "Comptes", .admin), ("/console/audit", "Audit", .admin),
+            ("/console/users", "Comptes", .admin), ("/console/keys", "Clés d’API", .admin),
+            ("/console/audit", "Audit", .admin),
         ]
         let path = call.request.uri.path
         var all = data

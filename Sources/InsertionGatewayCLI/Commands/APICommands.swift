@@ -161,33 +161,17 @@ struct Keys: ParsableCommand {
 
         func run() throws {
             _ = common.bootstrapLogging()
-            guard !partner.isEmpty, partner.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
-            else { throw ValidationError("--partner : lettres, chiffres, - et _ seulement") }
-            guard !scopes.isEmpty else { throw ValidationError("au moins une --scope") }
             let flows = try common.allFlows()
-            var parsed: [APIScope] = []
-            for scope in scopes {
-                let read = APIScope(scope)
-                if let read { parsed.append(read) }
-                if read == .admin { continue }
-                guard let wanted = read?.flow, let flow = flows[wanted.id] else {
-                    throw ValidationError(
-                        "Portée invalide « \(scope) » : admin, flow:<flux>:in ou flow:<flux>:out (flux : \(flows.keys.sorted().joined(separator: ", ")))."
-                    )
-                }
-                let actual = Catalogue.direction(ofEntity: flow.record.entity.name)
-                guard actual == wanted.direction else {
-                    throw ValidationError(
-                        "« \(scope) » : le flux \(wanted.id) est \(actual == .out ? "sortant (out)" : "entrant (in)")."
-                    )
-                }
+            let key: String
+            let record: APIKeyRecord
+            do {
+                _ = try APIKeys.check(partner: partner, scopes: scopes, flows: flows)
+                (key, record) = try APIKeys.create(
+                    partner: partner, scopes: scopes, label: label, flows: flows, actor: "cli",
+                    access: try storeOptions.open().access)
+            } catch let problem as APIKeys.Problem {
+                throw ValidationError(problem.description)
             }
-            let store = try storeOptions.open()
-            let (key, record) = try store.access.createAPIKey(partner: partner, scopes: parsed, label: label)
-            try store.access.audit(
-                AuditEntry(
-                    actor: "cli", partner: partner, action: "key-created", subjectKind: .key, subject: record.keyID,
-                    purpose: "gestion des accès"))
             if json {
                 struct Created: Encodable {
                     var key: String
@@ -243,14 +227,10 @@ struct Keys: ParsableCommand {
         func run() throws {
             _ = common.bootstrapLogging()
             let store = try storeOptions.open()
-            guard try store.access.revokeAPIKey(keyID: keyID) else {
+            guard try APIKeys.revoke(keyID: keyID, actor: "cli", access: store.access) else {
                 Output.error("Aucune clé active « \(keyID) ».")
                 throw ExitCode(1)
             }
-            try store.access.audit(
-                AuditEntry(
-                    actor: "cli", partner: nil, action: "key-revoked", subjectKind: .key, subject: keyID,
-                    purpose: "gestion des accès"))
             Output.line("Clé \(keyID) révoquée.")
         }
     }
