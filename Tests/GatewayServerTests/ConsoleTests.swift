@@ -238,7 +238,9 @@ struct ConsoleTests {
                 let page = try await client.get(uri, viewer)
                 #expect(page.status == .ok, "\(uri): \(page.status)")
             }
-            #expect(try await client.get("/console/users", viewer).status == .forbidden)
+            for adminPage in ["/console/users", "/console/keys", "/console/audit"] {
+                #expect(try await client.get(adminPage, viewer).status == .forbidden, "\(adminPage)")
+            }
             let recordPage = try await client.get("/console/quarantine/\(record)", viewer)
             #expect(!recordPage.text.contains("/reprocess") && !recordPage.text.contains("/reveal"))
             for action in ["reprocess", "resolve", "reveal"] {
@@ -251,7 +253,9 @@ struct ConsoleTests {
             let (operatorStaff, _) = try await client.signIn("omar.operator")
             #expect(try await client.get("/console/users", operatorStaff).status == .forbidden)
             let (admin, _) = try await client.signIn("ada.admin")
-            #expect(try await client.get("/console/users", admin).status == .ok)
+            for adminPage in ["/console/users", "/console/keys", "/console/audit"] {
+                #expect(try await client.get(adminPage, admin).status == .ok, "\(adminPage)")
+            }
             #expect(try await client.get("/console/files/999", admin).status == .notFound)
             #expect(try await client.get("/console/files?from=demain", admin).status == .badRequest)
         }
@@ -369,6 +373,7 @@ struct ConsoleTests {
         var nirs: Set<String> = []
         var uris = [
             "/console", "/console/files", "/console/quarantine?status=all", "/console/exchanges", "/console/reports",
+            "/console/reports/dashboard", "/console/users", "/console/keys",
         ]
         for id in 1...20 {
             guard let person = try store.people.person(Int64(id)) else { continue }
@@ -383,6 +388,7 @@ struct ConsoleTests {
         #expect(!nirs.isEmpty && names.count > 3)
         _ = people
         uris.append("/console/people?q=x")
+        uris.append("/console/audit")
         let (allURIs, allNIRs, allNames) = (uris, nirs, names)
         let firstNIR = try #require(nirs.first)
         try await fixture.api.app().test(.router) { client in

@@ -188,7 +188,7 @@ def main() -> None:
         # 4. The administrator's audit page shows the three acts.
         console.sign_in("ada.admin", password)
         for path in ["/console/files", "/console/files/1", "/console/exchanges", "/console/people",
-                     "/console/people/1", "/console/reports", "/console/users"]:
+                     "/console/people/1", "/console/reports", "/console/users", "/console/keys"]:
             console.open(path)
             console.accessible(path)
         console.open("/console/audit")
