@@ -30,26 +30,13 @@ if ! command -v wrk >/dev/null 2>&1; then
     fi
 fi
 
-swift build -c release --static-swift-stdlib --product insertion-gateway
-gw="$(swift build -c release --static-swift-stdlib --show-bin-path)/insertion-gateway"
-
-work="$(mktemp -d)"
-server=""
-cleanup() {
-    if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=bench/release-server.sh
+source scripts/bench/release-server.sh
 
 store="$work/gateway.sqlite"
 key="$("$gw" keys add --quiet --store "$store" --partner job-connexion --scope flow:jobconnexion-cv:in)"
 # No rate limit for the benchmark's key: the load is the point.
-"$gw" api --quiet --store "$store" --listen "127.0.0.1:$port" --rate 0 &
-server=$!
-for _ in $(seq 1 100); do
-    curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
-    sleep 0.1
-done
+start_api "$port" --store "$store" --rate 0
 
 run_wrk() { # script, path, extra args…
     local script="$1" path="$2"

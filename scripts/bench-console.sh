@@ -16,16 +16,8 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-swift build -c release --static-swift-stdlib --product insertion-gateway 2>&1 | tail -n 1
-gw="$(swift build -c release --static-swift-stdlib --show-bin-path)/insertion-gateway"
-
-work="$(mktemp -d)"
-server=""
-cleanup() {
-    if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=bench/release-server.sh
+source scripts/bench/release-server.sh
 
 store="$work/gateway.sqlite"
 while read -r flow file; do
@@ -44,13 +36,8 @@ caf-beneficiaires cnaf/caf-67-2026-10.xml
 LIST
 password="banc d'essai de la console"
 printf '%s\n' "$password" | "$gw" users add --quiet --store "$store" --login bench.admin --name Banc --role admin >/dev/null
-"$gw" api --quiet --store "$store" --listen "127.0.0.1:$port" &
-server=$!
+start_api "$port" --store "$store"
 base="http://127.0.0.1:$port"
-for _ in $(seq 1 100); do
-    curl -fs "$base/health" >/dev/null 2>&1 && break
-    sleep 0.1
-done
 
 jar="$work/cookies"
 page=$(curl -fs -c "$jar" "$base/console/sign-in")
@@ -61,7 +48,7 @@ curl -fs -b "$jar" -c "$jar" -o /dev/null --data-urlencode "csrf=$csrf" --data-u
 record=$(curl -fs -b "$jar" "$base/console/quarantine" | grep -o 'href="/console/quarantine/[0-9]*"' | head -n 1 | tr -dc 0-9)
 pages=(/console /console/files /console/files/1 /console/quarantine "/console/quarantine?status=all"
     "/console/quarantine/$record" /console/exchanges "/console/people?q=0457812K" /console/people/1
-    /console/reports /console/reports/dashboard /console/users /console/audit)
+    /console/reports /console/reports/dashboard /console/users /console/keys /console/audit)
 
 printf '%-34s %10s %10s %10s\n' page octets p50_ms max_ms
 json=""
