@@ -16,6 +16,16 @@ public enum FileOutcome: String, Sendable, Codable, CaseIterable, CustomStringCo
     case unreadable
 }
 
+/// What asking for a scheduled exchange to run now (outside its schedule) gives.
+public enum ExchangeStart: Sendable, Equatable {
+    /// Started on its own thread; the journal tells how it ends.
+    case started
+    /// No exchange of the schedule has this id.
+    case unknown
+    /// It runs already (its schedule, or someone else's request).
+    case alreadyRunning
+}
+
 /// How a run of the journal (a scheduled exchange, a reprocessing, a retry) ended.
 public enum RunOutcome: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
     public var description: String { rawValue }

@@ -1,4 +1,5 @@
 import Foundation
+import GatewayCore
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -38,10 +39,9 @@ public final class SchedulerState: Sendable {
 
     public var snapshot: Snapshot { state.withLock { $0 } }
 
-    func update(_ change: (inout Snapshot) -> Void) { state.withLock { change(&$0) } }
-
     /// Reads and changes the snapshot in one step.
-    func withSnapshot<T>(_ change: (inout Snapshot) -> T) -> T { state.withLock { change(&$0) } }
+    @discardableResult
+    func update<T>(_ change: (inout Snapshot) -> T) -> T { state.withLock { change(&$0) } }
 
     func finished(_ summary: ExchangeSummary, at date: Date) {
         update { snapshot in
@@ -119,23 +119,13 @@ public struct ExchangeService: Service {
         }
     }
 
-    /// What `runNow` answers.
-    public enum RunNow: Sendable, Equatable {
-        /// Started on its own thread; the journal tells how it ends.
-        case started
-        /// No exchange of this service has this id.
-        case unknown
-        /// It runs already (its schedule, or someone else's request).
-        case alreadyRunning
-    }
-
     /// Starts exchange `id` now, outside its schedule (a staff member retrying a failed exchange from the console),
     /// as the schedule would: marked running for `/health`, journaled, told to `onRun`. Returns without waiting.
-    public func runNow(_ id: String) -> RunNow {
+    public func runNow(_ id: String) -> ExchangeStart {
         guard
             let exchange = runner.config.exchanges.first(where: { $0.id == id && (only.isEmpty || only.contains(id)) })
         else { return .unknown }
-        let claimed = state.withSnapshot { snapshot -> Bool in
+        let claimed = state.update { snapshot -> Bool in
             guard !snapshot.running.contains(id) else { return false }
             snapshot.running.append(id)
             return true

@@ -169,7 +169,7 @@ public enum ValueConverter {
         // Only a refused value is shown, so it is masked only then.
         // At most a bounded excerpt of a refused value is kept: a megabyte cell must not become a megabyte issue.
         var shown: String {
-            let masked = field.spec.personal ? Masking.text(raw) : (Masking.looksLikeNIR(raw) ? Masking.nir(raw) : raw)
+            let masked = Masking.fieldValue(raw, personal: field.spec.personal)
             return masked.count > 60 ? masked.prefix(60) + "…" : masked
         }
         var value = raw

@@ -46,11 +46,6 @@ struct Health: Encodable {
     var scheduler: SchedulerHealth
 }
 
-/// What starting an exchange by hand gives.
-public enum ExchangeStart: Sendable, Equatable {
-    case started, unknown, alreadyRunning
-}
-
 /// A file pushed through the API and refused as a whole: what the data team is told (no record's content).
 public struct RefusedPush: Sendable, Equatable {
     public var flow: String

@@ -168,19 +168,26 @@ extension GatewayAPI {
                     per: ReportRows.per(indicators).objects))
         default:
             name = "dashboard"
-            let from = try day("from") ?? asOf.adding(months: -12).adding(days: 1)
+            let from = try day("from") ?? Self.dashboardStart(asOf)
             guard from <= asOf else { throw APIError.badRequest("from doit précéder as-of.") }
-            let page = DashboardRenderer.render(
-                DashboardAssembly.data(
-                    programmes: programmes, structures: structures, cases: cases, from: from, to: asOf,
-                    generatedOn: ParisTime.date(at: Int(Date().timeIntervalSince1970))))
             response = Response(
                 status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
+                body: ResponseBody(byteBuffer: ByteBuffer(string: dashboard(cases, from: from, to: asOf))))
         }
         await audit(route, request, context, action: "read-report", subjectKind: .report, subject: name, status: 200)
         return response
     }
+
+    /// The dashboard page of the followed cases for `from`…`to`, produced today: the API's and the console's.
+    func dashboard(_ cases: [FollowedCase], from: LocalDate, to: LocalDate) -> String {
+        DashboardRenderer.render(
+            DashboardAssembly.data(
+                programmes: programmes, structures: structures, cases: cases, from: from, to: to,
+                generatedOn: Self.today()))
+    }
+
+    /// The dashboard's default period: the twelve months to `asOf`.
+    static func dashboardStart(_ asOf: LocalDate) -> LocalDate { asOf.adding(months: -12).adding(days: 1) }
 
     /// Today in Paris.
     static func today() -> LocalDate { ParisTime.date(at: Int(Date().timeIntervalSince1970)) }

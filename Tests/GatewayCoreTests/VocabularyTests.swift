@@ -109,4 +109,23 @@ struct VocabularyTests {
         #expect(TimeStamp.iso8601(milliseconds: 0, utcOffset: -18_000) == "1969-12-31T19:00:00.000-05:00")
         #expect(TimeStamp.iso8601(milliseconds: 0, utcOffset: 19_800) == "1970-01-01T05:30:00.000+05:30")
     }
+
+    @Test("A stamp read back gives its instant, whatever its offset or fraction; anything else is refused")
+    func stampsReadBack() {
+        for second in [0, -1, 86_399, -86_400, 1_774_746_000, 1_792_889_999, 4_102_444_799] {
+            for offset in [0, 3_600, 7_200, -18_000, 19_800] {
+                for fraction in [false, true] {
+                    let text = TimeStamp.iso8601(
+                        milliseconds: Int64(second) * 1_000 + 120, utcOffset: offset, fraction: fraction)
+                    #expect(TimeStamp.seconds(iso8601: text) == second, "\(text)")
+                }
+            }
+        }
+        for text in [
+            "", "2026-12-05", "2026-12-05T09:03:04", "2026-12-05T09:03:04+0100", "2026-13-05T09:03:04Z",
+            "2026-12-05T9:03:04Z", "2026-12-05T09:03:04ZZ",
+        ] {
+            #expect(TimeStamp.seconds(iso8601: text) == nil, "\(text)")
+        }
+    }
 }

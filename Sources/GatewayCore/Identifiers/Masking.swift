@@ -9,6 +9,12 @@ public enum Masking {
         return String(first) + "***"
     }
 
+    /// A canonical field's value as an issue or a page shows it: hidden (`***`) when the field holds personal data
+    /// (`FieldSpec.personal`), masked as a NIR when it looks like one (a shifted column), else as it is.
+    public static func fieldValue(_ raw: String, personal: Bool) -> String {
+        personal ? text(raw) : (looksLikeNIR(raw) ? nir(raw) : raw)
+    }
+
     /// Free text (address, comment, label) hidden entirely: `***`.
     public static func text(_ value: String) -> String {
         value.contains(where: { !$0.isWhitespace }) ? "***" : ""

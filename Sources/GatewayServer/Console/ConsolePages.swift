@@ -19,7 +19,7 @@ extension GatewayAPI {
         let data = try await offload { () -> PageData in
             let runs = try repositories.exchanges.journal(since: since, exchange: nil)
             var lastRun: [String: ExchangeRunEntry] = [:]
-            for run in runs where run.exchange != "reprocess" && run.exchange != "retry" { lastRun[run.exchange] = run }
+            for run in runs where run.direction != .replay { lastRun[run.exchange] = run }
             let exchanges = lastRun.keys.sorted().map { id -> [String: Any] in
                 let run = lastRun[id]!
                 return [
@@ -30,13 +30,8 @@ extension GatewayAPI {
             }
             let files = try repositories.ledger.receivedFiles()
             let refused = files.filter { $0.outcome != .applied }.suffix(10).reversed().map(Self.fileRow)
-            let open = try repositories.ledger.quarantineEntries(
-                QuarantineQuery(status: "open", limit: 100_000))
-            var groups: [String: (partner: String, flow: String, count: Int)] = [:]
-            for entry in open {
-                groups["\(entry.partner)\u{1}\(entry.flow)", default: (entry.partner, entry.flow, 0)].count += 1
-            }
-            let quarantine = groups.values.sorted { ($0.partner, $0.flow) < ($1.partner, $1.flow) }.map {
+            let open = try repositories.ledger.quarantineCounts().filter { $0.status == "open" }
+            let quarantine = open.map {
                 [
                     "partner": $0.partner, "flow": $0.flow, "count": $0.count,
                     "href":
@@ -51,7 +46,7 @@ extension GatewayAPI {
             return [
                 "exchanges": exchanges, "refused": Array(refused), "refusedCount": refused.count,
                 "quarantine": quarantine,
-                "quarantineTotal": open.count, "cvUnder": cvUnder, "critical": critical.count,
+                "quarantineTotal": open.reduce(0) { $0 + $1.count }, "cvUnder": cvUnder, "critical": critical.count,
                 "criticalAlert": !critical.isEmpty,
                 "criticalRows": critical.prefix(10).map(Self.findingRow),
             ]
@@ -110,8 +105,12 @@ extension GatewayAPI {
                     "outcome": Self.fileOutcome(attempt.outcome),
                 ] as [String: Any]
             }
-            let replays = try repositories.exchanges.journal(since: nil, exchange: nil).flatMap { run in
-                run.transfers.filter { $0.fileID == id && run.direction == .replay }.map { transfer in
+            // Replays are the journal's `reprocess` and `retry` runs: only those are read.
+            let replayRuns = try ["reprocess", "retry"].flatMap {
+                try repositories.exchanges.journal(since: nil, exchange: $0)
+            }.sorted { $0.id < $1.id }
+            let replays = replayRuns.flatMap { run in
+                run.transfers.filter { $0.fileID == id }.map { transfer in
                     [
                         "run": run.id, "exchange": run.exchange, "at": Self.shownTime(transfer.at),
                         "owner": run.owner, "records": transfer.records ?? 0, "accepted": transfer.accepted ?? 0,
@@ -164,20 +163,22 @@ extension GatewayAPI {
             type: query["type"])
         let since = try Self.day(query, "since")
         let ledger = repositories.ledger
-        let (entries, everything) = try await offload {
+        let (entries, counts) = try await offload {
             (
                 try ledger.quarantineEntries(
                     QuarantineQuery(filter: filter, status: status == "all" ? nil : status, since: since, limit: 500)),
-                try ledger.quarantineEntries(QuarantineQuery(limit: 100_000))
+                try ledger.quarantineCounts()
             )
         }
-        let types = everything.flatMap { $0.issues.map { $0.check ?? $0.type } }
+        // The error types offered are those of the records listed (reading every record's issues for them would
+        // read the whole quarantine), and the one chosen.
+        let types = entries.flatMap { $0.issues.map { $0.check ?? $0.type } } + (filter.type.map { [$0] } ?? [])
         return try page(
             call, "quarantine", title: "Quarantaine",
             [
                 "entries": entries.map(Self.quarantineRow), "count": entries.count, "truncated": entries.count >= 500,
-                "partners": Self.options(everything.map(\.partner), selected: filter.partner),
-                "flows": Self.options(everything.map(\.flow), selected: filter.flow),
+                "partners": Self.options(counts.map(\.partner), selected: filter.partner),
+                "flows": Self.options(counts.map(\.flow), selected: filter.flow),
                 "types": Self.options(types, selected: filter.type),
                 "statuses": ["open", "waiting", "reprocessed", "resolved", "all"].map { value in
                     ["value": value, "label": Self.quarantineStatus(value), "selected": value == status]
@@ -227,14 +228,12 @@ extension GatewayAPI {
         guard let purpose = call.form["purpose"] else {
             throw ConsoleError.badRequest("Dire pourquoi l'enregistrement brut est affiché (motif requis).")
         }
-        let ledger = repositories.ledger
-        guard let record = try await offload({ try ledger.quarantinedRecord(id: id) }) else {
-            throw ConsoleError.notFound("Enregistrement n° \(id) inconnu de la quarantaine.")
-        }
+        // The page is made first (an unknown record is not found), then the access audited.
+        let page = try await recordPage(call, revealed: true)
         await consoleAudit(
             actor: call.actor, action: "reveal-raw", subjectKind: .quarantine, subject: "record:\(id)",
             purpose: Self.maskedPurpose(purpose), status: 200)
-        return try await recordPage(call, revealed: true)
+        return page
     }
 
     func reprocessRecord(_ call: ConsoleCall) async throws -> Response {
@@ -302,7 +301,6 @@ extension GatewayAPI {
                         "name": transfer.name, "outcome": transfer.outcome.description,
                         "fileHref": transfer.fileID.map { "/console/files/\($0)" } as Any,
                         "records": transfer.records.map(String.init) ?? "", "message": transfer.message ?? "",
-                        "retry": transfer.fileID != nil && transfer.outcome == .failed,
                     ] as [String: Any]
                 },
             ]
@@ -468,7 +466,7 @@ extension GatewayAPI {
                 "fileHref": "/console/files/\(fact.fileID)",
                 "kind": fact.kind, "matchedBy": fact.matchedBy ?? "",
                 "detail": fact.detail.keys.sorted().map { key in
-                    ["key": key, "value": Self.maskedDetail(key, fact.detail[key] ?? "")]
+                    ["key": key, "value": Self.maskedDetail(kind: fact.kind, key, fact.detail[key] ?? "")]
                 },
             ] as [String: Any]
         }
@@ -515,7 +513,7 @@ extension GatewayAPI {
 
     func reportsPage(_ call: ConsoleCall) async throws -> Response {
         let asOf = try Self.day(call.query, "as-of") ?? Self.today()
-        let from = try Self.day(call.query, "from") ?? asOf.adding(months: -12).adding(days: 1)
+        let from = try Self.day(call.query, "from") ?? Self.dashboardStart(asOf)
         guard from <= asOf else { throw ConsoleError.badRequest("La période doit commencer avant sa fin.") }
         let (repositories, programmes, structures) = (repositories, programmes, structures)
         let data = try await offload { () -> PageData in
@@ -547,13 +545,11 @@ extension GatewayAPI {
 
     func dashboardPage(_ call: ConsoleCall) async throws -> Response {
         let asOf = try Self.day(call.query, "as-of") ?? Self.today()
-        let (repositories, programmes, structures) = (repositories, programmes, structures)
+        let from = try Self.day(call.query, "from") ?? Self.dashboardStart(asOf)
+        guard from <= asOf else { throw ConsoleError.badRequest("La période doit commencer avant sa fin.") }
+        let repositories = repositories
         let cases = try await offload { try repositories.partnerRecords.followedCases() }
-        let page = DashboardRenderer.render(
-            DashboardAssembly.data(
-                programmes: programmes, structures: structures, cases: cases,
-                from: asOf.adding(months: -12).adding(days: 1),
-                to: asOf, generatedOn: Self.today()))
+        let page = dashboard(cases, from: from, to: asOf)
         await consoleAudit(
             actor: call.actor, action: "read-report", subjectKind: .report, subject: "dashboard",
             purpose: "tableau de bord", status: 200)
@@ -667,8 +663,7 @@ extension GatewayAPI {
         [
             "fiche": line.fiche.rawValue, "structure": line.operatorCode ?? "", "referent": line.referent ?? "",
             "jobReady": line.jobReady, "deposited": line.deposited, "elsewhere": line.depositedElsewhere,
-            "rate": line.rate.map { String(format: "%.1f %%", $0 * 100).replacingOccurrences(of: ".", with: ",") }
-                ?? "—",
+            "rate": ReportRows.frenchDecimal(ReportRows.percent(line.rate.map { $0 * 100 })),
             "target": String(format: "%.0f %%", line.requiredPercent), "complete": line.isComplete,
             "missing": line.missing.count,
         ]
@@ -694,15 +689,10 @@ extension GatewayAPI {
         ]
     }
 
-    /// A fact's value on a person's page: names, identifiers, addresses, contacts and birth dates masked.
-    static func maskedDetail(_ key: String, _ value: String) -> String {
-        let lowered = key.lowercased()
-        let personal = [
-            "nom", "name", "prenom", "nir", "adress", "address", "rue", "naiss", "birth", "mail", "tel", "phone",
-            "matricule", "ident", "id", "key", "cle",
-        ]
-        if Masking.looksLikeNIR(value, lengths: 13...15) { return Masking.nir(value) }
-        return personal.contains(where: lowered.contains) ? RawMasking.value(value) : value
+    /// A fact's value on a person's page, masked as the catalogue says of its field (`Masking.fieldValue`); the
+    /// person's own fields (`person.*`) are left out by the store, and CNAF identifiers come masked.
+    static func maskedDetail(kind: String, _ key: String, _ value: String) -> String {
+        Masking.fieldValue(value, personal: Catalogue.entity(named: kind)?.field(key)?.personal ?? false)
     }
 
     /// A report's rows as a table: its column names (`_` read as spaces) and its cells.
@@ -719,8 +709,7 @@ extension GatewayAPI {
 
     /// `2026-12-06T06:08:00Z` as `06/12/2026 07:08` (Paris).
     static func shownTime(_ iso: String) -> String {
-        guard let date = ISO8601DateFormatter().date(from: iso) else { return iso }
-        let seconds = Int(date.timeIntervalSince1970)
+        guard let seconds = TimeStamp.seconds(iso8601: iso) else { return iso }
         let day = ParisTime.date(at: seconds)
         let offset = ParisTime.utcOffset(at: seconds)
         let local = (seconds + offset) % 86_400

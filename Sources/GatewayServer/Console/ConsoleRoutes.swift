@@ -113,7 +113,7 @@ extension GatewayAPI {
         _ request: Request, _ context: APIContext, message: String?, status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let token = randomToken()
-        let next = FormFields(request.uri.query ?? "")["next"] ?? ""
+        let next = (try? FormFields(request.uri.query ?? ""))?["next"] ?? ""
         var response = Response.html(
             try ConsoleTemplates.shared.get().render(
                 "sign-in",
@@ -138,7 +138,7 @@ extension GatewayAPI {
     }
 
     func signIn(_ request: Request, _ context: APIContext) async throws -> Response {
-        let form = try await FormFields.read(request)
+        let form = (try? await FormFields.read(request)) ?? FormFields()
         let address = context.remoteAddress?.ipAddress ?? "inconnue"
         let login = (form["login"] ?? "").lowercased()
         let shownLogin = SQLStaffRepository.isValidLogin(login) ? login : "?"
@@ -201,7 +201,7 @@ extension GatewayAPI {
     static let decoyHash = StaffPasswords.hash(randomToken())
 
     func signOut(_ request: Request, _ context: APIContext) async throws -> Response {
-        let form = try await FormFields.read(request)
+        let form = (try? await FormFields.read(request)) ?? FormFields()
         if let session = context.sessions.session, sameToken(session.csrf, form["csrf"] ?? "") {
             context.sessions.clearSession()
             await consoleAudit(
@@ -231,8 +231,8 @@ extension GatewayAPI {
             return .seeOther(signIn)
         }
         var call = ConsoleCall(
-            request: request, context: context, account: account, session: session, form: FormFields(""),
-            query: FormFields(request.uri.query ?? ""))
+            request: request, context: context, account: account, session: session, form: FormFields(),
+            query: FormFields())
         if let flash = session.flash {
             context.sessions.withLockedSession { $0?.flash = nil }
             call.session.flash = flash
@@ -246,19 +246,22 @@ extension GatewayAPI {
                 ["message": "Votre rôle (\(account.role.label)) ne permet pas cette page ou cette action."],
                 status: .forbidden)
         }
-        if route.method == .post {
-            call.form = try await FormFields.read(request)
-            guard sameToken(session.csrf, call.form["csrf"] ?? "") else {
-                await consoleAudit(
-                    actor: call.actor, action: "csrf-refused", subject: "/console/\(route.path)", purpose: "console",
-                    status: 403)
-                return try page(
-                    call, "error", title: "Formulaire refusé",
-                    ["message": "Ce formulaire n'est pas celui de votre session : rechargez la page et recommencez."],
-                    status: .forbidden)
-            }
-        }
         do {
+            call.query = try FormFields(request.uri.query ?? "")
+            if route.method == .post {
+                call.form = try await FormFields.read(request)
+                guard sameToken(session.csrf, call.form["csrf"] ?? "") else {
+                    await consoleAudit(
+                        actor: call.actor, action: "csrf-refused", subject: "/console/\(route.path)",
+                        purpose: "console", status: 403)
+                    return try page(
+                        call, "error", title: "Formulaire refusé",
+                        [
+                            "message":
+                                "Ce formulaire n'est pas celui de votre session : rechargez la page et recommencez."
+                        ], status: .forbidden)
+                }
+            }
             return try await handle(route, call)
         } catch let error as ConsoleError {
             return try page(call, "error", title: "Erreur", ["message": error.message], status: error.status)

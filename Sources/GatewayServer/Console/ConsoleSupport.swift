@@ -1,5 +1,6 @@
 import Foundation
 import GatewayCore
+import GatewayFormats
 import GatewayStore
 import HTTPTypes
 import Hummingbird
@@ -64,18 +65,19 @@ struct ConsoleTemplates: Sendable {
     }
 }
 
-/// What a form posts (`application/x-www-form-urlencoded`), or a query string: names and values decoded.
+/// What a form posts (`application/x-www-form-urlencoded`), or a query string: names and values decoded by
+/// Hummingbird's `URLEncodedFormDecoder` (`+` read as a space, as browsers send it).
 struct FormFields: Sendable {
     var values: [String: String] = [:]
 
-    init(_ encoded: String) {
-        for pair in encoded.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ text: Substring) -> String {
-                String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
-            }
-            let name = decode(parts[0])
-            if values[name] == nil { values[name] = parts.count > 1 ? decode(parts[1]) : "" }
+    init() {}
+
+    init(_ encoded: String) throws {
+        guard !encoded.isEmpty else { return }
+        do {
+            values = try URLEncodedFormDecoder().decode([String: String].self, from: encoded)
+        } catch {
+            throw ConsoleError.badRequest("Formulaire ou adresse mal formé.")
         }
     }
 
@@ -89,7 +91,7 @@ struct FormFields: Sendable {
     /// A form's body, 64 KiB at most.
     static func read(_ request: Request) async throws -> FormFields {
         let buffer = try await request.body.collect(upTo: 64 << 10)
-        return FormFields(String(buffer: buffer))
+        return try FormFields(String(buffer: buffer))
     }
 }
 
@@ -104,37 +106,13 @@ public enum RawMasking {
         return String(text.prefix(1)) + String(repeating: "*", count: min(text.count - 1, 12))
     }
 
-    /// A CSV record against its file's header, column by column (separator `;`, `,`, tab or `|`, the header's most
-    /// frequent; quoted values read as one); nil when the two do not line up.
+    /// A CSV record against its file's header, column by column, read by the gateway's own CSV reader (the
+    /// separator found from the header, quoted cells read as one); nil when the two do not line up.
     public static func columns(header: String, record: String) -> [(name: String, value: String)]? {
-        let separator: Character =
-            [";", ",", "\t", "|"].max { a, b in header.filter { $0 == a }.count < header.filter { $0 == b }.count }
-            ?? ";"
-        func split(_ line: String) -> [String] {
-            var cells: [String] = []
-            var cell = ""
-            var quoted = false
-            var previous: Character?
-            for character in line.trimmingCharacters(in: .newlines) {
-                if character == "\"" {
-                    if quoted && previous == "\"" { cell.append("\"") }
-                    quoted.toggle()
-                } else if character == separator && !quoted {
-                    cells.append(cell)
-                    cell = ""
-                } else {
-                    cell.append(character)
-                }
-                previous = character
-            }
-            cells.append(cell)
-            return cells
-        }
-        let names = split(header)
-        // A record may span several lines (one per meeting): its first line is compared with the header.
-        let values = split(String(record.split(separator: "\n", omittingEmptySubsequences: false).first ?? ""))
-        guard names.count == values.count, names.count > 1 else { return nil }
-        return zip(names, values).map { ($0, $1) }
+        guard let reader = try? CSVReader(bytes: Array((header + "\n" + record + "\n").utf8), options: CSVOptions()),
+            let first = try? reader.next(), reader.header.count == first.fields.count, reader.header.count > 1
+        else { return nil }
+        return zip(reader.header, first.fields).map { ($0, $1) }
     }
 
     /// The whole raw record, masked value by value.
@@ -222,13 +200,8 @@ extension HTTPField.Name {
     static let xContentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
 }
 
-/// A random token for a session or a form: 32 bytes, URL-safe base64.
-func randomToken() -> String {
-    var generator = SystemRandomNumberGenerator()
-    let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-    return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-        .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-}
+/// A random token for a session or a form: 32 bytes, URL-safe base64, as an API key's secret.
+func randomToken() -> String { GatewayStore.randomSecret() }
 
 /// Two tokens compared in a time that does not depend on where they differ.
 func sameToken(_ a: String, _ b: String) -> Bool {

@@ -194,13 +194,19 @@ extension GatewayStore {
         SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
-    /// A new key (`igw_<8 characters>_<secret>`, 32 random bytes) and its public prefix.
-    public static func newKey() -> (key: String, keyID: String) {
+    /// 32 random bytes from the system's generator, as URL-safe base64 without padding (43 characters): an API key's
+    /// secret, a console session's form token.
+    public static func randomSecret() -> String {
         var bytes = [UInt8](repeating: 0, count: 32)
         var generator = SystemRandomNumberGenerator()
         for index in bytes.indices { bytes[index] = UInt8.random(in: .min ... .max, using: &generator) }
-        let secret = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// A new key (`igw_<8 characters>_<secret>`, 32 random bytes) and its public prefix.
+    public static func newKey() -> (key: String, keyID: String) {
+        let secret = randomSecret()
         let keyID = "igw_" + secret.prefix(8)
         return (keyID + "_" + secret.dropFirst(8), keyID)
     }

@@ -120,6 +120,14 @@ public struct QuarantineEntry: Sendable, Codable, Equatable {
     public var receivedAt: String? = nil
 }
 
+/// How many quarantined records a partner's flow has in one status.
+public struct QuarantineCount: Sendable, Equatable {
+    public var partner: String
+    public var flow: String
+    public var status: String
+    public var count: Int
+}
+
 /// Which quarantined records a list shows: a replay's filter (file, flow, partner, error type, record), a status
 /// and the day their file arrived from; newest first, `limit` at most.
 public struct QuarantineQuery: Sendable, Equatable {
@@ -251,6 +259,8 @@ public protocol LedgerRepository: Sendable {
     func receivedFile(id: Int64) throws -> ReceivedFile?
     /// The quarantined records `query` names, newest first, with their masked key and issues (never the raw record).
     func quarantineEntries(_ query: QuarantineQuery) throws -> [QuarantineEntry]
+    /// The quarantine counted by partner, flow and status (one SQL GROUP BY: no record is read).
+    func quarantineCounts() throws -> [QuarantineCount]
     /// One quarantined record with its raw text, whatever its status.
     func quarantinedRecord(id: Int64) throws -> QuarantinedRecord?
     /// Closes an open or waiting quarantined record by hand with `reason`; false when none is open with this id.
@@ -514,6 +524,18 @@ public struct SQLLedgerRepository: LedgerRepository {
             arguments.append(since.iso)
         }
         return (clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "), arguments)
+    }
+
+    /// The quarantine counted by partner, flow and status (one SQL GROUP BY: no record is read).
+    public func quarantineCounts() throws -> [QuarantineCount] {
+        try database.read { db in
+            try db.fetchAll(
+                """
+                SELECT f.partner, f.flow, q.status, COUNT(*) FROM quarantine q JOIN received_file f ON f.id = q.file_id
+                GROUP BY f.partner, f.flow, q.status ORDER BY f.partner, f.flow, q.status
+                """
+            ).map { row in QuarantineCount(partner: row[0], flow: row[1], status: row[2], count: row[3]) }
+        }
     }
 
     /// One quarantined record with its raw text, whatever its status.

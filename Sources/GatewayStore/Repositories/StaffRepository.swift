@@ -6,15 +6,10 @@ import GatewayCore
 public enum StaffRole: String, Sendable, Codable, CaseIterable, Comparable {
     case viewer, `operator`, admin
 
-    var rank: Int {
-        switch self {
-        case .viewer: 0
-        case .operator: 1
-        case .admin: 2
-        }
+    /// In the order of the cases.
+    public static func < (lhs: StaffRole, rhs: StaffRole) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
-
-    public static func < (lhs: StaffRole, rhs: StaffRole) -> Bool { lhs.rank < rhs.rank }
 
     /// In French, for lists and pages.
     public var label: String {

@@ -234,14 +234,7 @@ struct Serve: AsyncParsableCommand {
                 common: mappings, logger: runner.logger, metrics: metrics)
             let state = service.state
             api.schedulerHealth = { Self.health(state.snapshot) }
-            let scheduler = service
-            api.runExchangeNow = { id in
-                switch scheduler.runNow(id) {
-                case .started: .started
-                case .unknown: .unknown
-                case .alreadyRunning: .alreadyRunning
-                }
-            }
+            api.runExchangeNow = service.runNow
             let notifying = runner
             api.onFileRefused = { refused in
                 notifying.fileRefusedThroughAPI(
